@@ -1,0 +1,448 @@
+"""The data contract, written once.
+
+Every other module (sample generator, ingest, queries, registry, docs test) reads the tables, columns, allowed
+values and label mappings from here. `docs/data-contract.md` describes the same contract for people, and
+`tests/test_schema.py` fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+# ---------------------------------------------------------------------------------------------------------------
+# Geography: the nine English regions and three nations, by GSS code (names as in the ONS boundary file).
+AREAS: dict[str, str] = {
+    "E12000001": "North East",
+    "E12000002": "North West",
+    "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands",
+    "E12000005": "West Midlands",
+    "E12000006": "East of England",
+    "E12000007": "London",
+    "E12000008": "South East",
+    "E12000009": "South West",
+    "W92000004": "Wales",
+    "S92000003": "Scotland",
+    "N92000002": "Northern Ireland",
+}
+ENGLISH_REGIONS = tuple(code for code in AREAS if code.startswith("E12"))
+NATIONS = ("W92000004", "S92000003", "N92000002")
+
+
+def nation_of(area_code: str) -> str:
+    """The nation an area belongs to: English regions roll up to England."""
+    return "England" if area_code.startswith("E") else AREAS[area_code]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Answer domains. Order matters: it is the order shown to people (best first where there is a best).
+PROGRAMMES = ("shared_lives", "homeshare")
+ARRANGEMENTS = ("live_in", "short_breaks", "day_support", "homeshare")
+AGE_BANDS = ("18-24", "25-34", "35-49", "50-64", "65-74", "75-84", "85+")
+PRIMARY_NEEDS = (
+    "learning_disability",
+    "autism",
+    "mental_health",
+    "dementia",
+    "physical_disability",
+    "older_age",
+    "leaving_care",
+    "other",
+)
+CQC_RATINGS = ("outstanding", "good", "requires_improvement", "inadequate")
+IMPACT_ANSWERS = ("positive", "none", "negative", "not_applicable")
+CONNECTIONS_ANSWERS = ("helps", "no_difference", "gets_in_the_way")
+LONELY_ANSWERS = ("often_always", "some_of_the_time", "occasionally", "hardly_ever", "never")
+EXPERIENCE_ANSWERS = ("always", "mostly", "sometimes", "never")
+
+IMPACT_COLUMNS = (
+    "impact_connected",
+    "impact_friendships",
+    "impact_physical_health",
+    "impact_emotional_health",
+    "impact_control",
+    "impact_safety",
+    "impact_doing_things",
+    "impact_community",
+)
+EXPERIENCE_COLUMNS = ("warmth", "kindness", "dignity")
+
+# Plain-English names for codes, used by every output (pages, CSV, slides) so a code never reaches a person.
+LABELS: dict[str, dict[str, str]] = {
+    "programme": {"shared_lives": "Shared Lives", "homeshare": "Homeshare"},
+    "arrangement": {
+        "live_in": "Live-in",
+        "short_breaks": "Short breaks",
+        "day_support": "Day support",
+        "homeshare": "Homeshare",
+    },
+    "age_band": {a: a for a in AGE_BANDS},
+    "primary_need": {
+        "learning_disability": "Learning disability",
+        "autism": "Autism",
+        "mental_health": "Mental health",
+        "dementia": "Dementia",
+        "physical_disability": "Physical disability",
+        "older_age": "Older age",
+        "leaving_care": "Leaving care",
+        "other": "Other",
+    },
+    "impact": {
+        "positive": "Positive impact",
+        "none": "No impact",
+        "negative": "Negative impact",
+        "not_applicable": "Not applicable",
+    },
+    "connections": {
+        "helps": "Helps",
+        "no_difference": "No difference",
+        "gets_in_the_way": "Gets in the way",
+    },
+    "lonely": {
+        "often_always": "Often or always",
+        "some_of_the_time": "Some of the time",
+        "occasionally": "Occasionally",
+        "hardly_ever": "Hardly ever",
+        "never": "Never",
+    },
+    "experience": {"always": "Always", "mostly": "Mostly", "sometimes": "Sometimes", "never": "Never"},
+    "cqc_rating": {
+        "outstanding": "Outstanding",
+        "good": "Good",
+        "requires_improvement": "Requires improvement",
+        "inadequate": "Inadequate",
+    },
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Columns and tables.
+EARLIEST_DATE = dt.date(2010, 1, 1)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract.
+
+    kind is one of: string, enum, date, bool, int. For enum, `domain` names the answer set in `DOMAINS`
+    (the same set the label mapping uses). Bounds apply to int columns.
+    """
+
+    name: str
+    kind: str
+    description: str
+    required: bool = False
+    domain: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def allowed(self) -> tuple[str, ...] | None:
+        return DOMAINS[self.domain] if self.domain else None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # unique key: a second row with the same key and other content is a conflict
+    description: str
+    references: dict[str, str] = field(default_factory=dict)  # column -> "table.column" that must exist
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "programme": PROGRAMMES,
+    "arrangement": ARRANGEMENTS,
+    "age_band": AGE_BANDS,
+    "primary_need": PRIMARY_NEEDS,
+    "cqc_rating": CQC_RATINGS,
+    "area_code": tuple(AREAS),
+    "impact": IMPACT_ANSWERS,
+    "connections": CONNECTIONS_ANSWERS,
+    "lonely": LONELY_ANSWERS,
+    "experience": EXPERIENCE_ANSWERS,
+}
+
+_IMPACT_TEXT = {
+    "impact_connected": "feeling connected to people",
+    "impact_friendships": "friendships",
+    "impact_physical_health": "physical health",
+    "impact_emotional_health": "emotional health",
+    "impact_control": "having control over my life",
+    "impact_safety": "feeling safe",
+    "impact_doing_things": "doing things I enjoy",
+    "impact_community": "being part of my community",
+}
+
+RESPONSES = Table(
+    name="responses",
+    description="One row per completed outcomes questionnaire.",
+    key=("response_id",),
+    references={"scheme_id": "schemes.scheme_id"},
+    columns=(
+        Column("response_id", "string", "Unique id of the completed questionnaire.", required=True),
+        Column("person_id", "string", "Pseudonymous id of the person, the same over time.", required=True),
+        Column("scheme_id", "string", "The scheme supporting the person; must exist in schemes.", required=True),
+        Column(
+            "completed_on",
+            "date",
+            "Date the questionnaire was completed; not before 2010-01-01, not in the future.",
+            required=True,
+        ),
+        Column("arrangement", "enum", "How the person is supported.", required=True, domain="arrangement"),
+        Column("age_band", "enum", "Age band of the person.", domain="age_band"),
+        Column("primary_need", "enum", "The person's primary support need.", domain="primary_need"),
+        Column("completed_with_help", "bool", "Whether someone helped the person answer."),
+        *(
+            Column(c, "enum", f"Impact of support on {text}.", domain="impact")
+            for c, text in _IMPACT_TEXT.items()
+        ),
+        Column("friends_count", "int", "How many friends the person says they have.", minimum=0, maximum=100),
+        Column(
+            "connections_support",
+            "enum",
+            "Whether support helps or gets in the way of making and keeping connections.",
+            domain="connections",
+        ),
+        Column("lonely", "enum", "ONS direct question: how often do you feel lonely?", domain="lonely"),
+        *(
+            Column(c, "enum", f"The people who support me are {c_text}.", domain="experience")
+            for c, c_text in (("warmth", "warm"), ("kindness", "kind"), ("dignity", "treat me with dignity"))
+        ),
+    ),
+)
+
+SCHEMES = Table(
+    name="schemes",
+    description="One row per local Shared Lives or Homeshare scheme.",
+    key=("scheme_id",),
+    columns=(
+        Column("scheme_id", "string", "Unique id of the scheme.", required=True),
+        Column("scheme_name", "string", "Name of the scheme.", required=True),
+        Column("programme", "enum", "Shared Lives or Homeshare.", required=True, domain="programme"),
+        Column("area_code", "enum", "GSS code of the English region or UK nation.", required=True, domain="area_code"),
+        Column("local_authority", "string", "Local authority the scheme mainly serves."),
+        Column("cqc_rating", "enum", "Latest CQC rating, where there is one.", domain="cqc_rating"),
+    ),
+)
+
+PEOPLE_SUPPORTED = Table(
+    name="people_supported",
+    description="People supported by each scheme, per financial year and arrangement.",
+    key=("scheme_id", "year", "arrangement"),
+    references={"scheme_id": "schemes.scheme_id"},
+    columns=(
+        Column("scheme_id", "string", "The scheme; must exist in schemes.", required=True),
+        Column(
+            "year",
+            "int",
+            "Financial year, by the calendar year it starts in April: 2019 means 2019-20.",
+            required=True,
+            minimum=2010,
+            maximum=2100,
+        ),
+        Column("arrangement", "enum", "How people are supported.", required=True, domain="arrangement"),
+        Column("people", "int", "People supported in the year.", required=True, minimum=0),
+        Column("carers", "int", "Approved carers in the year.", minimum=0),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (RESPONSES, SCHEMES, PEOPLE_SUPPORTED)}
+
+_ARROW_TYPES = {"string": pa.string(), "enum": pa.string(), "date": pa.date32(), "bool": pa.bool_()}
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    """The Parquet schema of a stored table (ints are int32 except people counts, which stay int64)."""
+    fields = []
+    for c in TABLES[table].columns:
+        typ = _ARROW_TYPES.get(c.kind, pa.int64() if c.name in ("people", "carers") else pa.int32())
+        fields.append(pa.field(c.name, typ, nullable=not c.required))
+    return pa.schema(fields)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Matching human labels. Exports print headers and answers for people ("Response ID", "Positive impact",
+# "Often/always"); both match after normalisation: case, spaces, underscores and punctuation are ignored.
+_NOT_ALNUM = re.compile(r"[^0-9a-z+]")
+
+
+def normalise(text: str) -> str:
+    """Fold a header or answer for matching: lower case, accents dropped, only letters, digits and '+' kept.
+
+    '+' survives because it carries meaning in '85+' and '3+'.
+    """
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
+    return _NOT_ALNUM.sub("", folded)
+
+
+# The one declared mapping from printed labels to stored values, per answer domain. Every canonical value and its
+# LABELS text match too (added below), so only the extra spellings real exports use need listing here.
+LABEL_ALIASES: dict[str, dict[str, str]] = {
+    "impact": {
+        "Positive": "positive",
+        "Positive impact": "positive",
+        "Yes - positive": "positive",
+        "No impact": "none",
+        "None": "none",
+        "No change": "none",
+        "Negative": "negative",
+        "Negative impact": "negative",
+        "Not applicable": "not_applicable",
+        "N/A": "not_applicable",
+        "NA": "not_applicable",
+    },
+    "connections": {
+        "Helps": "helps",
+        "Helps me": "helps",
+        "No difference": "no_difference",
+        "Makes no difference": "no_difference",
+        "Gets in the way": "gets_in_the_way",
+    },
+    "lonely": {
+        "Often/always": "often_always",
+        "Often or always": "often_always",
+        "Always": "often_always",
+        "Often": "often_always",
+        "Some of the time": "some_of_the_time",
+        "Occasionally": "occasionally",
+        "Hardly ever": "hardly_ever",
+        "Never": "never",
+    },
+    "experience": {"Always": "always", "Mostly": "mostly", "Sometimes": "sometimes", "Never": "never"},
+    "programme": {"Shared Lives": "shared_lives", "Homeshare": "homeshare", "Home share": "homeshare"},
+    "arrangement": {
+        "Live-in": "live_in",
+        "Live in": "live_in",
+        "Long term": "live_in",
+        "Short breaks": "short_breaks",
+        "Short break": "short_breaks",
+        "Respite": "short_breaks",
+        "Day support": "day_support",
+        "Day care": "day_support",
+        "Homeshare": "homeshare",
+    },
+    "age_band": {"85 and over": "85+", "85 plus": "85+"},
+    "primary_need": {
+        "Learning disability": "learning_disability",
+        "Learning disabilities": "learning_disability",
+        "LD": "learning_disability",
+        "Autism": "autism",
+        "Autistic": "autism",
+        "Mental health": "mental_health",
+        "Mental ill health": "mental_health",
+        "Dementia": "dementia",
+        "Physical disability": "physical_disability",
+        "Older age": "older_age",
+        "Older people": "older_age",
+        "Leaving care": "leaving_care",
+        "Care leaver": "leaving_care",
+        "Other": "other",
+    },
+    "cqc_rating": {"Requires improvement": "requires_improvement", "RI": "requires_improvement"},
+    "bool": {"Yes": "true", "Y": "true", "True": "true", "1": "true", "No": "false", "N": "false",
+             "False": "false", "0": "false"},
+}
+
+# Exports print area names as often as codes.
+LABEL_ALIASES["area_code"] = {name: code for code, name in AREAS.items()}
+LABEL_ALIASES["area_code"].update({"Yorkshire and the Humber": "E12000003", "Eastern": "E12000006"})
+
+
+def _build_value_maps() -> dict[str, dict[str, str]]:
+    maps: dict[str, dict[str, str]] = {}
+    for domain, values in DOMAINS.items():
+        m = {normalise(v): v for v in values}
+        label_domain = {"impact": "impact", "connections": "connections", "lonely": "lonely",
+                        "experience": "experience"}.get(domain, domain)
+        for v, text in LABELS.get(label_domain, {}).items():
+            m[normalise(text)] = v
+        for text, v in LABEL_ALIASES.get(domain, {}).items():
+            m[normalise(text)] = v
+        maps[domain] = m
+    maps["bool"] = {normalise(k): v for k, v in LABEL_ALIASES["bool"].items()}
+    return maps
+
+
+VALUE_MAPS = _build_value_maps()
+
+
+def match_value(domain: str, text: str) -> str | None:
+    """The stored value a printed answer stands for, or None when it matches nothing in the domain."""
+    return VALUE_MAPS[domain].get(normalise(text))
+
+
+# Header aliases seen in exports, beyond the column names themselves.
+HEADER_ALIASES: dict[str, str] = {
+    "id": "response_id",
+    "responseid": "response_id",
+    "personid": "person_id",
+    "participantid": "person_id",
+    "scheme": "scheme_id",
+    "schemecode": "scheme_id",
+    "date": "completed_on",
+    "datecompleted": "completed_on",
+    "completeddate": "completed_on",
+    "typeofsupport": "arrangement",
+    "age": "age_band",
+    "ageband": "age_band",
+    "primarysupportneed": "primary_need",
+    "supportneed": "primary_need",
+    "completedwithsupport": "completed_with_help",
+    "numberoffriends": "friends_count",
+    "friends": "friends_count",
+    "howoftendoyoufeellonely": "lonely",
+    "loneliness": "lonely",
+    "region": "area_code",
+    "area": "area_code",
+    "financialyear": "year",
+}
+
+
+def match_header(table: str, header: str) -> str | None:
+    """The contract column a printed header stands for in `table`, or None."""
+    key = normalise(header)
+    names = {normalise(n): n for n in TABLES[table].names}
+    if key in names:
+        return names[key]
+    target = HEADER_ALIASES.get(key)
+    return target if target in TABLES[table].names else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Financial years: 2019 means April 2019 to March 2020.
+def financial_year(day: dt.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fy_label(year: int) -> str:
+    """2019 -> '2019-20'."""
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def parse_fy_label(text: str) -> int | None:
+    """'2019-20' or '2019' -> 2019; anything else -> None."""
+    m = re.fullmatch(r"\s*(\d{4})(?:\s*[-/]\s*(\d{2}|\d{4}))?\s*", str(text))
+    if not m:
+        return None
+    start = int(m.group(1))
+    if m.group(2) and int(m.group(2)[-2:]) != (start + 1) % 100:
+        return None
+    return start
+
+
+SAMPLE_YEARS = tuple(range(2014, 2025))  # the sample spans 2014-15 to 2024-25
