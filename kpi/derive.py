@@ -1,8 +1,39 @@
-"""Derived aggregates built at every store commit (filled in by the kpi/ registry work)."""
+"""Aggregates rebuilt at every store commit, so pages never scan raw responses.
+
+- cube: answer counts per scheme x financial year x arrangement x age band x need (every KHI's numerator and
+  denominator is a sum of its columns);
+- friends_hist: how many people gave each friends count, per the same cells (medians need the distribution);
+- change: first-to-latest answers of people who answered twice or more, per the cell of their latest answer.
+
+The SQL is in kpi.queries; this module only decides file names and records them in the manifest being committed.
+"""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 
-def build(root, manifest) -> None:
-    """Placeholder until the aggregate tables land: derives nothing yet."""
-    return None
+from kpi import queries, store
+
+
+def build(root: str | Path, manifest: store.Manifest) -> None:
+    """Write fresh aggregate files for `manifest` (not yet live) and list them in it."""
+    root = Path(root)
+    if not manifest.tables.get("responses"):
+        for name in queries.DERIVED:
+            manifest.tables.pop(name, None)
+        return
+    (root / "derived").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="khi-derive-") as spill:
+        con = queries.raw_connection(root, manifest)
+        con.execute("SET temp_directory = $d", {"d": spill})  # large stores spill to disk, memory stays bounded
+        try:
+            for name in queries.DERIVED:
+                rel = f"derived/{store.new_file_name(name)}"
+                tmp = root / "derived" / f".tmp-{Path(rel).name}"
+                rows = queries.build_derived(con, name, tmp)
+                store.fsync_and_rename(tmp, root / rel)
+                manifest.tables[name] = [rel]
+                manifest.rows[name] = rows
+        finally:
+            con.close()

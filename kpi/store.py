@@ -111,6 +111,14 @@ def write_parquet(root: str | os.PathLike, relative: str, table: pa.Table) -> st
     return relative
 
 
+def fsync_and_rename(tmp: Path, target: Path) -> None:
+    """Make a file written elsewhere (e.g. by DuckDB) durable under its final name."""
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+
+
 def write_text(root: str | os.PathLike, relative: str, text: str) -> str:
     """Write a text file durably (temporary name, fsync, rename); returns `relative`."""
     target = Path(root) / relative

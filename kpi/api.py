@@ -1,0 +1,501 @@
+"""The one entry point pages, exports, slides and the CLI share: registry + aggregates + statistics + disclosure.
+
+`khi_table(metric_id, by, filters)` returns a tidy, self-describing table: the group columns and their labels,
+numerator, denominator, value, lower, upper (display units: % for proportions), suppressed flag, the benchmark and
+the comparison with it, and the confidence, statistic and method used. With `public=True` (the default, and what
+every user-facing output uses) disclosure control is applied; `public=False` is for tests and internal checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from kpi import disclosure, paths, queries, registry, schema, stats, store
+from kpi.queries import Filters
+from kpi.registry import KHI
+
+__all__ = ["Filters", "khi_table", "khi_tables", "headline", "trend", "funnel", "growth_table", "connect"]
+
+PLACE_BREAKDOWNS = ("region", "scheme")
+COMPARISON_LEVELS = (0.95, 0.998)
+
+# kind -> key into stats.METHODS for the interval shown
+_METHOD_KEY = {
+    "proportion": "wilson",
+    "change_proportion": "wilson",
+    "net": "net_impact",
+    "median": "median",
+    "mean_change": "mean",
+    "paired_change": "paired_difference",
+    "people": "poisson",
+    "net_change": "poisson_difference",
+    "growth_pct": "poisson_ratio",
+    "growth_share": "share",
+    "per_100k": "poisson",
+}
+
+
+def method_name(kind: str) -> str:
+    return stats.METHODS[_METHOD_KEY[kind]]["name"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Connections: one per store version per process (the app caches its own through st.cache_resource).
+
+
+@functools.lru_cache(maxsize=4)
+def _connect_cached(root: str, version: int):
+    return queries.connect(root)
+
+
+def connect(data_dir: str | os.PathLike | None = None):
+    """A DuckDB connection over the store; reopened when the store's manifest version changes."""
+    root = paths.data_dir(data_dir)
+    version = store.read_manifest(root).version
+    return _connect_cached(str(root), version)
+
+
+def _cursor(con, data_dir):
+    return (con if con is not None else connect(data_dir)).cursor()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Labels
+
+
+def add_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Human labels beside codes, so no output shows a bare code to a person."""
+    if "area_code" in df:
+        df["area_name"] = df["area_code"].map(schema.AREAS)
+    if "year" in df:
+        df["year_label"] = df["year"].map(lambda y: schema.fy_label(int(y)) if pd.notna(y) else "")
+    for col, labels in (
+        ("arrangement", "arrangement"),
+        ("age_band", "age_band"),
+        ("primary_need", "primary_need"),
+        ("programme", "programme"),
+    ):
+        if col in df:
+            df[f"{col}_label"] = df[col].map(lambda v, m=schema.LABELS[labels]: m.get(v, "Not recorded"))
+    return df
+
+
+def label_columns(by: Sequence[str]) -> list[str]:
+    cols = []
+    for c in queries.group_columns(by):
+        cols.append(c)
+        extra = {"area_code": "area_name", "year": "year_label"}.get(c)
+        if c in ("arrangement", "age_band", "primary_need", "programme"):
+            extra = f"{c}_label"
+        if extra and extra not in cols:
+            cols.append(extra)
+    return cols
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Computing one KHI from summed counts
+
+
+def _z(confidence: float) -> float:
+    return stats.z_value(confidence)
+
+
+def _proportion(num, den, confidence):
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    ok = den > 0
+    value = np.full(num.shape, np.nan)
+    lower, upper = value.copy(), value.copy()
+    if ok.any():
+        value[ok] = num[ok] / den[ok]
+        lo, hi = stats.wilson_interval(num[ok], den[ok], confidence)
+        lower[ok], upper[ok] = lo, hi
+    return value * 100, lower * 100, upper * 100
+
+
+def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    out = pd.DataFrame(index=counts.index)
+    if k.kind in ("proportion", "net"):
+        num = sum(counts[queries.cube_column(k.source, a)] for a in k.numerator)
+        den = sum(counts[queries.cube_column(k.source, a)] for a in k.denominator)
+    else:  # change-table kinds name their count columns directly
+        num = sum(counts[c] for c in k.numerator)
+        den = sum(counts[c] for c in k.denominator)
+    den = np.asarray(den, float)
+    if k.kind in ("proportion", "change_proportion"):
+        out["numerator"], out["denominator"] = np.asarray(num, float), den
+        out["value"], out["lower"], out["upper"] = _proportion(num, den, confidence)
+    elif k.kind == "net":
+        pos = np.asarray(counts[queries.cube_column(k.source, "positive")], float)
+        neg = np.asarray(counts[queries.cube_column(k.source, "negative")], float)
+        out["numerator"], out["denominator"] = pos - neg, den
+        value, lower, upper = _vector(stats.net_impact_interval, den, pos, neg, den, confidence=confidence)
+        out["value"], out["lower"], out["upper"] = value * 100, lower * 100, upper * 100
+    elif k.kind == "mean_change":
+        n = np.asarray(counts["friends_pairs"], float)
+        total = np.asarray(counts["friends_change_sum"], float)
+        sumsq = np.asarray(counts["friends_change_sumsq"], float)
+        out["numerator"], out["denominator"] = total, n
+        value, lower, upper = _vector(stats.mean_interval, n, n, total, sumsq, confidence=confidence, min_n=2)
+        out["value"], out["lower"], out["upper"] = value, lower, upper
+    elif k.kind == "paired_change":
+        both, first_only = counts["connected_both"], counts["connected_first_only"]
+        latest_only, neither = counts["connected_latest_only"], counts["connected_neither"]
+        out["numerator"] = np.asarray(latest_only, float) - np.asarray(first_only, float)
+        out["denominator"] = den
+        value, lower, upper = _vector(
+            stats.paired_difference_interval, den, both, first_only, latest_only, neither, confidence=confidence
+        )
+        out["value"], out["lower"], out["upper"] = value * 100, lower * 100, upper * 100
+    else:
+        raise ValueError(f"KHI {k.id!r}: kind {k.kind!r} is not computed from response counts")
+    return out
+
+
+def _vector(fn, den, *args, confidence, min_n=1):
+    """Call a stats function on the rows that have data; NaN elsewhere (suppression hides them anyway)."""
+    den = np.asarray(den, float)
+    ok = den >= min_n
+    shape = den.shape
+    value, lower, upper = (np.full(shape, np.nan) for _ in range(3))
+    if ok.any():
+        v, lo, hi = fn(*(np.asarray(a, float)[ok] for a in args), confidence=confidence)
+        value[ok], lower[ok], upper[ok] = v, lo, hi
+    return value, lower, upper
+
+
+def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float) -> pd.DataFrame:
+    rows = []
+    groups = hist.groupby(group_cols, dropna=False, sort=True) if group_cols else [((), hist)]
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        part = part.sort_values("friends_count")
+        n = float(part["n"].sum())
+        med, lo, hi = stats.median_interval(part["friends_count"].to_numpy(float), part["n"].to_numpy(float),
+                                            confidence=confidence)
+        rows.append({**dict(zip(group_cols, key)), "numerator": np.nan, "denominator": n,
+                     "value": med, "lower": lo, "upper": hi})
+    return pd.DataFrame(rows, columns=[*group_cols, "numerator", "denominator", "value", "lower", "upper"])
+
+
+def _compute(cur, k: KHI, by: Sequence[str], f: Filters, confidence: float) -> pd.DataFrame:
+    """Exact (unsuppressed) figures for one KHI per breakdown group."""
+    group_cols = queries.group_columns(by)
+    if k.table == "people_supported":
+        return growth_table(k.id, by, f, confidence=confidence, cur=cur, public=False)
+    if k.kind == "median":
+        return _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence)
+    if k.table == "change":
+        counts = queries.cube_counts(cur, [*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ())], by, f,
+                                     table="change")
+    else:
+        cols = {queries.cube_column(k.source, a) for a in (*k.numerator, *k.denominator)}
+        counts = queries.cube_counts(cur, sorted(cols), by, f)
+    out = _from_cube(k, counts, confidence)
+    return pd.concat([counts[group_cols].reset_index(drop=True), out.reset_index(drop=True)], axis=1)
+
+
+_PAIRED_EXTRA = {
+    "paired_change": ("connected_both", "connected_neither"),
+    "mean_change": ("friends_change_sumsq",),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The entry point
+
+
+def khi_table(
+    metric_id: str,
+    by: Sequence[str] | str = (),
+    filters: Filters = Filters(),
+    *,
+    con=None,
+    data_dir=None,
+    confidence: float = 0.95,
+    public: bool = True,
+) -> pd.DataFrame:
+    """One KHI per breakdown group, with its interval, benchmark comparison and disclosure control.
+
+    by: breakdown names from `queries.BREAKDOWNS` (region, scheme, year, arrangement, age_band, primary_need,
+    programme), or () for one overall row. confidence: 0.95 or 0.998 (also 95 / 99.8); the interval shown and the
+    comparison with the benchmark both use it.
+    """
+    k = registry.get(metric_id)
+    by = (by,) if isinstance(by, str) else tuple(by)
+    cur = _cursor(con, data_dir)
+    try:
+        table = _compute(cur, k, by, filters, confidence)
+        table = _with_benchmark(cur, k, table, by, filters, confidence)
+    finally:
+        cur.close()
+    table = add_labels(table)
+    table.insert(0, "metric_id", k.id)
+    table.insert(1, "metric_title", k.title)
+    table["unit"] = k.unit
+    table["confidence"] = stats.confidence_label(confidence)
+    table["statistic"] = k.statistic
+    table["method"] = method_name(k.kind)
+    table["min_n"] = k.min_n
+    cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
+            "upper", "unit", "benchmark", "comparison", "confidence", "statistic", "method"]
+    extra = [c for c in table.columns if c not in cols and c != "min_n"]
+    table = table[[*cols, *extra, "min_n"]]
+    if public:
+        table = public_view(table, by)
+    else:
+        table["suppressed"] = False
+        table["suppression"] = ""
+    return table.drop(columns="min_n").reset_index(drop=True)
+
+
+def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Disclosure control for one KHI table; every public output goes through here."""
+    if table.empty:
+        table = table.copy()
+        table["suppressed"], table["suppression"] = pd.Series(dtype=bool), pd.Series(dtype=str)
+        return table
+    group_cols = queries.group_columns(by)
+    breakdown = queries.group_columns(by[:1]) if by else []
+    siblings = ["metric_id", *[c for c in group_cols if c not in breakdown]]
+    threshold = int(table["min_n"].iloc[0]) if "min_n" in table else None
+    value_cols = [c for c in ("value", "lower", "upper", "comparison_gap", "per_100k", "share")
+                  if c in table.columns]
+    count_cols = [c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns]
+    out = disclosure.apply(table, siblings=siblings, count_columns=tuple(count_cols),
+                           value_columns=tuple(value_cols), threshold=max(threshold or 0, disclosure.MIN_DENOMINATOR))
+    out.loc[out["suppressed"], "comparison"] = "not compared"
+    if table["statistic"].iloc[0] in ("count", "change in count"):  # the figure itself is a count of people
+        for col in ("value", "lower", "upper"):
+            out[col] = disclosure.round_public(out[col])
+    return out
+
+
+def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
+               **kw) -> pd.DataFrame:
+    """Several KHIs stacked in one tidy table (same columns as khi_table)."""
+    parts = [khi_table(m, by, filters, **kw) for m in metric_ids]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _with_benchmark(cur, k: KHI, table: pd.DataFrame, by, f: Filters, confidence) -> pd.DataFrame:
+    """Add the benchmark value and the Fingertips comparison (better / similar / worse).
+
+    A place (region, scheme, or a filtered area) is compared with the whole country for the same other filters; a
+    breakdown that is not a place (year, arrangement...) is compared with everyone in the same view.
+    """
+    table = table.copy()
+    place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
+    if k.kind in ("growth_share",) or (not place_in_view and not by):
+        table["benchmark"], table["comparison"] = np.nan, "not compared"
+        return table
+    if place_in_view:
+        bench_by = tuple(b for b in by if b not in PLACE_BREAKDOWNS)
+        bench_f = f.without_place()
+    else:
+        bench_by, bench_f = (), f
+    bench = _compute(cur, k, bench_by, bench_f, confidence)
+    keys = queries.group_columns(bench_by)
+    bench = bench[[*keys, "value"]].rename(columns={"value": "benchmark"})
+    table = table.merge(bench, on=keys, how="left") if keys else table.assign(benchmark=bench["benchmark"].iloc[0])
+    table["comparison"] = stats.compare_to_benchmark(
+        table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
+        k.direction,
+    )
+    return table
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Headline figures: latest year, change on the previous year and whether that change is significant
+
+
+def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=None, data_dir=None,
+             confidence: float = 0.95) -> pd.DataFrame:
+    """One row per KHI: the figure for the latest year in view, last year's, the change and its significance.
+
+    Change for proportions uses Newcombe's interval for the difference of two independent proportions; the change is
+    "significant" when that interval excludes zero. Other kinds show the change without a significance test.
+    """
+    con = con if con is not None else connect(data_dir)
+    cur = con.cursor()
+    try:
+        years = filters.years or tuple(queries.years_available(cur))
+    finally:
+        cur.close()
+    latest = max(years)
+    rows = []
+    for mid in metric_ids:
+        k = registry.get(mid)
+        now = khi_table(mid, (), filters.with_years([latest]), con=con, confidence=confidence)
+        before = khi_table(mid, (), filters.with_years([latest - 1]), con=con, confidence=confidence)
+        exact_now = khi_table(mid, (), filters.with_years([latest]), con=con, confidence=confidence, public=False)
+        exact_before = khi_table(mid, (), filters.with_years([latest - 1]), con=con, confidence=confidence,
+                                 public=False)
+        row = now.iloc[0].to_dict()
+        row.update(year=latest, year_label=schema.fy_label(latest), previous_value=before["value"].iloc[0],
+                   change=np.nan, change_lower=np.nan, change_upper=np.nan, change_significance="not tested")
+        if k.kind in ("proportion", "change_proportion") and not (now["suppressed"].iloc[0] or
+                                                                   before["suppressed"].iloc[0]):
+            d, lo, hi = stats.difference_interval(
+                exact_now["numerator"].iloc[0], exact_now["denominator"].iloc[0],
+                exact_before["numerator"].iloc[0], exact_before["denominator"].iloc[0], confidence=confidence,
+            )
+            row.update(change=d * 100, change_lower=lo * 100, change_upper=hi * 100,
+                       change_significance=_change_words(lo, hi, k.direction))
+        elif not (now["suppressed"].iloc[0] or before["suppressed"].iloc[0]):
+            row["change"] = row["value"] - row["previous_value"]
+        row["sentence"] = registry.sentence(k, None if row["suppressed"] else row["value"],
+                                            programmes=filters.programmes)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _change_words(lower: float, upper: float, direction: str) -> str:
+    if lower > 0 or upper < 0:
+        up = lower > 0
+        if direction == "no_judgement":
+            return "significantly higher" if up else "significantly lower"
+        good = up == (direction == "high_is_good")
+        return "significantly better" if good else "significantly worse"
+    return "no significant change"
+
+
+def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=None, confidence: float = 0.95):
+    """The KHI by year and the trend test over the latest five or more years: (table, stats trend result)."""
+    table = khi_table(metric_id, "year", filters, con=con, data_dir=data_dir, confidence=confidence)
+    exact = khi_table(metric_id, "year", filters, con=con, data_dir=data_dir, confidence=confidence, public=False)
+    k = registry.get(metric_id)
+    ok = exact["denominator"] >= k.min_n
+    if k.kind in ("proportion", "change_proportion"):
+        result = stats.trend_test(exact.loc[ok, "numerator"].to_numpy(float),
+                                  exact.loc[ok, "denominator"].to_numpy(float), k.direction)
+    else:
+        result = None
+    return table, result
+
+
+def funnel(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=None) -> pd.DataFrame:
+    """Schemes against the national figure, with 95% and 99.8% funnel limits at each scheme's denominator."""
+    k = registry.get(metric_id)
+    if k.kind not in ("proportion", "change_proportion"):
+        raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
+    table = khi_table(metric_id, "scheme", filters, con=con, data_dir=data_dir)
+    exact = khi_table(metric_id, "scheme", filters, con=con, data_dir=data_dir, public=False)
+    national = khi_table(metric_id, (), filters.without_place(), con=con, data_dir=data_dir, public=False)
+    baseline = float(national["numerator"].iloc[0] / national["denominator"].iloc[0])
+    den = exact["denominator"].to_numpy(float)
+    for level, tag in ((0.95, "95"), (0.998, "998")):
+        lo, hi = stats.funnel_limits(baseline, np.where(den > 0, den, np.nan), level)
+        table[f"funnel_lower_{tag}"], table[f"funnel_upper_{tag}"] = lo * 100, hi * 100
+    table["baseline"] = baseline * 100
+    position = stats.funnel_position(exact["numerator"].to_numpy(float), np.where(den > 0, den, np.nan),
+                                     baseline, 0.998)
+    table["funnel_position_998"] = np.where(table["suppressed"], "not shown", position)
+    table.loc[table["suppressed"], [c for c in table.columns if c.startswith("funnel_")]] = np.nan
+    return table
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Growth: people supported, from the schemes' annual returns
+
+GROWTH_MATERIAL = 5.0  # % change below which an area counts as flat even when the change is significant
+
+
+def _period(cur, f: Filters) -> tuple[int, int]:
+    if f.years:
+        start, end = min(f.years), max(f.years)
+        return (end - 1, end) if start == end else (start, end)
+    years = cur.execute("SELECT min(year), max(year) FROM people_supported").fetchone()
+    return int(years[0]), int(years[1])
+
+
+def growth_table(metric_id: str = "people_supported", by: Sequence[str] | str = ("region",),
+                 filters: Filters = Filters(), *, confidence: float = 0.95, con=None, data_dir=None, cur=None,
+                 public: bool = True) -> pd.DataFrame:
+    """A growth KHI per group. Counts are for the last year of the period; change compares it with the first.
+
+    The period is the filter's years (one year: compared with the year before); without a filter, all years.
+    Intervals treat annual counts as Poisson (Byar's method, as PHE does for counts); % growth uses the
+    conditional binomial interval for the ratio of two Poisson counts.
+    """
+    k = registry.get(metric_id)
+    by = (by,) if isinstance(by, str) else tuple(by)
+    if cur is None:
+        return khi_table(metric_id, by, filters, con=con, data_dir=data_dir, confidence=confidence, public=public)
+    start, end = _period(cur, f=filters)
+    group_cols = queries.group_columns(by)
+    plain_by = tuple(b for b in by if b != "year")
+    if "year" in by:  # a series: each year against the year before
+        years = tuple(range(start, end + 1)) if not filters.years else tuple(sorted(filters.years))
+        counts = queries.people_supported(cur, (*plain_by, "year"), filters.with_years(
+            range(min(years) - 1, max(years) + 1)))
+        keys = queries.group_columns(plain_by)
+        prev = counts.assign(year=counts["year"] + 1).rename(columns={"people": "people_start"})
+        frame = counts.rename(columns={"people": "people_end"}).merge(
+            prev[[*keys, "year", "people_start"]], on=[*keys, "year"], how="left")
+        frame = frame[frame["year"].isin(years)]
+    else:
+        a = queries.people_supported(cur, plain_by, filters.with_years([start])).rename(columns={"people": "people_start"})
+        b = queries.people_supported(cur, plain_by, filters.with_years([end])).rename(columns={"people": "people_end"})
+        keys = queries.group_columns(plain_by)
+        frame = b.merge(a[[*keys, "people_start"]], on=keys, how="outer") if keys else pd.concat(
+            [b[["people_end", "carers"]], a[["people_start"]]], axis=1)
+        frame["year"] = end
+    frame = frame.fillna({"people_start": 0, "people_end": 0}).reset_index(drop=True)
+    n0, n1 = frame["people_start"].to_numpy(float), frame["people_end"].to_numpy(float)
+    out = frame[[c for c in group_cols if c in frame.columns]].copy()
+    if k.kind == "people":
+        lo, hi = stats.poisson_interval(n1, confidence)
+        out["numerator"], out["denominator"], out["value"], out["lower"], out["upper"] = n1, n1, n1, lo, hi
+    elif k.kind == "net_change":
+        d, lo, hi = stats.poisson_difference_interval(n1, n0, confidence)
+        out["numerator"], out["denominator"], out["value"], out["lower"], out["upper"] = d, n0 + n1, d, lo, hi
+    elif k.kind == "growth_pct":
+        g, lo, hi = _vector(stats.poisson_ratio_interval, np.minimum(n0, n1 + n0), n1, n0, confidence=confidence)
+        out["numerator"], out["denominator"] = n1, n0
+        out["value"], out["lower"], out["upper"] = (g - 1) * 100, (lo - 1) * 100, (hi - 1) * 100
+        out["status"] = growth_status(out["value"].to_numpy(float), out["lower"].to_numpy(float),
+                                      out["upper"].to_numpy(float))
+    elif k.kind == "growth_share":
+        change = n1 - n0
+        total_growth = np.clip(change, 0, None).sum()
+        out["numerator"], out["denominator"] = change, n0 + n1
+        out["value"] = np.where(change > 0, change / total_growth * 100 if total_growth else np.nan, 0.0)
+        out["lower"], out["upper"] = np.nan, np.nan
+    elif k.kind == "per_100k":
+        pop = queries.population(cur, end)
+        merged = frame.merge(pop, on="area_code", how="left") if "area_code" in frame else frame.assign(
+            population=float(pop["population"].sum()), population_year=int(pop["population_year"].iloc[0]))
+        popn = merged["population"].to_numpy(float)
+        lo, hi = stats.poisson_interval(n1, confidence)
+        out["numerator"], out["denominator"] = n1, popn
+        out["value"], out["lower"], out["upper"] = n1 / popn * 1e5, lo / popn * 1e5, hi / popn * 1e5
+        out["population_year"] = merged["population_year"].to_numpy()
+    else:
+        raise ValueError(f"KHI {k.id!r} is not a growth KHI")
+    out["period_start"], out["period_end"] = (start if "year" not in by else out["year"] - 1), (
+        end if "year" not in by else out["year"])
+    out["people_start"], out["people_end"] = n0, n1
+    return out.reset_index(drop=True)
+
+
+def growth_status(value, lower, upper) -> np.ndarray:
+    """growing / flat / falling: at least GROWTH_MATERIAL % change and an interval that excludes no change."""
+    value, lower, upper = (np.asarray(x, float) for x in (value, lower, upper))
+    status = np.full(value.shape, "flat", dtype=object)
+    status[(value >= GROWTH_MATERIAL) & (lower > 0)] = "growing"
+    status[(value <= -GROWTH_MATERIAL) & (upper < 0)] = "falling"
+    status[np.isnan(value)] = "not known"
+    return status
+
+
+GROWTH_RULE = (
+    f"Growing: at least {GROWTH_MATERIAL:.0f}% more people supported in the last year of the period than in the first, "
+    f"and the 95% interval of the change is above zero. Falling: at least {GROWTH_MATERIAL:.0f}% fewer and the interval "
+    "is below zero. Flat: anything else."
+)

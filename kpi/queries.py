@@ -1,0 +1,354 @@
+"""Every SQL statement of the project, with bound parameters.
+
+Values (years, areas, answers...) are always bound as parameters. Identifiers (column names) are the only text
+assembled here, and they come from fixed allow-lists built from kpi.schema, never from input.
+
+How the pages stay fast at national scale: raw responses are scanned only when the store is written
+(kpi.derive builds three small aggregate tables). Pages sum those aggregates, which answer any filter
+combination in milliseconds; the raw `responses` view stays available for checks, the benchmark and oracles.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import duckdb
+import pandas as pd
+import pyarrow.csv as pacsv
+
+from kpi import paths, schema, store
+
+# ---------------------------------------------------------------------------------------------------------------
+# Filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the view to; an empty tuple means "all". Hashable, so it can key a cache."""
+
+    years: tuple[int, ...] = ()
+    areas: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    arrangements: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    schemes: tuple[str, ...] = ()
+
+    def without_place(self) -> "Filters":
+        """The same view for the whole country: the benchmark an area is compared with."""
+        return replace(self, areas=(), schemes=())
+
+    def with_years(self, years: Iterable[int]) -> "Filters":
+        return replace(self, years=tuple(sorted(set(years))))
+
+
+def _filter_params(f: Filters) -> dict:
+    def pair(values, dummy):
+        return bool(values), list(values) if values else [dummy]
+
+    params = {}
+    for key, values, dummy in (
+        ("years", f.years, 0),
+        ("areas", f.areas, "-"),
+        ("programmes", f.programmes, "-"),
+        ("arrangements", f.arrangements, "-"),
+        ("age_bands", f.age_bands, "-"),
+        ("needs", f.needs, "-"),
+        ("schemes", f.schemes, "-"),
+    ):
+        params[f"f_{key}"], params[key] = pair(values, dummy)
+    return params
+
+
+# `c` is the aggregate table (scheme_id, fy, arrangement, age_band, primary_need); `s` is schemes.
+_WHERE = """
+    (NOT $f_years OR list_contains($years, c.fy))
+    AND (NOT $f_areas OR list_contains($areas, s.area_code))
+    AND (NOT $f_programmes OR list_contains($programmes, s.programme))
+    AND (NOT $f_arrangements OR list_contains($arrangements, c.arrangement))
+    AND (NOT $f_age_bands OR list_contains($age_bands, c.age_band))
+    AND (NOT $f_needs OR list_contains($needs, c.primary_need))
+    AND (NOT $f_schemes OR list_contains($schemes, c.scheme_id))
+"""
+
+# Breakdown name -> the output columns and the SQL expressions that make them.
+BREAKDOWNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "region": (("area_code", "s.area_code"),),
+    "scheme": (("scheme_id", "c.scheme_id"), ("scheme_name", "s.scheme_name"), ("area_code", "s.area_code")),
+    "year": (("year", "c.fy"),),
+    "arrangement": (("arrangement", "c.arrangement"),),
+    "age_band": (("age_band", "c.age_band"),),
+    "primary_need": (("primary_need", "c.primary_need"),),
+    "programme": (("programme", "s.programme"),),
+}
+
+
+def group_columns(by: Sequence[str]) -> list[str]:
+    cols: list[str] = []
+    for b in by:
+        if b not in BREAKDOWNS:
+            raise ValueError(f"cannot break down by {b!r}: choose from {', '.join(BREAKDOWNS)}")
+        cols += [name for name, _ in BREAKDOWNS[b] if name not in cols]
+    return cols
+
+
+def _group_sql(by: Sequence[str]) -> tuple[str, str]:
+    """(select list, group by list) for a breakdown; both empty-safe."""
+    exprs: list[tuple[str, str]] = []
+    for b in by:
+        for item in BREAKDOWNS[b]:
+            if item not in exprs:
+                exprs.append(item)
+    select = "".join(f"{expr} AS {name}, " for name, expr in exprs)
+    group = ("GROUP BY " + ", ".join(expr for _, expr in exprs)) if exprs else ""
+    return select, group
+
+
+def _quote(identifier: str) -> str:
+    if identifier not in ALLOWED_IDENTIFIERS:
+        raise ValueError(f"{identifier!r} is not a column of the aggregate tables")
+    return '"' + identifier + '"'
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The aggregate tables (built by kpi.derive at each store commit)
+
+DIMENSIONS = ("scheme_id", "fy", "arrangement", "age_band", "primary_need")
+CATEGORICAL = {
+    **{c: "impact" for c in schema.IMPACT_COLUMNS},
+    "connections_support": "connections",
+    "lonely": "lonely",
+    **{c: "experience" for c in schema.EXPERIENCE_COLUMNS},
+}
+FRIENDS_CODES = ("0", "3_or_more", "answered")
+
+
+def cube_column(source: str, answer: str) -> str:
+    """Name of the aggregate column counting `answer` to `source` ('unanswered' counts empties)."""
+    return f"{source}__{answer}"
+
+
+def _cube_definitions() -> list[tuple[str, str]]:
+    """(column name, aggregate SQL over raw responses `r`) for every count in the response cube."""
+    defs = [("responses", "count(*)")]
+    for col, domain in CATEGORICAL.items():
+        for answer in schema.DOMAINS[domain]:
+            defs.append((cube_column(col, answer), f"count(*) FILTER (WHERE r.{col} = '{answer}')"))
+        defs.append((cube_column(col, "unanswered"), f"count(*) FILTER (WHERE r.{col} IS NULL)"))
+    defs += [
+        (cube_column("friends_count", "answered"), "count(r.friends_count)"),
+        (cube_column("friends_count", "0"), "count(*) FILTER (WHERE r.friends_count = 0)"),
+        (cube_column("friends_count", "3_or_more"), "count(*) FILTER (WHERE r.friends_count >= 3)"),
+        ("completed_with_help__true", "count(*) FILTER (WHERE r.completed_with_help)"),
+    ]
+    return defs
+
+
+CUBE_COLUMNS = tuple(name for name, _ in _cube_definitions())
+CHANGE_COLUMNS = (
+    "people",
+    "friends_pairs",
+    "friends_change_sum",
+    "friends_change_sumsq",
+    "friends_more",
+    "connected_pairs",
+    "connected_both",
+    "connected_first_only",
+    "connected_latest_only",
+    "connected_neither",
+)
+ALLOWED_IDENTIFIERS = frozenset(CUBE_COLUMNS) | frozenset(CHANGE_COLUMNS)
+
+_FY = "(CASE WHEN month(r.completed_on) >= 4 THEN year(r.completed_on) ELSE year(r.completed_on) - 1 END)"
+
+# The answer codes inside these statements come from kpi.schema (constants), not from input.
+CUBE_SQL = (
+    "SELECT r.scheme_id, "
+    + _FY
+    + " AS fy, r.arrangement, r.age_band, r.primary_need, "
+    + ", ".join(f"{expr} AS {name}" for name, expr in _cube_definitions())
+    + " FROM responses r GROUP BY ALL ORDER BY ALL"
+)
+
+FRIENDS_HIST_SQL = (
+    "SELECT r.scheme_id, "
+    + _FY
+    + " AS fy, r.arrangement, r.age_band, r.primary_need, r.friends_count, count(*) AS n"
+    + " FROM responses r WHERE r.friends_count IS NOT NULL GROUP BY ALL ORDER BY ALL"
+)
+
+# First and latest answer of each person who answered at least twice; counted where the latest answer falls.
+CHANGE_SQL = (
+    """
+WITH ranked AS (
+    SELECT r.person_id, r.scheme_id, r.completed_on, r.arrangement, r.age_band, r.primary_need,
+           r.friends_count,
+           CASE WHEN r.impact_connected IN ('positive', 'none', 'negative')
+                THEN r.impact_connected = 'positive' END AS connected_positive,
+           row_number() OVER (PARTITION BY r.person_id ORDER BY r.completed_on, r.response_id) AS k,
+           count(*) OVER (PARTITION BY r.person_id) AS m
+    FROM responses r
+),
+pairs AS (
+    SELECT l.scheme_id, l.completed_on, l.arrangement, l.age_band, l.primary_need,
+           l.friends_count - f.friends_count AS friends_change,
+           f.connected_positive AS c_first, l.connected_positive AS c_latest
+    FROM ranked f JOIN ranked l ON f.person_id = l.person_id AND f.k = 1 AND l.k = l.m
+    WHERE l.m >= 2
+)
+SELECT r.scheme_id, """
+    + _FY
+    + """ AS fy, r.arrangement, r.age_band, r.primary_need,
+       count(*) AS people,
+       count(r.friends_change) AS friends_pairs,
+       coalesce(sum(r.friends_change), 0) AS friends_change_sum,
+       coalesce(sum(r.friends_change * r.friends_change), 0) AS friends_change_sumsq,
+       count(*) FILTER (WHERE r.friends_change > 0) AS friends_more,
+       count(*) FILTER (WHERE r.c_first IS NOT NULL AND r.c_latest IS NOT NULL) AS connected_pairs,
+       count(*) FILTER (WHERE r.c_first AND r.c_latest) AS connected_both,
+       count(*) FILTER (WHERE r.c_first AND NOT r.c_latest) AS connected_first_only,
+       count(*) FILTER (WHERE NOT r.c_first AND r.c_latest) AS connected_latest_only,
+       count(*) FILTER (WHERE NOT r.c_first AND NOT r.c_latest) AS connected_neither
+FROM pairs r GROUP BY ALL ORDER BY ALL
+"""
+)
+
+DERIVED = {"cube": CUBE_SQL, "friends_hist": FRIENDS_HIST_SQL, "change": CHANGE_SQL}
+
+
+def raw_connection(root: str | os.PathLike, manifest: store.Manifest, memory_limit: str = "1500MB"):
+    """A connection with views over the raw tables only: what kpi.derive aggregates from."""
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
+    root = Path(root)
+    for table in store.RAW_TABLES:
+        files = [str(p) for p in manifest.files(root, table)]
+        if files:
+            con.read_parquet(files, hive_partitioning=(table == "responses")).create_view(table)
+        else:
+            con.from_arrow(schema.arrow_schema(table).empty_table()).create_view(table)
+    return con
+
+
+def build_derived(con: duckdb.DuckDBPyConnection, name: str, out_path: Path) -> int:
+    """Run one derived aggregate over the raw views and write it to `out_path`; returns its row count."""
+    rel = con.sql(DERIVED[name])
+    rel.write_parquet(str(out_path), compression="zstd")
+    return int(con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(out_path)}).fetchone()[0])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The reading connection the app, the CLI and exports share
+
+
+def connect(root: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """Open DuckDB over a store: aggregates and small tables loaded in memory, raw responses as a view.
+
+    DuckDB 2.0 refuses one connection used by two threads at once: callers run each query on `con.cursor()`.
+    """
+    root = paths.data_dir(root)
+    manifest = store.require_store(root)
+    con = duckdb.connect(config={"preserve_insertion_order": False})
+    for table in ("schemes", "people_supported"):
+        con.read_parquet([str(p) for p in manifest.files(root, table)]).create(table)
+    con.read_parquet([str(p) for p in manifest.files(root, "responses")], hive_partitioning=True).create_view(
+        "responses"
+    )
+    for name in DERIVED:
+        files = [str(p) for p in manifest.files(root, name)]
+        if not files:
+            raise store.StoreError(f"{root}: the store has no {name!r} aggregate; re-run ingest or sample")
+        con.read_parquet(files).create(name)
+    con.from_arrow(pacsv.read_csv(paths.POPULATION_CSV)).create("population")
+    return con
+
+
+def _run(cur, sql: str, params: dict | None = None) -> pd.DataFrame:
+    return cur.execute(sql, params or {}).df()
+
+
+def cube_counts(cur, columns: Sequence[str], by: Sequence[str], f: Filters, table: str = "cube") -> pd.DataFrame:
+    """Sum the named aggregate columns over the filtered cells, one row per breakdown group."""
+    if table not in ("cube", "change"):
+        raise ValueError(f"unknown aggregate table {table!r}")
+    select, group = _group_sql(by)
+    sums = ", ".join(f"coalesce(sum(c.{_quote(col)}), 0)::BIGINT AS {_quote(col)}" for col in columns)
+    sql = (
+        f"SELECT {select}{sums} FROM {table} c JOIN schemes s ON s.scheme_id = c.scheme_id "
+        f"WHERE {_WHERE} {group}"
+    )
+    return _run(cur, sql, _filter_params(f))
+
+
+def friends_histogram(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
+    """How many people gave each friends count, per breakdown group."""
+    select, group = _group_sql(by)
+    group = (group + ", c.friends_count") if group else "GROUP BY c.friends_count"
+    sql = (
+        f"SELECT {select}c.friends_count, sum(c.n)::BIGINT AS n FROM friends_hist c "
+        f"JOIN schemes s ON s.scheme_id = c.scheme_id WHERE {_WHERE} {group} ORDER BY ALL"
+    )
+    return _run(cur, sql, _filter_params(f))
+
+
+# people_supported has no age band or need: those filters do not apply to it.
+_PEOPLE_WHERE = """
+    (NOT $f_years OR list_contains($years, c.fy))
+    AND (NOT $f_areas OR list_contains($areas, s.area_code))
+    AND (NOT $f_programmes OR list_contains($programmes, s.programme))
+    AND (NOT $f_arrangements OR list_contains($arrangements, c.arrangement))
+    AND (NOT $f_schemes OR list_contains($schemes, c.scheme_id))
+"""
+
+
+def people_supported(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
+    """People (and carers) supported, summed per breakdown group (typically region x year x arrangement)."""
+    select, group = _group_sql(by)
+    params = _filter_params(f)
+    for unused in ("age_bands", "needs"):
+        params.pop(unused), params.pop(f"f_{unused}")
+    sql = (
+        f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers "
+        "FROM (SELECT *, year AS fy FROM people_supported) c JOIN schemes s ON s.scheme_id = c.scheme_id "
+        f"WHERE {_PEOPLE_WHERE} {group} ORDER BY ALL"
+    )
+    return _run(cur, sql, params)
+
+
+def population(cur, year: int) -> pd.DataFrame:
+    """All-ages mid-year population per area for the nearest year the ONS table has (it ends before ours)."""
+    sql = """
+        SELECT area_code, population, year AS population_year FROM population
+        WHERE age_group = 'all'
+          AND year = (SELECT max(year) FROM population WHERE age_group = 'all' AND year <= greatest($y, 2014))
+    """
+    return _run(cur, sql, {"y": int(year)})
+
+
+def schemes(cur) -> pd.DataFrame:
+    return _run(cur, "SELECT * FROM schemes ORDER BY area_code, scheme_name")
+
+
+def years_available(cur) -> list[int]:
+    return [int(y) for y in _run(cur, "SELECT DISTINCT fy FROM cube ORDER BY fy")["fy"]]
+
+
+def coverage(cur) -> dict:
+    """What the store holds: the Definitions and data page shows it."""
+    row = cur.execute(
+        """
+        SELECT (SELECT sum(responses) FROM cube) AS responses,
+               (SELECT min(completed_on) FROM responses) AS first_date,
+               (SELECT max(completed_on) FROM responses) AS last_date,
+               (SELECT count(*) FROM schemes) AS schemes,
+               (SELECT count(DISTINCT scheme_id) FROM cube) AS schemes_with_responses,
+               (SELECT count(DISTINCT person_id) FROM responses) AS people,
+               (SELECT min(year) FROM people_supported) AS first_year,
+               (SELECT max(year) FROM people_supported) AS last_year
+        """
+    ).fetchone()
+    keys = ("responses", "first_date", "last_date", "schemes", "schemes_with_responses", "people",
+            "first_year", "last_year")
+    return dict(zip(keys, row))
