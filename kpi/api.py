@@ -29,15 +29,15 @@ COMPARISON_LEVELS = (0.95, 0.998)
 _METHOD_KEY = {
     "proportion": "wilson",
     "change_proportion": "wilson",
-    "net": "net_impact",
-    "median": "median",
-    "mean_change": "mean",
-    "paired_change": "paired_difference",
-    "people": "poisson",
+    "net": "newcombe_multinomial",
+    "median": "median_order_statistics",
+    "mean_change": "mean_t",
+    "paired_change": "newcombe_paired",
+    "people": "poisson_byar",
     "net_change": "poisson_difference",
     "growth_pct": "poisson_ratio",
-    "growth_share": "share",
-    "per_100k": "poisson",
+    "growth_share": "share_of_growth",
+    "per_100k": "poisson_byar",
 }
 
 
@@ -251,6 +251,10 @@ def khi_table(
     else:
         table["suppressed"] = False
         table["suppression"] = ""
+    for col in ("numerator", "denominator"):
+        values = table[col].dropna()
+        if len(values) and (values % 1 == 0).all():  # counts print as whole numbers
+            table[col] = table[col].astype("Int64")
     return table.drop(columns="min_n").reset_index(drop=True)
 
 
@@ -291,7 +295,8 @@ def _with_benchmark(cur, k: KHI, table: pd.DataFrame, by, f: Filters, confidence
     """
     table = table.copy()
     place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
-    if k.kind in ("growth_share",) or (not place_in_view and not by):
+    # Counts of people are not comparable with a national total; rates and percentages are.
+    if k.kind in ("people", "net_change", "growth_share") or (not place_in_view and not by):
         table["benchmark"], table["comparison"] = np.nan, "not compared"
         return table
     if place_in_view:
@@ -308,6 +313,38 @@ def _with_benchmark(cur, k: KHI, table: pd.DataFrame, by, f: Filters, confidence
         k.direction,
     )
     return table
+
+
+def coverage(*, con=None, data_dir=None) -> dict:
+    """What the store holds (date range, rows, schemes, people, quarantined rows) and whether it is synthetic."""
+    root = paths.data_dir(data_dir)
+    manifest = store.read_manifest(root)
+    cur = _cursor(con, data_dir)
+    try:
+        info = queries.coverage(cur)
+    finally:
+        cur.close()
+    info.update(synthetic=manifest.synthetic, note=manifest.note, quarantined_rows=manifest.quarantined_rows,
+                updated_at=manifest.updated_at, version=manifest.version, data_dir=str(root))
+    return info
+
+
+def years(*, con=None, data_dir=None) -> list[int]:
+    """Financial years that have responses."""
+    cur = _cursor(con, data_dir)
+    try:
+        return queries.years_available(cur)
+    finally:
+        cur.close()
+
+
+def scheme_list(*, con=None, data_dir=None) -> pd.DataFrame:
+    """All schemes with their area and programme (for pickers)."""
+    cur = _cursor(con, data_dir)
+    try:
+        return add_labels(queries.schemes(cur))
+    finally:
+        cur.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -410,7 +447,7 @@ def _period(cur, f: Filters) -> tuple[int, int]:
     if f.years:
         start, end = min(f.years), max(f.years)
         return (end - 1, end) if start == end else (start, end)
-    years = cur.execute("SELECT min(year), max(year) FROM people_supported").fetchone()
+    years = cur.execute("SELECT min(year), max(year) FROM people_supported").fetchall()[0]
     return int(years[0]), int(years[1])
 
 

@@ -236,7 +236,7 @@ def build_derived(con: duckdb.DuckDBPyConnection, name: str, out_path: Path) -> 
     """Run one derived aggregate over the raw views and write it to `out_path`; returns its row count."""
     rel = con.sql(DERIVED[name])
     rel.write_parquet(str(out_path), compression="zstd")
-    return int(con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(out_path)}).fetchone()[0])
+    return int(con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(out_path)}).fetchall()[0][0])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def cube_counts(cur, columns: Sequence[str], by: Sequence[str], f: Filters, tabl
     sums = ", ".join(f"coalesce(sum(c.{_quote(col)}), 0)::BIGINT AS {_quote(col)}" for col in columns)
     sql = (
         f"SELECT {select}{sums} FROM {table} c JOIN schemes s ON s.scheme_id = c.scheme_id "
-        f"WHERE {_WHERE} {group}"
+        f"WHERE {_WHERE} {group} {'ORDER BY ALL' if group else ''}"
     )
     return _run(cur, sql, _filter_params(f))
 
@@ -348,7 +348,7 @@ def coverage(cur) -> dict:
                (SELECT min(year) FROM people_supported) AS first_year,
                (SELECT max(year) FROM people_supported) AS last_year
         """
-    ).fetchone()
+    ).fetchall()[0]
     keys = ("responses", "first_date", "last_date", "schemes", "schemes_with_responses", "people",
             "first_year", "last_year")
     return dict(zip(keys, row))

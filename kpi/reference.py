@@ -1,0 +1,47 @@
+"""Reference data bundled in data/reference (sources and licences in data/reference/SOURCES.md).
+
+ASCOF social contact is external context only: a different survey, question and population from the outcomes
+tool, weighted, so its figures are shown beside ours, never compared with them statistically.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pandas as pd
+
+from kpi import paths, schema
+
+ASCOF_MEASURE = "1I1"  # adults who use services: "as much social contact as they would like"
+ASCOF_CAVEAT = (
+    "This is a different survey (the Adult Social Care Survey, England) with a different question and different "
+    "people. It gives context; it cannot be compared directly with the outcomes tool."
+)
+ASCOF_SOURCE = "NHS Digital, Measures from the Adult Social Care Outcomes Framework (ASCOF 1I1), OGL v3.0"
+ONS_SOURCE = "Office for National Statistics, licensed under the Open Government Licence v3.0"
+
+
+@functools.lru_cache(maxsize=1)
+def ascof_social_contact() -> pd.DataFrame:
+    """ASCOF 1I1 (users with as much social contact as they would like), England and regions, all people.
+
+    Columns: financial_year, area_code, area_name, geo_level, outcome_pct. Only rows where a value was published.
+    """
+    raw = pd.read_csv(paths.ASCOF_CSV, dtype={"outcome_pct": "string"})
+    rows = raw[(raw["measure_code"] == ASCOF_MEASURE) & (raw["disaggregation"] == "Total")
+               & raw["geo_level"].isin(["Region", "England"])]
+    rows = rows.assign(outcome_pct=pd.to_numeric(rows["outcome_pct"], errors="coerce")).dropna(subset=["outcome_pct"])
+    rows = rows.rename(columns={"ons_code": "area_code"})
+    # Names vary between years ("Eastern", "the Humber"): take them from the code.
+    rows["area_name"] = rows["area_code"].map({**schema.AREAS, "E92000001": "England"})
+    out = rows[
+        ["financial_year", "area_code", "area_name", "geo_level", "outcome_pct"]]
+    return out.sort_values(["financial_year", "area_code"]).reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def regions_geojson() -> dict:
+    """ONS boundaries of the nine English regions and three nations (feature id: properties.areacd)."""
+    with open(paths.REGIONS_GEOJSON, encoding="utf-8") as fh:
+        return json.load(fh)
