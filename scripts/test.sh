@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install everything the whole test suite needs, then run it: bash scripts/test.sh [pytest arguments]
+# - Debian's chromium for the real-browser tests and kaleido's image export (Playwright's own browser
+#   download is not used: `playwright install` is never run). KHI_CHROMIUM points at another binary.
+# - .venv with requirements-dev.txt.
+# Exits with pytest's exit code. With CI=true a missing browser fails the browser tests instead of skipping them.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+chromium="${KHI_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$chromium" ]; then
+    apt_install chromium
+fi
+
+ensure_venv requirements-dev.txt
+exec .venv/bin/python -m pytest "$@"
