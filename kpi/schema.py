@@ -410,6 +410,26 @@ HEADER_ALIASES: dict[str, str] = {
     "region": "area_code",
     "area": "area_code",
     "financialyear": "year",
+    # Ingest: the impact questions as the tool prints them ("Connected", "Feeling connected to people"), and the
+    # people_supported counts as scheme returns label them.
+    "connected": "impact_connected",
+    "feelingconnectedtopeople": "impact_connected",
+    "friendships": "impact_friendships",
+    "physicalhealth": "impact_physical_health",
+    "emotionalhealth": "impact_emotional_health",
+    "control": "impact_control",
+    "havingcontrolovermylife": "impact_control",
+    "safety": "impact_safety",
+    "feelingsafe": "impact_safety",
+    "doingthings": "impact_doing_things",
+    "doingthingsienjoy": "impact_doing_things",
+    "community": "impact_community",
+    "beingpartofmycommunity": "impact_community",
+    "connections": "connections_support",
+    "peoplesupported": "people",
+    "numberofpeople": "people",
+    "approvedcarers": "carers",
+    "numberofcarers": "carers",
 }
 
 

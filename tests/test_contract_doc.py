@@ -1,0 +1,69 @@
+"""docs/data-contract.md must describe every table, column, allowed value and printed label in kpi/schema.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kpi import ingest, schema
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
+
+
+@pytest.fixture(scope="module")
+def doc() -> str:
+    return DOC.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("table", list(schema.TABLES))
+def test_doc_names_every_table(doc, table):
+    assert f"### Table `{table}`" in doc
+
+
+@pytest.mark.parametrize(
+    "table,column", [(t.name, c.name) for t in schema.TABLES.values() for c in t.columns]
+)
+def test_doc_lists_every_column(doc, table, column):
+    section = doc.split(f"### Table `{table}`", 1)[1].split("###", 1)[0]
+    assert f"| `{column}` |" in section, f"column {column} of {table} is not in its table in {DOC.name}"
+
+
+@pytest.mark.parametrize(
+    "domain,value", [(d, v) for d, values in schema.DOMAINS.items() for v in values]
+)
+def test_doc_lists_every_allowed_value(doc, domain, value):
+    assert f"`{value}`" in doc, f"allowed value {value!r} of {domain} is missing from {DOC.name}"
+
+
+@pytest.mark.parametrize(
+    "domain,label",
+    [
+        (d, label)
+        for d, aliases in schema.LABEL_ALIASES.items()
+        for label, value in aliases.items()
+        if schema.normalise(label) != schema.normalise(value)  # a label that is only a respelling needs no row
+    ],
+)
+def test_doc_mapping_table_holds_every_printed_label(doc, domain, label):
+    assert f'"{label}"' in doc or f'"{label.lower()}"' in doc.lower(), f"label {label!r} ({domain}) is missing"
+
+
+@pytest.mark.parametrize("alias,column", list(schema.HEADER_ALIASES.items()))
+def test_doc_lists_every_header_alias(doc, alias, column):
+    assert f"`{alias}`" in doc
+
+
+@pytest.mark.parametrize("rule", ["required", "not_allowed", "invalid_date", "date_too_early", "future_date",
+                                  "not_whole_number", "invalid_year", "out_of_range", "not_yes_no",
+                                  "too_many_values", "unknown_scheme", "conflicting_key"])
+def test_doc_names_every_quarantine_rule(doc, rule):
+    assert f"`{rule}`" in doc
+    assert f'"{rule}"' in Path(ingest.__file__).read_text(encoding="utf-8"), f"{rule} is not a rule ingest uses"
+
+
+def test_doc_states_the_reconciliation_and_quarantine_columns(doc):
+    assert "read = stored + duplicates + quarantined" in doc
+    section = doc.split("### Quarantine files", 1)[1]
+    for column in ingest.QUARANTINE_COLUMNS:
+        assert f"`{column}`" in section, f"quarantine column {column} is not described"
