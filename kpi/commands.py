@@ -10,13 +10,16 @@ from kpi import api, queries, registry, schema, store
 
 
 def add_metrics_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
 
 def run_metrics(args) -> int:
     if args.format == "json":
         json.dump([k.as_dict() for k in registry.REGISTRY], sys.stdout, indent=2)
         sys.stdout.write("\n")
+        return 0
+    if args.format == "markdown":
+        sys.stdout.write(registry.markdown())
         return 0
     width = max(len(k.id) for k in registry.REGISTRY)
     for k in registry.REGISTRY:

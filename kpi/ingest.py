@@ -613,16 +613,6 @@ def _write(run: _Run, exports: list[_Export], reports: list[FileReport]) -> stor
     return new
 
 
-def _remove_quarantine_orphans(root: Path, manifest: store.Manifest) -> None:
-    """Delete quarantine files of killed runs: store.remove_orphans does not look in quarantine/."""
-    live = set(manifest.quarantine)
-    base = root / "quarantine"
-    if base.is_dir():
-        for path in base.iterdir():
-            if path.is_file() and path.relative_to(root).as_posix() not in live:
-                path.unlink(missing_ok=True)
-
-
 def _pause_for_tests() -> None:
     seconds = os.environ.get(PAUSE_ENV)
     if seconds:
@@ -673,8 +663,7 @@ def ingest(
             return IngestReport(str(root), reports, committed=False, version=manifest.version)
         new = _write(run, exports, reports)
         _pause_for_tests()
-        committed = store.commit(root, new)
-        _remove_quarantine_orphans(root, committed)
+        committed = store.commit(root, new)  # also removes orphans (quarantine files of killed runs included)
     return IngestReport(str(root), reports, committed=True, version=committed.version)
 
 

@@ -2,7 +2,7 @@
 
 Every other module (sample generator, ingest, queries, registry, docs test) reads the tables, columns, allowed
 values and label mappings from here. `docs/data-contract.md` describes the same contract for people, and
-`tests/test_schema.py` fails when the two drift apart.
+`tests/test_contract_doc.py` fails when the two drift apart.
 """
 
 from __future__ import annotations
@@ -220,8 +220,8 @@ RESPONSES = Table(
         ),
         Column("lonely", "enum", "ONS direct question: how often do you feel lonely?", domain="lonely"),
         *(
-            Column(c, "enum", f"The people who support me are {c_text}.", domain="experience")
-            for c, c_text in (("warmth", "warm"), ("kindness", "kind"), ("dignity", "treat me with dignity"))
+            Column(c, "enum", f"The people who support me {c_text}.", domain="experience")
+            for c, c_text in (("warmth", "are warm"), ("kindness", "are kind"), ("dignity", "treat me with dignity"))
         ),
     ),
 )

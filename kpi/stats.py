@@ -39,6 +39,8 @@ __all__ = [
     "median_interval",
     "mean_interval",
     "poisson_interval",
+    "poisson_difference_interval",
+    "poisson_ratio_interval",
 ]
 
 # --------------------------------------------------------------------------------------------------------------
@@ -98,6 +100,22 @@ METHODS: dict[str, dict[str, str]] = {
         "statistic": "count",
         "reference": "Breslow NE, Day NE (1987) Statistical Methods in Cancer Research II, p. 69; "
         "as PHEindicatormethods byars_lower / byars_upper",
+    },
+    "poisson_difference": {
+        "name": "Normal approximation for the difference of two Poisson counts",
+        "statistic": "change in count",
+        "reference": "Armitage P, Berry G, Matthews JNS (2002) Statistical Methods in Medical Research, 4th ed., 5.2",
+    },
+    "poisson_ratio": {
+        "name": "Conditional binomial (Wilson) interval for the ratio of two Poisson counts",
+        "statistic": "ratio of counts",
+        "reference": "Armitage P, Berry G, Matthews JNS (2002) Statistical Methods in Medical Research, 5.2; "
+        "Wilson EB (1927)",
+    },
+    "share_of_growth": {
+        "name": "Share of the sum of increases (arithmetic on complete counts; no interval)",
+        "statistic": "share",
+        "reference": "Definition in docs/metrics.md",
     },
     "poisson_exact": {
         "name": "Exact Poisson interval (Garwood, via the chi-squared distribution)",
@@ -654,3 +672,44 @@ def poisson_interval(count, confidence=0.95, method="byar"):
             upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
         lower = np.where(np.isnan(o), np.nan, np.maximum(lower, 0))
     return _out(lower, scalar), _out(upper, scalar)
+
+
+def poisson_difference_interval(count1, count2, confidence=0.95):
+    """Difference of two Poisson counts, count1 − count2, and its interval.
+
+    Formula: d = O1 − O2, limits = d ∓ z·√(O1 + O2) (normal approximation; both counts are large for the areas
+    it is used for, and smaller ones are suppressed). Unit: counts.
+
+    Reference: Armitage, Berry & Matthews (2002) Statistical Methods in Medical Research, 4th ed., §5.2.
+
+    Returns ``(difference, lower, upper)``.
+    """
+    (o1, o2), scalar = _arrays(count1, count2)
+    with np.errstate(invalid="ignore"):
+        _check((o1 < 0) | (o2 < 0), "counts must be greater than or equal to zero.")
+    z = z_value(confidence)
+    d = o1 - o2
+    half = z * np.sqrt(o1 + o2)
+    return _out(d, scalar), _out(d - half, scalar), _out(d + half, scalar)
+
+
+def poisson_ratio_interval(count1, count2, confidence=0.95):
+    """Ratio of two Poisson counts, count1 / count2, with the conditional binomial interval.
+
+    Given O1 + O2, O1 is binomial with p = λ1 / (λ1 + λ2); the Wilson limits (pL, pU) for p = O1 / (O1 + O2)
+    map to the ratio as p / (1 − p). Unit: a ratio (1 = no change; growth % = (ratio − 1) × 100).
+
+    Reference: Armitage, Berry & Matthews (2002), §5.2; Wilson (1927).
+
+    Returns ``(ratio, lower, upper)``; count2 must be at least 1.
+    """
+    (o1, o2), scalar = _arrays(count1, count2)
+    with np.errstate(invalid="ignore"):
+        _check(o1 < 0, "count1 must be greater than or equal to zero.")
+        _check(o2 < 1, "count2 must be at least 1 for a ratio.")
+    p_lo, p_hi = wilson_interval(o1, o1 + o2, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = o1 / o2
+        lower = np.asarray(p_lo) / (1 - np.asarray(p_lo))
+        upper = np.where(np.asarray(p_hi) >= 1, np.inf, np.asarray(p_hi) / (1 - np.asarray(p_hi)))
+    return _out(ratio, scalar), _out(lower, scalar), _out(upper, scalar)

@@ -162,7 +162,7 @@ def live_files(manifest: Manifest) -> set[str]:
 def remove_orphans(root: Path, manifest: Manifest) -> None:
     """Delete files no manifest lists: leftovers of a write that failed or was killed."""
     live = live_files(manifest)
-    for sub in ("responses", "schemes", "people_supported", "derived"):
+    for sub in ("responses", "schemes", "people_supported", "derived", "quarantine"):
         base = root / sub
         if not base.exists():
             continue

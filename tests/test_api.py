@@ -1,0 +1,125 @@
+"""kpi.api.khi_table: the tidy table every output shares, its disclosure control and the analysts' CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpi import api, commands, disclosure, registry
+from kpi.cli import main
+
+GROUPINGS = [(), ("region",), ("scheme",), ("year",), ("arrangement",), ("age_band",), ("primary_need",),
+             ("region", "year"), ("scheme", "year")]
+RESPONSE_KHIS = [k.id for k in registry.REGISTRY if k.table != "people_supported"]
+GROWTH_KHIS = [k.id for k in registry.REGISTRY if k.table == "people_supported"]
+
+
+@pytest.mark.parametrize("by", GROUPINGS, ids=lambda b: "-".join(b) or "overall")
+@pytest.mark.parametrize("metric_id", RESPONSE_KHIS)
+def test_no_public_row_shows_a_figure_below_the_threshold(sample_store, metric_id, by):
+    f = api.Filters(years=(2023,))  # one year: many small cells
+    public = api.khi_table(metric_id, by, f, data_dir=sample_store)
+    exact = api.khi_table(metric_id, by, f, data_dir=sample_store, public=False)
+    assert len(public) == len(exact)
+    small = exact["denominator"].astype(float) < disclosure.MIN_DENOMINATOR
+    assert public.loc[small.to_numpy(), "suppressed"].all()
+    hidden = public[public["suppressed"]]
+    assert hidden[["value", "lower", "upper", "numerator", "denominator"]].isna().all().all()
+    shown = public[~public["suppressed"]]
+    assert (shown["denominator"].astype(float) >= disclosure.MIN_DENOMINATOR).all()
+    assert (shown["denominator"].astype(float) % disclosure.ROUND_TO == 0).all()
+    if len(by) == 1 and len(public) > 1:  # the national total is published, so one hidden cell alone would leak
+        assert public["suppressed"].sum() != 1
+
+
+@pytest.mark.parametrize("metric_id", GROWTH_KHIS)
+@pytest.mark.parametrize("by", [("region",), ("scheme",), ("region", "year")], ids=lambda b: "-".join(b))
+def test_growth_tables_suppress_small_schemes(sample_store, metric_id, by):
+    public = api.khi_table(metric_id, by, data_dir=sample_store)
+    shown = public[~public["suppressed"]]
+    assert (shown["denominator"].astype(float) >= disclosure.MIN_DENOMINATOR).all()
+    assert public.loc[public["suppressed"], "value"].isna().all()
+
+
+def test_table_is_self_describing(sample_store):
+    t = api.khi_table("connected_positive", "region", data_dir=sample_store)
+    for col in ("metric_id", "area_code", "area_name", "numerator", "denominator", "value", "lower", "upper",
+                "suppressed", "benchmark", "comparison", "confidence", "statistic", "method"):
+        assert col in t.columns
+    assert set(t["area_code"]) <= set(api.schema.AREAS)
+    assert (t["confidence"] == "95%").all() and (t["method"].str.startswith("Wilson")).all()
+    shown = t[~t["suppressed"]]
+    assert ((shown["lower"] <= shown["value"]) & (shown["value"] <= shown["upper"])).all()
+    assert set(shown["comparison"]) <= {"better", "similar", "worse"}
+
+
+def test_comparison_follows_the_interval_and_direction(sample_store):
+    t = api.khi_table("lonely_often", "scheme", data_dir=sample_store, confidence=0.998)
+    t = t[~t["suppressed"]]
+    assert (t["confidence"] == "99.8%").all()
+    worse = t[t["comparison"] == "worse"]  # low is good: worse means significantly MORE lonely
+    assert (worse["lower"] > worse["benchmark"]).all()
+    better = t[t["comparison"] == "better"]
+    assert (better["upper"] < better["benchmark"]).all()
+    similar = t[t["comparison"] == "similar"]
+    assert ((similar["lower"] <= similar["benchmark"]) & (similar["benchmark"] <= similar["upper"])).all()
+
+
+def test_funnel_finds_the_sample_outliers_both_ways(sample_store):
+    t = api.funnel("connected_positive", data_dir=sample_store)
+    positions = set(t["funnel_position_998"])
+    assert {"above", "below"} <= positions
+
+
+def test_growth_story_on_the_sample(sample_store):
+    t = api.khi_table("people_growth_pct", "region", data_dir=sample_store).set_index("area_name")
+    assert t.loc["North West", "status"] == "growing"
+    assert t.loc["East of England", "status"] == "falling"
+    share = api.khi_table("people_growth_share", "region", data_dir=sample_store).set_index("area_name")
+    assert 30 <= share.loc["North West", "value"] <= 70
+
+
+def test_headline_reports_change_and_significance(sample_store):
+    h = api.headline(["connected_positive", "friends_median"], data_dir=sample_store)
+    row = h.set_index("metric_id").loc["connected_positive"]
+    assert row["year_label"] == "2024-25"
+    assert row["change_significance"] in {"significantly better", "significantly worse", "no significant change"}
+    assert row["change_lower"] <= row["change"] <= row["change_upper"]
+    assert row["sentence"].endswith(".")
+
+
+def test_cli_table_csv_equals_the_api_table(sample_store, capsys):
+    assert main(["table", "connected_positive", "--by", "region", "--year", "2019", "--data",
+                 str(sample_store)]) == 0
+    out = capsys.readouterr().out
+    expected = api.khi_table("connected_positive", "region", api.Filters(years=(2019,)), data_dir=sample_store)
+    assert out == commands.to_csv(expected)
+    frame = pd.read_csv(io.StringIO(out))
+    assert len(frame) == 12
+
+
+def test_cli_table_json(sample_store, capsys):
+    assert main(["table", "friends_median", "--format", "json", "--data", str(sample_store)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 1 and rows[0]["metric_id"] == "friends_median" and rows[0]["value"] >= 0
+
+
+def test_cli_table_rejects_unknown_metric_and_area(sample_store, capsys):
+    assert main(["table", "happiness", "--data", str(sample_store)]) == 2
+    assert "unknown KHI 'happiness'" in capsys.readouterr().err
+    assert main(["table", "connected_positive", "--area", "E99", "--data", str(sample_store)]) == 2
+    assert "unknown area code(s) E99" in capsys.readouterr().err
+
+
+def test_cli_table_explains_a_missing_store(tmp_path, capsys):
+    assert main(["table", "connected_positive", "--data", str(tmp_path)]) == 2
+    assert "no KHI data store here" in capsys.readouterr().err
+
+
+def test_unknown_breakdown_is_refused(sample_store):
+    with pytest.raises(ValueError, match="cannot break down by 'postcode'"):
+        api.khi_table("connected_positive", "postcode", data_dir=sample_store)
