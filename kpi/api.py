@@ -183,27 +183,48 @@ def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float) -
     return pd.DataFrame(rows, columns=[*group_cols, "numerator", "denominator", "value", "lower", "upper"])
 
 
-def _compute(cur, k: KHI, by: Sequence[str], f: Filters, confidence: float) -> pd.DataFrame:
-    """Exact (unsuppressed) figures for one KHI per breakdown group."""
-    group_cols = queries.group_columns(by)
-    if k.table == "people_supported":
-        return growth_table(k.id, by, f, confidence=confidence, cur=cur, public=False)
-    if k.kind == "median":
-        return _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence)
-    if k.table == "change":
-        counts = queries.cube_counts(cur, [*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ())], by, f,
-                                     table="change")
-    else:
-        cols = {queries.cube_column(k.source, a) for a in (*k.numerator, *k.denominator)}
-        counts = queries.cube_counts(cur, sorted(cols), by, f)
-    out = _from_cube(k, counts, confidence)
-    return pd.concat([counts[group_cols].reset_index(drop=True), out.reset_index(drop=True)], axis=1)
+def _attach(counts: pd.DataFrame, group_cols: list[str], figures: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat([counts[group_cols].reset_index(drop=True), figures.reset_index(drop=True)], axis=1)
+
+
+def _cube_columns(k: KHI) -> set[str]:
+    answers = (*k.numerator, *k.denominator, *(("positive", "negative") if k.kind == "net" else ()))
+    return {queries.cube_column(k.source, a) for a in answers}
 
 
 _PAIRED_EXTRA = {
     "paired_change": ("connected_both", "connected_neither"),
     "mean_change": ("friends_change_sumsq",),
 }
+
+
+def _compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float) -> dict[str, pd.DataFrame]:
+    """Exact (unsuppressed) figures per breakdown group for several KHIs.
+
+    KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
+    """
+    group_cols = queries.group_columns(by)
+    out: dict[str, pd.DataFrame] = {}
+    cube = [k for k in ks if k.table == "cube"]
+    if cube:
+        counts = queries.cube_counts(cur, sorted(set().union(*map(_cube_columns, cube))), by, f)
+        for k in cube:
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
+    change = [k for k in ks if k.table == "change"]
+    if change:
+        cols = sorted({c for k in change for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
+        counts = queries.cube_counts(cur, cols, by, f, table="change")
+        for k in change:
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
+    medians = [k for k in ks if k.kind == "median"]
+    if medians:
+        rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence)
+        for k in medians:
+            out[k.id] = rows
+    for k in ks:
+        if k.table == "people_supported":
+            out[k.id] = growth_table(k.id, by, f, confidence=confidence, cur=cur, public=False)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,15 +247,28 @@ def khi_table(
     programme), or () for one overall row. confidence: 0.95 or 0.998 (also 95 / 99.8); the interval shown and the
     comparison with the benchmark both use it.
     """
-    k = registry.get(metric_id)
+    return khi_tables([metric_id], by, filters, con=con, data_dir=data_dir, confidence=confidence, public=public)
+
+
+def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(), *,
+               con=None, data_dir=None, confidence: float = 0.95, public: bool = True,
+               compare_breakdowns: bool = True) -> pd.DataFrame:
+    """Several KHIs stacked in one tidy table (the columns of khi_table), computed with shared queries."""
+    ks = [registry.get(m) for m in metric_ids]
     by = (by,) if isinstance(by, str) else tuple(by)
     cur = _cursor(con, data_dir)
     try:
-        table = _compute(cur, k, by, filters, confidence)
-        table = _with_benchmark(cur, k, table, by, filters, confidence)
+        exact = _compute_many(cur, ks, by, filters, confidence)
+        exact = _with_benchmarks(cur, ks, exact, by, filters, confidence, compare_breakdowns)
     finally:
         cur.close()
-    table = add_labels(table)
+    parts = [_finish(k, exact[k.id], by, confidence, public) for k in ks]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _finish(k: KHI, table: pd.DataFrame, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
+    """Labels, self-description and (for public output) disclosure control for one KHI's exact figures."""
+    table = add_labels(table.copy())
     table.insert(0, "metric_id", k.id)
     table.insert(1, "metric_title", k.title)
     table["unit"] = k.unit
@@ -256,6 +290,7 @@ def khi_table(
         if len(values) and (values % 1 == 0).all():  # counts print as whole numbers
             table[col] = table[col].astype("Int64")
     return table.drop(columns="min_n").reset_index(drop=True)
+
 
 
 def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -280,39 +315,39 @@ def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
-               **kw) -> pd.DataFrame:
-    """Several KHIs stacked in one tidy table (same columns as khi_table)."""
-    parts = [khi_table(m, by, filters, **kw) for m in metric_ids]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
-def _with_benchmark(cur, k: KHI, table: pd.DataFrame, by, f: Filters, confidence) -> pd.DataFrame:
-    """Add the benchmark value and the Fingertips comparison (better / similar / worse).
+def _with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool) -> dict:
+    """Add the benchmark value and the Fingertips comparison (better / similar / worse) to each KHI's table.
 
     A place (region, scheme, or a filtered area) is compared with the whole country for the same other filters; a
-    breakdown that is not a place (year, arrangement...) is compared with everyone in the same view.
+    breakdown that is not a place (year, arrangement...) is compared with everyone in the same view, unless
+    `compare_breakdowns` is False (the headline compares years only through its own change test).
     """
-    table = table.copy()
     place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
-    # Counts of people are not comparable with a national total; rates and percentages are.
-    if k.kind in ("people", "net_change", "growth_share") or (not place_in_view and not by):
-        table["benchmark"], table["comparison"] = np.nan, "not compared"
-        return table
     if place_in_view:
-        bench_by = tuple(b for b in by if b not in PLACE_BREAKDOWNS)
-        bench_f = f.without_place()
+        bench_by, bench_f = tuple(b for b in by if b not in PLACE_BREAKDOWNS), f.without_place()
     else:
         bench_by, bench_f = (), f
-    bench = _compute(cur, k, bench_by, bench_f, confidence)
+    # Counts of people are not comparable with a national total; rates and percentages are.
+    comparable = [k for k in ks if k.kind not in ("people", "net_change", "growth_share")]
+    if not place_in_view and (not by or not compare_breakdowns):
+        comparable = []
+    bench = _compute_many(cur, comparable, bench_by, bench_f, confidence) if comparable else {}
     keys = queries.group_columns(bench_by)
-    bench = bench[[*keys, "value"]].rename(columns={"value": "benchmark"})
-    table = table.merge(bench, on=keys, how="left") if keys else table.assign(benchmark=bench["benchmark"].iloc[0])
-    table["comparison"] = stats.compare_to_benchmark(
-        table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
-        k.direction,
-    )
-    return table
+    out = {}
+    for k in ks:
+        table = exact[k.id].copy()
+        if k.id not in bench:
+            table["benchmark"], table["comparison"] = np.nan, "not compared"
+            out[k.id] = table
+            continue
+        b = bench[k.id][[*keys, "value"]].rename(columns={"value": "benchmark"})
+        table = table.merge(b, on=keys, how="left") if keys else table.assign(benchmark=b["benchmark"].iloc[0])
+        table["comparison"] = stats.compare_to_benchmark(
+            table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
+            k.direction,
+        )
+        out[k.id] = table
+    return out
 
 
 def coverage(*, con=None, data_dir=None) -> dict:
@@ -359,35 +394,39 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=Non
     "significant" when that interval excludes zero. Other kinds show the change without a significance test.
     """
     con = con if con is not None else connect(data_dir)
-    cur = con.cursor()
-    try:
-        years = filters.years or tuple(queries.years_available(cur))
-    finally:
-        cur.close()
-    latest = max(years)
+    latest = max(filters.years or years(con=con))
+    pair = filters.with_years([latest - 1, latest])
+    kw = dict(con=con, confidence=confidence, compare_breakdowns=False)
+    exact_all = khi_tables(metric_ids, "year", pair, public=False, **kw)
+    public_all = khi_tables(metric_ids, "year", pair, **kw)
     rows = []
     for mid in metric_ids:
         k = registry.get(mid)
-        now = khi_table(mid, (), filters.with_years([latest]), con=con, confidence=confidence)
-        before = khi_table(mid, (), filters.with_years([latest - 1]), con=con, confidence=confidence)
-        exact_now = khi_table(mid, (), filters.with_years([latest]), con=con, confidence=confidence, public=False)
-        exact_before = khi_table(mid, (), filters.with_years([latest - 1]), con=con, confidence=confidence,
-                                 public=False)
-        row = now.iloc[0].to_dict()
-        row.update(year=latest, year_label=schema.fy_label(latest), previous_value=before["value"].iloc[0],
+        pub = public_all[public_all["metric_id"] == mid].set_index("year")
+        ex = exact_all[exact_all["metric_id"] == mid].set_index("year")
+        if latest not in pub.index:  # no answers at all in the latest year
+            continue
+        now = pub.loc[latest]
+        row = now.to_dict()
+        has_before = latest - 1 in pub.index
+        before_hidden = (not has_before) or bool(pub.loc[latest - 1, "suppressed"])
+        row.update(year=latest, year_label=schema.fy_label(latest),
+                   previous_value=np.nan if before_hidden else pub.loc[latest - 1, "value"],
                    change=np.nan, change_lower=np.nan, change_upper=np.nan, change_significance="not tested")
-        if k.kind in ("proportion", "change_proportion") and not (now["suppressed"].iloc[0] or
-                                                                   before["suppressed"].iloc[0]):
-            d, lo, hi = stats.difference_interval(
-                exact_now["numerator"].iloc[0], exact_now["denominator"].iloc[0],
-                exact_before["numerator"].iloc[0], exact_before["denominator"].iloc[0], confidence=confidence,
-            )
-            row.update(change=d * 100, change_lower=lo * 100, change_upper=hi * 100,
-                       change_significance=_change_words(lo, hi, k.direction))
-        elif not (now["suppressed"].iloc[0] or before["suppressed"].iloc[0]):
-            row["change"] = row["value"] - row["previous_value"]
+        if not (now["suppressed"] or before_hidden):
+            if k.kind in ("proportion", "change_proportion"):
+                d, lo, hi = stats.difference_interval(
+                    float(ex.loc[latest, "numerator"]), float(ex.loc[latest, "denominator"]),
+                    float(ex.loc[latest - 1, "numerator"]), float(ex.loc[latest - 1, "denominator"]),
+                    confidence=confidence,
+                )
+                row.update(change=d * 100, change_lower=lo * 100, change_upper=hi * 100,
+                           change_significance=_change_words(lo, hi, k.direction))
+            else:
+                row["change"] = row["value"] - row["previous_value"]
         row["sentence"] = registry.sentence(k, None if row["suppressed"] else row["value"],
                                             programmes=filters.programmes)
+        row["metric_id"] = mid
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -506,6 +545,9 @@ def growth_table(metric_id: str = "people_supported", by: Sequence[str] | str = 
         out["lower"], out["upper"] = np.nan, np.nan
     elif k.kind == "per_100k":
         pop = queries.population(cur, end)
+        # The ONS table also has an England total row: summing every row would count England twice. A view
+        # filtered to some areas is divided by those areas' population only.
+        pop = pop[pop["area_code"].isin(filters.areas or tuple(schema.AREAS))]
         merged = frame.merge(pop, on="area_code", how="left") if "area_code" in frame else frame.assign(
             population=float(pop["population"].sum()), population_year=int(pop["population_year"].iloc[0]))
         popn = merged["population"].to_numpy(float)

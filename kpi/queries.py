@@ -63,11 +63,12 @@ def _filter_params(f: Filters) -> dict:
     return params
 
 
-# `c` is the aggregate table (scheme_id, fy, arrangement, age_band, primary_need); `s` is schemes.
+# `c` is an aggregate table: its cells carry the scheme's area and programme (denormalised at build time, so the
+# hot path needs no join).
 _WHERE = """
     (NOT $f_years OR list_contains($years, c.fy))
-    AND (NOT $f_areas OR list_contains($areas, s.area_code))
-    AND (NOT $f_programmes OR list_contains($programmes, s.programme))
+    AND (NOT $f_areas OR list_contains($areas, c.area_code))
+    AND (NOT $f_programmes OR list_contains($programmes, c.programme))
     AND (NOT $f_arrangements OR list_contains($arrangements, c.arrangement))
     AND (NOT $f_age_bands OR list_contains($age_bands, c.age_band))
     AND (NOT $f_needs OR list_contains($needs, c.primary_need))
@@ -76,13 +77,13 @@ _WHERE = """
 
 # Breakdown name -> the output columns and the SQL expressions that make them.
 BREAKDOWNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "region": (("area_code", "s.area_code"),),
-    "scheme": (("scheme_id", "c.scheme_id"), ("scheme_name", "s.scheme_name"), ("area_code", "s.area_code")),
+    "region": (("area_code", "c.area_code"),),
+    "scheme": (("scheme_id", "c.scheme_id"), ("scheme_name", "c.scheme_name"), ("area_code", "c.area_code")),
     "year": (("year", "c.fy"),),
     "arrangement": (("arrangement", "c.arrangement"),),
     "age_band": (("age_band", "c.age_band"),),
     "primary_need": (("primary_need", "c.primary_need"),),
-    "programme": (("programme", "s.programme"),),
+    "programme": (("programme", "c.programme"),),
 }
 
 
@@ -116,7 +117,7 @@ def _quote(identifier: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # The aggregate tables (built by kpi.derive at each store commit)
 
-DIMENSIONS = ("scheme_id", "fy", "arrangement", "age_band", "primary_need")
+DIMENSIONS = ("scheme_id", "scheme_name", "area_code", "programme", "fy", "arrangement", "age_band", "primary_need")
 CATEGORICAL = {
     **{c: "impact" for c in schema.IMPACT_COLUMNS},
     "connections_support": "connections",
@@ -165,19 +166,19 @@ ALLOWED_IDENTIFIERS = frozenset(CUBE_COLUMNS) | frozenset(CHANGE_COLUMNS)
 _FY = "(CASE WHEN month(r.completed_on) >= 4 THEN year(r.completed_on) ELSE year(r.completed_on) - 1 END)"
 
 # The answer codes inside these statements come from kpi.schema (constants), not from input.
+# The scheme's name, area and programme ride along in every cell (schemes are few; the cells stay as many).
+_CELL = "r.scheme_id, s.scheme_name, s.area_code, s.programme, " + _FY + " AS fy, r.arrangement, r.age_band, r.primary_need"
+_WITH_SCHEME = " FROM responses r JOIN schemes s ON s.scheme_id = r.scheme_id "
+
 CUBE_SQL = (
-    "SELECT r.scheme_id, "
-    + _FY
-    + " AS fy, r.arrangement, r.age_band, r.primary_need, "
+    "SELECT " + _CELL + ", "
     + ", ".join(f"{expr} AS {name}" for name, expr in _cube_definitions())
-    + " FROM responses r GROUP BY ALL ORDER BY ALL"
+    + _WITH_SCHEME + "GROUP BY ALL ORDER BY ALL"
 )
 
 FRIENDS_HIST_SQL = (
-    "SELECT r.scheme_id, "
-    + _FY
-    + " AS fy, r.arrangement, r.age_band, r.primary_need, r.friends_count, count(*) AS n"
-    + " FROM responses r WHERE r.friends_count IS NOT NULL GROUP BY ALL ORDER BY ALL"
+    "SELECT " + _CELL + ", r.friends_count, count(*) AS n"
+    + _WITH_SCHEME + "WHERE r.friends_count IS NOT NULL GROUP BY ALL ORDER BY ALL"
 )
 
 # First and latest answer of each person who answered at least twice; counted where the latest answer falls.
@@ -193,13 +194,14 @@ WITH ranked AS (
     FROM responses r
 ),
 pairs AS (
-    SELECT l.scheme_id, l.completed_on, l.arrangement, l.age_band, l.primary_need,
+    SELECT l.scheme_id, s.scheme_name, s.area_code, s.programme, l.completed_on, l.arrangement, l.age_band, l.primary_need,
            l.friends_count - f.friends_count AS friends_change,
            f.connected_positive AS c_first, l.connected_positive AS c_latest
     FROM ranked f JOIN ranked l ON f.person_id = l.person_id AND f.k = 1 AND l.k = l.m
+    JOIN schemes s ON s.scheme_id = l.scheme_id
     WHERE l.m >= 2
 )
-SELECT r.scheme_id, """
+SELECT r.scheme_id, r.scheme_name, r.area_code, r.programme, """
     + _FY
     + """ AS fy, r.arrangement, r.age_band, r.primary_need,
        count(*) AS people,
@@ -275,10 +277,7 @@ def cube_counts(cur, columns: Sequence[str], by: Sequence[str], f: Filters, tabl
         raise ValueError(f"unknown aggregate table {table!r}")
     select, group = _group_sql(by)
     sums = ", ".join(f"coalesce(sum(c.{_quote(col)}), 0)::BIGINT AS {_quote(col)}" for col in columns)
-    sql = (
-        f"SELECT {select}{sums} FROM {table} c JOIN schemes s ON s.scheme_id = c.scheme_id "
-        f"WHERE {_WHERE} {group} {'ORDER BY ALL' if group else ''}"
-    )
+    sql = f"SELECT {select}{sums} FROM {table} c WHERE {_WHERE} {group} {'ORDER BY ALL' if group else ''}"
     return _run(cur, sql, _filter_params(f))
 
 
@@ -288,7 +287,7 @@ def friends_histogram(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
     group = (group + ", c.friends_count") if group else "GROUP BY c.friends_count"
     sql = (
         f"SELECT {select}c.friends_count, sum(c.n)::BIGINT AS n FROM friends_hist c "
-        f"JOIN schemes s ON s.scheme_id = c.scheme_id WHERE {_WHERE} {group} ORDER BY ALL"
+        f"WHERE {_WHERE} {group} ORDER BY ALL"
     )
     return _run(cur, sql, _filter_params(f))
 
@@ -296,8 +295,8 @@ def friends_histogram(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
 # people_supported has no age band or need: those filters do not apply to it.
 _PEOPLE_WHERE = """
     (NOT $f_years OR list_contains($years, c.fy))
-    AND (NOT $f_areas OR list_contains($areas, s.area_code))
-    AND (NOT $f_programmes OR list_contains($programmes, s.programme))
+    AND (NOT $f_areas OR list_contains($areas, c.area_code))
+    AND (NOT $f_programmes OR list_contains($programmes, c.programme))
     AND (NOT $f_arrangements OR list_contains($arrangements, c.arrangement))
     AND (NOT $f_schemes OR list_contains($schemes, c.scheme_id))
 """
@@ -311,7 +310,8 @@ def people_supported(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
         params.pop(unused), params.pop(f"f_{unused}")
     sql = (
         f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers "
-        "FROM (SELECT *, year AS fy FROM people_supported) c JOIN schemes s ON s.scheme_id = c.scheme_id "
+        "FROM (SELECT p.*, p.year AS fy, s.scheme_name, s.area_code, s.programme FROM people_supported p "
+        "JOIN schemes s ON s.scheme_id = p.scheme_id) c "
         f"WHERE {_PEOPLE_WHERE} {group} ORDER BY ALL"
     )
     return _run(cur, sql, params)

@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from kpi import schema
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2  # 2: aggregates carry scheme name, area and programme
 RAW_TABLES = ("responses", "schemes", "people_supported")
 
 
