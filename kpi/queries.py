@@ -45,35 +45,38 @@ class Filters:
         return replace(self, years=tuple(sorted(set(years))))
 
 
-def _filter_params(f: Filters) -> dict:
-    def pair(values, dummy):
-        return bool(values), list(values) if values else [dummy]
+# Filter -> (dummy value of its type, the aggregate column it restricts). `c` is an aggregate table whose cells carry
+# the scheme's area and programme (denormalised at build time, so the hot path needs no join).
+_FILTERS = {
+    "years": (0, "c.fy"),
+    "areas": ("-", "c.area_code"),
+    "programmes": ("-", "c.programme"),
+    "arrangements": ("-", "c.arrangement"),
+    "age_bands": ("-", "c.age_band"),
+    "needs": ("-", "c.primary_need"),
+    "schemes": ("-", "c.scheme_id"),
+}
 
+
+def _where(keys=tuple(_FILTERS)) -> str:
+    """Each filter binds a flag and a list: `NOT $f_x` lets an empty filter through; lists are never empty."""
+    return " AND ".join(f"(NOT $f_{k} OR list_contains(${k}, {_FILTERS[k][1]}))" for k in keys)
+
+
+def _filter_params(f: Filters, keys=tuple(_FILTERS)) -> dict:
     params = {}
-    for key, values, dummy in (
-        ("years", f.years, 0),
-        ("areas", f.areas, "-"),
-        ("programmes", f.programmes, "-"),
-        ("arrangements", f.arrangements, "-"),
-        ("age_bands", f.age_bands, "-"),
-        ("needs", f.needs, "-"),
-        ("schemes", f.schemes, "-"),
-    ):
-        params[f"f_{key}"], params[key] = pair(values, dummy)
+    for key in keys:
+        values = getattr(f, key)
+        params[f"f_{key}"] = bool(values)
+        params[key] = list(values) if values else [_FILTERS[key][0]]
     return params
 
 
-# `c` is an aggregate table: its cells carry the scheme's area and programme (denormalised at build time, so the
-# hot path needs no join).
-_WHERE = """
-    (NOT $f_years OR list_contains($years, c.fy))
-    AND (NOT $f_areas OR list_contains($areas, c.area_code))
-    AND (NOT $f_programmes OR list_contains($programmes, c.programme))
-    AND (NOT $f_arrangements OR list_contains($arrangements, c.arrangement))
-    AND (NOT $f_age_bands OR list_contains($age_bands, c.age_band))
-    AND (NOT $f_needs OR list_contains($needs, c.primary_need))
-    AND (NOT $f_schemes OR list_contains($schemes, c.scheme_id))
-"""
+_WHERE = _where()
+# people_supported has no age band or need: those filters do not apply to it.
+_PEOPLE_FILTERS = ("years", "areas", "programmes", "arrangements", "schemes")
+_PEOPLE_WHERE = _where(_PEOPLE_FILTERS)
+
 
 # Breakdown name -> the output columns and the SQL expressions that make them.
 BREAKDOWNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -292,22 +295,10 @@ def friends_histogram(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
     return _run(cur, sql, _filter_params(f))
 
 
-# people_supported has no age band or need: those filters do not apply to it.
-_PEOPLE_WHERE = """
-    (NOT $f_years OR list_contains($years, c.fy))
-    AND (NOT $f_areas OR list_contains($areas, c.area_code))
-    AND (NOT $f_programmes OR list_contains($programmes, c.programme))
-    AND (NOT $f_arrangements OR list_contains($arrangements, c.arrangement))
-    AND (NOT $f_schemes OR list_contains($schemes, c.scheme_id))
-"""
-
-
 def people_supported(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
     """People (and carers) supported, summed per breakdown group (typically region x year x arrangement)."""
     select, group = _group_sql(by)
-    params = _filter_params(f)
-    for unused in ("age_bands", "needs"):
-        params.pop(unused), params.pop(f"f_{unused}")
+    params = _filter_params(f, _PEOPLE_FILTERS)
     sql = (
         f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers "
         "FROM (SELECT p.*, p.year AS fy, s.scheme_name, s.area_code, s.programme FROM people_supported p "
