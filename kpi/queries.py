@@ -224,7 +224,7 @@ FROM pairs r GROUP BY ALL ORDER BY ALL
 DERIVED = {"cube": CUBE_SQL, "friends_hist": FRIENDS_HIST_SQL, "change": CHANGE_SQL}
 
 
-def raw_connection(root: str | os.PathLike, manifest: store.Manifest, memory_limit: str = "1500MB"):
+def raw_connection(root: str | os.PathLike, manifest: store.Manifest, memory_limit: str = "1GB"):
     """A connection with views over the raw tables only: what kpi.derive aggregates from."""
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
     root = Path(root)
