@@ -16,6 +16,7 @@ COMMANDS = {
     "table": ("kpi.commands", "print one indicator's table, with public suppression applied"),
     "slides": ("kpi.slides", "export a presentation (PowerPoint, optionally PDF) for an area"),
     "bench": ("kpi.bench", "benchmark the pages' queries against pandas and bare DuckDB"),
+    "load": ("kpi.load", "a bounded load test: concurrent sessions on Streamlit's websocket, loopback only"),
 }
 
 
