@@ -104,7 +104,8 @@ def _impact_khis() -> list[KHI]:
                 question, col, "proportion", ("negative",), ANSWERED_IMPACT, "low_is_good", theme),
             KHI(f"{stem}_net", f"{title}: net impact",
                 f"For {topic}, {{value}} more people in every 100 said support helped than said it harmed",
-                "The percentage saying positive impact minus the percentage saying negative impact.",
+                "Out of every 100 people who answered: how many said support made things better, take away how "
+                "many said it made things worse.",
                 question, col, "net", ("positive", "negative"), ANSWERED_IMPACT, "high_is_good", theme),
         ]
     return out
@@ -158,7 +159,7 @@ REGISTRY: tuple[KHI, ...] = (
     *_human_khis(),
     KHI("distance_friends_change", "Change in friends (people who answered twice or more)",
         "People who answered more than once had {value} more friends on average at their latest answer",
-        "For people who answered more than once: friends at their latest answer minus friends at their first.",
+        "For people who answered more than once: friends at their latest answer, take away friends at their first.",
         "How many friends do you have? (first and latest answer)", "friends_count", "mean_change",
         ("friends_change_sum",), ("friends_pairs",), "high_is_good", "connectedness"),
     KHI("distance_friends_more", "More friends than at first answer", "{share} who answered more than once had more "
@@ -167,8 +168,8 @@ REGISTRY: tuple[KHI, ...] = (
         "friends_count", "change_proportion", ("friends_more",), ("friends_pairs",), "high_is_good", "connectedness"),
     KHI("distance_connected_change", "Change in feeling connected (same people)",
         "Among the same people, feeling more connected went up by {value} points from their first to latest answer",
-        "For people who answered twice or more: % positive about feeling connected at their latest answer minus "
-        "at their first.", "What impact has your support had on how connected you feel to other people? "
+        "For people who answered twice or more: how many in 100 felt more connected at their latest answer, take "
+        "away how many at their first.", "What impact has your support had on how connected you feel to other people? "
         "(first and latest answer)", "impact_connected", "paired_change",
         ("connected_latest_only", "connected_first_only"), ("connected_pairs",), "high_is_good", "connectedness"),
     KHI("people_supported", "People supported", "Schemes supported {value} people",
@@ -176,7 +177,7 @@ REGISTRY: tuple[KHI, ...] = (
         "Scheme return: people supported in the year", "people", "people", ("people",), (), "no_judgement",
         "growth"),
     KHI("people_net_change", "Net change in people supported", "The number of people supported changed by {value} "
-        "over the period", "People supported in the last year of the period minus the first year.",
+        "over the period", "People supported in the last year of the period, take away people supported in the first year.",
         "Scheme return: people supported in the year", "people", "net_change", ("people",), (), "high_is_good",
         "growth"),
     KHI("people_growth_pct", "Growth in people supported", "The number of people supported changed by {value}%",
@@ -185,12 +186,12 @@ REGISTRY: tuple[KHI, ...] = (
         "otherwise flat.", "Scheme return: people supported in the year", "people", "growth_pct", ("people",),
         ("people",), "high_is_good", "growth"),
     KHI("people_growth_share", "Share of all growth", "This area made {value}% of all the growth in people "
-        "supported", "This area's increase as a share of the increases of all areas that grew in the period "
-        "(areas that shrank count zero).", "Scheme return: people supported in the year", "people", "growth_share",
+        "supported", "Of all the growth in the areas that grew, how much was in this area. Areas that got smaller "
+        "count as no growth.", "Scheme return: people supported in the year", "people", "growth_share",
         ("people",), ("people",), "no_judgement", "growth"),
     KHI("people_per_100k", "People supported per 100,000 population", "Schemes supported {value} people for "
-        "every 100,000 people living in the area", "People supported divided by the area's whole population (ONS "
-        "mid-year estimate, all ages), times 100,000.", "Scheme return: people supported in the year; ONS population",
+        "every 100,000 people living in the area", "How many people schemes supported for every 100,000 people who "
+        "live in the area (everyone, all ages; population from the Office for National Statistics).", "Scheme return: people supported in the year; ONS population",
         "people", "per_100k", ("people",), ("population",), "high_is_good", "growth"),
 )
 

@@ -14,5 +14,12 @@ if [ ! -x "$chromium" ]; then
     apt_install chromium
 fi
 
+# axe-core (npm, pinned in package-lock.json) for tests/browser/test_accessibility.py; Debian's npm when none.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    say "installing axe-core with npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+
 ensure_venv requirements-dev.txt
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,425 @@
+"""Slides for ambassadors: one KHI per slide, as PowerPoint (python-pptx) and PDF (fpdf2). No Streamlit here.
+
+`build_deck` computes every figure through `kpi.api.khi_table` with public=True, so a slide hides exactly what the
+screen hides ("too few answers to show": no number, no picture). `write_pptx` and `write_pdf` draw the same content:
+the registry's plain-English sentence, the big figure, ten people with k coloured in (drawn with shapes, so nothing is
+fetched) and the same in words, n and the 95% interval in words, and a footer with the source, place, period, the
+date made and the synthetic-data notice when the store is synthetic.
+
+Command line (`python -m kpi slides`):
+    python -m kpi slides --area E12000002 --period 2019 --out talk.pptx --pdf talk.pdf
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from kpi import api, paths, registry, schema, store
+from kpi.disclosure import SUPPRESSED_TEXT
+from kpi.queries import Filters
+
+__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "Slide", "Deck", "DeckError", "build_deck", "footer_text", "write_pptx",
+           "write_pdf", "pptx_bytes", "pdf_bytes", "people_count", "add_arguments", "run"]
+
+SOURCE = "Shared Lives Plus outcomes tool"  # the same words as ui.common.SOURCE (tests/test_slides.py checks)
+SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
+PICTURE_KINDS = ("proportion", "change_proportion")  # "k in 10 people" only makes sense for a share of people
+
+# Colours: the dashboard's theme and kpi.charts (Okabe-Ito blue for the people who said yes).
+INK = (0x1A, 0x1C, 0x1E)
+MUTED = (0x4A, 0x4F, 0x55)  # 8:1 on white
+ACCENT = (0x00, 0x66, 0x6E)  # the theme's primary, 6.7:1 on white
+PERSON_ON = (0x00, 0x72, 0xB2)
+PERSON_OFF = (0xE4, 0xE4, 0xE4)
+PERSON_OFF_EDGE = (0x76, 0x76, 0x76)  # 4.5:1 outline, so the uncoloured people are still visible shapes
+
+UNIT_WORDS = {"percentage points": "points"}  # a bare "4" or "+12" needs its unit beside it
+
+FIGURE_PT = 96
+SUPPRESSED_PT = 48
+SENTENCE_PT = 32
+DETAIL_PT = 20
+PICTURE_TEXT_PT = 24
+FOOTER_PT = 12
+
+
+class DeckError(ValueError):
+    """A deck cannot be made as asked (unknown area, scheme, KHI or period); the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Slide:
+    metric_id: str
+    title: str
+    sentence: str
+    figure: str | None  # the figure as shown, e.g. "87%"; None when suppressed
+    unit: str  # words after the figure when it is not a percentage ("friends", "people"); "" for %
+    value: float | None
+    lower: float | None
+    upper: float | None
+    n: float | None  # answers behind the figure (publicly rounded); None for counts of people or when suppressed
+    suppressed: bool
+    people: int | None  # how many of 10 people to colour in; None: no picture
+    picture_text: str  # the picture in words, "9 out of 10 people"; "" when there is no picture
+    detail: str  # n and the interval in words
+    explanation: str
+    question: str
+
+
+@dataclass(frozen=True)
+class Deck:
+    place: str  # "North West", "the UK" or a scheme's name
+    area: str | None
+    scheme: str | None
+    period: int
+    period_label: str
+    made: dt.date
+    synthetic: bool
+    slides: tuple[Slide, ...] = field(default_factory=tuple)
+
+    @property
+    def footer(self) -> str:
+        return footer_text(self.place, self.period_label, self.made, self.synthetic)
+
+    @property
+    def title(self) -> str:
+        return f"Key Human Indicators: {self.place}, {self.period_label}"
+
+
+def footer_text(place: str, period_label: str, made: dt.date, synthetic: bool) -> str:
+    """The line on every slide and exported image: source, place and period, date made, synthetic notice."""
+    parts = [f"Source: {SOURCE}", f"{place}, {period_label}", f"Made {made.day} {made:%B %Y}"]
+    if synthetic:
+        parts.append(SYNTHETIC_NOTICE)
+    return ". ".join(parts) + "."
+
+
+def people_count(value_pct: float) -> int:
+    """How many of 10 people to colour in: the nearest whole person (the same rule as kpi.charts' pictogram)."""
+    return int(min(10, max(0, math.floor(value_pct / 10 + 0.5))))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Building the deck
+
+
+def _num(x) -> float | None:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def _detail(k: registry.KHI, n: float | None, lower: float | None, upper: float | None) -> str:
+    parts = []
+    if n is not None and k.table != "people_supported":
+        parts.append(f"{n:,.0f} people answered (n).")
+    if lower is not None and upper is not None:
+        lo, hi = registry.format_value(k, lower), registry.format_value(k, upper)
+        parts.append(f"The true figure is very likely between {lo} and {hi} (95% confidence interval).")
+    return " ".join(parts)
+
+
+def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
+    suppressed = bool(row.get("suppressed", False))
+    value = None if suppressed else _num(row.get("value"))
+    suppressed = suppressed or value is None  # no answers at all reads the same as too few
+    lower = None if suppressed else _num(row.get("lower"))
+    upper = None if suppressed else _num(row.get("upper"))
+    n = None if suppressed or k.table == "people_supported" else _num(row.get("denominator"))
+    people = people_count(value) if not suppressed and k.kind in PICTURE_KINDS else None
+    return Slide(
+        metric_id=k.id, title=k.title,
+        sentence=registry.sentence(k, None if suppressed else value, programmes=programmes),
+        figure=None if suppressed else registry.format_value(k, value),
+        unit="" if k.unit == "%" else UNIT_WORDS.get(k.unit, k.unit),
+        value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=people,
+        picture_text="" if people is None else f"{people} out of 10 people",
+        detail="" if suppressed else _detail(k, n, lower, upper),
+        explanation=k.explanation, question=k.question,
+    )
+
+
+def _scheme_row(scheme: str, con, data_dir) -> dict:
+    schemes = api.scheme_list(con=con, data_dir=data_dir)
+    match = schemes[schemes["scheme_id"].astype(str) == str(scheme)]
+    if match.empty:
+        raise DeckError(f"unknown scheme {scheme!r}; the store has {len(schemes)} schemes "
+                        "(their ids are in the scheme picker and `python -m kpi table people_supported --by scheme`)")
+    return match.iloc[0].to_dict()
+
+
+def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], *, data_dir=None, con=None,
+               scheme: str | None = None, made: dt.date | None = None) -> Deck:
+    """One slide per KHI for an area (GSS code; None = the whole UK) or a scheme, for one financial year.
+
+    period: the financial year by its starting year (2019 = 2019-20); None = the latest year with answers.
+    Every figure is `kpi.api.khi_table(metric_id, (), filters, public=True)`: the screen's suppression exactly.
+    """
+    if area is not None and area not in schema.AREAS:
+        raise DeckError(f"unknown area code {area!r}; use one of {', '.join(schema.AREAS)} "
+                        f"({', '.join(f'{c} {n}' for c, n in list(schema.AREAS.items())[:2])}, ...)")
+    ids = list(dict.fromkeys(metric_ids))
+    if not ids:
+        raise DeckError("choose at least one KHI for the slides")
+    unknown = [m for m in ids if m not in registry.BY_ID]
+    if unknown:
+        raise DeckError(f"unknown KHI id(s) {', '.join(map(repr, unknown))}; `python -m kpi metrics` lists them")
+    con = con if con is not None else api.connect(data_dir)
+    years = api.years(con=con)
+    if not years:
+        raise DeckError("the store has no answers yet, so there is nothing to show")
+    if period is None:
+        period = max(years)
+    elif period not in years:
+        raise DeckError(f"no answers for {schema.fy_label(period)}; years with answers: "
+                        f"{', '.join(schema.fy_label(y) for y in years)}")
+
+    place, programmes = schema.AREAS.get(area, "the UK") if area else "the UK", ()
+    if scheme is not None:
+        info = _scheme_row(scheme, con, data_dir)
+        if area is not None and info.get("area_code") != area:
+            raise DeckError(f"scheme {scheme!r} is in {schema.AREAS.get(info.get('area_code'), '?')}, "
+                            f"not {schema.AREAS[area]}")
+        place = f"{info.get('scheme_name') or scheme} ({schema.AREAS.get(info.get('area_code'), '')})"
+        programmes = (info["programme"],) if info.get("programme") in schema.PROGRAMMES else ()
+    filters = Filters(years=(period,), areas=(area,) if area else (), schemes=(scheme,) if scheme else ())
+
+    slides = []
+    for mid in ids:
+        table = api.khi_table(mid, (), filters, con=con, data_dir=data_dir, public=True)
+        row = table.iloc[0].to_dict() if len(table) else {"suppressed": True}
+        slides.append(_slide(registry.get(mid), row, programmes))
+    synthetic = store.read_manifest(paths.data_dir(data_dir)).synthetic
+    return Deck(place=place, area=area, scheme=scheme, period=period, period_label=schema.fy_label(period),
+                made=made or dt.date.today(), synthetic=bool(synthetic), slides=tuple(slides))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PowerPoint
+
+SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5  # 16:9
+
+
+def _people_layout(left: float, top: float, width: float):
+    """(x, y, w, h) boxes in inches for each person's head and body, ten in a row across `width`."""
+    step = width / 10
+    body_w, body_h, head_d = step * 0.72, step * 1.45, step * 0.5
+    boxes = []
+    for i in range(10):
+        cx = left + step * (i + 0.5)
+        head = (cx - head_d / 2, top, head_d, head_d)
+        body = (cx - body_w / 2, top + head_d + step * 0.08, body_w, body_h)
+        boxes.append((head, body))
+    return boxes, head_d + step * 0.08 + body_h
+
+
+def write_pptx(deck: Deck, path: str | Path) -> Path:
+    """One 16:9 slide per KHI (title = the sentence, for screen readers), with the footer on every slide."""
+    path = Path(path)
+    path.write_bytes(pptx_bytes(deck))
+    return path
+
+
+def pptx_bytes(deck: Deck) -> bytes:
+    import io
+
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(SLIDE_W_IN), Inches(SLIDE_H_IN)
+    prs.core_properties.title = deck.title
+    prs.core_properties.subject = deck.footer
+    prs.core_properties.language = "en-GB"
+    title_only = prs.slide_layouts[5]
+
+    def text_box(slide, left, top, width, height, text, size, *, bold=False, colour=INK, anchor=MSO_ANCHOR.TOP,
+                 name=None):
+        box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
+        if name:
+            box.name = name
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.vertical_anchor = anchor
+        para = frame.paragraphs[0]
+        para.alignment = PP_ALIGN.LEFT
+        run = para.add_run()
+        run.text = text
+        run.font.size, run.font.bold = Pt(size), bold
+        run.font.color.rgb = RGBColor(*colour)
+        return box
+
+    for s in deck.slides:
+        slide = prs.slides.add_slide(title_only)
+        title = slide.shapes.title  # the sentence is the slide's title: what a screen reader announces first
+        title.left, title.top, title.width, title.height = Inches(0.6), Inches(0.4), Inches(12.1), Inches(1.9)
+        frame = title.text_frame
+        frame.word_wrap = True
+        frame.vertical_anchor = MSO_ANCHOR.TOP
+        frame.text = s.sentence
+        para = frame.paragraphs[0]
+        para.alignment = PP_ALIGN.LEFT
+        for run in para.runs:
+            run.font.size, run.font.bold = Pt(SENTENCE_PT), True
+            run.font.color.rgb = RGBColor(*INK)
+
+        if s.suppressed:
+            text_box(slide, 0.6, 2.7, 12.1, 1.6, SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:], SUPPRESSED_PT,
+                     bold=True, colour=MUTED, name="Figure")
+            text_box(slide, 0.6, 4.4, 12.1, 1.2, f"Fewer than the minimum number of people answered about "
+                     f"“{s.title}” here, so we do not show a figure.", DETAIL_PT, colour=MUTED, name="Detail")
+        else:
+            figure = text_box(slide, 0.6, 2.35, 5.6 if s.people is not None else 12.1, 1.7, s.figure, FIGURE_PT,
+                              bold=True, colour=ACCENT, anchor=MSO_ANCHOR.MIDDLE, name="Figure")
+            if s.unit:
+                run = figure.text_frame.paragraphs[0].add_run()
+                run.text = f" {s.unit}"
+                run.font.size, run.font.bold = Pt(PICTURE_TEXT_PT), True
+                run.font.color.rgb = RGBColor(*INK)
+            text_box(slide, 0.6, 4.05, 5.6, 0.6, s.title, DETAIL_PT, bold=True, name="Measure")
+            text_box(slide, 0.6, 4.65, 5.6, 1.7, s.detail, DETAIL_PT, name="Detail")
+            if s.people is not None:
+                boxes, height = _people_layout(6.8, 2.5, 6.0)
+                group = slide.shapes.add_group_shape()
+                group.name = "Picture: ten people"
+                for i, (head, body) in enumerate(boxes):
+                    on = i < s.people
+                    for shape_type, (x, y, w, h) in ((MSO_SHAPE.OVAL, head), (MSO_SHAPE.ROUNDED_RECTANGLE, body)):
+                        shape = group.shapes.add_shape(shape_type, Inches(x), Inches(y), Inches(w), Inches(h))
+                        shape.fill.solid()
+                        shape.fill.fore_color.rgb = RGBColor(*(PERSON_ON if on else PERSON_OFF))
+                        if on:
+                            shape.line.fill.background()
+                        else:
+                            shape.line.color.rgb = RGBColor(*PERSON_OFF_EDGE)
+                            shape.line.width = Pt(1)
+                        shape.shadow.inherit = False
+                # Alt text for the picture (PowerPoint reads cNvPr/@descr), the same words as under it.
+                group._element.nvGrpSpPr.cNvPr.set("descr", f"Picture of 10 people, {s.people} coloured in: "
+                                                            f"{s.picture_text}.")
+                text_box(slide, 6.8, 2.5 + height + 0.2, 6.0, 0.7, s.picture_text, PICTURE_TEXT_PT, bold=True,
+                         name="Picture in words")
+        text_box(slide, 0.6, 6.75, 12.1, 0.55, deck.footer, FOOTER_PT, colour=MUTED, name="Footer")
+        notes = slide.notes_slide.notes_text_frame
+        notes.text = (f"{s.title}. What it means: {s.explanation} Question asked: {s.question} "
+                      f"{s.detail}").strip()
+
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PDF
+
+
+def _pdf_text(text: str) -> str:
+    """Core PDF fonts cover Windows-1252 only; anything outside it becomes its nearest plain character."""
+    swaps = {"−": "-", "≥": ">=", "≤": "<="}
+    text = "".join(swaps.get(ch, ch) for ch in text)
+    return text.encode("cp1252", errors="replace").decode("cp1252")
+
+
+def pdf_bytes(deck: Deck) -> bytes:
+    """The same content as the PowerPoint, one 16:9 page per KHI (Helvetica: no font file needed anywhere)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="L", unit="pt", format=(SLIDE_H_IN * 72, SLIDE_W_IN * 72))
+    # Windows-1252, not latin-1: so the em dash in the synthetic notice and curly quotes print as they are.
+    pdf.core_fonts_encoding = "windows-1252"
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(43, 29, 43)
+    pdf.set_title(_pdf_text(deck.title))
+    pdf.set_subject(_pdf_text(deck.footer))
+    pdf.set_lang("en-GB")
+    pdf.set_creator("KHI dashboard (python -m kpi slides)")
+    width = SLIDE_W_IN * 72 - 86
+
+    def write(x, y, w, text, size, *, bold=False, colour=INK, line=1.18):
+        pdf.set_xy(x, y)
+        pdf.set_font("Helvetica", "B" if bold else "", size)
+        pdf.set_text_color(*colour)
+        pdf.multi_cell(w, size * line, _pdf_text(text), align="L")
+        return pdf.get_y()
+
+    for s in deck.slides:
+        pdf.add_page()
+        write(43, 29, width, s.sentence, SENTENCE_PT, bold=True)
+        if s.suppressed:
+            write(43, 195, width, SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:], SUPPRESSED_PT, bold=True,
+                  colour=MUTED)
+            write(43, 270, width, f"Fewer than the minimum number of people answered about “{s.title}” here, "
+                                  "so we do not show a figure.", DETAIL_PT, colour=MUTED)
+        else:
+            write(43, 175, 400 if s.people is not None else width, s.figure, FIGURE_PT, bold=True, colour=ACCENT,
+                  line=1.05)
+            if s.unit:
+                pdf.set_font("Helvetica", "B", FIGURE_PT)
+                unit_x = 43 + pdf.get_string_width(_pdf_text(s.figure)) + 12
+                write(unit_x, 175 + FIGURE_PT * 0.62, width - unit_x, s.unit, PICTURE_TEXT_PT, bold=True)
+            y = write(43, 292, 400, s.title, DETAIL_PT, bold=True)
+            write(43, y + 8, 400, s.detail, DETAIL_PT)
+            if s.people is not None:
+                boxes, height = _people_layout(6.8, 2.5, 6.0)
+                pdf.set_line_width(1)
+                pdf.set_draw_color(*PERSON_OFF_EDGE)
+                for i, (head, body) in enumerate(boxes):
+                    on = i < s.people
+                    pdf.set_fill_color(*(PERSON_ON if on else PERSON_OFF))
+                    style = "F" if on else "DF"
+                    x, y0, w, h = (v * 72 for v in head)
+                    pdf.ellipse(x, y0, w, h, style=style)
+                    x, y0, w, h = (v * 72 for v in body)
+                    pdf.rect(x, y0, w, h, style=style, round_corners=True, corner_radius=w * 0.3)
+                write(6.8 * 72, (2.5 + height + 0.2) * 72, 6.0 * 72, s.picture_text, PICTURE_TEXT_PT, bold=True)
+        write(43, 6.8 * 72, width, deck.footer, FOOTER_PT, colour=MUTED)
+    return bytes(pdf.output())
+
+
+def write_pdf(deck: Deck, path: str | Path) -> Path:
+    path = Path(path)
+    path.write_bytes(pdf_bytes(deck))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Command line
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--area", help="GSS code of a nation or region, e.g. E12000002 for the North West "
+                                  "(leave out for the whole UK)")
+    p.add_argument("--scheme", help="a scheme id, for one scheme's slides")
+    p.add_argument("--period", type=int, help="financial year by its starting year (2019 = 2019-20); "
+                                              "default: the latest year with answers")
+    p.add_argument("--metrics", help="KHI ids separated by commas (default: the headline KHIs: "
+                                     f"{','.join(registry.HEADLINE_IDS)})")
+    p.add_argument("--out", required=True, help="the PowerPoint file to write (.pptx)")
+    p.add_argument("--pdf", help="also write the same slides as a PDF here")
+    p.add_argument("--data", help="store directory (default: KHI_DATA_DIR, else the bundled sample)")
+
+
+def run(args) -> int:
+    ids = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else list(registry.HEADLINE_IDS)
+    try:
+        deck = build_deck(args.area, args.period, ids, data_dir=args.data, scheme=args.scheme)
+    except (DeckError, store.StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = write_pptx(deck, args.out)
+    written = [str(out)]
+    if args.pdf:
+        written.append(str(write_pdf(deck, args.pdf)))
+    print(f"Wrote {len(deck.slides)} slides for {deck.place}, {deck.period_label}: {' and '.join(written)}")
+    return 0

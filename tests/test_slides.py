@@ -1,0 +1,250 @@
+"""Slides (kpi.slides) and image export (kpi.export): content equals kpi.api, suppression, footers, the CLI.
+
+The image-export tests need chromium (kaleido draws with it): they carry the `browser` marker and follow the
+harness's rule (skip on a developer's machine without chromium, fail under CI=true).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from kpi import api, charts, cli, export, registry, schema, slides
+from kpi.disclosure import SUPPRESSED_TEXT
+from kpi.queries import Filters
+
+NORTH_WEST = "E12000002"
+MADE = dt.date(2026, 11, 22)
+FIVE = ["connected_positive", "physical_health_positive", "emotional_health_positive", "friendships_positive",
+        "lonely_often"]
+
+
+def _harness():
+    # The browser harness is a conftest, so it is loaded by path (as tests/test_browser_policy.py does).
+    path = Path(__file__).resolve().parent / "browser" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("khi_browser_harness_slides", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _text(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+@pytest.fixture(scope="module")
+def year(sample_store) -> int:
+    return max(api.years(data_dir=sample_store))
+
+
+@pytest.fixture(scope="module")
+def deck(sample_store, year) -> slides.Deck:
+    return slides.build_deck(NORTH_WEST, year, FIVE, data_dir=sample_store, made=MADE)
+
+
+@pytest.fixture(scope="module")
+def small_scheme(sample_store) -> tuple[str, int]:
+    """A (scheme, year) whose feeling-connected figure is suppressed on screen."""
+    for y in sorted(api.years(data_dir=sample_store)):
+        table = api.khi_table("connected_positive", "scheme", Filters(years=(y,)), data_dir=sample_store)
+        hidden = table[table["suppressed"]]
+        if len(hidden):
+            return str(hidden["scheme_id"].iloc[0]), y
+    pytest.fail("the fixture store has no suppressed scheme-year to test with")
+
+
+# --- the deck's content ----------------------------------------------------------------------------------------------
+
+def test_deck_figures_equal_khi_table_for_the_area_and_year(deck, sample_store, year):
+    assert [s.metric_id for s in deck.slides] == FIVE
+    for s in deck.slides:
+        row = api.khi_table(s.metric_id, (), Filters(years=(year,), areas=(NORTH_WEST,)),
+                            data_dir=sample_store).iloc[0]
+        k = registry.get(s.metric_id)
+        assert not s.suppressed and not row["suppressed"]
+        assert s.value == pytest.approx(float(row["value"]))
+        assert s.figure == registry.format_value(k, float(row["value"]))
+        assert s.n == pytest.approx(float(row["denominator"]))
+        assert (s.lower, s.upper) == (pytest.approx(float(row["lower"])), pytest.approx(float(row["upper"])))
+        assert s.sentence == registry.sentence(k, float(row["value"]))
+        assert s.people == charts.pictogram_count(float(row["value"]))
+        assert s.picture_text == f"{s.people} out of 10 people"
+
+
+def test_deck_names_place_and_period(deck, year):
+    assert deck.place == "North West"
+    assert deck.period_label == schema.fy_label(year)
+
+
+def test_default_period_is_the_latest_year_with_answers(sample_store, year):
+    d = slides.build_deck(None, None, ["connected_positive"], data_dir=sample_store)
+    assert d.period == year and d.place == "the UK"
+
+
+def test_footer_has_source_place_period_date_and_synthetic_notice(deck, year):
+    assert deck.synthetic
+    assert deck.footer == (f"Source: {slides.SOURCE}. North West, {schema.fy_label(year)}. Made 22 November 2026. "
+                           "Synthetic sample data — not real people.")
+
+
+def test_footer_leaves_out_the_synthetic_notice_for_real_data():
+    assert "Synthetic" not in slides.footer_text("Wales", "2019-20", MADE, synthetic=False)
+
+
+def test_slides_source_matches_the_dashboards():
+    from ui import common
+
+    assert slides.SOURCE == common.SOURCE
+
+
+@pytest.mark.parametrize("pct", [0, 4.9, 5, 14.99, 50, 86.5, 94.9, 95, 100])
+def test_people_count_matches_the_chart_pictogram(pct):
+    assert slides.people_count(pct) == charts.pictogram_count(pct)
+
+
+def test_suppressed_slide_has_no_number_and_no_picture(sample_store, small_scheme):
+    scheme, y = small_scheme
+    d = slides.build_deck(None, y, ["connected_positive"], data_dir=sample_store, scheme=scheme, made=MADE)
+    s = d.slides[0]
+    assert s.suppressed and s.figure is None and s.value is None and s.n is None and s.people is None
+    assert SUPPRESSED_TEXT in s.sentence and not re.search(r"\d", s.sentence)
+    assert s.picture_text == "" and s.detail == ""
+
+    from pptx import Presentation
+
+    prs = Presentation(io.BytesIO(slides.pptx_bytes(d)))
+    shapes = list(prs.slides[0].shapes)
+    body = " ".join(sh.text_frame.text for sh in shapes if sh.has_text_frame and sh.name != "Footer")
+    assert SUPPRESSED_TEXT in body.lower()
+    assert not re.search(r"\d", body), body  # no figure, no n, no interval anywhere but the footer
+    assert not [sh for sh in shapes if sh.shape_type is not None and sh.name.startswith("Picture")]
+
+    from pypdf import PdfReader
+
+    text = _text(PdfReader(io.BytesIO(slides.pdf_bytes(d))).pages[0].extract_text())
+    assert SUPPRESSED_TEXT in text.lower()
+    assert not re.search(r"\d", text.split("Source:")[0]), text
+    assert "out of 10 people" not in text
+
+
+# --- PowerPoint and PDF ------------------------------------------------------------------------------------------------
+
+def test_pptx_has_one_16_9_slide_per_khi_with_sentence_figure_picture_and_footer(deck, tmp_path):
+    from pptx import Presentation
+    from pptx.util import Pt
+
+    path = slides.write_pptx(deck, tmp_path / "talk.pptx")
+    prs = Presentation(str(path))
+    assert len(prs.slides) == len(FIVE)
+    assert round(prs.slide_width / prs.slide_height, 3) == round(16 / 9, 3)
+    for s, slide in zip(deck.slides, prs.slides):
+        assert slide.shapes.title.text_frame.text == s.sentence  # the sentence is the slide title
+        assert all(r.font.size >= Pt(28) for p in slide.shapes.title.text_frame.paragraphs for r in p.runs)
+        named = {sh.name: sh for sh in slide.shapes}
+        figure_runs = named["Figure"].text_frame.paragraphs[0].runs
+        assert figure_runs[0].text == s.figure and figure_runs[0].font.size >= Pt(60)
+        assert named["Picture in words"].text_frame.text == s.picture_text
+        people = list(named["Picture: ten people"].shapes)
+        assert len(people) == 20  # a head and a body for each of 10 people
+        coloured = sum(1 for sh in people if str(sh.fill.fore_color.rgb) == "0072B2")
+        assert coloured == 2 * s.people
+        assert s.picture_text in named["Picture: ten people"]._element.nvGrpSpPr.cNvPr.get("descr")
+        assert f"{s.n:,.0f} people answered" in named["Detail"].text_frame.text
+        assert "95% confidence interval" in named["Detail"].text_frame.text
+        assert named["Footer"].text_frame.text == deck.footer
+
+
+def test_pdf_has_the_same_sentences_figures_and_footer_per_page(deck, tmp_path):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(slides.write_pdf(deck, tmp_path / "talk.pdf")))
+    assert len(reader.pages) == len(FIVE)
+    for s, page in zip(deck.slides, reader.pages):
+        text = _text(page.extract_text())
+        assert s.sentence in text
+        assert s.figure in text and s.picture_text in text
+        assert deck.footer in text
+        box = page.mediabox
+        assert round(float(box.width) / float(box.height), 3) == round(16 / 9, 3)
+
+
+# --- errors and the command line -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(area="E99999999"), r"unknown area code 'E99999999'; use one of E12000001"),
+    (dict(metric_ids=["connected_positive", "nope"]), r"unknown KHI id\(s\) 'nope'"),
+    (dict(metric_ids=[]), r"choose at least one KHI"),
+    (dict(period=1990), r"no answers for 1990-91; years with answers: "),
+    (dict(scheme="no-such-scheme"), r"unknown scheme 'no-such-scheme'"),
+])
+def test_build_deck_errors_say_what_is_wrong(sample_store, kwargs, message):
+    args = dict(area=NORTH_WEST, period=None, metric_ids=["connected_positive"]) | kwargs
+    with pytest.raises(slides.DeckError, match=message):
+        slides.build_deck(args.pop("area"), args.pop("period"), args.pop("metric_ids"), data_dir=sample_store,
+                          **args)
+
+
+def test_cli_writes_pptx_and_pdf_with_the_headline_khis_by_default(sample_store, tmp_path, capsys, year):
+    out, pdf = tmp_path / "talk.pptx", tmp_path / "talk.pdf"
+    code = cli.main(["slides", "--area", NORTH_WEST, "--period", str(year), "--out", str(out), "--pdf", str(pdf),
+                     "--data", str(sample_store)])
+    assert code == 0
+    from pptx import Presentation
+
+    assert len(Presentation(str(out)).slides) == len(registry.HEADLINE_IDS)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert f"Wrote {len(registry.HEADLINE_IDS)} slides for North West" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--area", "XX"], "error: unknown area code 'XX'"),
+    (["--area", NORTH_WEST, "--metrics", "connected_positive,bogus"], "error: unknown KHI id(s) 'bogus'"),
+    (["--area", NORTH_WEST, "--period", "1990"], "error: no answers for 1990-91"),
+])
+def test_cli_rejects_unknown_area_metric_or_period_with_exit_2(sample_store, tmp_path, capsys, argv, message):
+    out = tmp_path / "talk.pptx"
+    code = cli.main(["slides", *argv, "--out", str(out), "--data", str(sample_store)])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+# --- image export --------------------------------------------------------------------------------------------------
+
+def test_export_refuses_an_image_without_a_footer():
+    with pytest.raises(ValueError, match="must carry its source, period, date made"):
+        export.figure_png(charts.people_pictogram(87))
+
+
+@pytest.fixture
+def chromium():
+    path = export.chromium_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        _harness().browser_unavailable(f"kaleido needs chromium, not found at {path}")
+    return path
+
+
+@pytest.mark.browser
+def test_png_and_svg_exports_are_valid_images_with_the_footer(deck, chromium):
+    fig = charts.people_pictogram(deck.slides[0].value, title=deck.slides[0].sentence)
+    png = export.figure_png(fig, deck.footer)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    svg = export.figure_svg(fig, deck.footer).decode("utf-8")
+    assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")
+    for words in ("Source: Shared Lives Plus outcomes tool", "North West", deck.period_label, "Made 22 November 2026",
+                  "Synthetic sample data — not real people"):
+        assert words in svg
+    assert len(fig.layout.annotations) == 0  # the caller's figure is not changed
+
+
+@pytest.mark.browser
+def test_export_draws_per_call_when_the_server_cannot_start(chromium, monkeypatch):
+    monkeypatch.setattr(export, "_server_ok", False)
+    svg = export.figure_svg(charts.people_pictogram(50), "Source: test footer.").decode("utf-8")
+    assert "Source: test footer." in svg
