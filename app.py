@@ -1,0 +1,42 @@
+"""The Key Human Indicators dashboard: `streamlit run app.py`.
+
+Pages live in pages/ and are listed here with st.navigation (so the legacy automatic pages/ discovery is off).
+"""
+
+import streamlit as st
+
+from kpi import paths
+from ui import common
+
+st.set_page_config(page_title="Key Human Indicators", page_icon=common.favicon(), layout="wide")
+
+
+def no_data() -> None:
+    # A missing or damaged store is the most likely first-run problem: say what to do, not a traceback.
+    st.title("Key Human Indicators")
+    st.error(
+        "The dashboard cannot find its data.\n\n"
+        f"{problem}\n\n"
+        f"It looked in `{paths.data_dir()}` (set `KHI_DATA_DIR` to use another folder). "
+        "To make a sample store: `python -m kpi sample --out data/sample`.",
+        icon=":material/database_off:",
+    )
+
+
+problem = common.store_problem()
+if problem:
+    # Still through st.navigation: without it Streamlit would fall back to running pages/ files directly.
+    page = st.navigation([st.Page(no_data, title="No data", default=True)], position="hidden")
+else:
+    page = st.navigation(
+        [
+            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+            st.Page("pages/connectedness.py", title="Connectedness", icon=":material/diversity_3:"),
+            st.Page("pages/health.py", title="Health", icon=":material/favorite:"),
+            st.Page("pages/growth.py", title="Regional growth", icon=":material/map:"),
+            st.Page("pages/compare.py", title="Compare areas", icon=":material/compare_arrows:"),
+            st.Page("pages/definitions.py", title="Definitions and data", icon=":material/menu_book:"),
+            st.Page("pages/presentation.py", title="Presentation mode", icon=":material/co_present:"),
+        ]
+    )
+page.run()

@@ -1,0 +1,410 @@
+"""Chart builders for the dashboard, image exports and slides: plotly only, no Streamlit, nothing fetched.
+
+Every builder takes a tidy table from `kpi.api` (or plain numbers) and returns a `go.Figure`. Colour is never the
+only signal: each mark carries a text label with its figure and, where there is a judgement, the judgement in
+words. The palette is Okabe & Ito's colour-blind-safe set (Okabe M, Ito K, "Color Universal Design", 2008).
+Figures are built with `go` rather than plotly express: about 20x cheaper per figure (see STACK-NOTES).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi import registry
+from kpi.disclosure import SUPPRESSED_TEXT
+
+# Okabe-Ito
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+NEUTRAL = "#B5B5B5"  # "similar": light grey, still 2:1 on white so the bar is visible; its label says "similar"
+NOT_COMPARED = "#5F7A8C"  # slate: a figure shown without any judgement
+TEXT = "#1A1C1E"
+MUTED_TEXT = "#4A4F55"  # 8:1 on white
+
+# Direction of good: better is blue, worse is vermillion (never red/green, which 1 in 12 men cannot tell apart).
+COMPARISON_COLOURS = {
+    "better": OKABE_ITO["blue"],
+    "similar": NEUTRAL,
+    "worse": OKABE_ITO["vermillion"],
+    "not compared": NOT_COMPARED,
+}
+# KHIs with no direction of good get colours that suggest no judgement.
+NO_JUDGEMENT_COLOURS = {
+    "higher": OKABE_ITO["reddish_purple"],
+    "similar": NEUTRAL,
+    "lower": OKABE_ITO["sky_blue"],
+    "not compared": NOT_COMPARED,
+}
+ANSWER_COLOURS = (OKABE_ITO["blue"], NEUTRAL, OKABE_ITO["vermillion"])  # positive / none / negative
+LINE_COLOUR = OKABE_ITO["blue"]
+BAND_COLOUR = "rgba(0, 114, 178, 0.18)"
+HIGHLIGHT = OKABE_ITO["blue"]
+DIMMED = "#D4D4D4"
+
+FONT_SIZE = 16
+TITLE_SIZE = 20
+FONT = dict(family="Source Sans Pro, Source Sans 3, Arial, sans-serif", size=FONT_SIZE, color=TEXT)
+
+
+def comparison_colour(comparison: str) -> str:
+    return {**COMPARISON_COLOURS, **NO_JUDGEMENT_COLOURS}.get(comparison, NOT_COMPARED)
+
+
+def _layout(fig: go.Figure, title: str | None, *, height: int) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=_wrap(title, 70) if title else None, font=dict(size=TITLE_SIZE, weight=600), x=0,
+                   xanchor="left"),
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=30, t=80 if title else 20, b=50),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hoverlabel=dict(font_size=FONT_SIZE),
+        showlegend=False,
+    )
+    # automargin: 16px tick labels and axis titles need room, or they are cut off at the edge.
+    fig.update_xaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
+                     automargin=True)
+    fig.update_yaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
+                     automargin=True)
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a long title into lines (plotly does not wrap titles)."""
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _unit_axis(unit: str) -> str:
+    return {"%": "% of people who answered", "percentage points": "percentage points"}.get(unit, unit)
+
+
+def _fmt(metric_id: str, value) -> str:
+    return registry.format_value(registry.get(metric_id), None if pd.isna(value) else float(value))
+
+
+def _interval_text(metric_id: str, lower, upper) -> str:
+    if pd.isna(lower) or pd.isna(upper):
+        return ""
+    return f"{_fmt(metric_id, lower)} to {_fmt(metric_id, upper)}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Titles that state the finding
+
+
+def finding_title(metric_id: str, value: float | None, *, programmes: tuple[str, ...] = (), place: str = "") -> str:
+    """The finding as a sentence, e.g. 'Nearly 9 in 10 people said their support helped them feel more connected'."""
+    k = registry.get(metric_id)
+    text = registry.sentence(k, None if value is None or pd.isna(value) else float(value), programmes=programmes)
+    text = text.rstrip(".")
+    return f"{place}: {text[0].lower()}{text[1:]}" if place and not text.startswith(k.title) else text
+
+
+def comparison_title(table: pd.DataFrame, label_col: str, *, against: str = "the national figure") -> str:
+    """Which groups differ from the benchmark, in words; 'all similar' when none do."""
+    if table.empty:
+        return "No answers for this choice"
+    title = str(table["metric_title"].iloc[0])
+    words = {}
+    for judgement in ("better", "worse", "higher", "lower"):
+        names = table.loc[table["comparison"] == judgement, label_col].astype(str).tolist()
+        if names:
+            words[judgement] = names
+    if not words:
+        compared = (table["comparison"] == "similar").any()
+        return f"{title}: all similar to {against}" if compared else title
+    parts = [f"{_join(names)} {'was' if len(names) == 1 else 'were'} {j} than {against}" for j, names in words.items()]
+    return f"{title}: " + "; ".join(parts)
+
+
+def _join(names: Sequence[str]) -> str:
+    names = list(names)
+    if len(names) > 4:
+        return f"{', '.join(names[:3])} and {len(names) - 3} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def trend_title(metric_title: str, trend_words: str | None, periods: int | None = None) -> str:
+    """'Feeling connected: positive impact — no significant change over the last 5 years'."""
+    if not trend_words or trend_words == "cannot be calculated":
+        return f"{metric_title}, year by year"
+    span = f" over the last {periods} years" if periods else ""
+    return f"{metric_title}: {trend_words}{span}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bars with intervals
+
+
+def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, benchmark: float | None = None,
+                       benchmark_label: str = "National figure") -> go.Figure:
+    """Horizontal bars (one per row) with 95% interval whiskers, coloured and labelled by the comparison.
+
+    Suppressed rows keep their place as a labelled gap ("too few answers to show"), so nothing silently vanishes.
+    """
+    t = table.reset_index(drop=True)
+    mid = str(t["metric_id"].iloc[0]) if len(t) else None
+    unit = str(t["unit"].iloc[0]) if len(t) else ""
+    labels = t[label_col].astype(str).tolist()
+    value = pd.to_numeric(t["value"], errors="coerce")
+    lower = pd.to_numeric(t["lower"], errors="coerce")
+    upper = pd.to_numeric(t["upper"], errors="coerce")
+    suppressed = t["suppressed"].astype(bool) if "suppressed" in t else value.isna()
+    comparison = t["comparison"].astype(str) if "comparison" in t else pd.Series("not compared", index=t.index)
+    colours = [comparison_colour(c) for c in comparison]
+
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=labels, x=value.fillna(0), orientation="h", marker=dict(color=colours, line=dict(color=TEXT, width=0.5)),
+        error_x=dict(type="data", symmetric=False, array=(upper - value).clip(lower=0).fillna(0),
+                     arrayminus=(value - lower).clip(lower=0).fillna(0), color=TEXT, thickness=1.5, width=5),
+        customdata=np.column_stack([[_interval_text(mid, lo, hi) for lo, hi in zip(lower, upper)],
+                                    comparison, t["denominator"].astype(object).fillna("–")]),
+        hovertemplate="%{y}<br>%{x:.1f}<br>95% interval: %{customdata[0]}<br>n = %{customdata[2]}"
+                      "<br>%{customdata[1]}<extra></extra>",
+        name="",
+    ))
+    hi_end = float(np.nanmax([upper.max(), value.max(), benchmark or 0, 1])) if len(t) else 1
+    pad = hi_end * 0.02
+    text_x = [0 if s else (u if not pd.isna(u) else v) + pad for s, u, v in zip(suppressed, upper, value)]
+    text = [SUPPRESSED_TEXT if s else f"{_fmt(mid, v)} · {c}" if c != "not compared" else _fmt(mid, v)
+            for s, v, c in zip(suppressed, value, comparison)]
+    fig.add_trace(go.Scatter(y=labels, x=text_x, mode="text", text=text, textposition="middle right",
+                             textfont=dict(size=FONT_SIZE, color=TEXT), hoverinfo="skip", cliponaxis=False))
+    if benchmark is not None and not pd.isna(benchmark):
+        fig.add_vline(x=benchmark, line=dict(color=TEXT, dash="dash", width=2))
+        fig.add_annotation(x=benchmark, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"{benchmark_label}: {_fmt(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
+    _layout(fig, title, height=max(260, 46 * len(t) + 150))
+    fig.update_yaxes(autorange="reversed", automargin=True, ticks="", showgrid=False)
+    top = 100.0 if unit == "%" else hi_end * 1.32  # a percentage axis ends at 100; labels go in the margin
+    fig.update_xaxes(title_text=_unit_axis(unit), range=[min(0.0, float(np.nanmin(lower.fillna(0))) * 1.1), top],
+                     showgrid=True, gridcolor="#E5E5E5", zeroline=True, zerolinecolor=TEXT)
+    fig.update_layout(margin=dict(r=150 if unit == "%" else 30))
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Trend
+
+
+def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", benchmark: float | None = None
+                ) -> go.Figure:
+    """The KHI by year: a line with markers and a shaded 95% interval band. Suppressed years are gaps, labelled."""
+    t = table.reset_index(drop=True)
+    mid = str(t["metric_id"].iloc[0]) if "metric_id" in t and len(t) else None
+    unit = str(t["unit"].iloc[0]) if "unit" in t and len(t) else "%"
+    x = t[x_col].astype(str).tolist()
+    value = pd.to_numeric(t["value"], errors="coerce")
+    lower = pd.to_numeric(t.get("lower", value), errors="coerce")
+    upper = pd.to_numeric(t.get("upper", value), errors="coerce")
+    fig = go.Figure()
+    if lower.notna().any():
+        fig.add_trace(go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=x, y=lower, mode="lines", line=dict(width=0), fill="tonexty",
+                                 fillcolor=BAND_COLOUR, hoverinfo="skip", name="95% interval"))
+    text = [(_fmt(mid, v) if mid else f"{v:.1f}") if not pd.isna(v) else "" for v in value]
+    # Label the first and last points and every few between, so labels do not collide on long series.
+    step = max(1, math.ceil(len(x) / 6))
+    text = [s if (i % step == 0 or i == len(x) - 1) else "" for i, s in enumerate(text)]
+    fig.add_trace(go.Scatter(
+        x=x, y=value, mode="lines+markers+text", text=text, textposition="top center",
+        line=dict(color=LINE_COLOUR, width=3), marker=dict(size=9, color=LINE_COLOUR),
+        customdata=[_interval_text(mid, lo, hi) if mid else "" for lo, hi in zip(lower, upper)],
+        hovertemplate="%{x}: %{y:.1f}<br>95% interval: %{customdata}<extra></extra>", connectgaps=False,
+        cliponaxis=False,
+    ))
+    if "suppressed" in t:
+        for xi, s in zip(x, t["suppressed"].astype(bool)):
+            if s:
+                fig.add_annotation(x=xi, y=0, yref="paper", yanchor="bottom", text="too few<br>answers",
+                                   showarrow=False, font=dict(size=FONT_SIZE - 2, color=MUTED_TEXT))
+    if benchmark is not None and not pd.isna(benchmark):
+        fig.add_hline(y=benchmark, line=dict(color=TEXT, dash="dash", width=1.5))
+    _layout(fig, title, height=380)
+    lo = float(np.nanmin(lower)) if lower.notna().any() else 0.0
+    hi = float(np.nanmax(upper)) if upper.notna().any() else 1.0
+    span = max(hi - lo, 1.0)
+    fig.update_yaxes(title_text=_unit_axis(unit), range=[lo - span * 0.6, hi + span * 0.6], showgrid=True,
+                     gridcolor="#E5E5E5")
+    fig.update_xaxes(type="category", showgrid=False)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Positive / none / negative
+
+
+def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, title: str,
+                    answer_labels: tuple[str, str, str] = ("Better", "No difference", "Worse")) -> go.Figure:
+    """One bar per topic split into positive / middle / negative percentages, each segment labelled.
+
+    `table` is a stacked KHI table (one overall row per KHI); `pairs` are (topic label, positive id, negative id).
+    The middle share is what remains of the same answers (100 - positive - negative): both KHIs share a denominator.
+    """
+    rows = _split_rows(table, pairs)
+    fig = go.Figure()
+    for i, (part, name) in enumerate(zip(("positive", "middle", "negative"), answer_labels)):
+        vals = rows[part]
+        last = i == 2
+        # Every segment carries its figure; the last one (often only a few %) is labelled just past the bar's end.
+        text = ["" if pd.isna(v) else f"{v:.0f}%" if (v >= 4 or last) else "" for v in vals]
+        fig.add_trace(go.Bar(
+            y=rows["label"], x=vals.fillna(0), orientation="h", name=name, text=text,
+            textposition="outside" if last else "inside", insidetextanchor="middle", cliponaxis=False,
+            textfont=dict(size=FONT_SIZE, color=TEXT if i == 1 or last else "white"),
+            marker=dict(color=ANSWER_COLOURS[i], line=dict(color="white", width=1)),
+            hovertemplate=f"%{{y}}<br>{name}: %{{x:.1f}}%<extra></extra>",
+        ))
+    for label, s in zip(rows["label"], rows["suppressed"]):
+        if s:
+            fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False, text=SUPPRESSED_TEXT)
+    _layout(fig, title, height=max(260, 56 * len(rows) + 210))
+    # The legend sits between the title and the bars, where a reader looks first.
+    fig.update_layout(barmode="stack", showlegend=True, uniformtext=dict(minsize=FONT_SIZE - 2, mode="show"),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal",
+                                  font=dict(size=FONT_SIZE)))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(range=[0, 100], title_text="% of people who answered", showgrid=False)
+    fig.update_layout(margin=dict(t=125, b=60, r=60))
+    return fig
+
+
+def _split_rows(table: pd.DataFrame, pairs) -> pd.DataFrame:
+    by_id = table.set_index("metric_id")
+    out = []
+    for label, pos_id, neg_id in pairs:
+        pos, neg = by_id.loc[pos_id], by_id.loc[neg_id]
+        suppressed = bool(pos["suppressed"]) or bool(neg["suppressed"])
+        p = np.nan if suppressed else float(pos["value"])
+        n = np.nan if suppressed else float(neg["value"])
+        out.append(dict(label=label, positive=p, negative=n, middle=100 - p - n, suppressed=suppressed))
+    return pd.DataFrame(out, columns=["label", "positive", "middle", "negative", "suppressed"])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Friends
+
+
+def friends_bands(table: pd.DataFrame) -> pd.DataFrame:
+    """None / 1 or 2 / 3 or more friends (%) from the friends_none and friends_three_plus rows (same denominator)."""
+    by_id = table.set_index("metric_id")
+    none, three = by_id.loc["friends_none"], by_id.loc["friends_three_plus"]
+    suppressed = bool(none["suppressed"]) or bool(three["suppressed"])
+    nan = np.nan
+    return pd.DataFrame({
+        "band": ["No friends", "1 or 2 friends", "3 or more friends"],
+        "value": [nan, nan, nan] if suppressed else [none["value"], 100 - none["value"] - three["value"],
+                                                     three["value"]],
+        "lower": [nan] * 3 if suppressed else [none["lower"], nan, three["lower"]],
+        "upper": [nan] * 3 if suppressed else [none["upper"], nan, three["upper"]],
+        "suppressed": [suppressed] * 3,
+    })
+
+
+def distribution_chart(bands: pd.DataFrame, *, title: str, median: float | None = None) -> go.Figure:
+    """Vertical bars of a distribution (e.g. friends: none / 1-2 / 3+), labelled with their %, median noted."""
+    value = pd.to_numeric(bands["value"], errors="coerce")
+    lower = pd.to_numeric(bands["lower"], errors="coerce")
+    upper = pd.to_numeric(bands["upper"], errors="coerce")
+    colours = [OKABE_ITO["vermillion"], NEUTRAL, OKABE_ITO["blue"]][: len(bands)]
+    fig = go.Figure(go.Bar(
+        x=bands["band"], y=value.fillna(0), marker=dict(color=colours, line=dict(color=TEXT, width=0.5)),
+        error_y=dict(type="data", symmetric=False, array=(upper - value).fillna(0),
+                     arrayminus=(value - lower).fillna(0), color=TEXT, thickness=1.5, width=6),
+        text=[SUPPRESSED_TEXT if pd.isna(v) else f"{v:.0f}%" for v in value], textposition="outside",
+        textfont=dict(size=FONT_SIZE + 2, color=TEXT), cliponaxis=False,
+        hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
+    ))
+    if median is not None and not pd.isna(median):
+        fig.add_annotation(x=1, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
+                           showarrow=False, text=f"Middle number (median): {median:.0f} friends",
+                           font=dict(size=FONT_SIZE))
+    _layout(fig, title, height=380)
+    top = float(np.nanmax([upper.max(), value.max(), 1]))
+    fig.update_yaxes(title_text="% of people who answered", range=[0, top * 1.25], gridcolor="#E5E5E5")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pictogram
+
+
+def pictogram_count(value_pct: float) -> int:
+    """How many of 10 people to highlight for a percentage (rounded to the nearest whole person)."""
+    return int(min(10, max(0, math.floor(value_pct / 10 + 0.5))))
+
+
+def people_pictogram(value_pct: float | None, *, title: str | None = None, colour: str = HIGHLIGHT) -> go.Figure:
+    """Ten person shapes, k highlighted ('9 in 10'); drawn as shapes, so nothing is fetched. Text alt in the title."""
+    fig = go.Figure()
+    k = 0 if value_pct is None or pd.isna(value_pct) else pictogram_count(float(value_pct))
+    for i in range(10):
+        fill = colour if i < k else DIMMED
+        cx = i * 1.0 + 0.5
+        fig.add_shape(type="circle", x0=cx - 0.16, x1=cx + 0.16, y0=1.52, y1=1.84, fillcolor=fill,
+                      line=dict(width=0))
+        body = (f"M {cx - 0.28},0.15 L {cx - 0.28},1.05 Q {cx - 0.28},1.42 {cx},1.42 "
+                f"Q {cx + 0.28},1.42 {cx + 0.28},1.05 L {cx + 0.28},0.15 Z")
+        fig.add_shape(type="path", path=body, fillcolor=fill, line=dict(width=0))
+    alt = (SUPPRESSED_TEXT if value_pct is None or pd.isna(value_pct)
+           else f"{k} in 10 people")
+    # An invisible point per person gives hover text and keeps the axes honest.
+    fig.add_trace(go.Scatter(x=[i + 0.5 for i in range(10)], y=[1.0] * 10, mode="markers",
+                             marker=dict(opacity=0), hoverinfo="skip"))
+    _layout(fig, title or alt, height=260)
+    fig.update_xaxes(visible=False, range=[0, 10], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[0, 2], fixedrange=True, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Footer for exports
+
+
+def footer(fig: go.Figure, text: str) -> go.Figure:
+    """Source, period, date made and the synthetic-data notice, written under the chart (for PNG/SVG/slides)."""
+    fig.add_annotation(text=_wrap(text, 130), x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                       yshift=-45, showarrow=False, align="left", font=dict(size=14, color=MUTED_TEXT))
+    bottom = fig.layout.margin.b if fig.layout.margin and fig.layout.margin.b is not None else 50
+    lines = _wrap(text, 130).count("<br>") + 1
+    fig.update_layout(margin=dict(b=bottom + 30 + 20 * lines))
+    return fig
+
+
+def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, better: str = "better",
+                  worse: str = "worse") -> str:
+    """The finding of a positive/negative split in words, e.g. 'Between 78% and 90% said support made things better
+    in each area of life; no more than 3% said worse'."""
+    rows = _split_rows(table, pairs).dropna(subset=["positive"])
+    if rows.empty:
+        return SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:]
+    if len(rows) == 1:
+        r = rows.iloc[0]
+        return (f"{r['label']}: {registry.plain_share(r['positive'] / 100)} said {better}; "
+                f"{r['negative']:.0f}% said {worse}")
+    lo, hi, worst = rows["positive"].min(), rows["positive"].max(), rows["negative"].max()
+    return (f"Between {lo:.0f}% and {hi:.0f}% said their support made things {better}; "
+            f"no more than {worst:.0f}% said {worse}")

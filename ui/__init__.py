@@ -1,0 +1,1 @@
+"""The dashboard's shared UI layer (Streamlit); pages import `ui.common`."""
