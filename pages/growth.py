@@ -1,0 +1,113 @@
+"""Regional growth: people supported by area, how it changed, and which areas are growing, flat or falling.
+
+Thin page: widgets -> ui.common.khi (kpi.api growth KHIs) -> kpi.maps figures. Titles state the finding in words.
+"""
+
+import streamlit as st
+
+from kpi import api, maps, reference
+from kpi.schema import fy_label
+from ui import common as ui
+
+MAP_MEASURES = {
+    "per_100k": "People supported per 100,000 population",
+    "growth": "Growth in people supported (%)",
+}
+MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
+
+
+def map_choice() -> str:
+    """The map measure, from the URL on first load, kept across page switches and written back to the URL."""
+    key, memo = "growth_map_measure", "_growth_map_measure"
+    if key not in st.session_state:
+        raw = st.query_params.get(MAP_PARAM)
+        if raw is not None and raw not in MAP_MEASURES:
+            st.warning(f"Part of this link was not recognised and has been ignored: {MAP_PARAM}={raw}.",
+                       icon=":material/link_off:")
+        st.session_state[key] = raw if raw in MAP_MEASURES else st.session_state.get(memo, "per_100k")
+    value = st.radio("Colour the map by", list(MAP_MEASURES), format_func=MAP_MEASURES.get, key=key,
+                     horizontal=True)
+    st.session_state[memo] = value
+    if st.query_params.get(MAP_PARAM) != value:
+        st.query_params[MAP_PARAM] = value
+    return value
+
+
+def named_list(table, status: str) -> str:
+    names = table.loc[(table["status"] == status) & ~table["suppressed"], "area_name"].tolist()
+    return ", ".join(names) if names else "none"
+
+
+st.title("Regional growth")
+filters = ui.filters_sidebar()
+ui.sample_notice()
+
+growth = ui.khi("people_growth_pct", ("region",), filters)
+# The scheme returns cover their own years (not the survey's), so the period comes from the growth table itself.
+first, last = growth["period_start"].min(), growth["period_end"].max()
+period = f"{fy_label(int(first))} to {fy_label(int(last))}" if len(growth) else ui.period_label(filters)
+st.markdown(
+    f"How many people Shared Lives and Homeshare schemes supported in each nation and English region, from the "
+    f"schemes' yearly returns. Change compares **{period.replace(' to ', '** with **')}**."
+)
+if filters.age_bands or filters.needs:
+    # Schemes return people supported by arrangement only: no age band or need, so those filters cannot apply.
+    st.info("The **age band** and **primary need** filters do not apply on this page: schemes count the people "
+            "they support by arrangement only. The figures below are for all ages and all needs.",
+            icon=":material/filter_alt_off:")
+
+# -- The map -------------------------------------------------------------------------------------------------------
+st.header("Where people are supported")
+measure = map_choice()
+if measure == "per_100k":
+    rate = ui.khi("people_per_100k", ("region",), filters)
+    fig = maps.region_map(rate, title=maps.rate_title(rate))
+    ui.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period)
+else:
+    fig = maps.region_map(growth, title=maps.growth_pct_title(growth))
+    ui.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period)
+st.caption("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read its "
+           "figure, its 95% interval and how many people it rests on.")
+
+# -- Growing, flat or falling --------------------------------------------------------------------------------------
+st.header("Which areas are growing, flat or falling")
+st.markdown(f"**The rule:** {api.GROWTH_RULE}")
+st.markdown(
+    f"- **Growing:** {named_list(growth, 'growing')}\n"
+    f"- **Flat:** {named_list(growth, 'flat')}\n"
+    f"- **Falling:** {named_list(growth, 'falling')}"
+)
+ui.chart_block(maps.growth_bars(growth, title=maps.status_title(growth)), growth, key="growth-status",
+               filename="people_growth_pct_by_region.csv", period=period)
+ui.explain("confidence interval")
+
+# -- Net change and share of growth --------------------------------------------------------------------------------
+st.header("How many more (or fewer) people")
+net = ui.khi("people_net_change", ("region",), filters)
+# The status words on these bars come from the growth KHI; the CSV stays the net-change table, as the CLI gives it.
+net_shown = net.merge(growth[["area_code", "status"]], on="area_code", how="left")
+ui.chart_block(maps.growth_bars(net_shown, title=maps.net_change_title(net)), net, key="growth-net",
+               filename="people_net_change_by_region.csv", period=period)
+
+share = ui.khi("people_growth_share", ("region",), filters)
+share_shown = share.merge(growth[["area_code", "status"]], on="area_code", how="left")
+ui.chart_block(maps.growth_bars(share_shown, title=maps.share_title(share)), share, key="growth-share",
+               filename="people_growth_share_by_region.csv", period=period)
+st.caption("Share of growth: each growing area's increase as a part of all the increases added together. "
+           "Areas that shrank count as 0%.")
+
+# -- Per 100,000 population ----------------------------------------------------------------------------------------
+st.header("People supported for the size of the population")
+rate = ui.khi("people_per_100k", ("region",), filters)
+ui.chart_block(maps.comparison_chart(rate, title=maps.rate_title(rate)), rate, key="growth-rate",
+               filename="people_per_100k_by_region.csv", period=period)
+st.caption(f"Population: ONS mid-year estimates, all ages. Source: {reference.ONS_SOURCE}.")
+ui.explain("benchmark")
+
+# -- People supported by year and arrangement ----------------------------------------------------------------------
+st.header("People supported each year, by arrangement")
+people = ui.khi("people_supported", ("region", "year", "arrangement"), filters)
+ui.chart_block(
+    maps.people_stacked(people, title=maps.net_change_title(net)),
+    people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period)
+ui.explain("suppressed")

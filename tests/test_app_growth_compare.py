@@ -1,0 +1,199 @@
+"""Regional growth and Compare areas: the kpi.maps figures, and both pages rendered with AppTest on the sample store."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi import api, maps, registry, schema, stats
+from kpi.charts import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
+from kpi.disclosure import SUPPRESSED_TEXT
+
+APP = str(maps.__file__).replace("kpi/maps.py", "app.py")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Figures
+
+
+@pytest.fixture(scope="module")
+def store(sample_store):
+    return str(sample_store)
+
+
+def _map_locations(fig) -> list[str]:
+    return [code for trace in fig.data for code in trace.locations]
+
+
+def test_region_map_draws_the_twelve_areas_with_no_tiles_or_urls(store):
+    table = api.khi_table("people_per_100k", "region", data_dir=store)
+    fig = maps.region_map(table, title="People per 100,000")
+    assert sorted(_map_locations(fig)) == sorted(schema.AREAS)
+    assert all(t.type == "choroplethmap" and t.featureidkey == "properties.areacd" for t in fig.data)
+    assert fig.layout.map.style == "white-bg"
+    assert not fig.layout.map.layers  # no tile or raster source
+    text = fig.to_json()
+    assert "http" not in text, re.findall(r"https?://[^\"]{0,60}", text)[:3]
+
+
+def test_region_map_hover_gives_value_interval_and_people(store):
+    table = api.khi_table("people_growth_pct", "region", data_dir=store)
+    fig = maps.region_map(table, title="Growth")
+    north_west = [t for t in fig.data[0].text if "North West" in t][0]
+    assert "95% interval" in north_west and "people supported in" in north_west
+    assert fig.data[0].zmid == 0  # % growth crosses zero: a diverging scale centred on no change
+
+
+def test_region_map_shows_suppressed_areas_as_too_few_answers():
+    codes = list(schema.AREAS)
+    table = pd.DataFrame({"metric_id": "connected_positive", "area_code": codes, "value": 90.0, "lower": 85.0,
+                          "upper": 94.0, "denominator": 200, "confidence": "95%", "suppressed": False})
+    table.loc[table["area_code"] == "N92000002", ["value", "lower", "upper", "suppressed"]] = [np.nan] * 3 + [True]
+    fig = maps.region_map(table, title="x")
+    assert list(fig.data[1].locations) == ["N92000002"]
+    assert SUPPRESSED_TEXT in fig.data[1].text[0]
+    assert len(fig.data[0].locations) == 11
+
+
+def test_funnel_plot_limits_equal_stats_funnel_limits(store):
+    table = api.funnel("connected_positive", data_dir=store)
+    fig = maps.funnel_plot(table, title="Funnel")
+    baseline = float(table["baseline"].iloc[0]) / 100
+    for name, level in (("99.8% limits", 0.998), ("95% limits", 0.95)):
+        upper, lower = [t for t in fig.data if t.name == name]
+        x = np.asarray(upper.x)
+        for i in (0, len(x) // 3, len(x) - 1):
+            lo, hi = stats.funnel_limits(baseline, x[i], level)
+            assert upper.y[i] == pytest.approx(hi * 100, abs=1e-9)
+            assert lower.y[i] == pytest.approx(lo * 100, abs=1e-9)
+    assert min(upper.x) <= table["denominator"].min() and max(upper.x) >= table["denominator"].max()
+
+
+def test_funnel_plot_names_outliers_and_counts_hidden_schemes(store):
+    table = api.funnel("connected_positive", data_dir=store)
+    inside = table.index[table["funnel_position_998"] == "within"][:2]
+    table.loc[inside, ["suppressed", "value"]] = [True, np.nan]  # two more hidden, as disclosure control would
+    hidden = int(table["suppressed"].sum())
+    fig = maps.funnel_plot(table, title="Funnel")
+    named = {a.text for a in fig.layout.annotations}
+    outliers = table.loc[table["funnel_position_998"].isin(["above", "below"]), "scheme_name"]
+    assert len(outliers) and set(outliers) <= named
+    assert f"{hidden} schemes not shown: {SUPPRESSED_TEXT}" in named
+    assert sum(len(t.x) for t in fig.data if t.mode == "markers") == len(table) - hidden
+
+
+def test_comparison_chart_writes_the_judgement_beside_every_row(store):
+    table = api.khi_table("connected_positive", "region", data_dir=store)
+    fig = maps.comparison_chart(table, title="Compare")
+    labels = [a.text for a in fig.layout.annotations if a.xref == "paper" and a.yref == "y"]
+    assert len(labels) == 12
+    for (_, row) in table.iterrows():
+        assert f"{registry.format_value(registry.get('connected_positive'), row['value'])}  {row['comparison']}" \
+               in labels
+    colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
+    for _, row in table.iterrows():
+        assert colours[row["area_name"]] == COMPARISON_COLOURS[row["comparison"]]
+    assert any(a.text.startswith("National figure") for a in fig.layout.annotations)
+
+
+def test_comparison_chart_uses_no_judgement_words_and_colours():
+    table = pd.DataFrame({"metric_id": "people_growth_share", "area_name": ["A", "B", "C"],
+                          "value": [10.0, 20.0, 30.0], "lower": [8.0, 18.0, 28.0], "upper": [12.0, 22.0, 32.0],
+                          "benchmark": 20.0, "comparison": ["lower", "similar", "higher"], "suppressed": False})
+    fig = maps.comparison_chart(table, title="Share")
+    assert list(fig.data[0].marker.color) == [NO_JUDGEMENT_COLOURS[w] for w in ("lower", "similar", "higher")]
+    assert {"10%  lower", "20%  similar", "30%  higher"} <= {a.text for a in fig.layout.annotations}
+
+
+def test_growth_bars_label_each_area_with_its_status(store):
+    table = api.khi_table("people_growth_pct", "region", data_dir=store)
+    fig = maps.growth_bars(table, title="Growth")
+    labels = {a.y: a.text for a in fig.layout.annotations if a.yref == "y"}
+    assert labels["North West"].endswith("growing") and labels["East of England"].endswith("falling")
+    assert maps.status_title(table).startswith("Areas growing, flat or falling since")
+
+
+def test_people_stacked_has_a_panel_per_area_and_a_trace_per_arrangement(store):
+    table = api.khi_table("people_supported", ("region", "year", "arrangement"), data_dir=store)
+    fig = maps.people_stacked(table, title="People")
+    assert {a.text for a in fig.layout.annotations} >= set(schema.AREAS.values())
+    assert {t.name for t in fig.data} == {schema.LABELS["arrangement"][a] for a in table["arrangement"].unique()}
+    assert fig.layout.barmode == "stack"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pages
+
+
+def _page(path: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def test_growth_page_shows_north_west_growing_and_east_of_england_falling(sample_env):
+    at = _page("pages/growth.py")
+    lists = next(m.value for m in at.markdown if m.value.startswith("- **Growing:**"))
+    growing, flat, falling = lists.splitlines()
+    assert "North West" in growing and "East of England" in falling
+    assert any(api.GROWTH_RULE in m.value for m in at.markdown)
+    titles = [f["layout"]["title"]["text"].replace("<br>", " ") for f in _figures(at)]
+    assert "The North West grew the most: +" in " | ".join(titles)
+    assert _figures(at)[0]["data"][0]["type"] == "choroplethmap"
+    assert [h.value for h in at.header][:2] == ["Where people are supported", "Which areas are growing, flat or falling"]
+    assert not any("do not apply" in i.value for i in at.info)
+
+    # The map's measure is a choice kept in the URL.
+    at.radio(key="growth_map_measure").set_value("growth").run()
+    assert at.query_params["map"] in ("growth", ["growth"])
+    assert "grew the fastest" in _figures(at)[0]["layout"]["title"]["text"]
+
+
+def test_growth_page_says_age_and_need_filters_do_not_apply(sample_env):
+    at = _page("pages/growth.py", age="18-24")
+    assert any("do not apply" in i.value for i in at.info)
+
+
+def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_env):
+    at = _page("pages/compare.py")
+    assert at.selectbox(key="compare_metric").value == "connected_positive"
+    outliers = next(d.value for d in at.dataframe if "Where it sits" in d.value.columns)
+    where = set(outliers["Where it sits"])
+    assert where == {"above the 99.8% limit", "below the 99.8% limit"}
+    funnel = _figures(at)[1]
+    named = {a["text"] for a in funnel["layout"]["annotations"]}
+    assert set(outliers["Scheme"]) <= named
+    comparison = _figures(at)[0]
+    words = {a["text"].split("  ")[-1] for a in comparison["layout"]["annotations"] if a.get("yref") == "y"}
+    assert words <= {"better", "similar", "worse"} and "similar" in words
+
+
+def test_compare_page_restores_its_choices_from_the_url_and_ignores_bad_ones(sample_env):
+    at = _page("pages/compare.py", metric="lonely_often", level="scheme", ci="99.8")
+    assert at.selectbox(key="compare_metric").value == "lonely_often"
+    assert at.radio(key="compare_level").value == "scheme"
+    hover = json.dumps(_figures(at)[0]["data"][0]["customdata"])
+    assert "99.8% interval" in hover
+
+    at = _page("pages/compare.py", metric="not_a_khi")
+    assert at.selectbox(key="compare_metric").value == "connected_positive"
+    assert any("metric=not_a_khi" in w.value for w in at.warning)
+
+
+def test_compare_page_explains_when_a_measure_has_no_funnel(sample_env):
+    at = _page("pages/compare.py", metric="people_per_100k")
+    assert any("funnel plot needs a percentage" in i.value for i in at.info)
+    assert len(_figures(at)) == 1
