@@ -5,13 +5,13 @@ Thin page: widgets -> ui.common.khi (kpi.api growth KHIs) -> kpi.maps figures. T
 
 import streamlit as st
 
-from kpi import api, maps, reference
+from kpi import api, maps, reference, registry
 from kpi.schema import fy_label
 from ui import common as ui
 
-MAP_MEASURES = {
-    "per_100k": "People supported per 100,000 population",
-    "growth": "Growth in people supported (%)",
+MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is named
+    "per_100k": registry.get("people_per_100k").title,
+    "growth": registry.get("people_growth_pct").title + " (%)",
 }
 MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
 
