@@ -285,10 +285,10 @@ def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], 
     # The legend sits between the title and the bars, where a reader looks first.
     fig.update_layout(barmode="stack", showlegend=True, uniformtext=dict(minsize=FONT_SIZE - 2, mode="show"),
                       legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal",
-                                  font=dict(size=FONT_SIZE)))
+                                  font=dict(size=FONT_SIZE), entrywidth=190, entrywidthmode="pixels"))
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(range=[0, 100], title_text="% of people who answered", showgrid=False)
-    fig.update_layout(margin=dict(t=125, b=60, r=60))
+    fig.update_layout(margin=dict(t=125, b=60, r=60, l=20))
     return fig
 
 

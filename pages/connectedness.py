@@ -45,7 +45,7 @@ ui.explain("median")
 
 # --- Support helps or gets in the way --------------------------------------------------------------------------
 st.header("Does support help people make and keep connections?")
-helps_pair = [("Making and keeping connections", "connections_helps", "connections_gets_in_way")]
+helps_pair = [("Connections", "connections_helps", "connections_gets_in_way")]
 helps = ui.khi_tables(["connections_helps", "connections_gets_in_way"], filters=f)
 fig = charts.answers_stacked(helps, helps_pair, title=charts.answers_title(helps, helps_pair, better="it helps",
                                                                            worse="it gets in the way"),
@@ -70,8 +70,9 @@ for col, row in zip(cols, distance.to_dict("records")):
     k = registry.get(row["metric_id"])
     hidden = bool(row["suppressed"])
     with col, st.container(border=True):
+        st.markdown(f"**{k.title}**", help=k.explanation)  # metric labels are cut at one line; titles are long
         st.metric(k.title, ui.SUPPRESSED_TEXT if hidden else registry.format_value(k, row["value"]),
-                  help=k.explanation)
+                  label_visibility="collapsed")
         st.markdown(registry.sentence(k, None if hidden else row["value"], programmes=f.programmes))
         if not hidden:
             st.caption(f"n = {row['denominator']:,.0f} people · 95% interval "
