@@ -1,0 +1,124 @@
+"""Issue 5's "Done when", in a real browser: with the keyboard only, open presentation mode for the North West, step
+through five KHIs, download the talk as .pptx and PDF, and read both back (python-pptx, pypdf).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import expect
+
+from kpi import api, slides
+
+NORTH_WEST = "E12000002"
+FIVE = ["connected_positive", "physical_health_positive", "emotional_health_positive", "friendships_positive",
+        "connections_helps"]
+SENTENCE = ".khi-slide .khi-sentence"
+SYNTHETIC = "Synthetic sample data — not real people"
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def expected(sample_store) -> slides.Deck:
+    """What the slides must say: the same deck built straight from kpi (the latest year, the five KHIs)."""
+    return slides.build_deck(NORTH_WEST, None, FIVE, data_dir=sample_store)
+
+
+def _tab_to(page, label: str, limit: int = 120) -> None:
+    """Press Tab until the focused element's text contains `label` (keyboard only: no clicks, no .focus())."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => (document.activeElement && document.activeElement.innerText) || ''")
+        if label in focused:
+            return
+    pytest.fail(f"Tab never reached a control labelled {label!r} in {limit} presses")
+
+
+def _download(page, label: str, tmp_path):
+    _tab_to(page, label)
+    with page.expect_download(timeout=60_000) as info:
+        page.keyboard.press("Enter")
+    download = info.value
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    return path
+
+
+def test_keyboard_only_presentation_for_the_north_west(page, streamlit_server, sample_store, expected, tmp_path,
+                                                       wait_for_app, assert_no_exception, save_screenshot):
+    base = streamlit_server("app.py", env={"KHI_DATA_DIR": str(sample_store)})
+    # Streamlit serves the very first session of a fresh server a deep link through the legacy pages/ discovery
+    # (app.py and its navigation do not run); from the second session on, st.navigation handles it. The app's
+    # pages/ folder is outside this test's scope (reported), so the server is warmed with one visit to its root.
+    page.goto(base)
+    wait_for_app(page, charts=False)
+
+    query = urlencode([("area", NORTH_WEST), *[("khi", k) for k in FIVE]])
+    page.goto(f"{base}/presentation?{query}")
+    wait_for_app(page, charts=False)
+    assert_no_exception(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"North West, {expected.period_label}")
+
+    sentences = []
+    for i, s in enumerate(expected.slides):
+        expect(page.locator(SENTENCE)).to_have_text(s.sentence)
+        expect(page.get_by_text(f"Slide {i + 1} of 5")).to_be_visible()
+        slide = page.locator(".khi-slide")
+        expect(slide.locator(".khi-figure")).to_have_text(s.figure)
+        expect(slide.locator(".khi-picture-text")).to_have_text(s.picture_text)
+        sentences.append(page.locator(SENTENCE).inner_text())
+        if i == 1:
+            save_screenshot(page, "presentation-north-west-slide-2")
+        if i < 4:
+            page.keyboard.press("ArrowRight")  # the Next button's shortcut
+    assert len(set(sentences)) == 5, sentences  # the sentence changed at every step
+    expect(page).to_have_url(re.compile(r"slide=5"))
+
+    page.keyboard.press("ArrowLeft")  # and back, by the Previous button's shortcut
+    expect(page.locator(SENTENCE)).to_have_text(expected.slides[3].sentence)
+
+    pptx_path = _download(page, "PowerPoint", tmp_path)
+    pdf_path = _download(page, "PDF", tmp_path)
+    assert_no_exception(page)
+
+    from pptx import Presentation
+
+    prs = Presentation(str(pptx_path))
+    assert len(prs.slides) == 5
+    for s, slide in zip(expected.slides, prs.slides):
+        texts = [sh.text_frame.text for sh in slide.shapes if sh.has_text_frame]
+        assert s.sentence in texts
+        assert any(t.startswith(s.figure) for t in texts), (s.figure, texts)
+        footer = [t for t in texts if t.startswith("Source:")]
+        assert footer, texts
+        for words in (slides.SOURCE, f"North West, {expected.period_label}", "Made ", SYNTHETIC):
+            assert words in footer[0]
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf_path))
+    assert len(reader.pages) == 5
+    for s, pdf_page in zip(expected.slides, reader.pages):
+        text = _words(pdf_page.extract_text())
+        assert s.sentence in text
+        assert f"Source: {slides.SOURCE}. North West, {expected.period_label}. Made " in text
+        assert SYNTHETIC in text
+
+
+def test_presentation_link_with_unknown_parts_is_reported_not_a_traceback(page, streamlit_server, sample_store,
+                                                                          wait_for_app, assert_no_exception):
+    base = streamlit_server("app.py", env={"KHI_DATA_DIR": str(sample_store)})
+    page.goto(base)
+    wait_for_app(page, charts=False)
+    page.goto(f"{base}/presentation?area=NOWHERE&khi=connected_positive&khi=bogus&year=1900-01")
+    wait_for_app(page, charts=False)
+    assert_no_exception(page)
+    expect(page.get_by_text("Part of this link was not recognised")).to_contain_text("area=NOWHERE")
+    latest = max(api.years(data_dir=sample_store))
+    deck = slides.build_deck(None, latest, ["connected_positive"], data_dir=sample_store)
+    expect(page.locator(SENTENCE)).to_have_text(deck.slides[0].sentence)
