@@ -57,13 +57,13 @@ SHARED_LIVES_PEOPLE: dict[str, tuple[int, ...]] = {
     "E12000001": (640, 620, 600, 590, 680, 800),  # North East: flat, growing late
     "E12000002": (1350, 1550, 1800, 1950, 2050, 2150),  # North West: strong growth
     "E12000003": (1950, 2250, 2100, 1500, 950, 680),  # Yorkshire: strong years, then falling
-    "E12000004": (1050, 1100, 1080, 980, 940, 950),  # East Midlands: flat
-    "E12000005": (1300, 1350, 1330, 1220, 1170, 1180),  # West Midlands: flat
+    "E12000004": (1050, 1100, 1080, 1040, 1030, 1045),  # East Midlands: flat
+    "E12000005": (1300, 1350, 1330, 1300, 1290, 1310),  # West Midlands: flat
     "E12000006": (460, 450, 420, 350, 260, 210),  # East of England: smallest, falling
     "E12000007": (470, 520, 580, 600, 640, 680),  # London: growing
-    "E12000008": (2500, 2850, 2700, 1800, 1050, 720),  # South East: strong years, then falling
+    "E12000008": (2500, 2850, 2700, 1800, 1000, 620),  # South East: strong years, then falling
     "E12000009": (1050, 1100, 1170, 1180, 1220, 1260),  # South West: growing
-    "W92000004": (1000, 1050, 1100, 1080, 950, 800),  # Wales: about 1,100 around 2019-20
+    "W92000004": (1000, 1050, 1100, 1080, 900, 700),  # Wales: about 1,100 around 2019-20
     "S92000003": (330, 390, 470, 530, 572, 560),  # Scotland: 435 in 2017-18, 572 in 2021-22
     "N92000002": (200, 210, 210, 190, 180, 170),
 }
