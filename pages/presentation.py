@@ -210,10 +210,10 @@ with st.sidebar:
         fig = charts.people_pictogram(current.value, title=current.sentence)
         st.caption("This slide's picture, for your own slides:")
         left, right = st.columns(2)
-        left.download_button("PNG", data=functools.partial(export.figure_png, fig, deck.footer),
+        left.download_button("PNG", data=functools.partial(export.figure_png, fig, deck.footer, width=900),
                              file_name=f"{base}-{current.metric_id}.png", mime="image/png", on_click="ignore",
                              icon=":material/image:", width="stretch")
-        right.download_button("SVG", data=functools.partial(export.figure_svg, fig, deck.footer),
+        right.download_button("SVG", data=functools.partial(export.figure_svg, fig, deck.footer, width=900),
                               file_name=f"{base}-{current.metric_id}.svg", mime="image/svg+xml", on_click="ignore",
                               icon=":material/image:", width="stretch")
     st.caption(f"Every slide and picture says: {deck.footer}")

@@ -240,6 +240,7 @@ def test_png_and_svg_exports_are_valid_images_with_the_footer(deck, chromium):
     for words in ("Source: Shared Lives Plus outcomes tool", "North West", deck.period_label, "Made 22 November 2026",
                   "Synthetic sample data — not real people"):
         assert words in svg
+    assert "font-family" in svg  # the chart font survived (an invalid family list would drop it: serif text)
     assert len(fig.layout.annotations) == 0  # the caller's figure is not changed
 
 
