@@ -78,6 +78,7 @@ GLOSSARY: dict[str, str] = {
     "median": (
         "The median is the middle number. Half of people have fewer, half have more."
     ),
+    "denominator": "The denominator is the 'out of' number: everyone we count from, like all who answered.",
     "percentage points": (
         "Percentage points are the gap between two percentages. Going from 80% to 85% is 5 percentage points."
     ),
