@@ -413,7 +413,11 @@ HEADER_ALIASES: dict[str, str] = {
     # Ingest: the impact questions as the tool prints them ("Connected", "Feeling connected to people"), and the
     # people_supported counts as scheme returns label them.
     "connected": "impact_connected",
+    "feelingconnected": "impact_connected",
     "feelingconnectedtopeople": "impact_connected",
+    "controlovermylife": "impact_control",
+    "beingpartofthecommunity": "impact_community",
+    "beingpartofcommunity": "impact_community",
     "friendships": "impact_friendships",
     "physicalhealth": "impact_physical_health",
     "emotionalhealth": "impact_emotional_health",
@@ -435,12 +439,16 @@ HEADER_ALIASES: dict[str, str] = {
 
 def match_header(table: str, header: str) -> str | None:
     """The contract column a printed header stands for in `table`, or None."""
-    key = normalise(header)
     names = {normalise(n): n for n in TABLES[table].names}
-    if key in names:
-        return names[key]
-    target = HEADER_ALIASES.get(key)
-    return target if target in TABLES[table].names else None
+    key = normalise(header)
+    # Exports title the impact questions "Impact on feeling safe" as often as "Feeling safe".
+    for candidate in (key, key.removeprefix("impacton"), key.removeprefix("impact")):
+        if candidate in names:
+            return names[candidate]
+        target = HEADER_ALIASES.get(candidate)
+        if target in TABLES[table].names:
+            return target
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
