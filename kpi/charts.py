@@ -56,7 +56,8 @@ DIMMED = "#D4D4D4"
 
 FONT_SIZE = 16
 TITLE_SIZE = 20
-FONT = dict(family="Source Sans Pro, Source Sans 3, Arial, sans-serif", size=FONT_SIZE, color=TEXT)
+# Names with spaces are quoted: a bare "Source Sans 3" (a word starting with a digit) is invalid CSS and voids the list.
+FONT = dict(family="'Source Sans Pro', 'Source Sans 3', Arial, sans-serif", size=FONT_SIZE, color=TEXT)
 
 
 def comparison_colour(comparison: str) -> str:

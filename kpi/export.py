@@ -48,19 +48,8 @@ def _point_kaleido_at_chromium() -> None:
         os.environ["BROWSER_PATH"] = path
 
 
-def _css_font_family(family: str) -> str:
-    """Quote family names CSS would reject bare: an unquoted "Source Sans 3" (a word starting with a digit) makes
-    the whole font-family declaration invalid, and kaleido's page then draws every label in a serif default."""
-    generic = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
-    names = [n.strip().strip("\"'") for n in family.split(",")]
-    names = [n if n in generic else f'"{n}"' for n in names if n]
-    return ", ".join(n for n in names if n)
-
-
 def _with_footer(fig: go.Figure, footer_text: str | None) -> go.Figure:
     out = go.Figure(fig)  # a copy: the caller's figure (often on screen too) is not changed
-    if out.layout.font.family:
-        out.layout.font.family = _css_font_family(out.layout.font.family)
     if footer_text:
         charts.footer(out, footer_text)
         out.layout.annotations[-1].name = FOOTER_NAME

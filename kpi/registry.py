@@ -89,21 +89,35 @@ _IMPACT = {
 }
 
 
+# The same topics in the third person, for sentences about people ("better for their physical health").
+_THEIR = {
+    "impact_connected": "feeling connected to people",
+    "impact_friendships": "their friendships",
+    "impact_physical_health": "their physical health",
+    "impact_emotional_health": "their emotional health",
+    "impact_control": "control over their life",
+    "impact_safety": "feeling safe",
+    "impact_doing_things": "doing things they enjoy",
+    "impact_community": "being part of their community",
+}
+
+
 def _impact_khis() -> list[KHI]:
     out = []
     for col, (title, topic, good, bad, theme) in _IMPACT.items():
         stem = col.removeprefix("impact_")
         question = f"What impact has your support had on {topic}?"
+        their = _THEIR[col]
         out += [
             KHI(f"{stem}_positive", f"{title}: positive impact", f"{{share}} said {{support}} {good}",
-                f"Out of every 100 people who answered, how many said support made things better for {topic}.",
+                f"Out of every 100 people who answered, how many said support made things better for {their}.",
                 question, col, "proportion", ("positive",), ANSWERED_IMPACT, "high_is_good", theme),
             KHI(f"{stem}_negative", f"{title}: negative impact", f"{{share}} said {{support}} {bad}",
-                f"Out of every 100 people who answered, how many said support made things worse for {topic}. "
+                f"Out of every 100 people who answered, how many said support made things worse for {their}. "
                 "We show this so that harm is never hidden.",
                 question, col, "proportion", ("negative",), ANSWERED_IMPACT, "low_is_good", theme),
             KHI(f"{stem}_net", f"{title}: net impact",
-                f"For {topic}, {{value}} more people in every 100 said support helped than said it harmed",
+                f"For {their}, {{value}} more people in every 100 said support helped than said it harmed",
                 "Out of every 100 people who answered: how many said support made things better, take away how "
                 "many said it made things worse.",
                 question, col, "net", ("positive", "negative"), ANSWERED_IMPACT, "high_is_good", theme),

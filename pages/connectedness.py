@@ -67,16 +67,8 @@ distance_ids = ["distance_connected_change", "distance_friends_more", "distance_
 distance = ui.khi_tables(distance_ids, filters=f)
 cols = st.columns(len(distance_ids))
 for col, row in zip(cols, distance.to_dict("records")):
-    k = registry.get(row["metric_id"])
-    hidden = bool(row["suppressed"])
-    with col, st.container(border=True):
-        st.markdown(f"**{k.title}**", help=k.explanation)  # metric labels are cut at one line; titles are long
-        st.metric(k.title, ui.SUPPRESSED_TEXT if hidden else registry.format_value(k, row["value"]),
-                  label_visibility="collapsed")
-        st.markdown(registry.sentence(k, None if hidden else row["value"], programmes=f.programmes))
-        if not hidden:
-            st.caption(f"n = {row['denominator']:,.0f} people · 95% interval "
-                       f"{registry.format_value(k, row['lower'])} to {registry.format_value(k, row['upper'])}")
+    with col:
+        ui.figure_card(row, programmes=f.programmes)
 ui.table_block(distance, key="conn-distance", filename="khi-distance-travelled.csv")
 ui.explain("distance travelled")
 

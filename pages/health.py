@@ -23,15 +23,8 @@ st.subheader("Net impact")
 net = ui.khi_tables(["physical_health_net", "emotional_health_net"], filters=f)
 cols = st.columns(2)
 for col, row in zip(cols, net.to_dict("records")):
-    k = registry.get(row["metric_id"])
-    hidden = bool(row["suppressed"])
-    with col, st.container(border=True):
-        st.metric(k.title, ui.SUPPRESSED_TEXT if hidden else registry.format_value(k, row["value"]) + " points",
-                  help=k.explanation)
-        st.markdown(registry.sentence(k, None if hidden else row["value"], programmes=f.programmes))
-        if not hidden:
-            st.caption(f"n = {row['denominator']:,.0f} · 95% interval {registry.format_value(k, row['lower'])} "
-                       f"to {registry.format_value(k, row['upper'])} points")
+    with col:
+        ui.figure_card(row, programmes=f.programmes)
 ui.table_block(net, key="health-net", filename="khi-health-net.csv")
 ui.explain("net impact")
 

@@ -569,9 +569,20 @@ def _figure(row: Mapping) -> None:
     hidden = bool(row.get("suppressed"))
     # The title as markdown above the figure: metric labels are cut off at one line, and titles are long.
     st.markdown(f"**{k.title}**", help=k.explanation)
-    st.metric(k.title, SUPPRESSED_TEXT if hidden else registry.format_value(k, _num(row["value"])),
+    points = " points" if k.unit == "percentage points" else ""
+    st.metric(k.title, SUPPRESSED_TEXT if hidden else registry.format_value(k, _num(row["value"])) + points,
               label_visibility="collapsed")
-    st.caption(_figure_lines(row))
+    st.caption(_figure_lines(row), help=glossary("confidence interval"))
+
+
+def figure_card(row: Mapping, programmes: tuple[str, ...] = ()) -> None:
+    """One KHI as a card: its title, the big figure, n and the 95% interval, and its plain-English sentence."""
+    row = dict(row)
+    k = registry.get(row["metric_id"])
+    hidden = bool(row.get("suppressed"))
+    with st.container(border=True):
+        _figure(row)
+        st.markdown(registry.sentence(k, None if hidden else _num(row["value"]), programmes=programmes))
 
 
 def metric_card(row: Mapping, negative: Mapping | None = None) -> None:
