@@ -48,6 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="mean pause between a session's steps, seconds (0 for none; default 1.0)")
     p.add_argument("--step-timeout", type=float, default=60, help="a step not finished by then is an error")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--warm-up", action="store_true",
+                   help="one session opens the app before the load starts (default off: a cold start is part of it)")
     p.add_argument("--json", dest="json_path", help="write the result here as JSON")
 
 
@@ -157,17 +159,28 @@ async def _session(n: int, url: str, until: float, args, stats: Stats) -> None:
         stats.error(f"session {n}: {type(exc).__name__}: {exc}")
 
 
+async def _warm_up(url: str, timeout: float) -> None:
+    import websockets
+
+    async with websockets.connect(url.replace("http://", "ws://", 1) + "/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=None, proxy=None, open_timeout=timeout, ping_interval=None) as ws:
+        await _step(ws, "", "", timeout, {}, Stats(), "warm-up")
+
+
 async def _run_all(url: str, args) -> Stats:
     stats = Stats()
+    if args.warm_up:
+        await _warm_up(url, args.step_timeout)
     until = time.monotonic() + args.seconds
     await asyncio.gather(*(_session(n, url, until, args, stats) for n in range(args.sessions)))
     return stats
 
 
 def load_test(url: str, sessions: int = 20, seconds: float = 60, think: float = 1.0, step_timeout: float = 60,
-             seed: int = 1) -> dict:
+              seed: int = 1, warm_up: bool = False) -> dict:
     """Run the load against `url` and return the result (also what --json writes)."""
-    args = argparse.Namespace(sessions=sessions, seconds=seconds, think=think, step_timeout=step_timeout, seed=seed)
+    args = argparse.Namespace(sessions=sessions, seconds=seconds, think=think, step_timeout=step_timeout, seed=seed,
+                              warm_up=warm_up)
     url = _check_loopback(url)
     t0 = time.perf_counter()
     stats = asyncio.run(_run_all(url, args))
@@ -179,7 +192,8 @@ def load_test(url: str, sessions: int = 20, seconds: float = 60, think: float = 
         per_page[path or "(default)"] = {"steps": len(t), "p50_ms": round(float(np.percentile(t, 50)), 1),
                                          "p95_ms": round(float(np.percentile(t, 95)), 1)}
     pct = (lambda q: round(float(np.percentile(times, q)), 1)) if len(times) else (lambda q: None)
-    return {"url": url, "sessions": sessions, "seconds": seconds, "think_s": think, "wall_s": round(wall, 1),
+    return {"url": url, "sessions": sessions, "seconds": seconds, "think_s": think, "warm_up": warm_up,
+            "wall_s": round(wall, 1),
             "sessions_connected": stats.sessions_connected, "steps": len(times),
             "steps_per_s": round(len(times) / wall, 2), "p50_ms": pct(50), "p95_ms": pct(95), "max_ms": pct(100),
             "errors": stats.error_count, "disconnects": stats.disconnects, "error_samples": stats.errors,
@@ -197,7 +211,7 @@ def run(args) -> int:
         log_dir.mkdir(parents=True, exist_ok=True)
         server, url = bench.start_server(root, log_dir / "load-streamlit.log")
     try:
-        result = load_test(url, args.sessions, args.seconds, args.think, args.step_timeout, args.seed)
+        result = load_test(url, args.sessions, args.seconds, args.think, args.step_timeout, args.seed, args.warm_up)
         if server is not None:
             from kpi import bench
 
