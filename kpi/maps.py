@@ -439,16 +439,21 @@ def _since(table: pd.DataFrame) -> str:
     return f" since {schema.fy_label(int(start.iloc[0]))}" if len(start) else ""
 
 
+def _top(shown: pd.DataFrame) -> tuple[pd.Series, str]:
+    """The row with the largest value and its place name as a sentence starts it ('The North West', 'London')."""
+    top = shown.loc[shown["value"].idxmax()]
+    name = _place_names(shown).loc[top.name]
+    return top, ("The " if name.startswith(("North", "South", "East", "West")) else "") + name
+
+
 def net_change_title(table: pd.DataFrame) -> str:
     """'The North West grew the most: +930 people since 2014-15' (or the smallest fall when none grew)."""
     shown = _shown(table)
     if shown.empty:
         return "People supported: too few schemes to show the change"
-    top = shown.loc[shown["value"].idxmax()]
-    name = _place_names(shown).loc[top.name]
-    the = "The " if name.startswith(("North", "South", "East", "West")) else ""
+    top, place = _top(shown)
     verb = "grew the most" if top["value"] > 0 else "fell the least" if top["value"] < 0 else "did not change"
-    return f"{the}{name} {verb}: {_fmt(_khi(table), top['value'])} people{_since(table)}"
+    return f"{place} {verb}: {_fmt(_khi(table), top['value'])} people{_since(table)}"
 
 
 def status_title(table: pd.DataFrame) -> str:
@@ -465,10 +470,8 @@ def share_title(table: pd.DataFrame) -> str:
     shown = _shown(table)
     if shown.empty or not (shown["value"] > 0).any():
         return f"No area grew{_since(table)}"
-    top = shown.loc[shown["value"].idxmax()]
-    name = _place_names(shown).loc[top.name]
-    the = "The " if name.startswith(("North", "South", "East", "West")) else ""
-    return f"{the}{name} made {top['value']:.0f}% of all the growth{_since(table)}"
+    top, place = _top(shown)
+    return f"{place} made {top['value']:.0f}% of all the growth{_since(table)}"
 
 
 def rate_title(table: pd.DataFrame) -> str:
@@ -476,11 +479,9 @@ def rate_title(table: pd.DataFrame) -> str:
     shown = _shown(table)
     if shown.empty:
         return "People supported per 100,000 population: too few to show"
-    top = shown.loc[shown["value"].idxmax()]
-    name = _place_names(shown).loc[top.name]
-    the = "The " if name.startswith(("North", "South", "East", "West")) else ""
+    top, place = _top(shown)
     year = f" in {schema.fy_label(int(top['period_end']))}" if pd.notna(top.get("period_end")) else ""
-    return (f"{the}{name} supported the most people for its population: {top['value']:.1f} per 100,000"
+    return (f"{place} supported the most people for its population: {top['value']:.1f} per 100,000"
             f"{year}")
 
 

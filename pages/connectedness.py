@@ -65,11 +65,7 @@ st.header("Change for the same people over time")
 st.markdown("For people who answered the survey more than once: their first answer against their latest.")
 distance_ids = ["distance_connected_change", "distance_friends_more", "distance_friends_change"]
 distance = ui.khi_tables(distance_ids, filters=f)
-cols = st.columns(len(distance_ids))
-for col, row in zip(cols, distance.to_dict("records")):
-    with col:
-        ui.figure_card(row, programmes=f.programmes)
-ui.table_block(distance, key="conn-distance", filename="khi-distance-travelled.csv")
+ui.figure_cards(distance, key="conn-distance", filename="khi-distance-travelled.csv", programmes=f.programmes)
 ui.explain("distance travelled")
 
 # --- ASCOF context ---------------------------------------------------------------------------------------------

@@ -21,11 +21,7 @@ ui.chart_block(fig, split, key="health-split", filename="khi-health.csv")
 
 st.subheader("Net impact")
 net = ui.khi_tables(["physical_health_net", "emotional_health_net"], filters=f)
-cols = st.columns(2)
-for col, row in zip(cols, net.to_dict("records")):
-    with col:
-        ui.figure_card(row, programmes=f.programmes)
-ui.table_block(net, key="health-net", filename="khi-health-net.csv")
+ui.figure_cards(net, key="health-net", filename="khi-health-net.csv", programmes=f.programmes)
 ui.explain("net impact")
 
 st.header("Differences between groups")

@@ -585,6 +585,14 @@ def figure_card(row: Mapping, programmes: tuple[str, ...] = ()) -> None:
         st.markdown(registry.sentence(k, None if hidden else _num(row["value"]), programmes=programmes))
 
 
+def figure_cards(table: pd.DataFrame, *, key: str, filename: str, programmes: tuple[str, ...] = ()) -> None:
+    """A row of figure cards, one per KHI in `table`, with the show-as-table toggle and CSV download under them."""
+    for col, row in zip(st.columns(len(table)), table.to_dict("records")):
+        with col:
+            figure_card(row, programmes=programmes)
+    table_block(table, key=key, filename=filename)
+
+
 def metric_card(row: Mapping, negative: Mapping | None = None) -> None:
     """The headline card: the plain-English sentence, the big figure, n, the 95% interval, the change on the year
     before in words, and the harm figure beside it. Judgements are written out; colour never carries them alone."""
