@@ -834,14 +834,15 @@ def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> 
                     page = ctx.new_page()
                     target = f"{url}/{pg.url_path}"
                     cold, _ = _timed(lambda: (page.goto(target), wait_rendered(page)))
-                    errors = page.locator('[data-testid="stException"]').count()
+                    errors = page.locator('[data-testid="stException"]').all_inner_texts()
                     warm = []
                     for _ in range(repeat):
                         seconds, _ = _timed(lambda: (page.goto(target), wait_rendered(page)))
                         warm.append(seconds)
                     charts = page.locator('[data-testid="stPlotlyChart"]').count()
+                    errors += page.locator('[data-testid="stException"]').all_inner_texts()
                     out["pages"][pg.path] = {"cold_ms": round(cold * 1000, 1), "warm": _ms(warm),
-                                             "charts": charts, "exceptions": errors}
+                                             "charts": charts, "exceptions": [e[:800] for e in errors]}
                     ctx.close()
             finally:
                 browser.close()
@@ -983,6 +984,9 @@ def summary(result: dict) -> str:
                  f"after pandas {result['rss_after_pandas_mb']} MB")
     if "browser" in result:
         lines.append(f"app server RSS high-water (browser run): {result['browser']['server_peak_rss_mb']} MB")
+        for path, b in result["browser"]["pages"].items():
+            if b["exceptions"]:
+                lines.append(f"{path}: the browser showed an exception: {b['exceptions'][0][:300]}")
     lines.append("slowest calls (warm p50 ms):")
     for path, p in result["pages"].items():
         lines.append(f"  {p['title']}: " + "; ".join(f"{ms} ms {c[:70]}" for c, ms in p["calls_warm_p50_ms"][:3]))
