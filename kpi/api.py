@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -23,7 +22,6 @@ from kpi.registry import KHI
 __all__ = ["Filters", "khi_table", "khi_tables", "headline", "trend", "funnel", "growth_table", "connect"]
 
 PLACE_BREAKDOWNS = ("region", "scheme")
-COMPARISON_LEVELS = (0.95, 0.998)
 
 # kind -> key into stats.METHODS for the interval shown
 _METHOD_KEY = {
@@ -100,10 +98,6 @@ def label_columns(by: Sequence[str]) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Computing one KHI from summed counts
-
-
-def _z(confidence: float) -> float:
-    return stats.z_value(confidence)
 
 
 def _proportion(num, den, confidence):

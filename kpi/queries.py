@@ -11,7 +11,7 @@ combination in milliseconds; the raw `responses` view stays available for checks
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
