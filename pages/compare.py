@@ -9,6 +9,8 @@ import streamlit as st
 from kpi import charts, maps, registry
 from ui import common as ui
 
+ui.through_app()
+
 # Counts of people cannot be set against a national total (kpi.api leaves them "not compared"), so they are not
 # offered here; every other KHI is.
 NOT_COMPARABLE = ("people", "net_change", "growth_share")

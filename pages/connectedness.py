@@ -7,6 +7,8 @@ import streamlit as st
 from kpi import charts, reference, registry, schema
 from ui import common as ui
 
+ui.through_app()
+
 st.title("Connectedness")
 ui.sample_notice()
 f = ui.filters_sidebar()

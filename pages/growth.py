@@ -9,6 +9,8 @@ from kpi import api, maps, reference, registry
 from kpi.schema import fy_label
 from ui import common as ui
 
+ui.through_app()
+
 MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is named
     "per_100k": registry.get("people_per_100k").title,
     "growth": registry.get("people_growth_pct").title + " (%)",

@@ -5,6 +5,8 @@ import streamlit as st
 from kpi import charts, registry
 from ui import common as ui
 
+ui.through_app()
+
 st.title("Health")
 ui.sample_notice()
 f = ui.filters_sidebar()

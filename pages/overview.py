@@ -5,6 +5,8 @@ import streamlit as st
 from kpi import charts, registry, schema
 from ui import common as ui
 
+ui.through_app()
+
 st.title("Key Human Indicators")
 ui.sample_notice()
 f = ui.filters_sidebar()

@@ -19,6 +19,8 @@ import streamlit as st
 from kpi import api, charts, export, paths, registry, schema, slides, store
 from ui import common as ui
 
+ui.through_app()
+
 # Query parameters: khi (repeated, in slide order), area (GSS code), scheme (id), year (2019-20), slide (1-based).
 # area and year are the same keys the other pages' filters use, so a link keeps its place and period.
 P_KHI, P_AREA, P_SCHEME, P_YEAR, P_SLIDE = "khi", "area", "scheme", "year", "slide"

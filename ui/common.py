@@ -23,11 +23,13 @@ __all__ = [
     "khi", "khi_tables", "headline", "trend", "funnel",
     "filters_sidebar", "current_filters", "period_label", "place_label",
     "chart_block", "table_block", "plain_table", "download_data", "footer_text",
-    "sample_notice", "explain", "glossary", "metric_card", "negative_id",
+    "sample_notice", "explain", "glossary", "metric_card", "negative_id", "through_app",
 ]
 
-def _leave_legacy_pages_mode() -> None:
-    """Run every page through app.py's st.navigation, even on a fresh server's first request.
+def through_app() -> None:
+    """Run every page through app.py's st.navigation, even on a fresh server's first request. Each page calls this
+    first (at run time, not when this module is imported: a rerun raised inside an import fails the import for
+    every session importing at that moment, which the load test caught).
 
     Because a pages/ folder sits beside app.py, Streamlit starts in its legacy multipage mode and, if the very first
     request is a deep link (/health), runs pages/health.py directly: no page config, no navigation, the file names
@@ -43,8 +45,6 @@ def _leave_legacy_pages_mode() -> None:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
-
-_leave_legacy_pages_mode()
 
 SOURCE = "Shared Lives Plus outcomes tool"
 ENGLAND = "E92000001"  # a shortcut in the place picker: the nine English regions
