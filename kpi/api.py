@@ -8,6 +8,7 @@ every user-facing output uses) disclosure control is applied; `public=False` is 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from typing import Iterable, Sequence
@@ -256,20 +257,18 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
         exact = _with_benchmarks(cur, ks, exact, by, filters, confidence, compare_breakdowns)
     finally:
         cur.close()
-    parts = [_finish(k, exact[k.id], by, confidence, public) for k in ks]
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return _finish(ks, exact, by, confidence, public)
 
 
-def _finish(k: KHI, table: pd.DataFrame, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
-    """Labels, self-description and (for public output) disclosure control for one KHI's exact figures."""
-    table = add_labels(table.copy())
-    table.insert(0, "metric_id", k.id)
-    table.insert(1, "metric_title", k.title)
-    table["unit"] = k.unit
+def _finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
+    """Stack the KHIs' exact figures, then label, describe and (for public output) apply disclosure control once.
+
+    Done on the stacked table, not per KHI: pandas costs per operation, and a page asks for dozens of KHIs.
+    """
+    parts = [exact[k.id].assign(metric_id=k.id, metric_title=k.title, unit=k.unit, statistic=k.statistic,
+                                method=method_name(k.kind), min_n=k.min_n) for k in ks]
+    table = add_labels(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True))
     table["confidence"] = stats.confidence_label(confidence)
-    table["statistic"] = k.statistic
-    table["method"] = method_name(k.kind)
-    table["min_n"] = k.min_n
     cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
             "upper", "unit", "benchmark", "comparison", "confidence", "statistic", "method"]
     extra = [c for c in table.columns if c not in cols and c != "min_n"]
@@ -277,8 +276,7 @@ def _finish(k: KHI, table: pd.DataFrame, by: Sequence[str], confidence: float, p
     if public:
         table = public_view(table, by)
     else:
-        table["suppressed"] = False
-        table["suppression"] = ""
+        table = table.assign(suppressed=False, suppression="")
     for col in ("numerator", "denominator"):
         values = table[col].dropna()
         if len(values) and (values % 1 == 0).all():  # counts print as whole numbers
@@ -286,26 +284,26 @@ def _finish(k: KHI, table: pd.DataFrame, by: Sequence[str], confidence: float, p
     return table.drop(columns="min_n").reset_index(drop=True)
 
 
-
 def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Disclosure control for one KHI table; every public output goes through here."""
+    """Disclosure control for a (stacked) KHI table; every public output goes through here."""
     if table.empty:
-        table = table.copy()
-        table["suppressed"], table["suppression"] = pd.Series(dtype=bool), pd.Series(dtype=str)
-        return table
+        return table.assign(suppressed=pd.Series(dtype=bool), suppression=pd.Series(dtype=str))
     group_cols = queries.group_columns(by)
     breakdown = queries.group_columns(by[:1]) if by else []
     siblings = ["metric_id", *[c for c in group_cols if c not in breakdown]]
-    threshold = int(table["min_n"].iloc[0]) if "min_n" in table else None
-    value_cols = [c for c in ("value", "lower", "upper", "comparison_gap", "per_100k", "share")
-                  if c in table.columns]
-    count_cols = [c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns]
-    out = disclosure.apply(table, siblings=siblings, count_columns=tuple(count_cols),
-                           value_columns=tuple(value_cols), threshold=max(threshold or 0, disclosure.MIN_DENOMINATOR))
+    value_cols = tuple(c for c in ("value", "lower", "upper") if c in table.columns)
+    count_cols = tuple(c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns)
+    parts = [
+        disclosure.apply(part, siblings=siblings, count_columns=count_cols, value_columns=value_cols,
+                         threshold=max(int(min_n), disclosure.MIN_DENOMINATOR))
+        for min_n, part in table.groupby("min_n", sort=False)
+    ]
+    out = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
     out.loc[out["suppressed"], "comparison"] = "not compared"
-    if table["statistic"].iloc[0] in ("count", "change in count"):  # the figure itself is a count of people
-        for col in ("value", "lower", "upper"):
-            out[col] = disclosure.round_public(out[col])
+    counts = out["statistic"].isin(("count", "change in count"))  # the figure itself is a count of people
+    if counts.any():
+        for col in value_cols:
+            out.loc[counts, col] = disclosure.round_public(out.loc[counts, col])
     return out
 
 
@@ -351,11 +349,18 @@ def coverage(*, con=None, data_dir=None) -> dict:
     cur = _cursor(con, data_dir)
     try:
         info = queries.coverage(cur)
+        facts = manifest.facts or queries.raw_facts(cur)  # stores written before facts were kept: scan once
     finally:
         cur.close()
+    info.update(people=facts.get("people"), first_date=_date(facts.get("first_date")),
+                last_date=_date(facts.get("last_date")))
     info.update(synthetic=manifest.synthetic, note=manifest.note, quarantined_rows=manifest.quarantined_rows,
                 updated_at=manifest.updated_at, version=manifest.version, data_dir=str(root))
     return info
+
+
+def _date(iso: str | None):
+    return dt.date.fromisoformat(iso) if iso else None
 
 
 def years(*, con=None, data_dir=None) -> list[int]:

@@ -22,6 +22,7 @@ def build(root: str | Path, manifest: store.Manifest) -> None:
     if not manifest.tables.get("responses"):
         for name in queries.DERIVED:
             manifest.tables.pop(name, None)
+        manifest.facts = {}
         return
     (root / "derived").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="khi-derive-") as spill:
@@ -35,5 +36,6 @@ def build(root: str | Path, manifest: store.Manifest) -> None:
                 store.fsync_and_rename(tmp, root / rel)
                 manifest.tables[name] = [rel]
                 manifest.rows[name] = rows
+            manifest.facts = queries.raw_facts(con)
         finally:
             con.close()

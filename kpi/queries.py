@@ -326,20 +326,29 @@ def years_available(cur) -> list[int]:
     return [int(y) for y in _run(cur, "SELECT DISTINCT fy FROM cube ORDER BY fy")["fy"]]
 
 
+# Facts about the raw responses that need a full scan: computed once when the store is written (kpi.derive).
+RAW_FACTS_SQL = """
+    SELECT count(DISTINCT person_id) AS people, min(completed_on) AS first_date, max(completed_on) AS last_date
+    FROM responses
+"""
+
+
+def raw_facts(con) -> dict:
+    people, first, last = con.execute(RAW_FACTS_SQL).fetchall()[0]
+    return {"people": int(people), "first_date": first.isoformat() if first else None,
+            "last_date": last.isoformat() if last else None}
+
+
 def coverage(cur) -> dict:
-    """What the store holds: the Definitions and data page shows it."""
+    """What the aggregates and small tables hold (the raw-scan facts come from the manifest)."""
     row = cur.execute(
         """
         SELECT (SELECT sum(responses) FROM cube) AS responses,
-               (SELECT min(completed_on) FROM responses) AS first_date,
-               (SELECT max(completed_on) FROM responses) AS last_date,
                (SELECT count(*) FROM schemes) AS schemes,
                (SELECT count(DISTINCT scheme_id) FROM cube) AS schemes_with_responses,
-               (SELECT count(DISTINCT person_id) FROM responses) AS people,
                (SELECT min(year) FROM people_supported) AS first_year,
                (SELECT max(year) FROM people_supported) AS last_year
         """
     ).fetchall()[0]
-    keys = ("responses", "first_date", "last_date", "schemes", "schemes_with_responses", "people",
-            "first_year", "last_year")
+    keys = ("responses", "schemes", "schemes_with_responses", "first_year", "last_year")
     return dict(zip(keys, row))

@@ -52,6 +52,7 @@ class Manifest:
     rows: dict[str, int] = field(default_factory=dict)  # table -> row count
     quarantine: list[str] = field(default_factory=list)  # relative CSV paths
     quarantined_rows: int = 0
+    facts: dict = field(default_factory=dict)  # raw-scan facts (people, first and last date), set by kpi.derive
     updated_at: str = ""
 
     def files(self, root: Path, table: str) -> list[Path]:

@@ -7,6 +7,8 @@ figures come from `kpi.api`, wording from `kpi.registry`, charts from `kpi.chart
 
 from __future__ import annotations
 
+import functools
+
 import datetime as dt
 from typing import Iterable, Mapping, Sequence
 
@@ -130,7 +132,16 @@ def favicon():
 def _store_key() -> tuple[str, int]:
     """(data dir, manifest version): every cache is keyed on it, so a new ingest is picked up at once."""
     root = paths.data_dir()
-    return str(root), store.read_manifest(root).version
+    try:  # a stat per call; the manifest is parsed again only when it changes
+        changed = (root / store.MANIFEST).stat().st_mtime_ns
+    except OSError:
+        changed = 0
+    return str(root), _manifest_version(str(root), changed)
+
+
+@functools.lru_cache(maxsize=8)
+def _manifest_version(root: str, changed: int) -> int:
+    return store.read_manifest(root).version
 
 
 def store_problem() -> str | None:
@@ -170,11 +181,17 @@ def khi(metric_id: str, by: Sequence[str] | str = (), filters: Filters = Filters
     return _khi(metric_id, by, filters, confidence, root, version, connection())
 
 
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _khi_tables(metric_ids, by, filters, confidence, root, version, _con) -> pd.DataFrame:
+    return api.khi_tables(list(metric_ids), by, filters, con=_con, confidence=confidence)
+
+
 def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
                confidence: float = 0.95) -> pd.DataFrame:
-    """Several KHIs stacked in one table, as `kpi.api.khi_tables` (each cached on its own)."""
-    parts = [khi(m, by, filters, confidence) for m in metric_ids]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    """Several KHIs stacked in one table: `kpi.api.khi_tables` (one query per aggregate), cached as one."""
+    by = (by,) if isinstance(by, str) else tuple(by)
+    root, version = _store_key()
+    return _khi_tables(tuple(metric_ids), by, filters, confidence, root, version, connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
