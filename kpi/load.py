@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import random
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -183,7 +184,21 @@ def load_test(url: str, sessions: int = 20, seconds: float = 60, think: float = 
                               warm_up=warm_up)
     url = _check_loopback(url)
     t0 = time.perf_counter()
-    stats = asyncio.run(_run_all(url, args))
+    # Its own thread and event loop: the caller may already run one (Playwright's sync API does, in tests).
+    box: dict = {}
+
+    def main():
+        try:
+            box["stats"] = asyncio.run(_run_all(url, args))
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=main, name="khi-load")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    stats = box["stats"]
     wall = time.perf_counter() - t0
     times = np.array([s for _, s in stats.steps]) * 1000
     per_page = {}
