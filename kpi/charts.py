@@ -238,10 +238,9 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
         cliponaxis=False,
     ))
     if "suppressed" in t:
-        for xi, s in zip(x, t["suppressed"].astype(bool)):
-            if s:
-                fig.add_annotation(x=xi, y=0, yref="paper", yanchor="bottom", text="too few<br>answers",
+        add_annotations(fig, [dict(x=xi, y=0, yref="paper", yanchor="bottom", text="too few<br>answers",
                                    showarrow=False, font=dict(size=FONT_SIZE - 2, color=MUTED_TEXT))
+                              for xi, s in zip(x, t["suppressed"].astype(bool)) if s])
     if benchmark is not None and not pd.isna(benchmark):
         fig.add_hline(y=benchmark, line=dict(color=TEXT, dash="dash", width=1.5))
     _layout(fig, title, height=380)
@@ -383,6 +382,12 @@ def people_pictogram(value_pct: float | None, *, title: str | None = None, colou
 
 # ---------------------------------------------------------------------------------------------------------------
 # Footer for exports
+
+
+def add_annotations(fig: go.Figure, items: list[dict]) -> None:
+    """Add many annotations in one layout update: plotly re-validates the whole list on every add_annotation."""
+    if items:
+        fig.update_layout(annotations=[*fig.layout.annotations, *items])
 
 
 def footer(fig: go.Figure, text: str) -> go.Figure:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpi import reference, registry, schema, stats
+from kpi import charts, reference, registry, schema, stats
 from kpi.charts import (COMPARISON_COLOURS, FONT, NEUTRAL, NO_JUDGEMENT_COLOURS, NOT_COMPARED, OKABE_ITO, TEXT,
                         TITLE_SIZE, comparison_colour)
 from kpi.disclosure import SUPPRESSED_TEXT
@@ -143,7 +143,6 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
     diverging: a two-sided scale centred on zero (for % growth); by default, when the values cross zero.
     """
     k = _khi(table)
-    geo = reference.regions_geojson()
     table = table[table["area_code"].isin(schema.AREAS)].copy()
     hidden = _is_suppressed(table) | table[value_col].isna()
     names = table["area_code"].map(schema.AREAS)
@@ -169,7 +168,8 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
     unit = k.unit if k is not None else ""
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
-        geojson=geo, featureidkey="properties.areacd", locations=shown["area_code"], z=values,
+        geojson=reference.regions_geojson_for(shown["area_code"]), featureidkey="properties.areacd",
+        locations=shown["area_code"], z=values,
         text=hover[~hidden], hovertemplate="%{text}<extra></extra>", name="",
         marker={"line": {"color": BORDER, "width": 1}, "opacity": 0.95},
         colorbar={"title": {"text": {"per 100,000 population": "per<br>100,000"}.get(unit, unit)},
@@ -180,14 +180,16 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
     if absent:
         # Areas outside the filter stay as outlines, so a single region is still seen in its place in the UK.
         fig.add_trace(go.Choroplethmap(
-            geojson=geo, featureidkey="properties.areacd", locations=absent, z=np.zeros(len(absent)),
+            geojson=reference.regions_geojson_for(absent), featureidkey="properties.areacd", locations=absent,
+            z=np.zeros(len(absent)),
             colorscale=[[0, "#ffffff"], [1, "#ffffff"]], showscale=False, name="not in this view",
             text=[f"{schema.AREAS[c]}: not in this view" for c in absent], hovertemplate="%{text}<extra></extra>",
             marker={"line": {"color": "#9a9a9a", "width": 0.8}},
         ))
     if hidden.any():
         fig.add_trace(go.Choroplethmap(
-            geojson=geo, featureidkey="properties.areacd", locations=table.loc[hidden, "area_code"],
+            geojson=reference.regions_geojson_for(table.loc[hidden, "area_code"]), featureidkey="properties.areacd",
+            locations=table.loc[hidden, "area_code"],
             z=np.zeros(int(hidden.sum())), colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]], showscale=False,
             text=[f"<b>{n}</b><br>{SUPPRESSED_TEXT}" for n in names[hidden]],
             hovertemplate="%{text}<extra></extra>", name=SUPPRESSED_TEXT,
@@ -280,9 +282,8 @@ def _hover_data(k, shown: pd.DataFrame):
 
 def _row_labels(fig: go.Figure, names, labels) -> None:
     """Each row's figure and its word (better / growing...) in a column right of the plot: never colour alone."""
-    for name, label in zip(names, labels):
-        fig.add_annotation(x=1.01, xref="paper", xanchor="left", y=name, yref="y", text=label, showarrow=False,
-                           font={"size": 15})
+    charts.add_annotations(fig, [dict(x=1.01, xref="paper", xanchor="left", y=name, yref="y", text=label,
+                                      showarrow=False, font={"size": 15}) for name, label in zip(names, labels)])
 
 
 def _error_bars(shown: pd.DataFrame) -> dict:
@@ -410,13 +411,14 @@ def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_m
     """Name each outlier with a short pointer; neighbours alternate distance so their names do not overlap."""
     part = part.assign(_name=list(names)).sort_values("denominator")
     sign = -1 if where == "above" else 1  # screen pixels: negative is up
+    items = []
     for i, (_, row) in enumerate(part.iterrows()):
         x = float(row["denominator"])
         anchor = "right" if x > 0.8 * x_max else "left" if x < 0.1 * x_max else "center"
-        fig.add_annotation(x=x, y=float(row["value"]), text=row["_name"], showarrow=True, arrowhead=0,
-                           arrowwidth=1, arrowcolor="#444444", ax=0, ay=sign * (26 if i % 2 == 0 else 50),
-                           xanchor=anchor, font={"size": 13, "color": TEXT},
-                           bgcolor="rgba(255,255,255,0.85)")
+        items.append(dict(x=x, y=float(row["value"]), text=row["_name"], showarrow=True, arrowhead=0, arrowwidth=1,
+                          arrowcolor="#444444", ax=0, ay=sign * (26 if i % 2 == 0 else 50), xanchor=anchor,
+                          font={"size": 13, "color": TEXT}, bgcolor="rgba(255,255,255,0.85)"))
+    charts.add_annotations(fig, items)
 
 
 def _funnel_word(where: str, direction: str) -> str:
