@@ -96,7 +96,7 @@ class Page:
 def app_pages(app: Path = REPO / "app.py") -> list[Page]:
     """The pages app.py lists in st.navigation, in its order (read from the source: importing it would run it)."""
     pages = []
-    for m in re.finditer(r"st\.Page\(\s*\"([^\"]+)\"(.*?)\)\s*,?\s*$", app.read_text(), re.M):
+    for m in re.finditer(r"st\.Page\(\s*\"([^\"]+)\"(.*?)\)\s*,?\s*$", app.read_text(), re.MULTILINE):
         title = re.search(r"title=\"([^\"]+)\"", m.group(2))
         pages.append(Page(m.group(1), title.group(1) if title else Path(m.group(1)).stem,
                           "default=True" in m.group(2)))
@@ -286,10 +286,6 @@ def _group_cols(by) -> list[str]:
 
 def _needs_schemes(by, f) -> bool:
     return bool(f.areas or f.programmes) or any(s for b in by for _, s in GROUPS[b])
-
-
-def _answer_terms(k) -> tuple[list[str], list[str]]:
-    return list(k.numerator), list(k.denominator)
 
 
 def _raw_columns(reqs: list[Req]) -> list[str]:
@@ -647,8 +643,11 @@ class DuckBaseline:
 # Checking the baselines' figures against ours
 
 
-def check_agreement(con, req: Req, got) -> str | None:
-    """None when the baseline's figures equal kpi.api's exact ones; else a sentence saying what differs."""
+def check_agreement(con, req: Req, got, data_dir=None) -> str | None:
+    """None when the baseline's figures equal kpi.api's exact ones; else a sentence saying what differs.
+
+    data_dir: the store `con` reads (coverage() takes people and dates from its manifest).
+    """
     from kpi import api, queries, registry
 
     if req.kind == "years":
@@ -657,7 +656,7 @@ def check_agreement(con, req: Req, got) -> str | None:
     if req.kind == "schemes":
         return None if len(got) == len(api.scheme_list(con=con)) else "scheme count differs"
     if req.kind == "coverage":
-        ours = api.coverage(con=con)
+        ours = api.coverage(con=con, data_dir=data_dir)
         bad = [key for key in ("responses", "people") if int(ours[key]) != int(got[key])]
         bad += [key for key in ("first_date", "last_date") if pd.Timestamp(ours[key]) != pd.Timestamp(got[key])]
         return None if not bad else f"coverage differs in {bad}"
@@ -936,7 +935,7 @@ def measure(root: Path, args) -> dict:
             warm.append(_timed(lambda: duck.run_page(con, reqs))[0])
             con.close()
         page["duckdb"] = {"cold": _ms(cold), "warm": _ms(warm)}
-        page["duckdb_disagreements"] = [m for r in reqs if (m := check_agreement(check_con, r, got[r]))]
+        page["duckdb_disagreements"] = [m for r in reqs if (m := check_agreement(check_con, r, got[r], root))]
         print(f"  {path}: bare DuckDB p50 {page['duckdb']['warm']['p50']} ms "
               f"({len(page['duckdb_disagreements'])} disagreements)", flush=True)
     result["rss_after_duckdb_mb"] = round(rss_peak_mb(), 1)
@@ -949,7 +948,7 @@ def measure(root: Path, args) -> dict:
             seconds, got = _timed(lambda: pandas_base.run_page(reqs))
             runs.append(seconds)
         page["pandas"] = _ms(runs)
-        page["pandas_disagreements"] = [m for r in reqs if (m := check_agreement(check_con, r, got[r]))]
+        page["pandas_disagreements"] = [m for r in reqs if (m := check_agreement(check_con, r, got[r], root))]
         del got
         print(f"  {path}: pandas p50 {page['pandas']['p50']} ms "
               f"({len(page['pandas_disagreements'])} disagreements)", flush=True)

@@ -153,7 +153,7 @@ async def _session(n: int, url: str, until: float, args, stats: Stats) -> None:
                 seconds = await _step(ws, query, pages[path], args.step_timeout, pages, stats,
                                       f"session {n} /{path}?{query}")
                 stats.steps.append((path, seconds))
-    except (TimeoutError, asyncio.TimeoutError) as exc:
+    except TimeoutError as exc:
         stats.error(f"session {n}: timeout: {exc}")
     except Exception as exc:  # a closed or refused websocket is exactly what this test looks for
         stats.disconnects += 1

@@ -45,7 +45,7 @@ def test_baselines_agree_with_kpi_api(sample_store, con, which):
     else:
         got = bench.PandasBaseline(sample_store).run_page(reqs)
     assert set(got) == set(reqs)
-    assert [m for r in reqs if (m := bench.check_agreement(con, r, got[r]))] == []
+    assert [m for r in reqs if (m := bench.check_agreement(con, r, got[r], sample_store))] == []
 
 
 def test_recorded_calls_replay_against_kpi_api(con):

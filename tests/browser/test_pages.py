@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -126,7 +127,7 @@ def test_csv_download_equals_kpi_table_for_the_same_metric_and_filters(page, app
     button = page.locator(".st-key-compare-chart-csv").get_by_role("button", name=re.compile("Download CSV"))
     with page.expect_download() as info:
         button.click()
-    downloaded = open(info.value.path(), "rb").read()
+    downloaded = Path(info.value.path()).read_bytes()
     cli = subprocess.run(
         [sys.executable, "-m", "kpi", "table", "connected_positive", "--by", "region", "--year", str(PERIOD[1]),
          "--data", str(sample_store)],
