@@ -9,8 +9,6 @@ import streamlit as st
 from kpi import charts, maps, registry
 from ui import common as ui
 
-ui.through_app()
-
 # Counts of people cannot be set against a national total (kpi.api leaves them "not compared"), so they are not
 # offered here; every other KHI is.
 NOT_COMPARABLE = ("people", "net_change", "growth_share")
@@ -40,9 +38,7 @@ def url_choice(param: str, options: dict, default: str, widget, label: str, **kw
     return value
 
 
-st.title("Compare areas")
-filters = ui.filters_sidebar()
-ui.sample_notice()
+filters = ui.page_start("Compare areas")
 st.markdown("Choose a measure. Each nation and region (or each scheme) is set against the figure for the whole "
             "country, for the same filters. **Better**, **similar** or **worse** is written beside every figure.")
 

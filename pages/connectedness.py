@@ -7,11 +7,7 @@ import streamlit as st
 from kpi import charts, reference, registry, schema
 from ui import common as ui
 
-ui.through_app()
-
-st.title("Connectedness")
-ui.sample_notice()
-f = ui.filters_sidebar()
+f = ui.page_start("Connectedness")
 period, place = ui.period_label(f), ui.place_label(f)
 st.markdown(f"**What this page shows:** how connected people feel, their friendships and loneliness, for "
             f"**{place}**, **{period}**. Every figure is out of the people who answered that question.")

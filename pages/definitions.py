@@ -7,11 +7,8 @@ import streamlit as st
 from kpi import api, disclosure, queries, registry, schema
 from ui import common as ui
 
-ui.through_app()
-
-st.title("Definitions and data")
-ui.sample_notice()
-ui.filters_sidebar(show=())  # no filters apply here, but links keep theirs and bad ones are still reported
+# No filters apply here, but links keep theirs and bad ones are still reported.
+ui.page_start("Definitions and data", show=())
 st.markdown("**What this page shows:** how each Key Human Indicator is worked out, and what data the dashboard "
             "holds.")
 

@@ -9,8 +9,6 @@ from kpi import api, maps, reference, registry
 from kpi.schema import fy_label
 from ui import common as ui
 
-ui.through_app()
-
 MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is named
     "per_100k": registry.get("people_per_100k").title,
     "growth": registry.get("people_growth_pct").title + " (%)",
@@ -40,9 +38,7 @@ def named_list(table, status: str) -> str:
     return ", ".join(names) if names else "none"
 
 
-st.title("Regional growth")
-filters = ui.filters_sidebar()
-ui.sample_notice()
+filters = ui.page_start("Regional growth")
 
 growth = ui.khi("people_growth_pct", ("region",), filters)
 # The scheme returns cover their own years (not the survey's), so the period comes from the growth table itself.

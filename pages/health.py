@@ -5,11 +5,7 @@ import streamlit as st
 from kpi import charts, registry
 from ui import common as ui
 
-ui.through_app()
-
-st.title("Health")
-ui.sample_notice()
-f = ui.filters_sidebar()
+f = ui.page_start("Health")
 period, place = ui.period_label(f), ui.place_label(f)
 st.markdown(f"**What this page shows:** whether people said their support helped or harmed their physical and "
             f"emotional health, for **{place}**, **{period}**, and how that differs between groups of people.")

@@ -5,11 +5,7 @@ import streamlit as st
 from kpi import charts, registry, schema
 from ui import common as ui
 
-ui.through_app()
-
-st.title("Key Human Indicators")
-ui.sample_notice()
-f = ui.filters_sidebar()
+f = ui.page_start("Key Human Indicators")
 
 ids = list(registry.HEADLINE_IDS)
 pairs = {mid: ui.negative_id(mid) for mid in ids}

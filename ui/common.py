@@ -25,8 +25,17 @@ __all__ = [
     "khi", "khi_tables", "headline", "trend", "funnel",
     "filters_sidebar", "current_filters", "period_label", "place_label",
     "chart_block", "table_block", "plain_table", "download_data", "footer_text",
-    "sample_notice", "explain", "glossary", "metric_card", "negative_id", "through_app",
+    "sample_notice", "explain", "glossary", "metric_card", "negative_id", "through_app", "page_start",
 ]
+
+def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
+    """What every dashboard page does first: go through app.py, its title, the sample notice, the filters
+    (`show`: which filters, default all)."""
+    through_app()
+    st.title(title)
+    sample_notice()
+    return filters_sidebar() if show is None else filters_sidebar(show=show)
+
 
 def through_app() -> None:
     """Run every page through app.py's st.navigation, even on a fresh server's first request. Each page calls this
