@@ -249,6 +249,18 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
                con=None, data_dir=None, confidence: float = 0.95, public: bool = True,
                compare_breakdowns: bool = True) -> pd.DataFrame:
     """Several KHIs stacked in one tidy table (the columns of khi_table), computed with shared queries."""
+    ks, by, exact = _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns)
+    return _finish(ks, exact, by, confidence, public)
+
+
+def _public_and_exact(metric_ids, by, filters, *, con=None, data_dir=None, confidence=0.95,
+                      compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The public table and the exact one from a single computation (for change and trend tests, funnels)."""
+    ks, by, exact = _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns)
+    return _finish(ks, exact, by, confidence, True), _finish(ks, exact, by, confidence, False)
+
+
+def _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns):
     ks = [registry.get(m) for m in metric_ids]
     by = (by,) if isinstance(by, str) else tuple(by)
     cur = _cursor(con, data_dir)
@@ -257,7 +269,7 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
         exact = _with_benchmarks(cur, ks, exact, by, filters, confidence, compare_breakdowns)
     finally:
         cur.close()
-    return _finish(ks, exact, by, confidence, public)
+    return ks, by, exact
 
 
 def _finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
@@ -395,9 +407,8 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=Non
     con = con if con is not None else connect(data_dir)
     latest = max(filters.years or years(con=con))
     pair = filters.with_years([latest - 1, latest])
-    kw = dict(con=con, confidence=confidence, compare_breakdowns=False)
-    exact_all = khi_tables(metric_ids, "year", pair, public=False, **kw)
-    public_all = khi_tables(metric_ids, "year", pair, **kw)
+    public_all, exact_all = _public_and_exact(metric_ids, "year", pair, con=con, confidence=confidence,
+                                              compare_breakdowns=False)
     rows = []
     for mid in metric_ids:
         k = registry.get(mid)
@@ -442,8 +453,8 @@ def _change_words(lower: float, upper: float, direction: str) -> str:
 
 def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=None, confidence: float = 0.95):
     """The KHI by year and the trend test over the latest five or more years: (table, stats trend result)."""
-    table = khi_table(metric_id, "year", filters, con=con, data_dir=data_dir, confidence=confidence)
-    exact = khi_table(metric_id, "year", filters, con=con, data_dir=data_dir, confidence=confidence, public=False)
+    table, exact = _public_and_exact([metric_id], "year", filters, con=con, data_dir=data_dir,
+                                     confidence=confidence)
     k = registry.get(metric_id)
     ok = exact["denominator"] >= k.min_n
     if k.kind in ("proportion", "change_proportion"):
@@ -459,10 +470,10 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=N
     k = registry.get(metric_id)
     if k.kind not in ("proportion", "change_proportion"):
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
-    table = khi_table(metric_id, "scheme", filters, con=con, data_dir=data_dir)
-    exact = khi_table(metric_id, "scheme", filters, con=con, data_dir=data_dir, public=False)
-    national = khi_table(metric_id, (), filters.without_place(), con=con, data_dir=data_dir, public=False)
-    baseline = float(national["numerator"].iloc[0] / national["denominator"].iloc[0])
+    table, exact = _public_and_exact([metric_id], "scheme", filters, con=con, data_dir=data_dir)
+    if exact.empty:
+        return table
+    baseline = float(exact["benchmark"].iloc[0]) / 100  # the national figure for the same other filters
     den = exact["denominator"].to_numpy(float)
     for level, tag in ((0.95, "95"), (0.998, "998")):
         lo, hi = stats.funnel_limits(baseline, np.where(den > 0, den, np.nan), level)
