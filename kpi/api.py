@@ -113,43 +113,39 @@ def _proportion(num, den, confidence):
     return value * 100, lower * 100, upper * 100
 
 
-def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> pd.DataFrame:
-    out = pd.DataFrame(index=counts.index)
+def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> dict[str, np.ndarray]:
+    """numerator, denominator, value, lower, upper (display units) per row of summed counts, as arrays.
+
+    Plain arrays, not a DataFrame: pandas costs per operation, and a page computes dozens of these.
+    """
+    col = {c: counts[c].to_numpy(float) for c in counts.columns if c not in queries.group_columns(
+        tuple(queries.BREAKDOWNS))}
     if k.kind in ("proportion", "net"):
-        num = sum(counts[queries.cube_column(k.source, a)] for a in k.numerator)
-        den = sum(counts[queries.cube_column(k.source, a)] for a in k.denominator)
+        num = sum(col[queries.cube_column(k.source, a)] for a in k.numerator)
+        den = sum(col[queries.cube_column(k.source, a)] for a in k.denominator)
     else:  # change-table kinds name their count columns directly
-        num = sum(counts[c] for c in k.numerator)
-        den = sum(counts[c] for c in k.denominator)
-    den = np.asarray(den, float)
+        num = sum(col[c] for c in k.numerator)
+        den = sum(col[c] for c in k.denominator)
     if k.kind in ("proportion", "change_proportion"):
-        out["numerator"], out["denominator"] = np.asarray(num, float), den
-        out["value"], out["lower"], out["upper"] = _proportion(num, den, confidence)
-    elif k.kind == "net":
-        pos = np.asarray(counts[queries.cube_column(k.source, "positive")], float)
-        neg = np.asarray(counts[queries.cube_column(k.source, "negative")], float)
-        out["numerator"], out["denominator"] = pos - neg, den
+        value, lower, upper = _proportion(num, den, confidence)
+        return dict(numerator=num, denominator=den, value=value, lower=lower, upper=upper)
+    if k.kind == "net":
+        pos, neg = col[queries.cube_column(k.source, "positive")], col[queries.cube_column(k.source, "negative")]
         value, lower, upper = _vector(stats.net_impact_interval, den, pos, neg, den, confidence=confidence)
-        out["value"], out["lower"], out["upper"] = value * 100, lower * 100, upper * 100
-    elif k.kind == "mean_change":
-        n = np.asarray(counts["friends_pairs"], float)
-        total = np.asarray(counts["friends_change_sum"], float)
-        sumsq = np.asarray(counts["friends_change_sumsq"], float)
-        out["numerator"], out["denominator"] = total, n
-        value, lower, upper = _vector(stats.mean_interval, n, n, total, sumsq, confidence=confidence, min_n=2)
-        out["value"], out["lower"], out["upper"] = value, lower, upper
-    elif k.kind == "paired_change":
-        both, first_only = counts["connected_both"], counts["connected_first_only"]
-        latest_only, neither = counts["connected_latest_only"], counts["connected_neither"]
-        out["numerator"] = np.asarray(latest_only, float) - np.asarray(first_only, float)
-        out["denominator"] = den
-        value, lower, upper = _vector(
-            stats.paired_difference_interval, den, both, first_only, latest_only, neither, confidence=confidence
-        )
-        out["value"], out["lower"], out["upper"] = value * 100, lower * 100, upper * 100
-    else:
-        raise ValueError(f"KHI {k.id!r}: kind {k.kind!r} is not computed from response counts")
-    return out
+        return dict(numerator=pos - neg, denominator=den, value=value * 100, lower=lower * 100, upper=upper * 100)
+    if k.kind == "mean_change":
+        n, total = col["friends_pairs"], col["friends_change_sum"]
+        value, lower, upper = _vector(stats.mean_interval, n, n, total, col["friends_change_sumsq"],
+                                      confidence=confidence, min_n=2)
+        return dict(numerator=total, denominator=n, value=value, lower=lower, upper=upper)
+    if k.kind == "paired_change":
+        both, first_only = col["connected_both"], col["connected_first_only"]
+        latest_only, neither = col["connected_latest_only"], col["connected_neither"]
+        value, lower, upper = _vector(stats.paired_difference_interval, den, both, first_only, latest_only,
+                                      neither, confidence=confidence)
+        return dict(numerator=latest_only - first_only, denominator=den, value=value * 100, lower=lower * 100,
+                    upper=upper * 100)
+    raise ValueError(f"KHI {k.id!r}: kind {k.kind!r} is not computed from response counts")
 
 
 def _vector(fn, den, *args, confidence, min_n=1):
@@ -178,8 +174,8 @@ def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float) -
     return pd.DataFrame(rows, columns=[*group_cols, "numerator", "denominator", "value", "lower", "upper"])
 
 
-def _attach(counts: pd.DataFrame, group_cols: list[str], figures: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat([counts[group_cols].reset_index(drop=True), figures.reset_index(drop=True)], axis=1)
+def _attach(counts: pd.DataFrame, group_cols: list[str], figures: dict[str, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame({**{c: counts[c].to_numpy() for c in group_cols}, **figures})
 
 
 def _cube_columns(k: KHI) -> set[str]:
@@ -277,9 +273,14 @@ def _finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float
 
     Done on the stacked table, not per KHI: pandas costs per operation, and a page asks for dozens of KHIs.
     """
-    parts = [exact[k.id].assign(metric_id=k.id, metric_title=k.title, unit=k.unit, statistic=k.statistic,
-                                method=method_name(k.kind), min_n=k.min_n) for k in ks]
-    table = add_labels(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True))
+    parts = [exact[k.id] for k in ks]
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    sizes = [len(p) for p in parts]
+    for name, values in (("metric_id", [k.id for k in ks]), ("metric_title", [k.title for k in ks]),
+                         ("unit", [k.unit for k in ks]), ("statistic", [k.statistic for k in ks]),
+                         ("method", [method_name(k.kind) for k in ks]), ("min_n", [k.min_n for k in ks])):
+        table[name] = np.repeat(np.asarray(values, dtype=object), sizes)
+    table = add_labels(table)
     table["confidence"] = stats.confidence_label(confidence)
     cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
             "upper", "unit", "benchmark", "comparison", "confidence", "statistic", "method"]
