@@ -497,8 +497,7 @@ def _period(cur, f: Filters) -> tuple[int, int]:
     if f.years:
         start, end = min(f.years), max(f.years)
         return (end - 1, end) if start == end else (start, end)
-    years = cur.execute("SELECT min(year), max(year) FROM people_supported").fetchall()[0]
-    return int(years[0]), int(years[1])
+    return queries.people_years(cur)
 
 
 def growth_table(metric_id: str = "people_supported", by: Sequence[str] | str = ("region",),

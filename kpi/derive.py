@@ -26,8 +26,7 @@ def build(root: str | Path, manifest: store.Manifest) -> None:
         return
     (root / "derived").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="khi-derive-") as spill:
-        con = queries.raw_connection(root, manifest)
-        con.execute("SET temp_directory = $d", {"d": spill}).fetchall()  # large stores spill to disk, memory stays bounded
+        con = queries.raw_connection(root, manifest, spill_dir=spill)  # large stores spill: memory stays bounded
         try:
             for name in queries.DERIVED:
                 rel = f"derived/{store.new_file_name(name)}"

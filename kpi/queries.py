@@ -224,9 +224,15 @@ FROM pairs r GROUP BY ALL ORDER BY ALL
 DERIVED = {"cube": CUBE_SQL, "friends_hist": FRIENDS_HIST_SQL, "change": CHANGE_SQL}
 
 
-def raw_connection(root: str | os.PathLike, manifest: store.Manifest, memory_limit: str = "1GB"):
-    """A connection with views over the raw tables only: what kpi.derive aggregates from."""
+def raw_connection(root: str | os.PathLike, manifest: store.Manifest, memory_limit: str = "1GB",
+                   spill_dir: str | None = None):
+    """A connection with views over the raw tables only: what kpi.derive aggregates from.
+
+    With `spill_dir`, large aggregations spill there instead of growing past `memory_limit`.
+    """
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
+    if spill_dir:
+        con.execute("SET temp_directory = $d", {"d": spill_dir}).fetchall()
     root = Path(root)
     for table in store.RAW_TABLES:
         files = [str(p) for p in manifest.files(root, table)]
@@ -306,6 +312,12 @@ def people_supported(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
         f"WHERE {_PEOPLE_WHERE} {group} ORDER BY ALL"
     )
     return _run(cur, sql, params)
+
+
+def people_years(cur) -> tuple[int, int]:
+    """The first and last financial year the schemes' returns cover."""
+    first, last = cur.execute("SELECT min(year), max(year) FROM people_supported").fetchall()[0]
+    return int(first), int(last)
 
 
 def population(cur, year: int) -> pd.DataFrame:
