@@ -212,9 +212,11 @@ def _compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confide
         rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence)
         for k in medians:
             out[k.id] = rows
-    for k in ks:
-        if k.table == "people_supported":
-            out[k.id] = growth_table(k.id, by, f, confidence=confidence, cur=cur, public=False)
+    growth = [k for k in ks if k.table == "people_supported"]
+    if growth:
+        frame = _growth_frame(cur, by, f)  # shared: the growth KHIs differ only in what they make of it
+        for k in growth:
+            out[k.id] = _growth_figures(k, frame, by, f, cur, confidence)
     return out
 
 
@@ -268,6 +270,9 @@ def _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdown
     return ks, by, exact
 
 
+EXTRA_ORDER = ["status", "population_year", "period_start", "period_end", "people_start", "people_end"]
+
+
 def _finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
     """Stack the KHIs' exact figures, then label, describe and (for public output) apply disclosure control once.
 
@@ -284,17 +289,37 @@ def _finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float
     table["confidence"] = stats.confidence_label(confidence)
     cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
             "upper", "unit", "benchmark", "comparison", "confidence", "statistic", "method"]
-    extra = [c for c in table.columns if c not in cols and c != "min_n"]
+    # Extra columns in one fixed order, so a KHI's columns read the same alone or split from a stack.
+    extra = sorted((c for c in table.columns if c not in cols and c != "min_n"),
+                   key=lambda c: (EXTRA_ORDER.index(c) if c in EXTRA_ORDER else len(EXTRA_ORDER), c))
     table = table[[*cols, *extra, "min_n"]]
     if public:
         table = public_view(table, by)
     else:
         table = table.assign(suppressed=False, suppression="")
-    for col in ("numerator", "denominator"):
+    for col in ("numerator", "denominator", *extra):
+        if not pd.api.types.is_numeric_dtype(table[col]) or pd.api.types.is_bool_dtype(table[col]):
+            continue
         values = table[col].dropna()
-        if len(values) and (values % 1 == 0).all():  # counts print as whole numbers
+        if len(values) and (values % 1 == 0).all():  # counts and years print as whole numbers
             table[col] = table[col].astype("Int64")
     return table.drop(columns="min_n").reset_index(drop=True)
+
+
+def split_by_metric(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """A stacked khi_tables result as one table per KHI, each equal to that KHI's own khi_table.
+
+    Stacking unions the KHIs' extra columns (a growth status, a population year); a KHI's part drops the extra
+    columns that are empty for it, so its CSV stays the one `python -m kpi table` prints.
+    """
+    core = {"metric_id", "metric_title", "numerator", "denominator", "value", "lower", "upper", "unit", "benchmark",
+            "comparison", "confidence", "statistic", "method", "suppressed", "suppression"}
+    parts = {}
+    for metric_id in dict.fromkeys(table["metric_id"]):
+        part = table[table["metric_id"] == metric_id].reset_index(drop=True)
+        empty = [c for c in part.columns if c not in core and part[c].isna().all()]
+        parts[metric_id] = part.drop(columns=empty)
+    return parts
 
 
 def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -513,8 +538,12 @@ def growth_table(metric_id: str = "people_supported", by: Sequence[str] | str = 
     by = (by,) if isinstance(by, str) else tuple(by)
     if cur is None:
         return khi_table(metric_id, by, filters, con=con, data_dir=data_dir, confidence=confidence, public=public)
+    return _growth_figures(k, _growth_frame(cur, by, filters), by, filters, cur, confidence)
+
+
+def _growth_frame(cur, by: Sequence[str], filters: Filters) -> tuple[pd.DataFrame, int, int]:
+    """People at the start and end of the period per group (each year against the year before for a series)."""
     start, end = _period(cur, f=filters)
-    group_cols = queries.group_columns(by)
     plain_by = tuple(b for b in by if b != "year")
     if "year" in by:  # a series: each year against the year before
         years = tuple(range(start, end + 1)) if not filters.years else tuple(sorted(filters.years))
@@ -533,6 +562,13 @@ def growth_table(metric_id: str = "people_supported", by: Sequence[str] | str = 
             [b[["people_end", "carers"]], a[["people_start"]]], axis=1)
         frame["year"] = end
     frame = frame.fillna({"people_start": 0, "people_end": 0}).reset_index(drop=True)
+    return frame, start, end
+
+
+def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, cur, confidence) -> pd.DataFrame:
+    """One growth KHI's exact figures from the start and end counts."""
+    frame, start, end = growth_frame
+    group_cols = queries.group_columns(by)
     n0, n1 = frame["people_start"].to_numpy(float), frame["people_end"].to_numpy(float)
     out = frame[[c for c in group_cols if c in frame.columns]].copy()
     if k.kind == "people":

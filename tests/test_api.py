@@ -122,3 +122,15 @@ def test_cli_table_explains_a_missing_store(tmp_path, capsys):
 def test_unknown_breakdown_is_refused(sample_store):
     with pytest.raises(ValueError, match="cannot break down by 'postcode'"):
         api.khi_table("connected_positive", "postcode", data_dir=sample_store)
+
+
+def test_split_stacked_growth_tables_equal_each_khi_table(sample_store):
+    """The growth page fetches its KHIs in one call; each part must equal the KHI's own table (and so its CSV)."""
+    ids = ["people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share", "people_supported"]
+    f = api.Filters(programmes=("shared_lives",))
+    parts = api.split_by_metric(api.khi_tables(ids, "region", f, data_dir=sample_store))
+    assert list(parts) == ids
+    for metric_id in ids:
+        alone = api.khi_table(metric_id, "region", f, data_dir=sample_store)
+        pd.testing.assert_frame_equal(parts[metric_id], alone, check_dtype=False)
+        assert commands.to_csv(parts[metric_id]) == commands.to_csv(alone)

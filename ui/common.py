@@ -25,7 +25,7 @@ __all__ = [
     "khi", "khi_tables", "headline", "trend", "funnel",
     "filters_sidebar", "current_filters", "period_label", "place_label",
     "chart_block", "table_block", "plain_table", "download_data", "footer_text",
-    "sample_notice", "explain", "glossary", "metric_card", "negative_id", "through_app", "page_start",
+    "sample_notice", "explain", "glossary", "metric_card", "negative_id", "through_app", "page_start", "khi_parts",
 ]
 
 def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
@@ -201,6 +201,12 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     by = (by,) if isinstance(by, str) else tuple(by)
     root, version = _store_key()
     return _khi_tables(tuple(metric_ids), by, filters, confidence, root, version, connection())
+
+
+def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
+              confidence: float = 0.95) -> dict[str, pd.DataFrame]:
+    """Several KHIs fetched together (one cached call) but returned one table each, each equal to its khi()."""
+    return api.split_by_metric(khi_tables(metric_ids, by, filters, confidence))
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
