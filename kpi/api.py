@@ -113,13 +113,15 @@ def _proportion(num, den, confidence):
     return value * 100, lower * 100, upper * 100
 
 
+_GROUP_NAMES = frozenset(queries.group_columns(tuple(queries.BREAKDOWNS)))  # columns that label, not count
+
+
 def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> dict[str, np.ndarray]:
     """numerator, denominator, value, lower, upper (display units) per row of summed counts, as arrays.
 
     Plain arrays, not a DataFrame: pandas costs per operation, and a page computes dozens of these.
     """
-    col = {c: counts[c].to_numpy(float) for c in counts.columns if c not in queries.group_columns(
-        tuple(queries.BREAKDOWNS))}
+    col = {c: counts[c].to_numpy(float) for c in counts.columns if c not in _GROUP_NAMES}
     if k.kind in ("proportion", "net"):
         num = sum(col[queries.cube_column(k.source, a)] for a in k.numerator)
         den = sum(col[queries.cube_column(k.source, a)] for a in k.denominator)

@@ -177,17 +177,11 @@ def connection():
     return _connect(root, version)
 
 
-@st.cache_data(show_spinner=False, max_entries=4000)
-def _khi(metric_id, by, filters, confidence, root, version, _con) -> pd.DataFrame:
-    return api.khi_table(metric_id, by, filters, con=_con, confidence=confidence)
-
-
 def khi(metric_id: str, by: Sequence[str] | str = (), filters: Filters = Filters(),
         confidence: float = 0.95) -> pd.DataFrame:
-    """`kpi.api.khi_table`, cached by its arguments and the store version."""
-    by = (by,) if isinstance(by, str) else tuple(by)
-    root, version = _store_key()
-    return _khi(metric_id, by, filters, confidence, root, version, connection())
+    """`kpi.api.khi_table`, cached by its arguments and the store version (through the one khi_tables cache:
+    khi_table is khi_tables of one KHI)."""
+    return khi_tables((metric_id,), by, filters, confidence)
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
