@@ -18,37 +18,18 @@ CONFIDENCE = {"95": "95% (the usual level)", "99.8": "99.8% (stricter: only the 
 MANY_SCHEMES = 40  # beyond this, the comparison chart shows only the schemes that differ unless asked for all
 
 
-def url_choice(param: str, options: dict, default: str, widget, label: str, **kw) -> str:
-    """A widget whose value lives in the URL (`?param=value`), so a copied link reopens the same view.
-
-    A value the page does not know is ignored with a short notice. The value is kept across page switches
-    (which empty the URL) and written back.
-    """
-    key, memo = f"compare_{param}", f"_compare_{param}"
-    if key not in st.session_state:
-        raw = st.query_params.get(param)
-        if raw is not None and raw not in options:
-            st.warning(f"Part of this link was not recognised and has been ignored: {param}={raw}.",
-                       icon=":material/link_off:")
-        st.session_state[key] = raw if raw in options else st.session_state.get(memo, default)
-    value = widget(label, list(options), format_func=options.get, key=key, **kw)
-    st.session_state[memo] = value
-    if st.query_params.get(param) != value:
-        st.query_params[param] = value
-    return value
-
-
 filters = ui.page_start("Compare areas")
 st.markdown("Choose a measure. Each nation and region (or each scheme) is set against the figure for the whole "
             "country, for the same filters. **Better**, **similar** or **worse** is written beside every figure.")
 
-metric_id = url_choice("metric", METRICS, "connected_positive", st.selectbox, "Measure")
+metric_id = ui.url_choice("metric", METRICS, "connected_positive", st.selectbox, "Measure",
+                          key="compare_metric")
 left, right = st.columns(2)
 with left:
-    level = url_choice("level", LEVELS, "region", st.radio, "Compare", horizontal=True)
+    level = ui.url_choice("level", LEVELS, "region", st.radio, "Compare", key="compare_level", horizontal=True)
 with right:
-    ci = url_choice("ci", CONFIDENCE, "95", st.radio, "How sure before we call a difference",
-                    help=ui.glossary("significance"))
+    ci = ui.url_choice("ci", CONFIDENCE, "95", st.radio, "How sure before we call a difference",
+                       key="compare_ci", help=ui.glossary("significance"))
 confidence = 0.998 if ci == "99.8" else 0.95
 k = registry.get(metric_id)
 st.caption(f"**{k.title}.** {k.explanation}")

@@ -16,23 +16,6 @@ MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is 
 MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
 
 
-def map_choice() -> str:
-    """The map measure, from the URL on first load, kept across page switches and written back to the URL."""
-    key, memo = "growth_map_measure", "_growth_map_measure"
-    if key not in st.session_state:
-        raw = st.query_params.get(MAP_PARAM)
-        if raw is not None and raw not in MAP_MEASURES:
-            st.warning(f"Part of this link was not recognised and has been ignored: {MAP_PARAM}={raw}.",
-                       icon=":material/link_off:")
-        st.session_state[key] = raw if raw in MAP_MEASURES else st.session_state.get(memo, "per_100k")
-    value = st.radio("Colour the map by", list(MAP_MEASURES), format_func=MAP_MEASURES.get, key=key,
-                     horizontal=True)
-    st.session_state[memo] = value
-    if st.query_params.get(MAP_PARAM) != value:
-        st.query_params[MAP_PARAM] = value
-    return value
-
-
 def named_list(table, status: str) -> str:
     names = table.loc[(table["status"] == status) & ~table["suppressed"], "area_name"].tolist()
     return ", ".join(names) if names else "none"
@@ -59,7 +42,8 @@ if filters.age_bands or filters.needs:
 
 # -- The map -------------------------------------------------------------------------------------------------------
 st.header("Where people are supported")
-measure = map_choice()
+measure = ui.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, "Colour the map by",
+                        key="growth_map_measure", horizontal=True)
 if measure == "per_100k":
     rate = by_region["people_per_100k"]
     fig = maps.region_map(rate, title=maps.rate_title(rate))

@@ -25,7 +25,7 @@ __all__ = [
     "khi", "khi_tables", "headline", "trend", "funnel",
     "filters_sidebar", "current_filters", "period_label", "place_label",
     "chart_block", "table_block", "plain_table", "download_data", "footer_text",
-    "sample_notice", "explain", "glossary", "metric_card", "negative_id", "through_app", "page_start", "khi_parts",
+    "sample_notice", "explain", "glossary", "metric_card", "negative_id", "through_app", "page_start", "khi_parts", "url_choice",
 ]
 
 def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
@@ -195,6 +195,28 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     by = (by,) if isinstance(by, str) else tuple(by)
     root, version = _store_key()
     return _khi_tables(tuple(metric_ids), by, filters, confidence, root, version, connection())
+
+
+def url_choice(param: str, options: Mapping[str, str], default: str, widget, label: str, *, key: str,
+               **kw) -> str:
+    """A page's own choice (a widget over `options`, code -> label) whose value lives in the URL (`?param=value`),
+    so a copied link reopens the same view.
+
+    A value the page does not know is ignored with a short notice. The value is kept across page switches (which
+    empty the URL) and written back.
+    """
+    memo = f"_{key}"
+    if key not in st.session_state:
+        raw = st.query_params.get(param)
+        if raw is not None and raw not in options:
+            st.warning(f"Part of this link was not recognised and has been ignored: {param}={raw}.",
+                       icon=":material/link_off:")
+        st.session_state[key] = raw if raw in options else st.session_state.get(memo, default)
+    value = widget(label, list(options), format_func=options.get, key=key, **kw)
+    st.session_state[memo] = value
+    if st.query_params.get(param) != value:
+        st.query_params[param] = value
+    return value
 
 
 def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
