@@ -5,7 +5,7 @@ Pages live in pages/ and are listed here with st.navigation (so the legacy autom
 
 import streamlit as st
 
-from kpi import paths
+from kpi.data import paths
 from ui import common
 
 st.set_page_config(page_title="Key Human Indicators", page_icon=common.favicon(), layout="wide")

@@ -10,13 +10,13 @@ import importlib
 import sys
 
 COMMANDS = {
-    "sample": ("kpi.sample", "write a synthetic sample store (all tables), deterministically from a seed"),
-    "ingest": ("kpi.ingest", "validate and store outcome-tool exports (CSV, XLSX, Parquet)"),
+    "sample": ("kpi.data.sample", "write a synthetic sample store (all tables), deterministically from a seed"),
+    "ingest": ("kpi.data.ingest", "validate and store outcome-tool exports (CSV, XLSX, Parquet)"),
     "metrics": ("kpi.commands", "list the Key Human Indicators in the registry"),
     "table": ("kpi.commands", "print one indicator's table, with public suppression applied"),
-    "slides": ("kpi.slides", "export a presentation (PowerPoint, optionally PDF) for an area"),
-    "bench": ("kpi.bench", "benchmark the pages' queries against pandas and bare DuckDB"),
-    "load": ("kpi.load", "a bounded load test: concurrent sessions on Streamlit's websocket, loopback only"),
+    "slides": ("kpi.render.slides", "export a presentation (PowerPoint, optionally PDF) for an area"),
+    "bench": ("perf.bench", "benchmark the pages' queries against pandas and bare DuckDB"),
+    "load": ("perf.load", "a bounded load test: concurrent sessions on Streamlit's websocket, loopback only"),
 }
 
 

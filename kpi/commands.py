@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 
-from kpi import api, queries, registry, schema, store
+from kpi.metrics import api, registry
+from kpi.data import queries, schema, store
+from kpi.render import tables
 
 
 def add_metrics_arguments(p: argparse.ArgumentParser) -> None:
@@ -63,10 +65,6 @@ def run_table(args) -> int:
     if args.format == "json":
         sys.stdout.write(table.to_json(orient="records", indent=2) + "\n")
     else:
-        sys.stdout.write(to_csv(table))
+        sys.stdout.write(tables.to_csv(table))
     return 0
 
-
-def to_csv(table) -> str:
-    """The one CSV rendering: the CLI and the dashboard's downloads both use it, so they match byte for byte."""
-    return table.to_csv(index=False, float_format="%.6f", lineterminator="\n")

@@ -1,15 +1,16 @@
 """Compare areas: one KHI for regions or schemes against the national figure, and a funnel plot of schemes.
 
-Thin page: widgets (kept in the URL) -> ui.common.khi / ui.common.funnel (kpi.api) -> kpi.maps figures.
+Thin page: widgets (kept in the URL) -> ui.common.khi / ui.common.funnel (kpi.metrics.api) -> kpi.render.maps figures.
 """
 
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, maps, registry
+from kpi.render import charts, maps
+from kpi.metrics import registry
 from ui import common as ui
 
-# Counts of people cannot be set against a national total (kpi.api leaves them "not compared"), so they are not
+# Counts of people cannot be set against a national total (kpi.metrics.api leaves them "not compared"), so they are not
 # offered here; every other KHI is.
 NOT_COMPARABLE = ("people", "net_change", "growth_share")
 METRICS = {k.id: k.title for k in registry.REGISTRY if k.kind not in NOT_COMPARABLE}

@@ -4,7 +4,9 @@ and England's ASCOF social-contact measure as outside context."""
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, reference, registry, schema
+from kpi.render import charts
+from kpi.data import reference, schema
+from kpi.metrics import registry
 from ui import common as ui
 
 f = ui.page_start("Connectedness")

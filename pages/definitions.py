@@ -4,7 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from kpi import api, disclosure, queries, registry, schema
+from kpi.metrics import api, disclosure, registry
+from kpi.data import queries, schema
 from ui import common as ui
 
 # No filters apply here, but links keep theirs and bad ones are still reported.

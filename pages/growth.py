@@ -1,12 +1,14 @@
 """Regional growth: people supported by area, how it changed, and which areas are growing, flat or falling.
 
-Thin page: widgets -> ui.common.khi (kpi.api growth KHIs) -> kpi.maps figures. Titles state the finding in words.
+Thin page: widgets -> ui.common.khi (kpi.metrics.api growth KHIs) -> kpi.render.maps figures. Titles state the finding in words.
 """
 
 import streamlit as st
 
-from kpi import api, maps, reference, registry
-from kpi.schema import fy_label
+from kpi.metrics import api, registry
+from kpi.render import maps
+from kpi.data import reference
+from kpi.data.schema import fy_label
 from ui import common as ui
 
 MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is named

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from kpi import charts, registry
+from kpi.render import charts
+from kpi.metrics import registry
 from ui import common as ui
 
 f = ui.page_start("Health")

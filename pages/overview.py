@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from kpi import charts, registry, schema
+from kpi.render import charts
+from kpi.metrics import registry
+from kpi.data import schema
 from ui import common as ui
 
 f = ui.page_start("Key Human Indicators")

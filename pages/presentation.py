@@ -3,7 +3,7 @@
 The slide area shows only the registry's plain-English sentence, the big figure and ten people with k coloured in
 (with the same in words). The presenter's choices (KHIs, area or scheme, period, slide) live in the URL, so a link
 reopens the talk. Keyboard: the Next and Previous buttons have Streamlit shortcuts (→ and ←, ignored while typing in
-a box), and are also ordinary focusable buttons (Tab to them, Enter or Space). Downloads come from kpi.slides, so the
+a box), and are also ordinary focusable buttons (Tab to them, Enter or Space). Downloads come from kpi.render.slides, so the
 .pptx and .pdf show exactly what the screen shows. Nothing is fetched: the picture is SVG drawn here.
 """
 
@@ -16,7 +16,9 @@ import html
 
 import streamlit as st
 
-from kpi import api, charts, export, paths, registry, schema, slides, store
+from kpi.metrics import api, registry
+from kpi.render import charts, images as export, slides
+from kpi.data import paths, schema, store
 from ui import common as ui
 
 ui.through_app()

@@ -19,7 +19,7 @@ FIXTURE_SEED = 3
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory) -> Path:
     """A synthetic store made by the project's own generator (read-only: copy it before writing)."""
-    from kpi import sample
+    from kpi.data import sample
 
     root = tmp_path_factory.mktemp("sample-store") / "store"
     sample.generate(root, responses=FIXTURE_RESPONSES, seed=FIXTURE_SEED)

@@ -1,4 +1,4 @@
-"""kpi.api.khi_table: the tidy table every output shares, its disclosure control and the analysts' CLI."""
+"""kpi.metrics.api.khi_table: the tidy table every output shares, its disclosure control and the analysts' CLI."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from kpi import api, commands, disclosure, registry
+from kpi.metrics import api, disclosure, registry
+from kpi.render import tables
 from kpi.cli import main
 
 GROUPINGS = [(), ("region",), ("scheme",), ("year",), ("arrangement",), ("age_band",), ("primary_need",),
@@ -96,7 +97,7 @@ def test_cli_table_csv_equals_the_api_table(sample_store, capsys):
                  str(sample_store)]) == 0
     out = capsys.readouterr().out
     expected = api.khi_table("connected_positive", "region", api.Filters(years=(2019,)), data_dir=sample_store)
-    assert out == commands.to_csv(expected)
+    assert out == tables.to_csv(expected)
     frame = pd.read_csv(io.StringIO(out))
     assert len(frame) == 12
 
@@ -133,4 +134,4 @@ def test_split_stacked_growth_tables_equal_each_khi_table(sample_store):
     for metric_id in ids:
         alone = api.khi_table(metric_id, "region", f, data_dir=sample_store)
         pd.testing.assert_frame_equal(parts[metric_id], alone, check_dtype=False)
-        assert commands.to_csv(parts[metric_id]) == commands.to_csv(alone)
+        assert tables.to_csv(parts[metric_id]) == tables.to_csv(alone)

@@ -1,20 +1,23 @@
-"""Regional growth and Compare areas: the kpi.maps figures, and both pages rendered with AppTest on the sample store."""
+"""Regional growth and Compare areas: the kpi.render.maps figures, and both pages rendered with AppTest on the sample store."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import api, maps, registry, schema, stats
-from kpi.charts import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
-from kpi.disclosure import SUPPRESSED_TEXT
+from kpi.metrics import api, registry, stats
+from kpi.render import maps
+from kpi.data import schema
+from kpi.render.charts import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
 
-APP = str(maps.__file__).replace("kpi/maps.py", "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 # ---------------------------------------------------------------------------------------------------------------

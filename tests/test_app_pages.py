@@ -1,7 +1,7 @@
 """AppTest checks of the overview, connectedness, health and definitions pages, the URL filters and the downloads.
 
 Each page: renders without exception, shows the registry's wording, reacts to a filter, shrugs off a tampered link
-with a warning. Downloads: the CSV a chart offers is byte for byte `kpi.commands.to_csv(kpi.api.khi_table(...))`.
+with a warning. Downloads: the CSV a chart offers is byte for byte `kpi.tables.to_csv(kpi.metrics.api.khi_table(...))`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import api, charts, commands, registry
-from kpi.queries import Filters
+from kpi.metrics import api, registry
+from kpi.render import charts, tables
+from kpi.data.queries import Filters
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ("overview", "connectedness", "health", "definitions")
@@ -160,13 +161,13 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 def test_csv_downloads_are_the_cli_tables_byte_for_byte(sample_env, downloads):
     f = Filters(years=(2019,), areas=(NORTH_WEST,))
     run_page("health", {"area": NORTH_WEST, "year": "2019-20"})
-    expected = commands.to_csv(api.khi_table("physical_health_positive", "arrangement", f))  # = python -m kpi table
+    expected = tables.to_csv(api.khi_table("physical_health_positive", "arrangement", f))  # = python -m kpi table
     assert downloads["khi-physical_health_positive-by-arrangement.csv"].decode() == expected
-    expected = commands.to_csv(api.khi_table("physical_health_positive", "year", f))
+    expected = tables.to_csv(api.khi_table("physical_health_positive", "year", f))
     assert downloads["khi-physical_health_positive-by-year.csv"].decode() == expected
     stacked = api.khi_tables(["physical_health_positive", "physical_health_negative", "emotional_health_positive",
                               "emotional_health_negative"], (), f)
-    assert downloads["khi-health.csv"].decode() == commands.to_csv(stacked)
+    assert downloads["khi-health.csv"].decode() == tables.to_csv(stacked)
 
 
 def test_cached_tables_equal_the_api_tables(sample_env):
@@ -177,7 +178,7 @@ def test_cached_tables_equal_the_api_tables(sample_env):
     for mid, by in (("connected_positive", ()), ("lonely_often", "year"), ("emotional_health_net", "age_band")):
         cached = common._khi_tables((mid,), (by,) if isinstance(by, str) else by, f, 0.95, "x", 0,
                                     api.connect(str(sample_env)))
-        assert commands.to_csv(cached) == commands.to_csv(api.khi_table(mid, by, f))
+        assert tables.to_csv(cached) == tables.to_csv(api.khi_table(mid, by, f))
 
 
 def test_plain_table_uses_labels_and_the_suppressed_words(sample_env):

@@ -1,11 +1,13 @@
-"""kpi.bench on a tiny store: the baselines compute the same figures as kpi.api for a page's recorded calls."""
+"""perf.bench on a tiny store: the baselines compute the same figures as kpi.metrics.api for a page's recorded calls."""
 
 from __future__ import annotations
 
 import pytest
 
-from kpi import api, bench, queries
-from kpi.queries import Filters
+from kpi.metrics import api
+from perf import bench
+from kpi.data import queries
+from kpi.data.queries import Filters
 
 NW = Filters(areas=("E12000002",), years=(2019,))
 CALLS = [

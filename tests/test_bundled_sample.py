@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from kpi import api, paths, sample, store
+from kpi.metrics import api
+from kpi.data import paths, sample, store
 
 
 def test_bundled_sample_is_synthetic_and_labelled():

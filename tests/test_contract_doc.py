@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi import ingest, schema
+from kpi.data import ingest, schema
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "data-contract.md"
 

@@ -1,4 +1,4 @@
-"""kpi.disclosure: primary and secondary suppression, rounding to 5, the threshold setting."""
+"""kpi.metrics.disclosure: primary and secondary suppression, rounding to 5, the threshold setting."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi import disclosure
+from kpi.metrics import disclosure
 
 REPO = Path(__file__).resolve().parent.parent
 VALUES = ("value", "lower", "upper")
@@ -50,7 +50,7 @@ def test_settings():
 
 def _import_with(value: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KHI_MIN_N": value}
-    code = "from kpi import disclosure; print(disclosure.MIN_DENOMINATOR)"
+    code = "from kpi.metrics import disclosure; print(disclosure.MIN_DENOMINATOR)"
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
 
 

@@ -1,7 +1,7 @@
 """Ingest of outcome-tool exports: label matching, every rule and its sentence, reconciliation, quarantine,
 all-or-nothing failure, crash safety (kill -9) and the property that ingest never loses a row.
 
-Stores are built under tmp_path. kpi.derive (aggregates rebuilt at every commit) is stubbed out: it is tested with
+Stores are built under tmp_path. kpi.data.derive (aggregates rebuilt at every commit) is stubbed out: it is tested with
 its own module, and here it would only slow every commit down. The kill -9 subprocesses run the real commit path.
 """
 
@@ -28,7 +28,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi import cli, ingest, schema, store
+from kpi import cli
+from kpi.data import derive, ingest, schema, store
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date.today()
@@ -37,7 +38,7 @@ FUTURE = (TODAY + dt.timedelta(days=30)).strftime("%d/%m/%Y")
 
 @pytest.fixture(autouse=True)
 def _no_derive(monkeypatch):
-    monkeypatch.setattr("kpi.derive.build", lambda root, manifest: None)
+    monkeypatch.setattr("kpi.data.derive.build", lambda root, manifest: None)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def base_store(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("base") / "store"
     src = tmp_path_factory.mktemp("base_src")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("kpi.derive.build", lambda root, manifest: None)
+        mp.setattr("kpi.data.derive.build", lambda root, manifest: None)
         ingest.ingest(
             [
                 write_csv(src / "schemes.csv", SCHEMES_CSV.splitlines()),
@@ -514,7 +515,7 @@ def test_synthetic_flag_is_kept(tmp_path, root):
     manifest = store.read_manifest(root)
     manifest.synthetic, manifest.note = True, "Synthetic sample"
     with store.locked(root):
-        store.commit(root, manifest)
+        derive.commit(root, manifest)
     ingest.ingest([rows_csv(tmp_path / "r.csv", RESPONSE_HEADER, [["R1", *GOOD[1:]]])], data_dir=root)
     after = store.read_manifest(root)
     assert after.synthetic is True and after.note == "Synthetic sample" and after.rows["responses"] == 2
@@ -634,7 +635,7 @@ def test_duplicate_check_against_a_large_store_is_by_key(tmp_path, root):
         rel = store.write_parquet(root, f"responses/fy=2023/{store.new_file_name()}", table)
         manifest.tables["responses"].append(rel)
         manifest.rows["responses"] += n
-        store.commit(root, manifest)
+        derive.commit(root, manifest)
     header = ["Response ID", "Person ID", "Scheme ID", "Date completed", "Arrangement"]
     rows = [[ids[i], ids[i], "S001", "01/05/2023", "Live-in"] for i in range(0, n, 100)]  # 2,000 duplicates
     rows += [["B0000000", "someone else", "S001", "01/05/2023", "Live-in"], ["NEW1", "P", "S001", "2023-05-01",
@@ -690,8 +691,8 @@ def test_property_read_equals_stored_plus_duplicates_plus_quarantined(base_store
 
 
 def test_a_real_commit_rebuilds_the_derived_aggregates(tmp_path, root, monkeypatch):
-    monkeypatch.undo()  # this one test runs kpi.derive for real: ingest's manifest must be one derive can build on
-    from kpi import queries
+    monkeypatch.undo()  # this one test runs kpi.data.derive for real: ingest's manifest must be one derive can build on
+    from kpi.data import queries
 
     report = ingest.ingest([messy_export(tmp_path / "messy.csv")], data_dir=root)
     manifest = store.read_manifest(root)

@@ -1,6 +1,6 @@
-"""Oracle tests: every KHI from kpi.api equals an independently written DuckDB query over the raw Parquet.
+"""Oracle tests: every KHI from kpi.metrics.api equals an independently written DuckDB query over the raw Parquet.
 
-kpi computes from pre-built aggregates (kpi.derive); these queries read the raw responses and people_supported
+kpi computes from pre-built aggregates (kpi.data.derive); these queries read the raw responses and people_supported
 files straight from the manifest, with their own SQL (arg_min/arg_max instead of window functions for the
 first-and-latest pairs), and their own Wilson formula from scipy. They share only the registry's declared answers.
 """
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from kpi import api, registry
+from kpi.metrics import api, registry
 
 BREAKDOWNS = [(), ("region",), ("year",), ("arrangement",), ("age_band",), ("scheme",)]
 GROUP_SQL = {

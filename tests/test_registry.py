@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi import registry, schema
+from kpi.metrics import registry
+from kpi.data import schema
 from kpi.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

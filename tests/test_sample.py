@@ -12,7 +12,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from kpi import cli, sample, schema, store
+from kpi import cli
+from kpi.data import sample, schema, store
 
 SMALL = 20_000
 

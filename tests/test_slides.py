@@ -1,4 +1,4 @@
-"""Slides (kpi.slides) and image export (kpi.export): content equals kpi.api, suppression, footers, the CLI.
+"""Slides (kpi.render.slides) and image export (kpi.render.images): content equals kpi.metrics.api, suppression, footers, the CLI.
 
 The image-export tests need chromium (kaleido draws with it): they carry the `browser` marker and follow the
 harness's rule (skip on a developer's machine without chromium, fail under CI=true).
@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from kpi import api, charts, cli, export, registry, schema, slides
-from kpi.disclosure import SUPPRESSED_TEXT
-from kpi.queries import Filters
+from kpi import cli
+from kpi.data import schema
+from kpi.metrics import api, registry
+from kpi.render import charts, images as export, slides
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.data.queries import Filters
 
 NORTH_WEST = "E12000002"
 MADE = dt.date(2026, 11, 22)

@@ -1,4 +1,4 @@
-"""kpi.stats: known values from OHID's PHEindicatormethods and the literature, error sentences, properties."""
+"""kpi.metrics.stats: known values from OHID's PHEindicatormethods and the literature, error sentences, properties."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi import stats
+from kpi.metrics import stats
 
 DATA = Path(__file__).parent / "data"
 WILSON = pd.read_csv(DATA / "wilson_expected.csv")

@@ -2,7 +2,7 @@
 blocks every page is built from (chart with table, CSV and footer; headline card; plain-English help).
 
 Pages stay thin: they read widgets, call these functions and render. No SQL and no metric logic here either:
-figures come from `kpi.api`, wording from `kpi.registry`, charts from `kpi.charts`.
+figures come from `kpi.metrics.api`, wording from `kpi.metrics.registry`, charts from `kpi.render.charts`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from kpi import api, commands, disclosure, paths, registry, schema, store
-from kpi.disclosure import SUPPRESSED_TEXT
-from kpi.queries import Filters
+from kpi.data import paths, schema, store
+from kpi.metrics import api, disclosure, registry
+from kpi.render import tables
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.data.queries import Filters
 
 __all__ = [
     "Filters", "FILTER_NAMES", "PARAM_KEYS", "SOURCE", "GLOSSARY",
@@ -172,14 +174,14 @@ def _connect(root: str, version: int):
 
 
 def connection():
-    """The shared DuckDB connection (kpi.api runs each query on its own cursor, so sessions can share it)."""
+    """The shared DuckDB connection (kpi.metrics.api runs each query on its own cursor, so sessions can share it)."""
     root, version = _store_key()
     return _connect(root, version)
 
 
 def khi(metric_id: str, by: Sequence[str] | str = (), filters: Filters = Filters(),
         confidence: float = 0.95) -> pd.DataFrame:
-    """`kpi.api.khi_table`, cached by its arguments and the store version (through the one khi_tables cache:
+    """`kpi.metrics.api.khi_table`, cached by its arguments and the store version (through the one khi_tables cache:
     khi_table is khi_tables of one KHI)."""
     return khi_tables((metric_id,), by, filters, confidence)
 
@@ -191,7 +193,7 @@ def _khi_tables(metric_ids, by, filters, confidence, root, version, _con) -> pd.
 
 def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
                confidence: float = 0.95) -> pd.DataFrame:
-    """Several KHIs stacked in one table: `kpi.api.khi_tables` (one query per aggregate), cached as one."""
+    """Several KHIs stacked in one table: `kpi.metrics.api.khi_tables` (one query per aggregate), cached as one."""
     by = (by,) if isinstance(by, str) else tuple(by)
     root, version = _store_key()
     return _khi_tables(tuple(metric_ids), by, filters, confidence, root, version, connection())
@@ -231,7 +233,7 @@ def _headline(ids, filters, root, version, _con) -> pd.DataFrame:
 
 
 def headline(ids: Iterable[str], filters: Filters = Filters()) -> pd.DataFrame:
-    """`kpi.api.headline`: latest year in view, the year before, the change and its significance."""
+    """`kpi.metrics.api.headline`: latest year in view, the year before, the change and its significance."""
     root, version = _store_key()
     return _headline(tuple(ids), filters, root, version, connection())
 
@@ -242,7 +244,7 @@ def _trend(metric_id, filters, root, version, _con):
 
 
 def trend(metric_id: str, filters: Filters = Filters()):
-    """`kpi.api.trend`: (table by year, trend test result)."""
+    """`kpi.metrics.api.trend`: (table by year, trend test result)."""
     root, version = _store_key()
     return _trend(metric_id, filters, root, version, connection())
 
@@ -253,7 +255,7 @@ def _funnel(metric_id, filters, root, version, _con) -> pd.DataFrame:
 
 
 def funnel(metric_id: str, filters: Filters = Filters()) -> pd.DataFrame:
-    """`kpi.api.funnel`: schemes with 95% and 99.8% funnel limits."""
+    """`kpi.metrics.api.funnel`: schemes with 95% and 99.8% funnel limits."""
     root, version = _store_key()
     return _funnel(metric_id, filters, root, version, connection())
 
@@ -264,7 +266,7 @@ def _coverage(root, version, _con) -> dict:
 
 
 def coverage() -> dict:
-    """What the store holds and whether it is synthetic (`kpi.api.coverage`)."""
+    """What the store holds and whether it is synthetic (`kpi.metrics.api.coverage`)."""
     root, version = _store_key()
     return _coverage(root, version, connection())
 
@@ -453,7 +455,7 @@ _LABEL_COLUMNS = {"metric_title": "Measure", "scheme_name": "Scheme", "area_name
 
 def download_data(table: pd.DataFrame) -> str:
     """What "Download CSV" gives: the shown table in the CLI's one CSV rendering (`python -m kpi table`)."""
-    return commands.to_csv(table)
+    return tables.to_csv(table)
 
 
 def plain_table(table: pd.DataFrame) -> pd.DataFrame:

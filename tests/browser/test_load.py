@@ -1,6 +1,6 @@
 """Load: 20 concurrent sessions on Streamlit's websocket for 60 s against the app on the fixture store, loopback only.
 
-The client is kpi.load (rerun_script per page and filter view, read until script_finished). It asserts zero errors
+The client is perf.load (rerun_script per page and filter view, read until script_finished). It asserts zero errors
 (no exception element or error alert in any ForwardMsg, no disconnect, no step left unfinished) and prints the p95.
 """
 
@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from kpi.load import load_test
+from perf.load import load_test
 
 SESSIONS, SECONDS = 20, 60
 

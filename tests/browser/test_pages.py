@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from kpi.bench import app_pages
+from perf.bench import app_pages
 
 from .conftest import REPO, assert_no_exception, save_screenshot, wait_for_app
 

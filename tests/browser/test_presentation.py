@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from kpi import api, slides
+from kpi.metrics import api
+from kpi.render import slides
 
 NORTH_WEST = "E12000002"
 FIVE = ["connected_positive", "physical_health_positive", "emotional_health_positive", "friendships_positive",

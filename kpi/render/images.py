@@ -7,7 +7,7 @@ is drawn by its own short-lived browser instead. MathJax is off: it would be fet
 work offline.
 
 Every exported image carries a footer (source, place and period, date made, synthetic notice): pass `footer_text`
-(e.g. `kpi.slides.footer_text(...)`), or give a figure that already has one from `kpi.charts.footer`.
+(e.g. `kpi.render.slides.footer_text(...)`), or give a figure that already has one from `kpi.render.charts.footer`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 
 import plotly.graph_objects as go
 
-from kpi import charts
+from kpi.render import charts
 
 __all__ = ["figure_png", "figure_svg", "figure_image", "chromium_path", "ExportError"]
 
@@ -57,7 +57,7 @@ def _with_footer(fig: go.Figure, footer_text: str | None) -> go.Figure:
     texts = [str(a.text or "") for a in (fig.layout.annotations or ())]
     if not any("Source:" in t for t in texts):
         raise ValueError("an exported image must carry its source, period, date made and synthetic-data notice: "
-                         "pass footer_text (kpi.slides.footer_text) or add one with kpi.charts.footer")
+                         "pass footer_text (kpi.render.slides.footer_text) or add one with kpi.render.charts.footer")
     return out
 
 

@@ -3,12 +3,12 @@
 What is timed, and why it is the pages' own work:
 
 1. Record. Each page of app.py is run once with Streamlit's AppTest against the bench store while every call into
-   kpi.api's public functions is recorded (the module attributes are wrapped before any page runs; ui.common calls
+   kpi.metrics.api's public functions is recorded (the module attributes are wrapped before any page runs; ui.common calls
    `api.khi_table(...)` through the module, so the wrappers see every call). Only top-level calls are kept: nested
    ones (headline -> khi_table) are part of their caller's time. st.cache_data is cleared before each page, so a page
    records all its own calls, not only those an earlier page left uncached.
-2. Replay. The recorded calls are replayed straight against kpi.api (the wrappers removed): cold = first execution
-   on a freshly opened `kpi.queries.connect` (its opening time is reported apart), warm = the same connection again.
+2. Replay. The recorded calls are replayed straight against kpi.metrics.api (the wrappers removed): cold = first execution
+   on a freshly opened `kpi.data.queries.connect` (its opening time is reported apart), warm = the same connection again.
 3. Baselines, in the same run, for the same figures: pandas (load only the needed Parquet columns of the raw
    responses into a DataFrame, merge schemes, aggregate) and bare DuckDB (one aggregate query over only the needed
    columns of the raw Parquet files, no aggregate tables). Every figure a baseline produces is checked against
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[1]
 RECORDED = ("khi_table", "khi_tables", "headline", "trend", "funnel", "growth_table", "coverage", "years",
             "scheme_list")
 PEOPLE_KINDS_NOT_BENCHMARKED = ("people", "net_change", "growth_share")
@@ -118,7 +118,7 @@ class Call:
 
 
 class Recorder:
-    """Wraps kpi.api's public functions and keeps each top-level call (per thread depth, so nested ones are not)."""
+    """Wraps kpi.metrics.api's public functions and keeps each top-level call (per thread depth, so nested ones are not)."""
 
     def __init__(self, api):
         self.api, self.calls, self._originals, self._local = api, [], {}, threading.local()
@@ -158,14 +158,14 @@ class Recording:
 
 
 def record_pages(root: Path, pages: list[Page]) -> dict[str, Recording]:
-    """Run every page once in AppTest with KHI_DATA_DIR=root and return the kpi.api calls each one made."""
+    """Run every page once in AppTest with KHI_DATA_DIR=root and return the kpi.metrics.api calls each one made."""
     os.environ["KHI_DATA_DIR"] = str(root)
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from kpi import api
+    from kpi.metrics import api
 
     out: dict[str, Recording] = {}
     with Recorder(api) as rec:
@@ -199,8 +199,8 @@ class Req:
 
 
 def _benchmark_req(k, by, f):
-    """The benchmark kpi.api adds to a khi_table (see api._with_benchmark), or None."""
-    from kpi import api
+    """The benchmark kpi.metrics.api adds to a khi_table (see api._with_benchmark), or None."""
+    from kpi.metrics import api
 
     place = bool(f.areas or f.schemes) or any(b in api.PLACE_BREAKDOWNS for b in by)
     if k.kind in PEOPLE_KINDS_NOT_BENCHMARKED or (not place and not by) or k.table == "people_supported":
@@ -211,8 +211,8 @@ def _benchmark_req(k, by, f):
 
 
 def requests_for(call: Call, years: list[int]) -> list[Req]:
-    from kpi import registry
-    from kpi.queries import Filters
+    from kpi.metrics import registry
+    from kpi.data.queries import Filters
 
     kw = dict(call.kwargs)
     a = list(call.args)
@@ -251,7 +251,7 @@ def requests_for(call: Call, years: list[int]) -> list[Req]:
         return [Req(call.name)]
     if call.name == "scheme_list":
         return [Req("schemes")]
-    raise ValueError(f"no baseline for kpi.api.{call.name}")
+    raise ValueError(f"no baseline for kpi.metrics.api.{call.name}")
 
 
 def page_requests(calls: list[Call], years: list[int]) -> list[Req]:
@@ -290,7 +290,7 @@ def _needs_schemes(by, f) -> bool:
 
 def _raw_columns(reqs: list[Req]) -> list[str]:
     """The raw response columns a set of requests reads (what "only the needed columns" means)."""
-    from kpi import registry
+    from kpi.metrics import registry
 
     cols = {"scheme_id", "fy"}
     for r in reqs:
@@ -336,7 +336,7 @@ class PandasBaseline:
     """Loads the needed raw columns into a DataFrame (one load per page run), merges schemes, aggregates."""
 
     def __init__(self, root: Path):
-        from kpi import store
+        from kpi.data import store
 
         self.root = root
         manifest = store.read_manifest(root)
@@ -399,7 +399,7 @@ class PandasBaseline:
         return self._pairs
 
     def _one(self, df, r: Req):
-        from kpi import registry
+        from kpi.metrics import registry
 
         if r.kind == "years":
             return sorted(int(y) for y in df["year"].unique())
@@ -477,7 +477,7 @@ class DuckBaseline:
     """
 
     def __init__(self, root: Path):
-        from kpi import store
+        from kpi.data import store
 
         manifest = store.read_manifest(root)
         self.params = {"files": [str(p) for p in manifest.files(root, "responses")],
@@ -518,7 +518,7 @@ class DuckBaseline:
         return "".join(e + ", " for e in exprs), ("GROUP BY ALL" if exprs else "")
 
     def run_page(self, con, reqs: list[Req]) -> dict[Req, object]:
-        from kpi import registry
+        from kpi.metrics import registry
 
         out: dict[Req, object] = {}
         batches: dict[tuple, list[Req]] = {}
@@ -541,7 +541,7 @@ class DuckBaseline:
         return f"FROM {self.RAW} r{join}"
 
     def _proportions(self, con, by, f, batch):
-        from kpi import registry
+        from kpi.metrics import registry
 
         params: dict = {}
         aggs, names = [], {}
@@ -573,7 +573,7 @@ class DuckBaseline:
         return out
 
     def _one(self, con, r: Req):
-        from kpi import registry
+        from kpi.metrics import registry
 
         if r.kind == "years":
             return [int(y) for y in self._q(con, f"SELECT DISTINCT fy FROM {self.RAW} ORDER BY fy", {})["fy"]]
@@ -644,11 +644,12 @@ class DuckBaseline:
 
 
 def check_agreement(con, req: Req, got, data_dir=None) -> str | None:
-    """None when the baseline's figures equal kpi.api's exact ones; else a sentence saying what differs.
+    """None when the baseline's figures equal kpi.metrics.api's exact ones; else a sentence saying what differs.
 
     data_dir: the store `con` reads (coverage() takes people and dates from its manifest).
     """
-    from kpi import api, queries, registry
+    from kpi.metrics import api, registry
+    from kpi.data import queries
 
     if req.kind == "years":
         ours = api.years(con=con)
@@ -760,8 +761,8 @@ def machine() -> dict:
 
 
 def time_derive(root: Path) -> dict:
-    """Seconds to build each aggregate from the raw responses, as kpi.derive does at every commit."""
-    from kpi import queries, store
+    """Seconds to build each aggregate from the raw responses, as kpi.data.derive does at every commit."""
+    from kpi.data import queries, store
 
     manifest = store.read_manifest(root)
     out = {}
@@ -869,7 +870,8 @@ def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> 
 
 
 def measure(root: Path, args) -> dict:
-    from kpi import api, queries, store
+    from kpi.metrics import api
+    from kpi.data import queries, store
 
     pages = app_pages()
     if args.pages:
@@ -881,10 +883,10 @@ def measure(root: Path, args) -> dict:
                                  "baseline_repeat": args.baseline_repeat, "browser_repeat": args.browser_repeat},
                     "targets": TARGETS, "pages": {}}
     if args.derive:
-        print("timing the aggregate build (kpi.derive) ...", flush=True)
+        print("timing the aggregate build (kpi.data.derive) ...", flush=True)
         result["derive"] = time_derive(root)
 
-    print("recording each page's kpi.api calls with AppTest ...", flush=True)
+    print("recording each page's kpi.metrics.api calls with AppTest ...", flush=True)
     recordings = record_pages(root, pages)
     result["rss_after_recording_mb"] = round(rss_peak_mb(), 1)
 
@@ -1010,7 +1012,7 @@ def summary(result: dict) -> str:
 
 
 def run(args) -> int:
-    from kpi import sample
+    from kpi.data import sample
 
     made = None
     if args.store:

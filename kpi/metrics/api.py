@@ -16,9 +16,10 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from kpi import disclosure, paths, queries, registry, schema, stats, store
-from kpi.queries import Filters
-from kpi.registry import KHI
+from kpi.metrics import disclosure, registry, stats
+from kpi.data import paths, queries, schema, store
+from kpi.data.queries import Filters
+from kpi.metrics.registry import KHI
 
 __all__ = ["Filters", "khi_table", "khi_tables", "headline", "trend", "funnel", "growth_table", "connect"]
 

@@ -1,6 +1,6 @@
 """Slides for ambassadors: one KHI per slide, as PowerPoint (python-pptx) and PDF (fpdf2). No Streamlit here.
 
-`build_deck` computes every figure through `kpi.api.khi_table` with public=True, so a slide hides exactly what the
+`build_deck` computes every figure through `kpi.metrics.api.khi_table` with public=True, so a slide hides exactly what the
 screen hides ("too few answers to show": no number, no picture). `write_pptx` and `write_pdf` draw the same content:
 the registry's plain-English sentence, the big figure, ten people with k coloured in (drawn with shapes, so nothing is
 fetched) and the same in words, n and the 95% interval in words, and a footer with the source, place, period, the
@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from kpi import api, paths, registry, schema, store
-from kpi.disclosure import SUPPRESSED_TEXT
-from kpi.queries import Filters
+from kpi.metrics import api, registry
+from kpi.data import paths, schema, store
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.data.queries import Filters
 
 __all__ = ["SOURCE", "SYNTHETIC_NOTICE", "Slide", "Deck", "DeckError", "build_deck", "footer_text", "write_pptx",
            "write_pdf", "pptx_bytes", "pdf_bytes", "people_count", "add_arguments", "run"]
@@ -31,7 +32,7 @@ SOURCE = "Shared Lives Plus outcomes tool"  # the same words as ui.common.SOURCE
 SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
 PICTURE_KINDS = ("proportion", "change_proportion")  # "k in 10 people" only makes sense for a share of people
 
-# Colours: the dashboard's theme and kpi.charts (Okabe-Ito blue for the people who said yes).
+# Colours: the dashboard's theme and kpi.render.charts (Okabe-Ito blue for the people who said yes).
 INK = (0x1A, 0x1C, 0x1E)
 MUTED = (0x4A, 0x4F, 0x55)  # 8:1 on white
 ACCENT = (0x00, 0x66, 0x6E)  # the theme's primary, 6.7:1 on white
@@ -101,7 +102,7 @@ def footer_text(place: str, period_label: str, made: dt.date, synthetic: bool) -
 
 
 def people_count(value_pct: float) -> int:
-    """How many of 10 people to colour in: the nearest whole person (the same rule as kpi.charts' pictogram)."""
+    """How many of 10 people to colour in: the nearest whole person (the same rule as kpi.render.charts' pictogram)."""
     return int(min(10, max(0, math.floor(value_pct / 10 + 0.5))))
 
 
@@ -161,7 +162,7 @@ def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], 
     """One slide per KHI for an area (GSS code; None = the whole UK) or a scheme, for one financial year.
 
     period: the financial year by its starting year (2019 = 2019-20); None = the latest year with answers.
-    Every figure is `kpi.api.khi_table(metric_id, (), filters, public=True)`: the screen's suppression exactly.
+    Every figure is `kpi.metrics.api.khi_table(metric_id, (), filters, public=True)`: the screen's suppression exactly.
     """
     if area is not None and area not in schema.AREAS:
         raise DeckError(f"unknown area code {area!r}; use one of {', '.join(schema.AREAS)} "

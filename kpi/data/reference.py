@@ -11,7 +11,7 @@ import json
 
 import pandas as pd
 
-from kpi import paths, schema
+from kpi.data import paths, schema
 
 ASCOF_MEASURE = "1I1"  # adults who use services: "as much social contact as they would like"
 ASCOF_CAVEAT = (

@@ -5,7 +5,7 @@
 - friends_hist: how many people gave each friends count, per the same cells (medians need the distribution);
 - change: first-to-latest answers of people who answered twice or more, per the cell of their latest answer.
 
-The SQL is in kpi.queries; this module only decides file names and records them in the manifest being committed.
+The SQL is in kpi.data.queries; this module only decides file names and records them in the manifest being committed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from kpi import queries, store
+from kpi.data import queries, store
 
 
 def build(root: str | Path, manifest: store.Manifest) -> None:
@@ -38,3 +38,9 @@ def build(root: str | Path, manifest: store.Manifest) -> None:
             manifest.facts = queries.raw_facts(con)
         finally:
             con.close()
+
+
+def commit(root: str | Path, manifest: store.Manifest) -> store.Manifest:
+    """Derive, then swap: build `manifest`'s aggregates, then make it live. Call with the store lock held."""
+    build(root, manifest)
+    return store.swap(root, manifest)

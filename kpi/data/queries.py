@@ -1,10 +1,10 @@
 """Every SQL statement of the project, with bound parameters.
 
 Values (years, areas, answers...) are always bound as parameters. Identifiers (column names) are the only text
-assembled here, and they come from fixed allow-lists built from kpi.schema, never from input.
+assembled here, and they come from fixed allow-lists built from kpi.data.schema, never from input.
 
 How the pages stay fast at national scale: raw responses are scanned only when the store is written
-(kpi.derive builds three small aggregate tables). Pages sum those aggregates, which answer any filter
+(kpi.data.derive builds three small aggregate tables). Pages sum those aggregates, which answer any filter
 combination in milliseconds; the raw `responses` view stays available for checks, the benchmark and oracles.
 """
 
@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow.csv as pacsv
 
-from kpi import paths, schema, store
+from kpi.data import paths, schema, store
 
 # ---------------------------------------------------------------------------------------------------------------
 # Filters
@@ -118,7 +118,7 @@ def _quote(identifier: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The aggregate tables (built by kpi.derive at each store commit)
+# The aggregate tables (built by kpi.data.derive at each store commit)
 
 DIMENSIONS = ("scheme_id", "scheme_name", "area_code", "programme", "fy", "arrangement", "age_band", "primary_need")
 CATEGORICAL = {
@@ -168,7 +168,7 @@ ALLOWED_IDENTIFIERS = frozenset(CUBE_COLUMNS) | frozenset(CHANGE_COLUMNS)
 
 _FY = "(CASE WHEN month(r.completed_on) >= 4 THEN year(r.completed_on) ELSE year(r.completed_on) - 1 END)"
 
-# The answer codes inside these statements come from kpi.schema (constants), not from input.
+# The answer codes inside these statements come from kpi.data.schema (constants), not from input.
 # The scheme's name, area and programme ride along in every cell (schemes are few; the cells stay as many).
 _CELL = "r.scheme_id, s.scheme_name, s.area_code, s.programme, " + _FY + " AS fy, r.arrangement, r.age_band, r.primary_need"
 _WITH_SCHEME = " FROM responses r JOIN schemes s ON s.scheme_id = r.scheme_id "
@@ -226,7 +226,7 @@ DERIVED = {"cube": CUBE_SQL, "friends_hist": FRIENDS_HIST_SQL, "change": CHANGE_
 
 def raw_connection(root: str | os.PathLike, manifest: store.Manifest, memory_limit: str = "1GB",
                    spill_dir: str | None = None):
-    """A connection with views over the raw tables only: what kpi.derive aggregates from.
+    """A connection with views over the raw tables only: what kpi.data.derive aggregates from.
 
     With `spill_dir`, large aggregations spill there instead of growing past `memory_limit`.
     """
@@ -338,7 +338,7 @@ def years_available(cur) -> list[int]:
     return [int(y) for y in _run(cur, "SELECT DISTINCT fy FROM cube ORDER BY fy")["fy"]]
 
 
-# Facts about the raw responses that need a full scan: computed once when the store is written (kpi.derive).
+# Facts about the raw responses that need a full scan: computed once when the store is written (kpi.data.derive).
 RAW_FACTS_SQL = """
     SELECT count(DISTINCT person_id) AS people, min(completed_on) AS first_date, max(completed_on) AS last_date
     FROM responses

@@ -11,7 +11,7 @@ Layout of a store directory::
     responses/fy=2019/part-<id>.parquet     hive-partitioned by financial year
     schemes/part-<id>.parquet
     people_supported/part-<id>.parquet
-    derived/<name>-<id>.parquet             aggregates the pages query (see kpi.derive)
+    derived/<name>-<id>.parquet             aggregates the pages query (see kpi.data.derive)
     quarantine/<timestamp>-<file>.csv       rows ingest refused, each with its reason
 """
 
@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kpi import schema
+from kpi.data import schema
 
 MANIFEST = "manifest.json"
 FORMAT = 2  # 2: aggregates carry scheme name, area and programme
@@ -52,7 +52,7 @@ class Manifest:
     rows: dict[str, int] = field(default_factory=dict)  # table -> row count
     quarantine: list[str] = field(default_factory=list)  # relative CSV paths
     quarantined_rows: int = 0
-    facts: dict = field(default_factory=dict)  # raw-scan facts (people, first and last date), set by kpi.derive
+    facts: dict = field(default_factory=dict)  # raw-scan facts (people, first and last date), set by kpi.data.derive
     updated_at: str = ""
 
     def files(self, root: Path, table: str) -> list[Path]:
@@ -134,20 +134,17 @@ def write_text(root: str | os.PathLike, relative: str, text: str) -> str:
     return relative
 
 
-def commit(root: str | os.PathLike, manifest: Manifest, *, derive: bool = True) -> Manifest:
-    """Make `manifest` live: rebuild derived aggregates for it, then swap manifest.json atomically.
+def swap(root: str | os.PathLike, manifest: Manifest) -> Manifest:
+    """Make `manifest` live: bump its version and swap manifest.json atomically, then drop unlisted files.
 
-    Call with the store lock held (see `locked`). Returns the committed manifest (version bumped).
+    Call with the store lock held (see `locked`), after its derived aggregates are built (`kpi.data.derive.commit`
+    does both). Returns the committed manifest.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(root)
     manifest.version = previous.version + 1
     manifest.updated_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    if derive:
-        from kpi import derive as _derive  # late import: derive needs queries, which needs store
-
-        _derive.build(root, manifest)
     write_text(root, MANIFEST, json.dumps(asdict(manifest), indent=2, sort_keys=True) + "\n")
     remove_orphans(root, manifest)
     return manifest
@@ -193,7 +190,7 @@ def locked(root: str | os.PathLike) -> Iterator[None]:
 def read_table(root: str | os.PathLike, table: str, columns: Iterable[str] | None = None) -> pa.Table:
     """All live rows of a raw table as one Arrow table (empty, with the contract schema, when there are none).
 
-    For the small tables and for ingest's duplicate checks; pages query through kpi.queries instead.
+    For the small tables and for ingest's duplicate checks; pages query through kpi.data.queries instead.
     """
     m = read_manifest(root)
     files = m.files(Path(root), table)

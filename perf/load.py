@@ -219,7 +219,8 @@ def run(args) -> int:
     server = None
     url = args.url
     if not url:
-        from kpi import bench, paths
+        from perf import bench
+        from kpi.data import paths
 
         root = Path(args.data) if args.data else paths.data_dir()
         log_dir = bench.REPO / "artifacts" / "server-logs"
@@ -228,12 +229,12 @@ def run(args) -> int:
     try:
         result = load_test(url, args.sessions, args.seconds, args.think, args.step_timeout, args.seed, args.warm_up)
         if server is not None:
-            from kpi import bench
+            from perf import bench
 
             result["server_peak_rss_mb"] = bench.proc_peak_mb(server.pid)
     finally:
         if server is not None:
-            from kpi import bench
+            from perf import bench
 
             bench.stop_server(server)
     print(f"{result['sessions']} sessions x {result['seconds']:.0f} s on {result['url']}: {result['steps']} page "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = REPO / "data" / "reference"
 BUNDLED_SAMPLE_DIR = REPO / "data" / "sample"
 

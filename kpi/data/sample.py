@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpi import schema, store
+from kpi.data import derive, schema, store
 
 DEFAULT_RESPONSES = 60_000
 DEFAULT_SEED = 1
@@ -192,7 +192,7 @@ def generate(
     with store.locked(root):
         if store.read_manifest(root).tables:  # another writer got there while we were generating
             raise SampleError(f"{root}: a store appeared here while the sample was being written; not replacing it")
-        return store.commit(root, manifest)
+        return derive.commit(root, manifest)
 
 
 def _check_arguments(responses: int, seed: int, chunk_rows: int) -> None:

@@ -1,6 +1,6 @@
 """Figures for the Regional growth and Compare areas pages (plotly only: no Streamlit, so exports reuse them).
 
-Every builder takes a tidy table from `kpi.api` (khi_table / funnel) and returns a `go.Figure`. Tables describe
+Every builder takes a tidy table from `kpi.metrics.api` (khi_table / funnel) and returns a `go.Figure`. Tables describe
 themselves (metric_id, unit, confidence, suppressed...), so the builders need no other argument to label figures.
 Colour is never the only signal: every bar and outlier also carries its words (better / similar / worse,
 growing / flat / falling, above / below).
@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpi import charts, reference, registry, schema, stats
-from kpi.charts import (COMPARISON_COLOURS, FONT, NEUTRAL, NO_JUDGEMENT_COLOURS, NOT_COMPARED, OKABE_ITO, TEXT,
+from kpi.render import charts
+from kpi.data import reference, schema
+from kpi.metrics import registry, stats
+from kpi.render.charts import (COMPARISON_COLOURS, FONT, NEUTRAL, NO_JUDGEMENT_COLOURS, NOT_COMPARED, OKABE_ITO, TEXT,
                         TITLE_SIZE, comparison_colour)
-from kpi.disclosure import SUPPRESSED_TEXT
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
 
 __all__ = ["region_map", "people_stacked", "growth_bars", "comparison_chart", "funnel_plot", "STATUS_COLOURS",
            "ARRANGEMENT_COLOURS", "SEQUENTIAL_SCALE", "MAP_CENTRE", "MAP_ZOOM"]

@@ -1,6 +1,6 @@
 """Chart builders for the dashboard, image exports and slides: plotly only, no Streamlit, nothing fetched.
 
-Every builder takes a tidy table from `kpi.api` (or plain numbers) and returns a `go.Figure`. Colour is never the
+Every builder takes a tidy table from `kpi.metrics.api` (or plain numbers) and returns a `go.Figure`. Colour is never the
 only signal: each mark carries a text label with its figure and, where there is a judgement, the judgement in
 words. The palette is Okabe & Ito's colour-blind-safe set (Okabe M, Ito K, "Color Universal Design", 2008).
 Figures are built with `go` rather than plotly express: about 20x cheaper per figure (see STACK-NOTES).
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpi import registry
-from kpi.disclosure import SUPPRESSED_TEXT
+from kpi.metrics import registry
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
 
 # Okabe-Ito
 OKABE_ITO = {

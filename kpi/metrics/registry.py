@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from kpi import schema
+from kpi.data import schema
 
 KINDS = {
     # kind: (aggregate table it reads, statistic shown, unit)
@@ -261,7 +261,7 @@ def validate(registry: tuple[KHI, ...] = REGISTRY) -> list[str]:
 
 
 def queries_categorical() -> dict[str, str]:
-    from kpi import queries  # late: queries imports duckdb, which the registry itself does not need
+    from kpi.data import queries  # late: queries imports duckdb, which the registry itself does not need
 
     return queries.CATEGORICAL
 
@@ -300,7 +300,7 @@ def support_name(programmes: tuple[str, ...]) -> str:
 
 def sentence(k: KHI, value: float | None, *, programmes: tuple[str, ...] = ()) -> str:
     """The KHI's plain-English sentence for a value in its display unit (None: suppressed)."""
-    from kpi.disclosure import SUPPRESSED_TEXT
+    from kpi.metrics.disclosure import SUPPRESSED_TEXT
 
     if value is None or value != value:
         return f"{k.title}: {SUPPRESSED_TEXT}"
@@ -349,7 +349,7 @@ def _template_words(text: str) -> str:
 
 def markdown() -> str:
     """The metric definitions page, rendered from the registry."""
-    from kpi import api
+    from kpi.metrics import api
 
     lines = [
         "# Key Human Indicators: definitions",

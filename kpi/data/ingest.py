@@ -5,7 +5,7 @@
 Every data row of every file ends in exactly one of three places, so each file reconciles as
 `read = stored + duplicates + quarantined`:
 
-- stored: it satisfies every rule of `kpi.schema` and its key is new;
+- stored: it satisfies every rule of `kpi.data.schema` and its key is new;
 - duplicate: it is identical (after normalisation) to a stored row or to one earlier in this run;
 - quarantined: it breaks a rule, or reuses a key with different content. It is written, with one reason naming
   file, row, column, value and rule, to `quarantine/<timestamp>-<file stem>.csv` in the store.
@@ -16,8 +16,8 @@ stored or quarantined. For Parquet inputs, row n is the (n-1)th record, as if th
 
 A run is all-or-nothing: every file is read and its header mapped before the store is touched; if any file cannot
 be read or mapped, `IngestError` is raised (exit code 2) and the store is left byte-identical. Otherwise the new
-Parquet files are written under fresh names and one `store.commit` swaps the manifest, so a crash or `kill -9`
-at any moment leaves the previous store intact (see `kpi.store`). `docs/data-contract.md` describes the rules.
+Parquet files are written under fresh names and one `derive.commit` swaps the manifest, so a crash or `kill -9`
+at any moment leaves the previous store intact (see `kpi.data.store`). `docs/data-contract.md` describes the rules.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from kpi import paths as kpi_paths
-from kpi import schema, store
+from kpi.data import derive
+from kpi.data import paths as kpi_paths
+from kpi.data import schema, store
 
 # Test-only: seconds to sleep after the new files are written and before the manifest swap, so a test can kill -9
 # an ingest at the worst moment. It announces the pause on stderr so the test knows when to strike.
@@ -663,7 +664,7 @@ def ingest(
             return IngestReport(str(root), reports, committed=False, version=manifest.version)
         new = _write(run, exports, reports)
         _pause_for_tests()
-        committed = store.commit(root, new)  # also removes orphans (quarantine files of killed runs included)
+        committed = derive.commit(root, new)  # also removes orphans (quarantine files of killed runs included)
     return IngestReport(str(root), reports, committed=True, version=committed.version)
 
 

@@ -1,0 +1,1 @@
+"""The render layer: plotly figures (charts, maps), slides, image and table exports. No Streamlit."""
