@@ -12,8 +12,7 @@ from ui import common as ui
 
 # Counts of people cannot be set against a national total (kpi.metrics.api leaves them "not compared"), so they are not
 # offered here; every other KHI is.
-NOT_COMPARABLE = ("people", "net_change", "growth_share")
-METRICS = {k.id: k.title for k in registry.REGISTRY if k.kind not in NOT_COMPARABLE}
+METRICS = {mid: registry.get(mid).title for mid in registry.COMPARED_IDS}
 LEVELS = {"region": "Nations and regions", "scheme": "Schemes"}
 CONFIDENCE = {"95": "95% (the usual level)", "99.8": "99.8% (stricter: only the clearest differences)"}
 MANY_SCHEMES = 40  # beyond this, the comparison chart shows only the schemes that differ unless asked for all
@@ -55,7 +54,7 @@ ui.explain("benchmark")
 
 # -- Funnel plot -----------------------------------------------------------------------------------------------------
 st.header("Schemes in a funnel plot")
-if k.kind not in ("proportion", "change_proportion"):
+if not k.share_of_people:
     st.info(f"A funnel plot needs a percentage of people who answered; “{k.title}” is a {k.statistic}. "
             "Choose a percentage measure to see one.", icon=":material/info:")
 else:

@@ -83,7 +83,7 @@ for theme in themes:
                 f"**Question asked:** {k.question}\n\n"
                 f"**Counted (numerator):** {answers(k, k.numerator)}\n\n"
                 f"**Out of (denominator):** {answers(k, k.denominator)}\n\n"
-                f"**Figure:** {k.statistic}, in {k.unit}. **Interval:** {api.method_name(k.kind)}.\n\n"
+                f"**Figure:** {k.statistic}, in {k.unit}. **Interval:** {registry.method_name(k.kind)}.\n\n"
                 f"**Direction:** {_DIRECTION[k.direction]}. **Fewest answers shown:** "
                 f"{max(k.min_n, disclosure.MIN_DENOMINATOR)}.\n\n"
                 f"*Id for analysts:* `{k.id}` (`python -m kpi table {k.id}`)"

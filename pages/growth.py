@@ -58,7 +58,7 @@ st.caption("Grey areas have too few people to show. Hover over an area, or choos
 
 # -- Growing, flat or falling --------------------------------------------------------------------------------------
 st.header("Which areas are growing, flat or falling")
-st.markdown(f"**The rule:** {api.GROWTH_RULE}")
+st.markdown(f"**The rule:** {registry.GROWTH_RULE}")
 st.markdown(
     f"- **Growing:** {named_list(growth, 'growing')}\n"
     f"- **Flat:** {named_list(growth, 'flat')}\n"

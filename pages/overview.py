@@ -37,9 +37,7 @@ with st.expander("The figures on this page as a table", icon=":material/table:")
                    period=schema.fy_label(latest), toggle=False)
 
 st.header("What people said about their support")
-impact = [(registry.get(f"{stem}_positive").title.split(":")[0], f"{stem}_positive", f"{stem}_negative")
-          for stem in ("connected", "friendships", "community", "physical_health", "emotional_health", "control",
-                       "safety", "doing_things")]
+impact = [(registry.get(pos).topic, pos, registry.harm_of(pos)) for pos in registry.IMPACT_TOPIC_IDS]
 answers = ui.khi_tables([m for _, pos, neg in impact for m in (pos, neg)], filters=f)
 fig = charts.answers_stacked(answers, impact, title=charts.answers_title(answers, impact),
                              answer_labels=("Made things better", "No difference", "Made things worse"))

@@ -152,7 +152,7 @@ def test_growth_page_shows_north_west_growing_and_east_of_england_falling(sample
     lists = next(m.value for m in at.markdown if m.value.startswith("- **Growing:**"))
     growing, flat, falling = lists.splitlines()
     assert "North West" in growing and "East of England" in falling
-    assert any(api.GROWTH_RULE in m.value for m in at.markdown)
+    assert any(registry.GROWTH_RULE in m.value for m in at.markdown)
     titles = [f["layout"]["title"]["text"].replace("<br>", " ") for f in _figures(at)]
     assert "The North West grew the most: +" in " | ".join(titles)
     assert _figures(at)[0]["data"][0]["type"] == "choroplethmap"

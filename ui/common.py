@@ -566,18 +566,9 @@ def sample_notice() -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Headline card
 
-# Pairs where the "harm" figure is not simply <topic>_negative.
-_NEGATIVE_PAIRS = {"connections_helps": "connections_gets_in_way"}
-
-
 def negative_id(metric_id: str) -> str | None:
-    """The KHI that shows harm beside a positive one (so harm is never hidden), or None."""
-    if metric_id in _NEGATIVE_PAIRS:
-        return _NEGATIVE_PAIRS[metric_id]
-    if metric_id.endswith("_positive"):
-        candidate = metric_id.removesuffix("_positive") + "_negative"
-        return candidate if candidate in registry.BY_ID else None
-    return None
+    """The KHI that shows harm beside a positive one (so harm is never hidden), or None: the registry's harm pair."""
+    return registry.harm_of(metric_id)
 
 
 def _change_words(row: Mapping) -> str:

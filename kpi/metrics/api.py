@@ -25,24 +25,7 @@ __all__ = ["Filters", "khi_table", "khi_tables", "headline", "trend", "funnel", 
 
 PLACE_BREAKDOWNS = ("region", "scheme")
 
-# kind -> key into stats.METHODS for the interval shown
-_METHOD_KEY = {
-    "proportion": "wilson",
-    "change_proportion": "wilson",
-    "net": "newcombe_multinomial",
-    "median": "median_order_statistics",
-    "mean_change": "mean_t",
-    "paired_change": "newcombe_paired",
-    "people": "poisson_byar",
-    "net_change": "poisson_difference",
-    "growth_pct": "poisson_ratio",
-    "growth_share": "share_of_growth",
-    "per_100k": "poisson_byar",
-}
-
-
-def method_name(kind: str) -> str:
-    return stats.METHODS[_METHOD_KEY[kind]]["name"]
+method_name = registry.method_name  # kept for callers of the facade
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -129,7 +112,7 @@ def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> dict[str, np.
     else:  # change-table kinds name their count columns directly
         num = sum(col[c] for c in k.numerator)
         den = sum(col[c] for c in k.denominator)
-    if k.kind in ("proportion", "change_proportion"):
+    if k.share_of_people:
         value, lower, upper = _proportion(num, den, confidence)
         return dict(numerator=num, denominator=den, value=value, lower=lower, upper=upper)
     if k.kind == "net":
@@ -361,7 +344,7 @@ def _with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_b
     else:
         bench_by, bench_f = (), f
     # Counts of people are not comparable with a national total; rates and percentages are.
-    comparable = [k for k in ks if k.kind not in ("people", "net_change", "growth_share")]
+    comparable = [k for k in ks if k.compared]
     if not place_in_view and (not by or not compare_breakdowns):
         comparable = []
     bench = _compute_many(cur, comparable, bench_by, bench_f, confidence) if comparable else {}
@@ -453,7 +436,7 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=Non
                    previous_value=np.nan if before_hidden else pub.loc[latest - 1, "value"],
                    change=np.nan, change_lower=np.nan, change_upper=np.nan, change_significance="not tested")
         if not (now["suppressed"] or before_hidden):
-            if k.kind in ("proportion", "change_proportion"):
+            if k.share_of_people:
                 d, lo, hi = stats.difference_interval(
                     float(ex.loc[latest, "numerator"]), float(ex.loc[latest, "denominator"]),
                     float(ex.loc[latest - 1, "numerator"]), float(ex.loc[latest - 1, "denominator"]),
@@ -486,7 +469,7 @@ def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=No
                                      confidence=confidence)
     k = registry.get(metric_id)
     ok = exact["denominator"] >= k.min_n
-    if k.kind in ("proportion", "change_proportion"):
+    if k.share_of_people:
         result = stats.trend_test(exact.loc[ok, "numerator"].to_numpy(float),
                                   exact.loc[ok, "denominator"].to_numpy(float), k.direction)
     else:
@@ -497,7 +480,7 @@ def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=No
 def funnel(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=None) -> pd.DataFrame:
     """Schemes against the national figure, with 95% and 99.8% funnel limits at each scheme's denominator."""
     k = registry.get(metric_id)
-    if k.kind not in ("proportion", "change_proportion"):
+    if not k.share_of_people:
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
     table, exact = _public_and_exact([metric_id], "scheme", filters, con=con, data_dir=data_dir)
     if exact.empty:
@@ -518,7 +501,6 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=N
 # ---------------------------------------------------------------------------------------------------------------
 # Growth: people supported, from the schemes' annual returns
 
-GROWTH_MATERIAL = 5.0  # % change below which an area counts as flat even when the change is significant
 
 
 def _period(cur, f: Filters) -> tuple[int, int]:
@@ -613,17 +595,12 @@ def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, c
 
 
 def growth_status(value, lower, upper) -> np.ndarray:
-    """growing / flat / falling: at least GROWTH_MATERIAL % change and an interval that excludes no change."""
+    """growing / flat / falling: at least registry.GROWTH_MATERIAL % change and an interval that excludes no change."""
     value, lower, upper = (np.asarray(x, float) for x in (value, lower, upper))
     status = np.full(value.shape, "flat", dtype=object)
-    status[(value >= GROWTH_MATERIAL) & (lower > 0)] = "growing"
-    status[(value <= -GROWTH_MATERIAL) & (upper < 0)] = "falling"
+    status[(value >= registry.GROWTH_MATERIAL) & (lower > 0)] = "growing"
+    status[(value <= -registry.GROWTH_MATERIAL) & (upper < 0)] = "falling"
     status[np.isnan(value)] = "not known"
     return status
 
 
-GROWTH_RULE = (
-    f"Growing: at least {GROWTH_MATERIAL:.0f}% more people supported in the last year of the period than in the first, "
-    f"and the 95% interval of the change is above zero. Falling: at least {GROWTH_MATERIAL:.0f}% fewer and the interval "
-    "is below zero. Flat: anything else."
-)

@@ -1,32 +1,48 @@
-"""The registry of Key Human Indicators: each KHI declared once, as data.
+"""The registry of Key Human Indicators: each KHI declared once, as data, in `khis.toml` beside this module.
 
 Pages, the CLI, CSV downloads, the definitions page, docs/metrics.md and slides all render from these entries;
-nothing else defines a KHI. `validate()` checks the registry against the data contract (tests call it).
+nothing else defines a KHI or a fact about one (its harm pair, whether it is compared with a benchmark, whether it is
+a share of people, its interval method). `validate()` checks the registry against the data contract (tests call it).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from kpi.data import schema
+from kpi.metrics import stats
 
-KINDS = {
-    # kind: (aggregate table it reads, statistic shown, unit)
-    "proportion": ("cube", "percentage", "%"),
-    "net": ("cube", "net percentage", "percentage points"),
-    "median": ("friends_hist", "median", "friends"),
-    "change_proportion": ("change", "percentage", "%"),
-    "mean_change": ("change", "mean change", "friends"),
-    "paired_change": ("change", "change in percentage", "percentage points"),
-    "people": ("people_supported", "count", "people"),
-    "net_change": ("people_supported", "change in count", "people"),
-    "growth_pct": ("people_supported", "percentage change", "%"),
-    "growth_share": ("people_supported", "share of growth", "%"),
-    "per_100k": ("people_supported", "rate per 100,000", "per 100,000 population"),
-}
-DIRECTIONS = ("high_is_good", "low_is_good", "no_judgement")
+DECLARATIONS = Path(__file__).with_name("khis.toml")
+DIRECTIONS = stats.DIRECTIONS
 THEMES = ("connectedness", "health", "living well", "human", "growth")
 DEFAULT_MIN_N = 10
+ANSWERED_IMPACT = ("positive", "none", "negative")  # not_applicable and unanswered are left out
+
+# Growth status (people supported): an area counts as growing or falling only with a material and significant change.
+GROWTH_MATERIAL = 5.0  # % change below which an area counts as flat even when the change is significant
+GROWTH_RULE = (
+    f"Growing: at least {GROWTH_MATERIAL:.0f}% more people supported in the last year of the period than in the first, "
+    f"and the 95% interval of the change is above zero. Falling: at least {GROWTH_MATERIAL:.0f}% fewer and the interval "
+    "is below zero. Flat: anything else."
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a kind of KHI is: where it is computed from, what it shows and how its interval is made."""
+    name: str
+    table: str  # the aggregate it reads
+    statistic: str
+    unit: str
+    method: str  # key of stats.METHODS: the interval shown
+    compared: bool  # compared with a benchmark (counts of people are not: areas differ in size)
+    share_of_people: bool  # a share of people: "k in 10 people", the ten-person picture, funnels, trend tests
+
+    @property
+    def method_name(self) -> str:
+        return stats.METHODS[self.method]["name"]
 
 
 @dataclass(frozen=True)
@@ -43,175 +59,69 @@ class KHI:
     direction: str
     theme: str
     min_n: int = DEFAULT_MIN_N
+    topic: str = ""  # short name of what it is about, for chart rows ("Feeling connected")
+    harm: str | None = None  # the KHI shown beside this one so that harm is never hidden
+    extra: tuple = field(default=(), repr=False, compare=False)  # unknown keys, reported by validate()
+
+    @property
+    def facts(self) -> Kind:
+        return KINDS[self.kind]
 
     @property
     def table(self) -> str:
-        return KINDS[self.kind][0]
+        return KINDS[self.kind].table
 
     @property
     def statistic(self) -> str:
-        return KINDS[self.kind][1]
+        return KINDS[self.kind].statistic
 
     @property
     def unit(self) -> str:
-        return KINDS[self.kind][2]
+        return KINDS[self.kind].unit
+
+    @property
+    def method(self) -> str:
+        return KINDS[self.kind].method
+
+    @property
+    def compared(self) -> bool:
+        return KINDS[self.kind].compared
+
+    @property
+    def share_of_people(self) -> bool:
+        return KINDS[self.kind].share_of_people
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d.update(table=self.table, statistic=self.statistic, unit=self.unit)
+        d.pop("extra")
+        d.update(table=self.table, statistic=self.statistic, unit=self.unit, method=self.method)
         d["numerator"], d["denominator"] = list(self.numerator), list(self.denominator)
         return d
 
 
-ANSWERED_IMPACT = ("positive", "none", "negative")  # not_applicable and unanswered are left out
-
-# domain column -> (short title, question topic, what "positive" means, what "negative" means, theme)
-_IMPACT = {
-    "impact_connected": ("Feeling connected", "how connected you feel to other people",
-                         "helped them feel more connected to people", "made them feel less connected to people",
-                         "connectedness"),
-    "impact_friendships": ("Friendships", "your friendships", "helped their friendships",
-                           "made their friendships harder", "connectedness"),
-    "impact_physical_health": ("Physical health", "your physical health", "helped their physical health",
-                               "was bad for their physical health", "health"),
-    "impact_emotional_health": ("Emotional health", "your emotional health", "helped their emotional health",
-                                "was bad for their emotional health", "health"),
-    "impact_control": ("Control over my life", "how much control you have over your life",
-                       "gave them more control over their life", "gave them less control over their life",
-                       "living well"),
-    "impact_safety": ("Feeling safe", "how safe you feel", "helped them feel safer", "made them feel less safe",
-                      "living well"),
-    "impact_doing_things": ("Doing things I enjoy", "doing things you enjoy", "helped them do things they enjoy",
-                            "made it harder to do things they enjoy", "living well"),
-    "impact_community": ("Being part of the community", "being part of your community",
-                         "helped them be part of their community",
-                         "made it harder to be part of their community", "connectedness"),
-}
+_KHI_FIELDS = {f for f in KHI.__dataclass_fields__ if f != "extra"}
 
 
-# The same topics in the third person, for sentences about people ("better for their physical health").
-_THEIR = {
-    "impact_connected": "feeling connected to people",
-    "impact_friendships": "their friendships",
-    "impact_physical_health": "their physical health",
-    "impact_emotional_health": "their emotional health",
-    "impact_control": "control over their life",
-    "impact_safety": "feeling safe",
-    "impact_doing_things": "doing things they enjoy",
-    "impact_community": "being part of their community",
-}
+def load(path: Path = DECLARATIONS) -> tuple[dict[str, Kind], tuple[KHI, ...], dict[str, tuple[str, ...]]]:
+    """Kinds, KHIs and named lists from the declarations file (validated separately by `validate`)."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    kinds = {name: Kind(name=name, **facts) for name, facts in data["kinds"].items()}
+    khis = []
+    for entry in data["khi"]:
+        known = {k: v for k, v in entry.items() if k in _KHI_FIELDS}
+        for key in ("numerator", "denominator"):
+            known[key] = tuple(known.get(key, ()))
+        khis.append(KHI(**known, extra=tuple(sorted(set(entry) - _KHI_FIELDS))))
+    lists = {name: tuple(ids) for name, ids in data.get("lists", {}).items()}
+    return kinds, tuple(khis), lists
 
 
-def _impact_khis() -> list[KHI]:
-    out = []
-    for col, (title, topic, good, bad, theme) in _IMPACT.items():
-        stem = col.removeprefix("impact_")
-        question = f"What impact has your support had on {topic}?"
-        their = _THEIR[col]
-        out += [
-            KHI(f"{stem}_positive", f"{title}: positive impact", f"{{share}} said {{support}} {good}",
-                f"Out of every 100 people who answered, how many said support made things better for {their}.",
-                question, col, "proportion", ("positive",), ANSWERED_IMPACT, "high_is_good", theme),
-            KHI(f"{stem}_negative", f"{title}: negative impact", f"{{share}} said {{support}} {bad}",
-                f"Out of every 100 people who answered, how many said support made things worse for {their}. "
-                "We show this so that harm is never hidden.",
-                question, col, "proportion", ("negative",), ANSWERED_IMPACT, "low_is_good", theme),
-            KHI(f"{stem}_net", f"{title}: net impact",
-                f"For {their}, {{value}} more people in every 100 said support helped than said it harmed",
-                "Out of every 100 people who answered: how many said support made things better, take away how "
-                "many said it made things worse.",
-                question, col, "net", ("positive", "negative"), ANSWERED_IMPACT, "high_is_good", theme),
-        ]
-    return out
-
-
-_EXPERIENCE = {
-    "warmth": ("Warmth", "are warm", "warm"),
-    "kindness": ("Kindness", "are kind", "kind"),
-    "dignity": ("Dignity", "treat me with dignity", "treat them with dignity"),
-}
-
-
-def _human_khis() -> list[KHI]:
-    return [
-        KHI(f"{col}_always_mostly", f"{title}: always or mostly",
-            f"{{share}} said the people who support them are always or mostly {they}"
-            if col != "dignity" else "{share} said the people who support them always or mostly treat them with dignity",
-            f"Out of every 100 people who answered, how many said the people who support them {me.replace('me', 'them')} "
-            "always or mostly.",
-            f"The people who support me {me}: always, mostly, sometimes or never?", col, "proportion",
-            ("always", "mostly"), schema.EXPERIENCE_ANSWERS, "high_is_good", "human")
-        for col, (title, me, they) in _EXPERIENCE.items()
-    ]
-
-
-REGISTRY: tuple[KHI, ...] = (
-    *_impact_khis(),
-    KHI("connections_helps", "Support helps connections", "{share} said {support} helps them make and keep friends "
-        "and connections", "Out of every 100 people who answered, how many said their support helps them make and "
-        "keep connections.", "Does your support help or get in the way of making and keeping connections?",
-        "connections_support", "proportion", ("helps",), schema.CONNECTIONS_ANSWERS, "high_is_good", "connectedness"),
-    KHI("connections_gets_in_way", "Support gets in the way of connections", "{share} said {support} gets in the "
-        "way of making and keeping connections", "Out of every 100 people who answered, how many said their support "
-        "gets in the way of connections.", "Does your support help or get in the way of making and keeping "
-        "connections?", "connections_support", "proportion", ("gets_in_the_way",), schema.CONNECTIONS_ANSWERS,
-        "low_is_good", "connectedness"),
-    KHI("friends_median", "Number of friends (median)", "Half of people said they have {value} friends or more",
-        "The middle number of friends: half of people have fewer, half have more.", "How many friends do you have?",
-        "friends_count", "median", ("friends_count",), ("answered",), "high_is_good", "connectedness"),
-    KHI("friends_none", "No friends", "{share} said they have no friends", "Out of every 100 people who answered, "
-        "how many said they have no friends.", "How many friends do you have?", "friends_count", "proportion",
-        ("0",), ("answered",), "low_is_good", "connectedness"),
-    KHI("friends_three_plus", "Three or more friends", "{share} said they have three or more friends",
-        "Out of every 100 people who answered, how many said they have three friends or more.",
-        "How many friends do you have?", "friends_count", "proportion", ("3_or_more",), ("answered",),
-        "high_is_good", "connectedness"),
-    KHI("lonely_often", "Often or always lonely", "{share} said they feel lonely often or always",
-        "Out of every 100 people who answered, how many feel lonely often or always. Lower is better.",
-        "How often do you feel lonely?", "lonely", "proportion", ("often_always",), schema.LONELY_ANSWERS,
-        "low_is_good", "connectedness"),
-    *_human_khis(),
-    KHI("distance_friends_change", "Change in friends (people who answered twice or more)",
-        "People who answered more than once had {value} more friends on average at their latest answer",
-        "For people who answered more than once: friends at their latest answer, take away friends at their first.",
-        "How many friends do you have? (first and latest answer)", "friends_count", "mean_change",
-        ("friends_change_sum",), ("friends_pairs",), "high_is_good", "connectedness"),
-    KHI("distance_friends_more", "More friends than at first answer", "{share} who answered more than once had more "
-        "friends at their latest answer", "Out of every 100 people who answered twice or more, how many had more "
-        "friends at their latest answer than their first.", "How many friends do you have? (first and latest answer)",
-        "friends_count", "change_proportion", ("friends_more",), ("friends_pairs",), "high_is_good", "connectedness"),
-    KHI("distance_connected_change", "Change in feeling connected (same people)",
-        "Among the same people, feeling more connected went up by {value} points from their first to latest answer",
-        "For people who answered twice or more: how many in 100 felt more connected at their latest answer, take "
-        "away how many at their first.", "What impact has your support had on how connected you feel to other people? "
-        "(first and latest answer)", "impact_connected", "paired_change",
-        ("connected_latest_only", "connected_first_only"), ("connected_pairs",), "high_is_good", "connectedness"),
-    KHI("people_supported", "People supported", "Schemes supported {value} people",
-        "How many people schemes supported in the year (live-in, short breaks and day support).",
-        "Scheme return: people supported in the year", "people", "people", ("people",), (), "no_judgement",
-        "growth"),
-    KHI("people_net_change", "Net change in people supported", "The number of people supported changed by {value} "
-        "over the period", "People supported in the last year of the period, take away people supported in the first year.",
-        "Scheme return: people supported in the year", "people", "net_change", ("people",), (), "high_is_good",
-        "growth"),
-    KHI("people_growth_pct", "Growth in people supported", "The number of people supported changed by {value}%",
-        "The change in people supported from the first to the last year of the period, as a percentage. Growing: "
-        "at least 5% up and the 95% interval is above zero; falling: at least 5% down and the interval below zero; "
-        "otherwise flat.", "Scheme return: people supported in the year", "people", "growth_pct", ("people",),
-        ("people",), "high_is_good", "growth"),
-    KHI("people_growth_share", "Share of all growth", "This area made {value}% of all the growth in people "
-        "supported", "Of all the growth in the areas that grew, how much was in this area. Areas that got smaller "
-        "count as no growth.", "Scheme return: people supported in the year", "people", "growth_share",
-        ("people",), ("people",), "no_judgement", "growth"),
-    KHI("people_per_100k", "People supported per 100,000 population", "Schemes supported {value} people for "
-        "every 100,000 people living in the area", "How many people schemes supported for every 100,000 people who "
-        "live in the area (everyone, all ages; population from the Office for National Statistics).", "Scheme return: people supported in the year; ONS population",
-        "people", "per_100k", ("people",), ("population",), "high_is_good", "growth"),
-)
-
+KINDS, REGISTRY, LISTS = load()
 BY_ID: dict[str, KHI] = {k.id: k for k in REGISTRY}
-HEADLINE_IDS = ("connected_positive", "physical_health_positive", "emotional_health_positive",
-                "friendships_positive", "connections_helps", "lonely_often")
+HEADLINE_IDS: tuple[str, ...] = LISTS["headline"]
+IMPACT_TOPIC_IDS: tuple[str, ...] = LISTS["impact_topics"]  # positive KHIs; each one's harm is its negative
+COMPARED_IDS: tuple[str, ...] = tuple(k.id for k in REGISTRY if k.compared)
 
 
 def get(metric_id: str) -> KHI:
@@ -221,10 +131,21 @@ def get(metric_id: str) -> KHI:
         raise KeyError(f"unknown KHI {metric_id!r}; `python -m kpi metrics` lists them") from None
 
 
+def harm_of(metric_id: str) -> str | None:
+    """The KHI that shows harm beside `metric_id` (so harm is never hidden), or None."""
+    return get(metric_id).harm
+
+
+def method_name(kind: str) -> str:
+    """The interval method's name for a kind of KHI (what every table's `method` column says)."""
+    return KINDS[kind].method_name
+
+
 def validate(registry: tuple[KHI, ...] = REGISTRY) -> list[str]:
     """Problems with the registry, as sentences; an empty list means it is sound."""
     problems = []
     seen = set()
+    ids = {k.id for k in registry}
     responses = schema.TABLES["responses"].names
     for k in registry:
         where = f"KHI {k.id!r}"
@@ -257,6 +178,17 @@ def validate(registry: tuple[KHI, ...] = REGISTRY) -> list[str]:
             problems.append(f"{where}: title, explanation and question are required")
         if k.min_n < 1:
             problems.append(f"{where}: minimum n must be at least 1")
+        if k.extra:
+            problems.append(f"{where}: unknown field(s) {', '.join(k.extra)}")
+        if k.harm is not None and (k.harm not in ids or BY_ID.get(k.harm, k).direction != "low_is_good"):
+            problems.append(f"{where}: harm {k.harm!r} must name a KHI whose direction is low_is_good")
+    for name, listed in LISTS.items():
+        for metric_id in listed:
+            if metric_id not in ids:
+                problems.append(f"list {name!r}: unknown KHI {metric_id!r}")
+    for kind in KINDS.values():
+        if kind.method not in stats.METHODS:
+            problems.append(f"kind {kind.name!r}: method {kind.method!r} is not a key of stats.METHODS")
     return problems
 
 
@@ -349,12 +281,10 @@ def _template_words(text: str) -> str:
 
 def markdown() -> str:
     """The metric definitions page, rendered from the registry."""
-    from kpi.metrics import api
-
     lines = [
         "# Key Human Indicators: definitions",
         "",
-        "Generated from `kpi/registry.py` by `python -m kpi metrics --format markdown`; do not edit by hand "
+        "Generated from `kpi/metrics/khis.toml` by `python -m kpi metrics --format markdown`; do not edit by hand "
         "(`tests/test_registry.py` fails when this file and the registry differ).",
         "",
         "Every figure is shown with its number of answers (n) and a 95% confidence interval. Figures from fewer "
@@ -362,7 +292,7 @@ def markdown() -> str:
         "nearest 5, and a second cell is hidden where one hidden cell could be worked out from a total. "
         "Not applicable and unanswered questions are left out of every denominator. Methods: `docs/statistics.md`.",
         "",
-        f"Growth status rule: {api.GROWTH_RULE}",
+        f"Growth status rule: {GROWTH_RULE}",
         "",
         "| id | title | theme | unit | direction of good | min n |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -382,7 +312,7 @@ def markdown() -> str:
                 f"- **Source:** `{k.source}` ({k.table} table)",
                 f"- **Numerator:** {_answers(k, k.numerator)}",
                 f"- **Denominator:** {_answers(k, k.denominator)}",
-                f"- **Statistic:** {k.statistic}, in {k.unit}; method: {api.method_name(k.kind)}",
+                f"- **Statistic:** {k.statistic}, in {k.unit}; method: {method_name(k.kind)}",
                 f"- **Direction of good:** {k.direction.replace('_', ' ')}; **minimum n:** {k.min_n}",
             ]
     return "\n".join(lines) + "\n"

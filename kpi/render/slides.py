@@ -30,7 +30,6 @@ __all__ = ["SOURCE", "SYNTHETIC_NOTICE", "Slide", "Deck", "DeckError", "build_de
 
 SOURCE = "Shared Lives Plus outcomes tool"  # the same words as ui.common.SOURCE (tests/test_slides.py checks)
 SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
-PICTURE_KINDS = ("proportion", "change_proportion")  # "k in 10 people" only makes sense for a share of people
 
 # Colours: the dashboard's theme and kpi.render.charts (Okabe-Ito blue for the people who said yes).
 INK = (0x1A, 0x1C, 0x1E)
@@ -135,7 +134,7 @@ def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     lower = None if suppressed else _num(row.get("lower"))
     upper = None if suppressed else _num(row.get("upper"))
     n = None if suppressed or k.table == "people_supported" else _num(row.get("denominator"))
-    people = people_count(value) if not suppressed and k.kind in PICTURE_KINDS else None
+    people = people_count(value) if not suppressed and k.share_of_people else None
     return Slide(
         metric_id=k.id, title=k.title,
         sentence=registry.sentence(k, None if suppressed else value, programmes=programmes),
