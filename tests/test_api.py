@@ -135,3 +135,23 @@ def test_split_stacked_growth_tables_equal_each_khi_table(sample_store):
         alone = api.khi_table(metric_id, "region", f, data_dir=sample_store)
         pd.testing.assert_frame_equal(parts[metric_id], alone, check_dtype=False)
         assert tables.to_csv(parts[metric_id]) == tables.to_csv(alone)
+
+
+def _trend_with(monkeypatch, rows):
+    exact = pd.DataFrame(rows, columns=["year", "numerator", "denominator"])
+    monkeypatch.setattr(api, "_public_and_exact", lambda *a, **k: (exact.copy(), exact))
+    return api.trend("connected_positive")[1]
+
+
+def test_trend_sees_a_year_with_too_few_answers_as_a_gap(monkeypatch):
+    rising = [(y, 30 + 10 * i, 100) for i, y in enumerate(range(2018, 2025))]
+    assert _trend_with(monkeypatch, rising).label == "increasing"
+    rising[4] = (2022, 2, 5)  # below the minimum n: hidden, not dropped
+    result = _trend_with(monkeypatch, rising)
+    assert result.label == "cannot be calculated" and "missing" in result.reason
+
+
+def test_trend_sees_a_year_with_no_answers_as_a_gap(monkeypatch):
+    rows = [(y, 30 + 10 * i, 100) for i, y in enumerate(range(2018, 2025)) if y != 2021]
+    result = _trend_with(monkeypatch, rows)
+    assert result.label == "cannot be calculated" and "missing" in result.reason

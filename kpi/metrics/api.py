@@ -468,12 +468,15 @@ def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=No
     table, exact = _public_and_exact([metric_id], "year", filters, con=con, data_dir=data_dir,
                                      confidence=confidence)
     k = registry.get(metric_id)
-    ok = exact["denominator"] >= k.min_n
-    if k.share_of_people:
-        result = stats.trend_test(exact.loc[ok, "numerator"].to_numpy(float),
-                                  exact.loc[ok, "denominator"].to_numpy(float), k.direction)
-    else:
-        result = None
+    if not k.share_of_people or exact.empty:
+        return table, None
+    # The test needs consecutive years: a year with too few answers, or none, stays in the series as missing
+    # (so the test says it cannot be calculated) rather than being dropped and its neighbours treated as adjacent.
+    years = exact["year"].astype(int)
+    series = exact.assign(year=years).set_index("year")[["numerator", "denominator"]].astype(float)
+    series = series.reindex(range(int(years.min()), int(years.max()) + 1))
+    series.loc[~(series["denominator"] >= k.min_n)] = np.nan
+    result = stats.trend_test(series["numerator"].to_numpy(), series["denominator"].to_numpy(), k.direction)
     return table, result
 
 
