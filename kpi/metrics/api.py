@@ -16,20 +16,13 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from kpi.metrics import disclosure, registry, stats
 from kpi.data import paths, queries, schema, store
 from kpi.data.queries import Filters
-from kpi.metrics.registry import KHI
+from kpi.metrics import compute, registry, stats, tables
+from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
-__all__ = ["Filters", "khi_table", "khi_tables", "headline", "trend", "funnel", "growth_table", "connect"]
-
-PLACE_BREAKDOWNS = ("region", "scheme")
-
-method_name = registry.method_name  # kept for callers of the facade
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Connections: one per store version per process (the app caches its own through st.cache_resource).
+__all__ = ["Filters", "PLACE_BREAKDOWNS", "khi_table", "khi_tables", "split_by_metric", "headline", "trend", "funnel",
+           "coverage", "years", "scheme_list", "connect"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -46,168 +39,6 @@ def connect(data_dir: str | os.PathLike | None = None):
 
 def _cursor(con, data_dir):
     return (con if con is not None else connect(data_dir)).cursor()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Labels
-
-
-def add_labels(df: pd.DataFrame) -> pd.DataFrame:
-    """Human labels beside codes, so no output shows a bare code to a person."""
-    if "area_code" in df:
-        df["area_name"] = df["area_code"].map(schema.AREAS)
-    if "year" in df:
-        df["year_label"] = df["year"].map(lambda y: schema.fy_label(int(y)) if pd.notna(y) else "")
-    for col, labels in (
-        ("arrangement", "arrangement"),
-        ("age_band", "age_band"),
-        ("primary_need", "primary_need"),
-        ("programme", "programme"),
-    ):
-        if col in df:
-            df[f"{col}_label"] = df[col].map(lambda v, m=schema.LABELS[labels]: m.get(v, "Not recorded"))
-    return df
-
-
-def label_columns(by: Sequence[str]) -> list[str]:
-    cols = []
-    for c in queries.group_columns(by):
-        cols.append(c)
-        extra = {"area_code": "area_name", "year": "year_label"}.get(c)
-        if c in ("arrangement", "age_band", "primary_need", "programme"):
-            extra = f"{c}_label"
-        if extra and extra not in cols:
-            cols.append(extra)
-    return cols
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Computing one KHI from summed counts
-
-
-def _proportion(num, den, confidence):
-    num, den = np.asarray(num, float), np.asarray(den, float)
-    ok = den > 0
-    value = np.full(num.shape, np.nan)
-    lower, upper = value.copy(), value.copy()
-    if ok.any():
-        value[ok] = num[ok] / den[ok]
-        lo, hi = stats.wilson_interval(num[ok], den[ok], confidence)
-        lower[ok], upper[ok] = lo, hi
-    return value * 100, lower * 100, upper * 100
-
-
-_GROUP_NAMES = frozenset(queries.group_columns(tuple(queries.BREAKDOWNS)))  # columns that label, not count
-
-
-def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> dict[str, np.ndarray]:
-    """numerator, denominator, value, lower, upper (display units) per row of summed counts, as arrays.
-
-    Plain arrays, not a DataFrame: pandas costs per operation, and a page computes dozens of these.
-    """
-    col = {c: counts[c].to_numpy(float) for c in counts.columns if c not in _GROUP_NAMES}
-    if k.kind in ("proportion", "net"):
-        num = sum(col[queries.cube_column(k.source, a)] for a in k.numerator)
-        den = sum(col[queries.cube_column(k.source, a)] for a in k.denominator)
-    else:  # change-table kinds name their count columns directly
-        num = sum(col[c] for c in k.numerator)
-        den = sum(col[c] for c in k.denominator)
-    if k.share_of_people:
-        value, lower, upper = _proportion(num, den, confidence)
-        return dict(numerator=num, denominator=den, value=value, lower=lower, upper=upper)
-    if k.kind == "net":
-        pos, neg = col[queries.cube_column(k.source, "positive")], col[queries.cube_column(k.source, "negative")]
-        value, lower, upper = _vector(stats.net_impact_interval, den, pos, neg, den, confidence=confidence)
-        return dict(numerator=pos - neg, denominator=den, value=value * 100, lower=lower * 100, upper=upper * 100)
-    if k.kind == "mean_change":
-        n, total = col["friends_pairs"], col["friends_change_sum"]
-        value, lower, upper = _vector(stats.mean_interval, n, n, total, col["friends_change_sumsq"],
-                                      confidence=confidence, min_n=2)
-        return dict(numerator=total, denominator=n, value=value, lower=lower, upper=upper)
-    if k.kind == "paired_change":
-        both, first_only = col["connected_both"], col["connected_first_only"]
-        latest_only, neither = col["connected_latest_only"], col["connected_neither"]
-        value, lower, upper = _vector(stats.paired_difference_interval, den, both, first_only, latest_only,
-                                      neither, confidence=confidence)
-        return dict(numerator=latest_only - first_only, denominator=den, value=value * 100, lower=lower * 100,
-                    upper=upper * 100)
-    raise ValueError(f"KHI {k.id!r}: kind {k.kind!r} is not computed from response counts")
-
-
-def _vector(fn, den, *args, confidence, min_n=1):
-    """Call a stats function on the rows that have data; NaN elsewhere (suppression hides them anyway)."""
-    den = np.asarray(den, float)
-    ok = den >= min_n
-    shape = den.shape
-    value, lower, upper = (np.full(shape, np.nan) for _ in range(3))
-    if ok.any():
-        v, lo, hi = fn(*(np.asarray(a, float)[ok] for a in args), confidence=confidence)
-        value[ok], lower[ok], upper[ok] = v, lo, hi
-    return value, lower, upper
-
-
-def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float) -> pd.DataFrame:
-    rows = []
-    groups = hist.groupby(group_cols, dropna=False, sort=True) if group_cols else [((), hist)]
-    for key, part in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        part = part.sort_values("friends_count")
-        n = float(part["n"].sum())
-        med, lo, hi = stats.median_interval(part["friends_count"].to_numpy(float), part["n"].to_numpy(float),
-                                            confidence=confidence)
-        rows.append({**dict(zip(group_cols, key)), "numerator": np.nan, "denominator": n,
-                     "value": med, "lower": lo, "upper": hi})
-    return pd.DataFrame(rows, columns=[*group_cols, "numerator", "denominator", "value", "lower", "upper"])
-
-
-def _attach(counts: pd.DataFrame, group_cols: list[str], figures: dict[str, np.ndarray]) -> pd.DataFrame:
-    return pd.DataFrame({**{c: counts[c].to_numpy() for c in group_cols}, **figures})
-
-
-def _cube_columns(k: KHI) -> set[str]:
-    answers = (*k.numerator, *k.denominator, *(("positive", "negative") if k.kind == "net" else ()))
-    return {queries.cube_column(k.source, a) for a in answers}
-
-
-_PAIRED_EXTRA = {
-    "paired_change": ("connected_both", "connected_neither"),
-    "mean_change": ("friends_change_sumsq",),
-}
-
-
-def _compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float) -> dict[str, pd.DataFrame]:
-    """Exact (unsuppressed) figures per breakdown group for several KHIs.
-
-    KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
-    """
-    group_cols = queries.group_columns(by)
-    out: dict[str, pd.DataFrame] = {}
-    cube = [k for k in ks if k.table == "cube"]
-    if cube:
-        counts = queries.cube_counts(cur, sorted(set().union(*map(_cube_columns, cube))), by, f)
-        for k in cube:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
-    change = [k for k in ks if k.table == "change"]
-    if change:
-        cols = sorted({c for k in change for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
-        counts = queries.cube_counts(cur, cols, by, f, table="change")
-        for k in change:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
-    medians = [k for k in ks if k.kind == "median"]
-    if medians:
-        rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence)
-        for k in medians:
-            out[k.id] = rows
-    growth = [k for k in ks if k.table == "people_supported"]
-    if growth:
-        frame = _growth_frame(cur, by, f)  # shared: the growth KHIs differ only in what they make of it
-        for k in growth:
-            out[k.id] = _growth_figures(k, frame, by, f, cur, confidence)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The entry point
 
 
 def khi_table(
@@ -234,14 +65,14 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
                compare_breakdowns: bool = True) -> pd.DataFrame:
     """Several KHIs stacked in one tidy table (the columns of khi_table), computed with shared queries."""
     ks, by, exact = _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns)
-    return _finish(ks, exact, by, confidence, public)
+    return tables.finish(ks, exact, by, confidence, public)
 
 
 def _public_and_exact(metric_ids, by, filters, *, con=None, data_dir=None, confidence=0.95,
                       compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The public table and the exact one from a single computation (for change and trend tests, funnels)."""
     ks, by, exact = _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns)
-    return _finish(ks, exact, by, confidence, True), _finish(ks, exact, by, confidence, False)
+    return tables.finish(ks, exact, by, confidence, True), tables.finish(ks, exact, by, confidence, False)
 
 
 def _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns):
@@ -249,121 +80,11 @@ def _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdown
     by = (by,) if isinstance(by, str) else tuple(by)
     cur = _cursor(con, data_dir)
     try:
-        exact = _compute_many(cur, ks, by, filters, confidence)
-        exact = _with_benchmarks(cur, ks, exact, by, filters, confidence, compare_breakdowns)
+        exact = compute.compute_many(cur, ks, by, filters, confidence)
+        exact = tables.with_benchmarks(cur, ks, exact, by, filters, confidence, compare_breakdowns)
     finally:
         cur.close()
     return ks, by, exact
-
-
-EXTRA_ORDER = ["status", "population_year", "period_start", "period_end", "people_start", "people_end"]
-
-
-def _finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
-    """Stack the KHIs' exact figures, then label, describe and (for public output) apply disclosure control once.
-
-    Done on the stacked table, not per KHI: pandas costs per operation, and a page asks for dozens of KHIs.
-    """
-    parts = [exact[k.id] for k in ks]
-    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    sizes = [len(p) for p in parts]
-    for name, values in (("metric_id", [k.id for k in ks]), ("metric_title", [k.title for k in ks]),
-                         ("unit", [k.unit for k in ks]), ("statistic", [k.statistic for k in ks]),
-                         ("method", [method_name(k.kind) for k in ks]), ("min_n", [k.min_n for k in ks])):
-        table[name] = np.repeat(np.asarray(values, dtype=object), sizes)
-    table = add_labels(table)
-    table["confidence"] = stats.confidence_label(confidence)
-    cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
-            "upper", "unit", "benchmark", "comparison", "confidence", "statistic", "method"]
-    # Extra columns in one fixed order, so a KHI's columns read the same alone or split from a stack.
-    extra = sorted((c for c in table.columns if c not in cols and c != "min_n"),
-                   key=lambda c: (EXTRA_ORDER.index(c) if c in EXTRA_ORDER else len(EXTRA_ORDER), c))
-    table = table[[*cols, *extra, "min_n"]]
-    if public:
-        table = public_view(table, by)
-    else:
-        table = table.assign(suppressed=False, suppression="")
-    for col in ("numerator", "denominator", *extra):
-        if not pd.api.types.is_numeric_dtype(table[col]) or pd.api.types.is_bool_dtype(table[col]):
-            continue
-        values = table[col].dropna()
-        if len(values) and (values % 1 == 0).all():  # counts and years print as whole numbers
-            table[col] = table[col].astype("Int64")
-    return table.drop(columns="min_n").reset_index(drop=True)
-
-
-def split_by_metric(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """A stacked khi_tables result as one table per KHI, each equal to that KHI's own khi_table.
-
-    Stacking unions the KHIs' extra columns (a growth status, a population year); a KHI's part drops the extra
-    columns that are empty for it, so its CSV stays the one `python -m kpi table` prints.
-    """
-    core = {"metric_id", "metric_title", "numerator", "denominator", "value", "lower", "upper", "unit", "benchmark",
-            "comparison", "confidence", "statistic", "method", "suppressed", "suppression"}
-    parts = {}
-    for metric_id in dict.fromkeys(table["metric_id"]):
-        part = table[table["metric_id"] == metric_id].reset_index(drop=True)
-        empty = [c for c in part.columns if c not in core and part[c].isna().all()]
-        parts[metric_id] = part.drop(columns=empty)
-    return parts
-
-
-def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Disclosure control for a (stacked) KHI table; every public output goes through here."""
-    if table.empty:
-        return table.assign(suppressed=pd.Series(dtype=bool), suppression=pd.Series(dtype=str))
-    group_cols = queries.group_columns(by)
-    breakdown = queries.group_columns(by[:1]) if by else []
-    siblings = ["metric_id", *[c for c in group_cols if c not in breakdown]]
-    value_cols = tuple(c for c in ("value", "lower", "upper") if c in table.columns)
-    count_cols = tuple(c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns)
-    parts = [
-        disclosure.apply(part, siblings=siblings, count_columns=count_cols, value_columns=value_cols,
-                         threshold=max(int(min_n), disclosure.MIN_DENOMINATOR))
-        for min_n, part in table.groupby("min_n", sort=False)
-    ]
-    out = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
-    out.loc[out["suppressed"], "comparison"] = "not compared"
-    counts = out["statistic"].isin(("count", "change in count"))  # the figure itself is a count of people
-    if counts.any():
-        for col in value_cols:
-            out.loc[counts, col] = disclosure.round_public(out.loc[counts, col])
-    return out
-
-
-def _with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool) -> dict:
-    """Add the benchmark value and the Fingertips comparison (better / similar / worse) to each KHI's table.
-
-    A place (region, scheme, or a filtered area) is compared with the whole country for the same other filters; a
-    breakdown that is not a place (year, arrangement...) is compared with everyone in the same view, unless
-    `compare_breakdowns` is False (the headline compares years only through its own change test).
-    """
-    place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
-    if place_in_view:
-        bench_by, bench_f = tuple(b for b in by if b not in PLACE_BREAKDOWNS), f.without_place()
-    else:
-        bench_by, bench_f = (), f
-    # Counts of people are not comparable with a national total; rates and percentages are.
-    comparable = [k for k in ks if k.compared]
-    if not place_in_view and (not by or not compare_breakdowns):
-        comparable = []
-    bench = _compute_many(cur, comparable, bench_by, bench_f, confidence) if comparable else {}
-    keys = queries.group_columns(bench_by)
-    out = {}
-    for k in ks:
-        table = exact[k.id].copy()
-        if k.id not in bench:
-            table["benchmark"], table["comparison"] = np.nan, "not compared"
-            out[k.id] = table
-            continue
-        b = bench[k.id][[*keys, "value"]].rename(columns={"value": "benchmark"})
-        table = table.merge(b, on=keys, how="left") if keys else table.assign(benchmark=b["benchmark"].iloc[0])
-        table["comparison"] = stats.compare_to_benchmark(
-            table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
-            k.direction,
-        )
-        out[k.id] = table
-    return out
 
 
 def coverage(*, con=None, data_dir=None) -> dict:
@@ -400,13 +121,9 @@ def scheme_list(*, con=None, data_dir=None) -> pd.DataFrame:
     """All schemes with their area and programme (for pickers)."""
     cur = _cursor(con, data_dir)
     try:
-        return add_labels(queries.schemes(cur))
+        return tables.add_labels(queries.schemes(cur))
     finally:
         cur.close()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Headline figures: latest year, change on the previous year and whether that change is significant
 
 
 def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=None, data_dir=None,
@@ -499,111 +216,4 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=N
     table["funnel_position_998"] = np.where(table["suppressed"], "not shown", position)
     table.loc[table["suppressed"], [c for c in table.columns if c.startswith("funnel_")]] = np.nan
     return table
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Growth: people supported, from the schemes' annual returns
-
-
-
-def _period(cur, f: Filters) -> tuple[int, int]:
-    if f.years:
-        start, end = min(f.years), max(f.years)
-        return (end - 1, end) if start == end else (start, end)
-    return queries.people_years(cur)
-
-
-def growth_table(metric_id: str = "people_supported", by: Sequence[str] | str = ("region",),
-                 filters: Filters = Filters(), *, confidence: float = 0.95, con=None, data_dir=None, cur=None,
-                 public: bool = True) -> pd.DataFrame:
-    """A growth KHI per group. Counts are for the last year of the period; change compares it with the first.
-
-    The period is the filter's years (one year: compared with the year before); without a filter, all years.
-    Intervals treat annual counts as Poisson (Byar's method, as PHE does for counts); % growth uses the
-    conditional binomial interval for the ratio of two Poisson counts.
-    """
-    k = registry.get(metric_id)
-    by = (by,) if isinstance(by, str) else tuple(by)
-    if cur is None:
-        return khi_table(metric_id, by, filters, con=con, data_dir=data_dir, confidence=confidence, public=public)
-    return _growth_figures(k, _growth_frame(cur, by, filters), by, filters, cur, confidence)
-
-
-def _growth_frame(cur, by: Sequence[str], filters: Filters) -> tuple[pd.DataFrame, int, int]:
-    """People at the start and end of the period per group (each year against the year before for a series)."""
-    start, end = _period(cur, f=filters)
-    plain_by = tuple(b for b in by if b != "year")
-    if "year" in by:  # a series: each year against the year before
-        years = tuple(range(start, end + 1)) if not filters.years else tuple(sorted(filters.years))
-        counts = queries.people_supported(cur, (*plain_by, "year"), filters.with_years(
-            range(min(years) - 1, max(years) + 1)))
-        keys = queries.group_columns(plain_by)
-        prev = counts.assign(year=counts["year"] + 1).rename(columns={"people": "people_start"})
-        frame = counts.rename(columns={"people": "people_end"}).merge(
-            prev[[*keys, "year", "people_start"]], on=[*keys, "year"], how="left")
-        frame = frame[frame["year"].isin(years)]
-    else:
-        a = queries.people_supported(cur, plain_by, filters.with_years([start])).rename(columns={"people": "people_start"})
-        b = queries.people_supported(cur, plain_by, filters.with_years([end])).rename(columns={"people": "people_end"})
-        keys = queries.group_columns(plain_by)
-        frame = b.merge(a[[*keys, "people_start"]], on=keys, how="outer") if keys else pd.concat(
-            [b[["people_end", "carers"]], a[["people_start"]]], axis=1)
-        frame["year"] = end
-    frame = frame.fillna({"people_start": 0, "people_end": 0}).reset_index(drop=True)
-    return frame, start, end
-
-
-def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, cur, confidence) -> pd.DataFrame:
-    """One growth KHI's exact figures from the start and end counts."""
-    frame, start, end = growth_frame
-    group_cols = queries.group_columns(by)
-    n0, n1 = frame["people_start"].to_numpy(float), frame["people_end"].to_numpy(float)
-    out = frame[[c for c in group_cols if c in frame.columns]].copy()
-    if k.kind == "people":
-        lo, hi = stats.poisson_interval(n1, confidence)
-        out["numerator"], out["denominator"], out["value"], out["lower"], out["upper"] = n1, n1, n1, lo, hi
-    elif k.kind == "net_change":
-        d, lo, hi = stats.poisson_difference_interval(n1, n0, confidence)
-        out["numerator"], out["denominator"], out["value"], out["lower"], out["upper"] = d, n0 + n1, d, lo, hi
-    elif k.kind == "growth_pct":
-        g, lo, hi = _vector(stats.poisson_ratio_interval, np.minimum(n0, n1 + n0), n1, n0, confidence=confidence)
-        out["numerator"], out["denominator"] = n1, n0
-        out["value"], out["lower"], out["upper"] = (g - 1) * 100, (lo - 1) * 100, (hi - 1) * 100
-        out["status"] = growth_status(out["value"].to_numpy(float), out["lower"].to_numpy(float),
-                                      out["upper"].to_numpy(float))
-    elif k.kind == "growth_share":
-        change = n1 - n0
-        total_growth = np.clip(change, 0, None).sum()
-        out["numerator"], out["denominator"] = change, n0 + n1
-        out["value"] = np.where(change > 0, change / total_growth * 100 if total_growth else np.nan, 0.0)
-        out["lower"], out["upper"] = np.nan, np.nan
-    elif k.kind == "per_100k":
-        pop = queries.population(cur, end)
-        # The ONS table also has an England total row: summing every row would count England twice. A view
-        # filtered to some areas is divided by those areas' population only.
-        pop = pop[pop["area_code"].isin(filters.areas or tuple(schema.AREAS))]
-        merged = frame.merge(pop, on="area_code", how="left") if "area_code" in frame else frame.assign(
-            population=float(pop["population"].sum()), population_year=int(pop["population_year"].iloc[0]))
-        popn = merged["population"].to_numpy(float)
-        lo, hi = stats.poisson_interval(n1, confidence)
-        out["numerator"], out["denominator"] = n1, popn
-        out["value"], out["lower"], out["upper"] = n1 / popn * 1e5, lo / popn * 1e5, hi / popn * 1e5
-        out["population_year"] = merged["population_year"].to_numpy()
-    else:
-        raise ValueError(f"KHI {k.id!r} is not a growth KHI")
-    out["period_start"], out["period_end"] = (start if "year" not in by else out["year"] - 1), (
-        end if "year" not in by else out["year"])
-    out["people_start"], out["people_end"] = n0, n1
-    return out.reset_index(drop=True)
-
-
-def growth_status(value, lower, upper) -> np.ndarray:
-    """growing / flat / falling: at least registry.GROWTH_MATERIAL % change and an interval that excludes no change."""
-    value, lower, upper = (np.asarray(x, float) for x in (value, lower, upper))
-    status = np.full(value.shape, "flat", dtype=object)
-    status[(value >= registry.GROWTH_MATERIAL) & (lower > 0)] = "growing"
-    status[(value <= -registry.GROWTH_MATERIAL) & (upper < 0)] = "falling"
-    status[np.isnan(value)] = "not known"
-    return status
-
 

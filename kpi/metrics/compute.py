@@ -1,0 +1,224 @@
+"""Exact figures for KHIs from the store's aggregates: counts summed by the breakdown, then the statistics.
+
+KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table. Nothing
+here is public: `kpi.metrics.tables` labels the figures and applies disclosure control.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kpi.data import queries, schema
+from kpi.data.queries import Filters
+from kpi.metrics import registry, stats
+from kpi.metrics.registry import KHI
+
+
+def _proportion(num, den, confidence):
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    ok = den > 0
+    value = np.full(num.shape, np.nan)
+    lower, upper = value.copy(), value.copy()
+    if ok.any():
+        value[ok] = num[ok] / den[ok]
+        lo, hi = stats.wilson_interval(num[ok], den[ok], confidence)
+        lower[ok], upper[ok] = lo, hi
+    return value * 100, lower * 100, upper * 100
+
+
+_GROUP_NAMES = frozenset(queries.group_columns(tuple(queries.BREAKDOWNS)))  # columns that label, not count
+
+
+def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> dict[str, np.ndarray]:
+    """numerator, denominator, value, lower, upper (display units) per row of summed counts, as arrays.
+
+    Plain arrays, not a DataFrame: pandas costs per operation, and a page computes dozens of these.
+    """
+    col = {c: counts[c].to_numpy(float) for c in counts.columns if c not in _GROUP_NAMES}
+    if k.kind in ("proportion", "net"):
+        num = sum(col[queries.cube_column(k.source, a)] for a in k.numerator)
+        den = sum(col[queries.cube_column(k.source, a)] for a in k.denominator)
+    else:  # change-table kinds name their count columns directly
+        num = sum(col[c] for c in k.numerator)
+        den = sum(col[c] for c in k.denominator)
+    if k.share_of_people:
+        value, lower, upper = _proportion(num, den, confidence)
+        return dict(numerator=num, denominator=den, value=value, lower=lower, upper=upper)
+    if k.kind == "net":
+        pos, neg = col[queries.cube_column(k.source, "positive")], col[queries.cube_column(k.source, "negative")]
+        value, lower, upper = _vector(stats.net_impact_interval, den, pos, neg, den, confidence=confidence)
+        return dict(numerator=pos - neg, denominator=den, value=value * 100, lower=lower * 100, upper=upper * 100)
+    if k.kind == "mean_change":
+        n, total = col["friends_pairs"], col["friends_change_sum"]
+        value, lower, upper = _vector(stats.mean_interval, n, n, total, col["friends_change_sumsq"],
+                                      confidence=confidence, min_n=2)
+        return dict(numerator=total, denominator=n, value=value, lower=lower, upper=upper)
+    if k.kind == "paired_change":
+        both, first_only = col["connected_both"], col["connected_first_only"]
+        latest_only, neither = col["connected_latest_only"], col["connected_neither"]
+        value, lower, upper = _vector(stats.paired_difference_interval, den, both, first_only, latest_only,
+                                      neither, confidence=confidence)
+        return dict(numerator=latest_only - first_only, denominator=den, value=value * 100, lower=lower * 100,
+                    upper=upper * 100)
+    raise ValueError(f"KHI {k.id!r}: kind {k.kind!r} is not computed from response counts")
+
+
+def _vector(fn, den, *args, confidence, min_n=1):
+    """Call a stats function on the rows that have data; NaN elsewhere (suppression hides them anyway)."""
+    den = np.asarray(den, float)
+    ok = den >= min_n
+    shape = den.shape
+    value, lower, upper = (np.full(shape, np.nan) for _ in range(3))
+    if ok.any():
+        v, lo, hi = fn(*(np.asarray(a, float)[ok] for a in args), confidence=confidence)
+        value[ok], lower[ok], upper[ok] = v, lo, hi
+    return value, lower, upper
+
+
+def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float) -> pd.DataFrame:
+    rows = []
+    groups = hist.groupby(group_cols, dropna=False, sort=True) if group_cols else [((), hist)]
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        part = part.sort_values("friends_count")
+        n = float(part["n"].sum())
+        med, lo, hi = stats.median_interval(part["friends_count"].to_numpy(float), part["n"].to_numpy(float),
+                                            confidence=confidence)
+        rows.append({**dict(zip(group_cols, key)), "numerator": np.nan, "denominator": n,
+                     "value": med, "lower": lo, "upper": hi})
+    return pd.DataFrame(rows, columns=[*group_cols, "numerator", "denominator", "value", "lower", "upper"])
+
+
+def _attach(counts: pd.DataFrame, group_cols: list[str], figures: dict[str, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame({**{c: counts[c].to_numpy() for c in group_cols}, **figures})
+
+
+def _cube_columns(k: KHI) -> set[str]:
+    answers = (*k.numerator, *k.denominator, *(("positive", "negative") if k.kind == "net" else ()))
+    return {queries.cube_column(k.source, a) for a in answers}
+
+
+_PAIRED_EXTRA = {
+    "paired_change": ("connected_both", "connected_neither"),
+    "mean_change": ("friends_change_sumsq",),
+}
+
+
+def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float) -> dict[str, pd.DataFrame]:
+    """Exact (unsuppressed) figures per breakdown group for several KHIs.
+
+    KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
+    """
+    group_cols = queries.group_columns(by)
+    out: dict[str, pd.DataFrame] = {}
+    cube = [k for k in ks if k.table == "cube"]
+    if cube:
+        counts = queries.cube_counts(cur, sorted(set().union(*map(_cube_columns, cube))), by, f)
+        for k in cube:
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
+    change = [k for k in ks if k.table == "change"]
+    if change:
+        cols = sorted({c for k in change for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
+        counts = queries.cube_counts(cur, cols, by, f, table="change")
+        for k in change:
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
+    medians = [k for k in ks if k.kind == "median"]
+    if medians:
+        rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence)
+        for k in medians:
+            out[k.id] = rows
+    growth = [k for k in ks if k.table == "people_supported"]
+    if growth:
+        frame = _growth_frame(cur, by, f)  # shared: the growth KHIs differ only in what they make of it
+        for k in growth:
+            out[k.id] = _growth_figures(k, frame, by, f, cur, confidence)
+    return out
+
+
+def _period(cur, f: Filters) -> tuple[int, int]:
+    if f.years:
+        start, end = min(f.years), max(f.years)
+        return (end - 1, end) if start == end else (start, end)
+    return queries.people_years(cur)
+
+
+def _growth_frame(cur, by: Sequence[str], filters: Filters) -> tuple[pd.DataFrame, int, int]:
+    """People at the start and end of the period per group (each year against the year before for a series)."""
+    start, end = _period(cur, f=filters)
+    plain_by = tuple(b for b in by if b != "year")
+    if "year" in by:  # a series: each year against the year before
+        years = tuple(range(start, end + 1)) if not filters.years else tuple(sorted(filters.years))
+        counts = queries.people_supported(cur, (*plain_by, "year"), filters.with_years(
+            range(min(years) - 1, max(years) + 1)))
+        keys = queries.group_columns(plain_by)
+        prev = counts.assign(year=counts["year"] + 1).rename(columns={"people": "people_start"})
+        frame = counts.rename(columns={"people": "people_end"}).merge(
+            prev[[*keys, "year", "people_start"]], on=[*keys, "year"], how="left")
+        frame = frame[frame["year"].isin(years)]
+    else:
+        a = queries.people_supported(cur, plain_by, filters.with_years([start])).rename(columns={"people": "people_start"})
+        b = queries.people_supported(cur, plain_by, filters.with_years([end])).rename(columns={"people": "people_end"})
+        keys = queries.group_columns(plain_by)
+        frame = b.merge(a[[*keys, "people_start"]], on=keys, how="outer") if keys else pd.concat(
+            [b[["people_end", "carers"]], a[["people_start"]]], axis=1)
+        frame["year"] = end
+    frame = frame.fillna({"people_start": 0, "people_end": 0}).reset_index(drop=True)
+    return frame, start, end
+
+
+def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, cur, confidence) -> pd.DataFrame:
+    """One growth KHI's exact figures from the start and end counts."""
+    frame, start, end = growth_frame
+    group_cols = queries.group_columns(by)
+    n0, n1 = frame["people_start"].to_numpy(float), frame["people_end"].to_numpy(float)
+    out = frame[[c for c in group_cols if c in frame.columns]].copy()
+    if k.kind == "people":
+        lo, hi = stats.poisson_interval(n1, confidence)
+        out["numerator"], out["denominator"], out["value"], out["lower"], out["upper"] = n1, n1, n1, lo, hi
+    elif k.kind == "net_change":
+        d, lo, hi = stats.poisson_difference_interval(n1, n0, confidence)
+        out["numerator"], out["denominator"], out["value"], out["lower"], out["upper"] = d, n0 + n1, d, lo, hi
+    elif k.kind == "growth_pct":
+        g, lo, hi = _vector(stats.poisson_ratio_interval, np.minimum(n0, n1 + n0), n1, n0, confidence=confidence)
+        out["numerator"], out["denominator"] = n1, n0
+        out["value"], out["lower"], out["upper"] = (g - 1) * 100, (lo - 1) * 100, (hi - 1) * 100
+        out["status"] = growth_status(out["value"].to_numpy(float), out["lower"].to_numpy(float),
+                                      out["upper"].to_numpy(float))
+    elif k.kind == "growth_share":
+        change = n1 - n0
+        total_growth = np.clip(change, 0, None).sum()
+        out["numerator"], out["denominator"] = change, n0 + n1
+        out["value"] = np.where(change > 0, change / total_growth * 100 if total_growth else np.nan, 0.0)
+        out["lower"], out["upper"] = np.nan, np.nan
+    elif k.kind == "per_100k":
+        pop = queries.population(cur, end)
+        # The ONS table also has an England total row: summing every row would count England twice. A view
+        # filtered to some areas is divided by those areas' population only.
+        pop = pop[pop["area_code"].isin(filters.areas or tuple(schema.AREAS))]
+        merged = frame.merge(pop, on="area_code", how="left") if "area_code" in frame else frame.assign(
+            population=float(pop["population"].sum()), population_year=int(pop["population_year"].iloc[0]))
+        popn = merged["population"].to_numpy(float)
+        lo, hi = stats.poisson_interval(n1, confidence)
+        out["numerator"], out["denominator"] = n1, popn
+        out["value"], out["lower"], out["upper"] = n1 / popn * 1e5, lo / popn * 1e5, hi / popn * 1e5
+        out["population_year"] = merged["population_year"].to_numpy()
+    else:
+        raise ValueError(f"KHI {k.id!r} is not a growth KHI")
+    out["period_start"], out["period_end"] = (start if "year" not in by else out["year"] - 1), (
+        end if "year" not in by else out["year"])
+    out["people_start"], out["people_end"] = n0, n1
+    return out.reset_index(drop=True)
+
+
+def growth_status(value, lower, upper) -> np.ndarray:
+    """growing / flat / falling: at least registry.GROWTH_MATERIAL % change and an interval that excludes no change."""
+    value, lower, upper = (np.asarray(x, float) for x in (value, lower, upper))
+    status = np.full(value.shape, "flat", dtype=object)
+    status[(value >= registry.GROWTH_MATERIAL) & (lower > 0)] = "growing"
+    status[(value <= -registry.GROWTH_MATERIAL) & (upper < 0)] = "falling"
+    status[np.isnan(value)] = "not known"
+    return status
+

@@ -1,0 +1,158 @@
+"""From exact figures to the tidy, self-describing table every output shares: labels, benchmark comparison,
+description columns and, for public output, disclosure control (applied here once, in `public_view`).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from kpi.data import queries, schema
+from kpi.data.queries import Filters
+from kpi.metrics import compute, disclosure, stats
+from kpi.metrics.registry import KHI
+
+
+PLACE_BREAKDOWNS = ("region", "scheme")
+
+
+def add_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Human labels beside codes, so no output shows a bare code to a person."""
+    if "area_code" in df:
+        df["area_name"] = df["area_code"].map(schema.AREAS)
+    if "year" in df:
+        df["year_label"] = df["year"].map(lambda y: schema.fy_label(int(y)) if pd.notna(y) else "")
+    for col, labels in (
+        ("arrangement", "arrangement"),
+        ("age_band", "age_band"),
+        ("primary_need", "primary_need"),
+        ("programme", "programme"),
+    ):
+        if col in df:
+            df[f"{col}_label"] = df[col].map(lambda v, m=schema.LABELS[labels]: m.get(v, "Not recorded"))
+    return df
+
+
+def label_columns(by: Sequence[str]) -> list[str]:
+    cols = []
+    for c in queries.group_columns(by):
+        cols.append(c)
+        extra = {"area_code": "area_name", "year": "year_label"}.get(c)
+        if c in ("arrangement", "age_band", "primary_need", "programme"):
+            extra = f"{c}_label"
+        if extra and extra not in cols:
+            cols.append(extra)
+    return cols
+
+
+EXTRA_ORDER = ["status", "population_year", "period_start", "period_end", "people_start", "people_end"]
+
+
+def finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
+    """Stack the KHIs' exact figures, then label, describe and (for public output) apply disclosure control once.
+
+    Done on the stacked table, not per KHI: pandas costs per operation, and a page asks for dozens of KHIs.
+    """
+    parts = [exact[k.id] for k in ks]
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    sizes = [len(p) for p in parts]
+    for name, values in (("metric_id", [k.id for k in ks]), ("metric_title", [k.title for k in ks]),
+                         ("unit", [k.unit for k in ks]), ("statistic", [k.statistic for k in ks]),
+                         ("method", [k.facts.method_name for k in ks]), ("min_n", [k.min_n for k in ks])):
+        table[name] = np.repeat(np.asarray(values, dtype=object), sizes)
+    table = add_labels(table)
+    table["confidence"] = stats.confidence_label(confidence)
+    cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
+            "upper", "unit", "benchmark", "comparison", "confidence", "statistic", "method"]
+    # Extra columns in one fixed order, so a KHI's columns read the same alone or split from a stack.
+    extra = sorted((c for c in table.columns if c not in cols and c != "min_n"),
+                   key=lambda c: (EXTRA_ORDER.index(c) if c in EXTRA_ORDER else len(EXTRA_ORDER), c))
+    table = table[[*cols, *extra, "min_n"]]
+    if public:
+        table = public_view(table, by)
+    else:
+        table = table.assign(suppressed=False, suppression="")
+    for col in ("numerator", "denominator", *extra):
+        if not pd.api.types.is_numeric_dtype(table[col]) or pd.api.types.is_bool_dtype(table[col]):
+            continue
+        values = table[col].dropna()
+        if len(values) and (values % 1 == 0).all():  # counts and years print as whole numbers
+            table[col] = table[col].astype("Int64")
+    return table.drop(columns="min_n").reset_index(drop=True)
+
+
+def split_by_metric(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """A stacked khi_tables result as one table per KHI, each equal to that KHI's own khi_table.
+
+    Stacking unions the KHIs' extra columns (a growth status, a population year); a KHI's part drops the extra
+    columns that are empty for it, so its CSV stays the one `python -m kpi table` prints.
+    """
+    core = {"metric_id", "metric_title", "numerator", "denominator", "value", "lower", "upper", "unit", "benchmark",
+            "comparison", "confidence", "statistic", "method", "suppressed", "suppression"}
+    parts = {}
+    for metric_id in dict.fromkeys(table["metric_id"]):
+        part = table[table["metric_id"] == metric_id].reset_index(drop=True)
+        empty = [c for c in part.columns if c not in core and part[c].isna().all()]
+        parts[metric_id] = part.drop(columns=empty)
+    return parts
+
+
+def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Disclosure control for a (stacked) KHI table; every public output goes through here."""
+    if table.empty:
+        return table.assign(suppressed=pd.Series(dtype=bool), suppression=pd.Series(dtype=str))
+    group_cols = queries.group_columns(by)
+    breakdown = queries.group_columns(by[:1]) if by else []
+    siblings = ["metric_id", *[c for c in group_cols if c not in breakdown]]
+    value_cols = tuple(c for c in ("value", "lower", "upper") if c in table.columns)
+    count_cols = tuple(c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns)
+    parts = [
+        disclosure.apply(part, siblings=siblings, count_columns=count_cols, value_columns=value_cols,
+                         threshold=max(int(min_n), disclosure.MIN_DENOMINATOR))
+        for min_n, part in table.groupby("min_n", sort=False)
+    ]
+    out = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
+    out.loc[out["suppressed"], "comparison"] = "not compared"
+    counts = out["statistic"].isin(("count", "change in count"))  # the figure itself is a count of people
+    if counts.any():
+        for col in value_cols:
+            out.loc[counts, col] = disclosure.round_public(out.loc[counts, col])
+    return out
+
+
+def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool) -> dict:
+    """Add the benchmark value and the Fingertips comparison (better / similar / worse) to each KHI's table.
+
+    A place (region, scheme, or a filtered area) is compared with the whole country for the same other filters; a
+    breakdown that is not a place (year, arrangement...) is compared with everyone in the same view, unless
+    `compare_breakdowns` is False (the headline compares years only through its own change test).
+    """
+    place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
+    if place_in_view:
+        bench_by, bench_f = tuple(b for b in by if b not in PLACE_BREAKDOWNS), f.without_place()
+    else:
+        bench_by, bench_f = (), f
+    # Counts of people are not comparable with a national total; rates and percentages are.
+    comparable = [k for k in ks if k.compared]
+    if not place_in_view and (not by or not compare_breakdowns):
+        comparable = []
+    bench = compute.compute_many(cur, comparable, bench_by, bench_f, confidence) if comparable else {}
+    keys = queries.group_columns(bench_by)
+    out = {}
+    for k in ks:
+        table = exact[k.id].copy()
+        if k.id not in bench:
+            table["benchmark"], table["comparison"] = np.nan, "not compared"
+            out[k.id] = table
+            continue
+        b = bench[k.id][[*keys, "value"]].rename(columns={"value": "benchmark"})
+        table = table.merge(b, on=keys, how="left") if keys else table.assign(benchmark=b["benchmark"].iloc[0])
+        table["comparison"] = stats.compare_to_benchmark(
+            table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
+            k.direction,
+        )
+        out[k.id] = table
+    return out
+
