@@ -41,11 +41,19 @@ def _table(denominators, groups=None, **extra):
 
 
 # ---------------------------------------------------------------------------------------------- settings, rounding
-def test_settings():
-    assert disclosure.ROUND_TO == 5
-    assert disclosure.SUPPRESSED_TEXT == "too few answers to show"
-    if "KHI_MIN_N" not in os.environ:
-        assert disclosure.MIN_DENOMINATOR == 10
+def test_default_threshold_hides_nine_answers_and_shows_ten():
+    if "KHI_MIN_N" in os.environ:
+        pytest.skip("KHI_MIN_N is set: the default threshold is not in force")
+    out = disclosure.apply(_table([9, 10, 50]))  # no total published: no secondary suppression
+    assert out["suppressed"].tolist()[:2] == [True, False]
+    assert out.loc[0, list(VALUES)].isna().all() and out.loc[1, "value"] == 0.5
+
+
+def test_shown_counts_are_multiples_of_the_rounding_base():
+    out = disclosure.apply(_table([11, 23, 37, 52]))
+    shown = out[~out["suppressed"]]
+    assert len(shown) == 4
+    assert (shown["denominator"] % disclosure.ROUND_TO == 0).all() and shown["denominator"].tolist() == [10, 25, 35, 50]
 
 
 def _import_with(value: str) -> subprocess.CompletedProcess:
