@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
+from kpi.data import paths
 from kpi.metrics import api, registry
 
 BREAKDOWNS = [(), ("region",), ("year",), ("arrangement",), ("age_band",), ("scheme",)]
@@ -183,3 +184,97 @@ def test_filters_restrict_like_a_where_clause(oracle, sample_store):
         "FROM raw r JOIN s ON s.scheme_id = r.scheme_id "
         "WHERE fy = 2019 AND s.area_code = 'E12000002' AND r.arrangement = 'live_in'").fetchall()[0]
     assert (ours["numerator"], ours["denominator"]) == (num, den)
+
+
+# --- intervals, computed here from the published formulas (not through kpi.metrics.stats) ----------------------
+Z95 = norm.ppf(0.975)
+
+
+def _square_and_add(p1, l1, u1, p2, l2, u2, phi):
+    """Newcombe's (1998) method 10 for p1 - p2 from two Wilson intervals and their correlation phi."""
+    d = p1 - p2
+    lower = d - np.sqrt((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2)
+    upper = d + np.sqrt((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2)
+    return d, lower, upper
+
+
+@pytest.mark.parametrize("metric_id", [k.id for k in registry.REGISTRY if k.kind == "net"])
+def test_net_impact_interval_matches_newcombe_multinomial(oracle, sample_store, metric_id):
+    k = registry.get(metric_id)
+    ours = api.khi_table(metric_id, "region", data_dir=sample_store, public=False)
+    m = _merge(ours, _oracle_counts(oracle, k, ("region",)), ["area_code"])
+    n, pos, neg = (m[c].to_numpy(float) for c in ("den", "pos", "neg"))
+    p1, p2 = pos / n, neg / n
+    (l1, u1), (l2, u2) = _wilson(pos, n, Z95), _wilson(neg, n, Z95)
+    phi = -np.sqrt(p1 * p2 / ((1 - p1) * (1 - p2)))  # the two shares come from one multinomial sample
+    d, lower, upper = _square_and_add(p1, l1, u1, p2, l2, u2, phi)
+    np.testing.assert_allclose(m["value"], 100 * d, atol=1e-9)
+    np.testing.assert_allclose(m["lower"], 100 * lower, atol=1e-9)
+    np.testing.assert_allclose(m["upper"], 100 * upper, atol=1e-9)
+
+
+def test_mean_change_interval_matches_student_t(pairs, sample_store):
+    from scipy.stats import t
+
+    change = pairs.dropna(subset=["f_first", "f_latest"]).eval("f_latest - f_first").to_numpy(float)
+    half = t.ppf(0.975, len(change) - 1) * change.std(ddof=1) / math.sqrt(len(change))
+    ours = api.khi_table("distance_friends_change", (), data_dir=sample_store, public=False).iloc[0]
+    assert math.isclose(ours["lower"], change.mean() - half, abs_tol=1e-9)
+    assert math.isclose(ours["upper"], change.mean() + half, abs_tol=1e-9)
+
+
+def test_paired_change_interval_matches_newcombe_paired(pairs, sample_store):
+    answered = pairs[pairs["c_first"].isin(["positive", "none", "negative"])
+                     & pairs["c_latest"].isin(["positive", "none", "negative"])]
+    first, latest = answered["c_first"] == "positive", answered["c_latest"] == "positive"
+    a, b = float((first & latest).sum()), float((first & ~latest).sum())
+    c, d = float((~first & latest).sum()), float((~first & ~latest).sum())
+    n = a + b + c + d
+    (l_latest, u_latest), (l_first, u_first) = _wilson(a + c, n, Z95), _wilson(a + b, n, Z95)
+    cross = a * d - b * c  # Newcombe's continuity-corrected correlation numerator
+    corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    phi = corrected / math.sqrt((a + b) * (c + d) * (a + c) * (b + d))
+    diff, lower, upper = _square_and_add((a + c) / n, l_latest, u_latest, (a + b) / n, l_first, u_first, phi)
+    ours = api.khi_table("distance_connected_change", (), data_dir=sample_store, public=False).iloc[0]
+    assert math.isclose(ours["value"], 100 * diff, abs_tol=1e-9)
+    assert math.isclose(ours["lower"], 100 * lower, abs_tol=1e-9)
+    assert math.isclose(ours["upper"], 100 * upper, abs_tol=1e-9)
+
+
+def _people_by_area(oracle):
+    by_area = oracle.execute(
+        "SELECT s.area_code, ps.year, sum(ps.people) AS people FROM ps JOIN s ON s.scheme_id = ps.scheme_id "
+        "GROUP BY ALL").df()
+    return by_area.pivot(index="area_code", columns="year", values="people"), by_area["year"].min(), \
+        by_area["year"].max()
+
+
+def _byar(o, z):
+    """Byar's approximation to the exact Poisson limits (Breslow & Day 1987, p. 69)."""
+    lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
+    upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+    return lower, upper
+
+
+def test_people_net_change_matches_sql_with_its_interval(oracle, sample_store):
+    wide, first, last = _people_by_area(oracle)
+    ours = api.khi_table("people_net_change", "region", data_dir=sample_store, public=False).set_index("area_code")
+    o1, o0 = wide[last].reindex(ours.index).to_numpy(float), wide[first].reindex(ours.index).to_numpy(float)
+    half = Z95 * np.sqrt(o1 + o0)  # difference of two Poisson counts, normal approximation
+    np.testing.assert_allclose(ours["value"], o1 - o0, atol=1e-9)
+    np.testing.assert_allclose(ours["lower"], o1 - o0 - half, atol=1e-9)
+    np.testing.assert_allclose(ours["upper"], o1 - o0 + half, atol=1e-9)
+
+
+def test_people_per_100k_matches_ons_population_with_its_interval(oracle, sample_store):
+    wide, _, last = _people_by_area(oracle)
+    pop = pd.read_csv(paths.POPULATION_CSV)
+    pop = pop[(pop["age_group"] == "all") & (pop["year"] == pop.loc[pop["year"] <= last, "year"].max())]
+    pop = pop.set_index("area_code")["population"]
+    ours = api.khi_table("people_per_100k", "region", data_dir=sample_store, public=False).set_index("area_code")
+    people = wide[last].reindex(ours.index).to_numpy(float)
+    population = pop.reindex(ours.index).to_numpy(float)
+    lower, upper = _byar(people, Z95)
+    np.testing.assert_allclose(ours["value"], people / population * 1e5, rtol=1e-12)
+    np.testing.assert_allclose(ours["lower"], lower / population * 1e5, rtol=1e-9)
+    np.testing.assert_allclose(ours["upper"], upper / population * 1e5, rtol=1e-9)
