@@ -118,7 +118,7 @@ def summary(result: dict) -> str:
                      + f"; total {d['total_seconds']} s")
     lines.append(f"connect (queries.connect): p50 {result['connect']['p50']} ms")
     head = (f"{'page':<26}{'calls':>6}{'warm p50':>10}{'p95':>8}{'-cov p50':>10}{'cold p50':>10}{'p95':>8}"
-            f"{'pandas':>10}{'duckdb':>9}{'pd/ours':>9}{'ours/dk':>9}{'browser cold':>14}{'warm':>8}")
+            f"{'pandas':>10}{'duckdb':>9}{'pd/ours':>9}{'ours/dk':>9}{'browser cold':>14}{'warm':>10}")
     lines.append(head)
     browser = result.get("browser", {}).get("pages", {})
     for path, p in result["pages"].items():
@@ -128,7 +128,7 @@ def summary(result: dict) -> str:
             f"{p['ours']['warm_without_coverage']['p50']:>10}{p['ours']['cold']['p50']:>10}"
             f"{p['ours']['cold']['p95']:>8}{p['pandas']['p50']:>10}"
             f"{p['duckdb']['warm']['p50']:>9}{p['pandas_over_ours']:>9}{p['ours_over_duckdb']:>9}"
-            f"{b.get('cold_ms', '-'):>14}{b.get('warm', {}).get('p50', '-'):>8}")
+            f"{b.get('cold_ms', '-'):>14}{b.get('warm', {}).get('p50', '-'):>10}")
     lines.append(f"bench process RSS high-water: after recording {result['rss_after_recording_mb']} MB, after "
                  f"ours {result['rss_after_ours_mb']} MB, after bare DuckDB {result['rss_after_duckdb_mb']} MB, "
                  f"after pandas {result['rss_after_pandas_mb']} MB")
