@@ -1,4 +1,5 @@
-"""`python -m kpi load`: a bounded load test speaking Streamlit's own websocket protocol, loopback only.
+"""`python -m perf.load` (or `python -m kpi load`): a bounded load test speaking Streamlit's own websocket protocol,
+loopback only.
 
 Each simulated session opens `/_stcore/stream` (subprotocol "streamlit") as the browser does, then, until the time
 is up, asks for a rerun (protobuf BackMsg `rerun_script`) of a page with a filter query string and reads ForwardMsgs
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import json
 import random
+import sys
 import threading
 import time
 import urllib.parse
@@ -23,6 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from perf import REPO
+from perf.browser import start_server, stop_server
+from perf.timing import proc_peak_mb
 
 # Filter views people move through (URL query strings, as filters_sidebar reads them).
 VIEWS = (
@@ -219,24 +225,19 @@ def run(args) -> int:
     server = None
     url = args.url
     if not url:
-        from perf import bench
         from kpi.data import paths
 
         root = Path(args.data) if args.data else paths.data_dir()
-        log_dir = bench.REPO / "artifacts" / "server-logs"
+        log_dir = REPO / "artifacts" / "server-logs"
         log_dir.mkdir(parents=True, exist_ok=True)
-        server, url = bench.start_server(root, log_dir / "load-streamlit.log")
+        server, url = start_server(root, log_dir / "load-streamlit.log")
     try:
         result = load_test(url, args.sessions, args.seconds, args.think, args.step_timeout, args.seed, args.warm_up)
         if server is not None:
-            from perf import bench
-
-            result["server_peak_rss_mb"] = bench.proc_peak_mb(server.pid)
+            result["server_peak_rss_mb"] = proc_peak_mb(server.pid)
     finally:
         if server is not None:
-            from perf import bench
-
-            bench.stop_server(server)
+            stop_server(server)
     print(f"{result['sessions']} sessions x {result['seconds']:.0f} s on {result['url']}: {result['steps']} page "
           f"views ({result['steps_per_s']}/s), p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max "
           f"{result['max_ms']} ms; errors {result['errors']}, disconnects {result['disconnects']}"
@@ -247,3 +248,14 @@ def run(args) -> int:
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(result, indent=2) + "\n")
     return 0 if result["errors"] == 0 and result["disconnects"] == 0 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m perf.load", description="a bounded load test on Streamlit's "
+                                     "websocket, loopback only")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

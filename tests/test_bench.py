@@ -1,25 +1,37 @@
-"""perf.bench on a tiny store: the baselines compute the same figures as kpi.metrics.api for a page's recorded calls."""
+"""perf on the fixture store: the baselines compute kpi.metrics.api's figures, the recorder keeps the pages' top-level
+calls, and a one-page bench run reports positive timings with no disagreement."""
 
 from __future__ import annotations
 
+import argparse
+import ast
+from pathlib import Path
+
 import pytest
 
-from kpi.metrics import api
-from perf import bench
 from kpi.data import queries
 from kpi.data.queries import Filters
+from kpi.metrics import api
+from perf import REPO, bench
+from perf.agree import check_agreement
+from perf.duck_baseline import DuckBaseline
+from perf.figures import Req, page_requests
+from perf.pandas_baseline import PandasBaseline
+from perf.record import RECORDED, Call, Recorder, app_pages
 
 NW = Filters(areas=("E12000002",), years=(2019,))
+GROWTH_KHIS = ("people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share")
 CALLS = [
-    bench.Call("headline", (("connected_positive", "lonely_often"), Filters()), ()),
-    bench.Call("khi_table", ("friends_median", ("region",), NW), ()),
-    bench.Call("trend", ("connected_positive", NW), ()),
-    bench.Call("funnel", ("connected_positive", Filters(arrangements=("live_in",))), ()),
-    bench.Call("khi_tables", (("connections_helps", "connected_net"), ("age_band",), Filters()), ()),
-    bench.Call("khi_table", ("distance_connected_change", ("region",), Filters()), ()),
-    bench.Call("khi_table", ("distance_friends_change", (), NW), ()),
-    bench.Call("khi_table", ("people_growth_pct", ("region",), Filters()), ()),
-    bench.Call("coverage", (), ()),
+    Call("headline", (("connected_positive", "lonely_often"), Filters()), ()),
+    Call("khi_table", ("friends_median", ("region",), NW), ()),
+    Call("trend", ("connected_positive", NW), ()),
+    Call("funnel", ("connected_positive", Filters(arrangements=("live_in",))), ()),
+    Call("khi_tables", (("connections_helps", "connected_net"), ("age_band",), Filters()), ()),
+    Call("khi_table", ("distance_connected_change", ("region",), Filters()), ()),
+    Call("khi_table", ("distance_friends_change", (), NW), ()),
+    Call("khi_tables", (GROWTH_KHIS, ("region",), Filters()), ()),  # as pages/growth.py asks for them
+    Call("khi_tables", (("people_supported",), ("region", "year"), Filters()), ()),
+    Call("coverage", (), ()),
 ]
 
 
@@ -30,26 +42,95 @@ def con(sample_store):
     c.close()
 
 
+@pytest.fixture(scope="module")
+def reqs(con):
+    return page_requests(CALLS, api.years(con=con))
+
+
+@pytest.fixture(scope="module")
+def duck_figures(sample_store, reqs):
+    base = DuckBaseline(sample_store)
+    dcon = base.connect()
+    try:
+        return base.run_page(dcon, reqs)
+    finally:
+        dcon.close()
+
+
 def test_app_pages_are_read_from_app_py_with_the_default_first():
-    pages = bench.app_pages()
+    pages = app_pages()
     assert pages and pages[0].default and pages[0].url_path == ""
     assert all(p.path.startswith("pages/") for p in pages)
 
 
+def test_growth_khis_become_one_request_each(reqs):
+    # the growth page's khi_tables call must be benchmarked KHI by KHI (not through api.growth_table)
+    assert {r.metric for r in reqs if r.by == ("region",)} >= set(GROWTH_KHIS)
+    assert "growth_table" not in RECORDED
+
+
 @pytest.mark.parametrize("which", ["duckdb", "pandas"])
-def test_baselines_agree_with_kpi_api(sample_store, con, which):
-    reqs = bench.page_requests(CALLS, api.years(con=con))
-    if which == "duckdb":
-        base = bench.DuckBaseline(sample_store)
-        dcon = base.connect()
-        got = base.run_page(dcon, reqs)
-        dcon.close()
-    else:
-        got = bench.PandasBaseline(sample_store).run_page(reqs)
+def test_baselines_agree_with_kpi_api(sample_store, con, reqs, duck_figures, which):
+    got = duck_figures if which == "duckdb" else PandasBaseline(sample_store).run_page(reqs)
     assert set(got) == set(reqs)
-    assert [m for r in reqs if (m := bench.check_agreement(con, r, got[r], sample_store))] == []
+    assert [m for r in reqs if (m := check_agreement(con, r, got[r], sample_store))] == []
+
+
+def test_agreement_check_reports_a_wrong_figure(sample_store, con, reqs, duck_figures):
+    # the check above is only worth something if it notices one figure off by one
+    prop = next(r for r in reqs if r.kind == "khi" and r.metric == "connections_helps")
+    wrong = duck_figures[prop].copy()
+    wrong.loc[wrong.index[0], "numerator"] += 1
+    assert "numerator differs" in check_agreement(con, prop, wrong, sample_store)
+    people = next(r for r in reqs if r.metric == "people_growth_pct")
+    wrong = duck_figures[people].copy()
+    wrong["people"] += 1
+    assert "people supported totals differ" in check_agreement(con, people, wrong, sample_store)
+    assert check_agreement(con, Req("years"), [1990], sample_store) is not None
+
+
+def test_recorder_keeps_top_level_calls_only_and_restores_api(con):
+    original = api.khi_table
+    with Recorder(api) as rec:
+        api.headline(("connected_positive",), Filters(), con=con)  # calls api.years() inside, through the module
+    assert rec.calls == [Call("headline", (("connected_positive",), Filters()), ())]  # con= is not kept
+    assert api.khi_table is original
 
 
 def test_recorded_calls_replay_against_kpi_api(con):
     for call in CALLS:
-        call.run(api, con)  # every recorded shape is callable with con=
+        out = call.run(api, con)  # every recorded shape is callable with con=
+        assert len(out) > 0, call
+
+
+def test_one_page_bench_reports_positive_timings_without_disagreement(sample_store, monkeypatch):
+    monkeypatch.setenv("KHI_DATA_DIR", str(sample_store))  # measure() sets it; restored afterwards
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    args = parser.parse_args(["--store", str(sample_store), "--pages", "growth", "--repeat", "1", "--cold-repeat",
+                              "1", "--baseline-repeat", "1", "--no-derive", "--no-browser"])
+    result = bench.measure(sample_store, args)
+    assert list(result["pages"]) == ["pages/growth.py"]
+    page = result["pages"]["pages/growth.py"]
+    assert page["exceptions"] == [] and page["requests"] > 0
+    assert any(c.startswith("khi_tables(") and "people_growth_pct" in c for c in page["calls"])
+    assert min(page["ours"]["warm"]["p50"], page["ours"]["cold"]["p50"], page["pandas"]["p50"],
+               page["duckdb"]["warm"]["p50"]) > 0
+    assert page["duckdb_disagreements"] == [] and page["pandas_disagreements"] == []
+    assert page["title"] in bench.summary(result)
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    return {n.split(".")[0] for n in names}
+
+
+def test_dev_only_packages_are_imported_by_perf_not_kpi():
+    # kpi runs in production without the dev packages; kpi.cli reaches perf only through importlib by name
+    offenders = {str(p.relative_to(REPO)): bad for p in (REPO / "kpi").rglob("*.py")
+                 if (bad := _imported_roots(p) & {"streamlit", "playwright", "websockets", "perf"})}
+    assert offenders == {}
+    assert "playwright" in _imported_roots(REPO / "perf" / "browser.py")
+

@@ -1,0 +1,105 @@
+"""The browser measure: `streamlit run app.py` on a free loopback port, headless chromium through Playwright, time
+from navigation until the script has finished and every chart is drawn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from perf import REPO
+from perf.record import Page
+from perf.timing import percentiles_ms, proc_peak_mb, timed
+
+CHROMIUM = os.environ.get("KHI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+PENDING = '[data-testid="stApp"] [data-testid="stSkeleton"], [data-testid="stApp"] [data-stale="true"]'
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(root: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port (own process group, log to a file, never a pipe)."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "KHI_DATA_DIR": str(root)}, stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({proc.returncode}); see {log_path}")
+        try:
+            with opener.open(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.25)
+    stop_server(proc)
+    raise RuntimeError(f"streamlit did not become healthy; see {log_path}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+
+def wait_rendered(page, timeout_ms: int = 120_000) -> None:
+    """Script finished, no skeleton or stale element left, every Plotly chart drawn (as tests/browser waits)."""
+    page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
+    page.wait_for_function(f"() => document.querySelector('{PENDING}') === null", timeout=timeout_ms)
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+                              .every(c => c.querySelector('.main-svg') !== null)""", timeout=timeout_ms)
+
+
+def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start_server(root, log_dir / "bench-streamlit.log")
+    out: dict = {"pages": {}}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                for pg in pages:
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
+                    page = ctx.new_page()
+                    target = f"{url}/{pg.url_path}"
+                    cold, _ = timed(lambda: (page.goto(target), wait_rendered(page)))
+                    errors = page.locator('[data-testid="stException"]').all_inner_texts()
+                    warm = []
+                    for _ in range(repeat):
+                        seconds, _ = timed(lambda: (page.goto(target), wait_rendered(page)))
+                        warm.append(seconds)
+                    charts = page.locator('[data-testid="stPlotlyChart"]').count()
+                    errors += page.locator('[data-testid="stException"]').all_inner_texts()
+                    out["pages"][pg.path] = {"cold_ms": round(cold * 1000, 1), "warm": percentiles_ms(warm),
+                                             "charts": charts, "exceptions": [e[:800] for e in errors]}
+                    ctx.close()
+            finally:
+                browser.close()
+        out["server_peak_rss_mb"] = proc_peak_mb(proc.pid)
+    finally:
+        stop_server(proc)
+    return out
