@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from kpi.data.spreadsheet import neutralise_frame
+
 
 def to_csv(table) -> str:
-    """The one CSV rendering: the CLI and the dashboard's downloads both use it, so they match byte for byte."""
-    return table.to_csv(index=False, float_format="%.6f", lineterminator="\n")
+    """The one CSV rendering: the CLI and the dashboard's downloads both use it, so they match byte for byte.
+
+    Text cells a spreadsheet would run as a formula are neutralised (`kpi.data.spreadsheet`).
+    """
+    return neutralise_frame(table).to_csv(index=False, float_format="%.6f", lineterminator="\n")
