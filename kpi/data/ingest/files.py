@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 
 class IngestError(Exception):
-    """A file cannot be read or its header cannot be mapped; nothing was written. The message names file and columns."""
+    """The run cannot start (a file unreadable or unmappable, or the store is the bundled sample); nothing was written."""
 
 
 # Reading files into (header, numbered records). Values stay as the file holds them (str from CSV; str, number,

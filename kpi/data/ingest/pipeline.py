@@ -44,16 +44,23 @@ def ingest(
     """Validate export files against the contract and commit their new rows to the store in one step.
 
     Parameters: `paths` one path or several (CSV, XLSX, Parquet); `table` forces the table (else detected from
-    each header); `data_dir` the store (else KHI_DATA_DIR, else the bundled sample); `today` the last date accepted
+    each header); `data_dir` the store (else KHI_DATA_DIR; never the bundled sample); `today` the last date accepted
     (defaults to date.today(); tests pin it).
 
     Returns an IngestReport with one FileReport per path, in the order given. Raises IngestError, before touching
-    the store, when any file cannot be read or its header cannot be mapped (all-or-nothing per run).
+    the store, when the store is the bundled sample or any file cannot be read or its header cannot be mapped
+    (all-or-nothing per run).
     """
+    root = kpi_paths.data_dir(data_dir)
+    if root.resolve() == kpi_paths.BUNDLED_SAMPLE_DIR.resolve():
+        # The committed sample is made up: real rows there would show under its "synthetic data" banner.
+        raise IngestError(
+            f"{root} is the bundled synthetic sample, which ingest never changes; name the store to add to with"
+            " --data DIR or the KHI_DATA_DIR environment variable (a new folder starts a new store)"
+        )
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not items:
         raise IngestError("no files to ingest")
-    root = kpi_paths.data_dir(data_dir)
     exports, errors = [], []
     for i, p in enumerate(items):
         try:

@@ -20,6 +20,16 @@ from kpi.data.ingest.validate import Run
 
 QUARANTINE_COLUMNS = ("file", "row", "column", "value", "rule", "reason")
 
+INGESTED_NOTE = "Holds ingested data"
+
+
+def _ingested_note(old: store.Manifest) -> str:
+    """The note of a store once rows are ingested into it; it keeps saying what the store held before."""
+    if old.synthetic:
+        return f"{INGESTED_NOTE}, added to a synthetic sample ({old.note})"
+    return old.note or INGESTED_NOTE
+
+
 def _arrow(table: str, rows: Sequence[tuple]) -> pa.Table:
     target = schema.arrow_schema(table)
     columns = list(zip(*rows)) if rows else [[] for _ in target.names]
@@ -69,6 +79,9 @@ def write_new_files(run: Run, exports: list[Export], reports: list[FileReport]) 
             whole = pa.concat_tables([store.read_table(root, table), _arrow(table, run.new_rows[table])])
             new.tables[table] = [store.write_parquet(root, f"{table}/{store.new_file_name()}", whole)]
             new.rows[table] = whole.num_rows
+    if any(run.new_rows.values()):
+        # Ingested rows are real: the store must never again show them under the synthetic-data banner.
+        new.synthetic, new.note = False, _ingested_note(old)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     taken: set[str] = set()
     for export in exports:
