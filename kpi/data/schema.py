@@ -1,8 +1,9 @@
 """The data contract, written once.
 
 Every other module (sample generator, ingest, queries, registry, docs test) reads the tables, columns, allowed
-values and printed labels from here; `kpi.data.aliases` maps the spellings exports use onto them. `docs/data-contract.md` describes the same contract for people, and
-`tests/test_contract_doc.py` fails when the two drift apart.
+values and printed labels from here; `kpi.data.aliases` maps the spellings exports use onto them.
+`docs/data-contract.md` describes the same contract for people, and `tests/test_contract_doc.py` fails when the two
+drift apart.
 """
 
 from __future__ import annotations

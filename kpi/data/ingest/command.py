@@ -16,7 +16,8 @@ from kpi.data.ingest.report import REASONS_SHOWN
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="CSV (UTF-8), XLSX or Parquet exports")
     parser.add_argument("--table", choices=tuple(schema.TABLES), help="the table the files hold (default: detect)")
-    parser.add_argument("--data", metavar="DIR", help="the store to add to (default: KHI_DATA_DIR; never the bundled sample)")
+    parser.add_argument("--data", metavar="DIR",
+                        help="the store to add to (default: KHI_DATA_DIR; never the bundled sample)")
     parser.add_argument("--json", action="store_true", help="print the reconciliation as one JSON object")
 
 

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 
 class IngestError(Exception):
-    """The run cannot start (a file unreadable or unmappable, or the store is the bundled sample); nothing was written."""
+    """The run cannot start (a file unreadable or unmappable, or the store is the bundled sample); nothing written."""
 
 
 # Reading files into (header, numbered records). Values stay as the file holds them (str from CSV; str, number,
