@@ -20,12 +20,12 @@ Parquet files are written under fresh names and one `derive.commit` swaps the ma
 at any moment leaves the previous store intact (see `kpi.data.store`). `docs/data-contract.md` describes the rules.
 
 Modules, in the order a run uses them: `files` (reading each format), `headers` (mapping a header onto a table),
-`convert` (one cell to the contract's type), `validate` (rules, references, keys), `write` (new files and quarantine),
+`cells` (one cell to the contract's type), `validate` (rules, references, keys), `write` (new files and quarantine),
 `pipeline` (the run and its commit), `command` (the CLI), `report` (what a run reports).
 """
 
 from kpi.data.ingest.command import add_arguments, run
-from kpi.data.ingest.convert import convert
+from kpi.data.ingest.cells import convert
 from kpi.data.ingest.files import IngestError, read_export
 from kpi.data.ingest.headers import map_header
 from kpi.data.ingest.pipeline import PAUSE_ENV, PAUSE_MARKER, TABLE_ORDER, ingest

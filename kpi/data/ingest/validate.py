@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kpi.data import schema, store
-from kpi.data.ingest.convert import Invalid, convert, show
+from kpi.data.ingest.cells import Invalid, convert, show
 from kpi.data.ingest.files import Export, blank
 from kpi.data.ingest.report import FileReport, Problem
 

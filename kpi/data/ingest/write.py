@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import pyarrow as pa
 
 from kpi.data import schema, store
-from kpi.data.ingest.convert import show
+from kpi.data.ingest.cells import show
 from kpi.data.ingest.files import Export
 from kpi.data.ingest.report import FileReport, Problem
 from kpi.data.ingest.validate import Run

@@ -12,11 +12,11 @@ How the content is defined (so a seed always gives the same rows, whatever the c
 
 Modules: `story` (the published figures and model parameters), `world` (schemes, people supported, quality),
 `calibration` (answer thresholds), `responses` (response blocks), `tables` (Arrow tables and their files),
-`generate` (writing the store), `command` (the CLI).
+`write` (writing the store: `generate`), `command` (the CLI).
 """
 
 from kpi.data.sample.command import add_arguments, run
-from kpi.data.sample.generate import (
+from kpi.data.sample.write import (
     DEFAULT_CHUNK_ROWS, DEFAULT_RESPONSES, DEFAULT_SEED, MAX_RESPONSES, SampleError, generate,
 )
 from kpi.data.sample.story import IMPACTS

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from kpi.data.sample.generate import DEFAULT_CHUNK_ROWS, DEFAULT_RESPONSES, DEFAULT_SEED, SampleError, generate
+from kpi.data.sample.write import DEFAULT_CHUNK_ROWS, DEFAULT_RESPONSES, DEFAULT_SEED, SampleError, generate
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
