@@ -508,17 +508,75 @@ def test_a_first_ingest_creates_the_store(tmp_path):
     schemes = write_csv(tmp_path / "s.csv", SCHEMES_CSV.splitlines())
     report = ingest.ingest([schemes], data_dir=root)
     assert report.committed and report.version == 1 and stored_count(root, "schemes") == 2
-    assert store.read_manifest(root).synthetic is False
+    after = store.read_manifest(root)
+    assert after.synthetic is False and after.note == ingest.INGESTED_NOTE
 
 
-def test_synthetic_flag_is_kept(tmp_path, root):
+def _mark_synthetic(root: Path) -> None:
     manifest = store.read_manifest(root)
     manifest.synthetic, manifest.note = True, "Synthetic sample"
     with store.locked(root):
         derive.commit(root, manifest)
+
+
+def test_a_synthetic_store_that_receives_rows_is_no_longer_synthetic(tmp_path, root):
+    """Ingested rows are real: they must never be shown under the synthetic-data banner."""
+    _mark_synthetic(root)
     ingest.ingest([rows_csv(tmp_path / "r.csv", RESPONSE_HEADER, [["R1", *GOOD[1:]]])], data_dir=root)
     after = store.read_manifest(root)
-    assert after.synthetic is True and after.note == "Synthetic sample" and after.rows["responses"] == 2
+    assert after.synthetic is False and after.rows["responses"] == 2
+    assert after.note == f"{ingest.INGESTED_NOTE}, added to a synthetic sample (Synthetic sample)"
+    ingest.ingest([rows_csv(tmp_path / "r2.csv", RESPONSE_HEADER, [["R2", *GOOD[1:]]])], data_dir=root)
+    assert store.read_manifest(root).note == after.note  # a later ingest keeps the story of the store
+
+
+def test_a_synthetic_store_stays_synthetic_when_no_row_is_stored(tmp_path, root):
+    # A duplicate and a refused row: the run commits (a quarantine file) but the store still holds only made-up rows.
+    _mark_synthetic(root)
+    report = ingest.ingest([rows_csv(tmp_path / "r.csv", RESPONSE_HEADER, [GOOD, ["R1", *GOOD[1:3], "yesterday",
+                                                                                 *GOOD[4:]]])], data_dir=root)
+    assert report.committed and (report.files[0].duplicates, report.files[0].quarantined) == (1, 1)
+    after = store.read_manifest(root)
+    assert after.synthetic is True and after.note == "Synthetic sample"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The bundled sample is made up and committed: ingest never writes into it.
+@pytest.fixture
+def bundled(monkeypatch, root) -> Path:
+    """A store standing in for the bundled sample (so a broken guard cannot harm data/sample), KHI_DATA_DIR unset."""
+    monkeypatch.delenv("KHI_DATA_DIR", raising=False)
+    monkeypatch.setattr("kpi.data.paths.BUNDLED_SAMPLE_DIR", root)
+    return root
+
+
+@pytest.mark.parametrize("explicit", [False, True], ids=["default", "named-with-data"])
+def test_ingest_refuses_the_bundled_sample_and_leaves_it_untouched(tmp_path, bundled, capsys, explicit):
+    path = rows_csv(tmp_path / "r.csv", RESPONSE_HEADER, [["R1", *GOOD[1:]]])
+    before = tree_hashes(bundled)
+    assert cli.main(["ingest", str(path), *(["--data", str(bundled)] if explicit else [])]) == 2
+    err = capsys.readouterr().err
+    assert "bundled synthetic sample" in err and "--data DIR" in err and "KHI_DATA_DIR" in err
+    assert "The store was not changed." in err
+    assert tree_hashes(bundled) == before
+
+
+def test_ingest_refusing_the_bundled_sample_still_answers_in_json(tmp_path, bundled, capsys):
+    path = rows_csv(tmp_path / "r.csv", RESPONSE_HEADER, [["R1", *GOOD[1:]]])
+    before = tree_hashes(bundled)
+    assert cli.main(["ingest", str(path), "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is False and out["committed"] is False and "--data DIR" in out["error"]
+    assert tree_hashes(bundled) == before
+
+
+@pytest.mark.parametrize("data_dir", [None, "data/sample"], ids=["default", "relative-path"])
+def test_ingest_refuses_the_real_bundled_sample(tmp_path, monkeypatch, data_dir):
+    # The file does not exist: without the guard this fails on "no such file", never writing into data/sample.
+    monkeypatch.delenv("KHI_DATA_DIR", raising=False)
+    monkeypatch.chdir(REPO)
+    with pytest.raises(ingest.IngestError, match="is the bundled synthetic sample, which ingest never changes"):
+        ingest.ingest([tmp_path / "absent.csv"], data_dir=data_dir)
 
 
 # ---------------------------------------------------------------------------------------------------------------

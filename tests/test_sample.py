@@ -122,7 +122,7 @@ def test_manifest_is_marked_synthetic_and_counts_rows(default_store, tables):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Schemes and the published scale (../shared/reference/README.md §4)
+# Schemes and the published scale (the figures docs/sample-data.md tables)
 def test_schemes_are_made_up_and_spread_over_the_uk(tables):
     s = tables["schemes"]
     assert 140 <= len(s) <= 160

@@ -120,14 +120,12 @@ def _quote(identifier: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 # The aggregate tables (built by kpi.data.derive at each store commit)
 
-DIMENSIONS = ("scheme_id", "scheme_name", "area_code", "programme", "fy", "arrangement", "age_band", "primary_need")
 CATEGORICAL = {
     **{c: "impact" for c in schema.IMPACT_COLUMNS},
     "connections_support": "connections",
     "lonely": "lonely",
     **{c: "experience" for c in schema.EXPERIENCE_COLUMNS},
 }
-FRIENDS_CODES = ("0", "3_or_more", "answered")
 
 
 def cube_column(source: str, answer: str) -> str:

@@ -1,0 +1,83 @@
+"""What an ingest run reports: per-file reconciliations, the run's outcome, and why each refused row was refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REASONS_SHOWN = 5  # reasons printed (and put in --json) per file; the quarantine file holds them all
+
+
+@dataclass
+class FileReport:
+    """How one input file reconciled: read = stored + duplicates + quarantined."""
+
+    path: str
+    table: str
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    quarantine_file: str | None = None  # relative to the store, as listed in Manifest.quarantine
+    reasons: list[str] = field(default_factory=list)  # one per quarantined row, in row order
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.stored + self.duplicates + self.quarantined
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "table": self.table,
+            "read": self.read,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "quarantine_file": self.quarantine_file,
+            "reasons": self.reasons[:REASONS_SHOWN],
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{self.path} ({self.table}): read {self.read} = stored {self.stored} + duplicates {self.duplicates}"
+            f" + quarantined {self.quarantined}"
+        )
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingest run: per-file reconciliations and whether a new store version was committed."""
+
+    data_dir: str
+    files: list[FileReport]
+    committed: bool = False  # False when every row was a duplicate: nothing new, the store is untouched
+    version: int = 0  # the live manifest version after the run
+
+    def to_json(self) -> dict[str, Any]:
+        totals = {k: sum(getattr(f, k) for f in self.files) for k in ("read", "stored", "duplicates", "quarantined")}
+        return {
+            "ok": True,
+            "data_dir": self.data_dir,
+            "committed": self.committed,
+            "version": self.version,
+            "totals": totals,
+            "files": [f.to_json() for f in self.files],
+        }
+
+
+@dataclass
+class Problem:
+    """Why one row is quarantined: exactly one rule, on one column (or on the whole row when column is '')."""
+
+    file: str
+    row: int
+    column: str
+    value: str
+    rule: str  # short id, e.g. invalid_date
+    text: str  # the rule as a sentence about the value
+
+    @property
+    def reason(self) -> str:
+        where = f"{Path(self.file).name} row {self.row}"
+        return f"{where}, column {self.column}: {self.text}" if self.column else f"{where}: {self.text}"
