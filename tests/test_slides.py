@@ -128,11 +128,11 @@ def test_number_is_a_float_or_none(x, expected):
 
 
 def test_figure_and_interval_words():
-    assert text.figure("connected_positive", 87.4) == "87%"
-    assert text.figure("connected_positive", float("nan")) == "–"
-    assert text.figure(None, 1234.56) == "1,234.6"  # no KHI known: one decimal
-    assert text.interval("connected_positive", 85.2, 91.7) == "85% to 92%"
-    assert text.interval("connected_positive", None, 91.7) == ""
+    assert text.figure_text("connected_positive", 87.4) == "87%"
+    assert text.figure_text("connected_positive", float("nan")) == "–"
+    assert text.figure_text(None, 1234.56) == "1,234.6"  # no KHI known: one decimal
+    assert text.interval_text("connected_positive", 85.2, 91.7) == "85% to 92%"
+    assert text.interval_text("connected_positive", None, 91.7) == ""
 
 
 @pytest.mark.parametrize("pct, k", [(0, 0), (4.9, 0), (5, 1), (14.99, 1), (15, 2), (50, 5), (86.5, 9), (94.9, 9),

@@ -17,9 +17,10 @@ import plotly.graph_objects as go
 
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
-from kpi.render import people, text
+from kpi.render import people
 from kpi.render.style import (ANSWER_COLOURS, BAND_COLOUR, FONT_SIZE, LINE_COLOUR, MUTED_TEXT, NEUTRAL, OKABE_ITO,
                               TEXT, add_annotations, comparison_colour, layout, unit_axis)
+from kpi.render.text import capitalised, figure_text, interval_text
 
 # ---------------------------------------------------------------------------------------------------------------
 # Titles that state the finding
@@ -91,7 +92,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
         y=labels, x=value.fillna(0), orientation="h", marker=dict(color=colours, line=dict(color=TEXT, width=0.5)),
         error_x=dict(type="data", symmetric=False, array=(upper - value).clip(lower=0).fillna(0),
                      arrayminus=(value - lower).clip(lower=0).fillna(0), color=TEXT, thickness=1.5, width=5),
-        customdata=np.column_stack([[text.interval(mid, lo, hi) for lo, hi in zip(lower, upper)],
+        customdata=np.column_stack([[interval_text(mid, lo, hi) for lo, hi in zip(lower, upper)],
                                     comparison, t["denominator"].astype(object).fillna("–")]),
         hovertemplate="%{y}<br>%{x:.1f}<br>95% interval: %{customdata[0]}<br>n = %{customdata[2]}"
                       "<br>%{customdata[1]}<extra></extra>",
@@ -100,14 +101,14 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     hi_end = float(np.nanmax([upper.max(), value.max(), benchmark or 0, 1])) if len(t) else 1
     pad = hi_end * 0.02
     text_x = [0 if s else (u if not pd.isna(u) else v) + pad for s, u, v in zip(suppressed, upper, value)]
-    text = [SUPPRESSED_TEXT if s else f"{text.figure(mid, v)} · {c}" if c != "not compared" else text.figure(mid, v)
+    text = [SUPPRESSED_TEXT if s else f"{figure_text(mid, v)} · {c}" if c != "not compared" else figure_text(mid, v)
             for s, v, c in zip(suppressed, value, comparison)]
     fig.add_trace(go.Scatter(y=labels, x=text_x, mode="text", text=text, textposition="middle right",
                              textfont=dict(size=FONT_SIZE, color=TEXT), hoverinfo="skip", cliponaxis=False))
     if benchmark is not None and not pd.isna(benchmark):
         fig.add_vline(x=benchmark, line=dict(color=TEXT, dash="dash", width=2))
         fig.add_annotation(x=benchmark, y=1, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"{benchmark_label}: {text.figure(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
+                           text=f"{benchmark_label}: {figure_text(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
     layout(fig, title, height=max(260, 46 * len(t) + 150))
     fig.update_yaxes(autorange="reversed", automargin=True, ticks="", showgrid=False)
     top = 100.0 if unit == "%" else hi_end * 1.32  # a percentage axis ends at 100; labels go in the margin
@@ -136,14 +137,14 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
         fig.add_trace(go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=x, y=lower, mode="lines", line=dict(width=0), fill="tonexty",
                                  fillcolor=BAND_COLOUR, hoverinfo="skip", name="95% interval"))
-    text = [(text.figure(mid, v) if mid else f"{v:.1f}") if not pd.isna(v) else "" for v in value]
+    text = [(figure_text(mid, v) if mid else f"{v:.1f}") if not pd.isna(v) else "" for v in value]
     # Label the first and last points and every few between, so labels do not collide on long series.
     step = max(1, math.ceil(len(x) / 6))
     text = [s if (i % step == 0 or i == len(x) - 1) else "" for i, s in enumerate(text)]
     fig.add_trace(go.Scatter(
         x=x, y=value, mode="lines+markers+text", text=text, textposition="top center",
         line=dict(color=LINE_COLOUR, width=3), marker=dict(size=9, color=LINE_COLOUR),
-        customdata=[text.interval(mid, lo, hi) if mid else "" for lo, hi in zip(lower, upper)],
+        customdata=[interval_text(mid, lo, hi) if mid else "" for lo, hi in zip(lower, upper)],
         hovertemplate="%{x}: %{y:.1f}<br>95% interval: %{customdata}<extra></extra>", connectgaps=False,
         cliponaxis=False,
     ))
@@ -303,7 +304,7 @@ def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *,
     in each area of life; no more than 3% said worse'."""
     rows = _split_rows(table, pairs).dropna(subset=["positive"])
     if rows.empty:
-        return text.capitalised(SUPPRESSED_TEXT)
+        return capitalised(SUPPRESSED_TEXT)
     if len(rows) == 1:
         r = rows.iloc[0]
         return (f"{r['label']}: {registry.plain_share(r['positive'] / 100)} said {better}; "

@@ -12,8 +12,9 @@ import plotly.graph_objects as go
 
 from kpi.metrics import stats
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
-from kpi.render import places, text
+from kpi.render import places
 from kpi.render.style import NEUTRAL, TEXT, add_annotations, base_layout, comparison_colour
+from kpi.render.text import figure_text
 
 __all__ = ["comparison_chart", "funnel_plot", "funnel_title"]
 
@@ -49,8 +50,8 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
         b = float(bench.iloc[0])
         fig.add_vline(x=b, line_dash="dash", line_color="#222222", line_width=2)
         fig.add_annotation(x=b, y=1, yref="paper", yanchor="bottom", showarrow=False, font={"size": 14},
-                           text=f"{benchmark_name}: {text.figure(k, b)}")
-    places.row_labels(fig, shown["_name"], [f"{text.figure(k, v)}  {w}" for v, w in zip(shown["value"], words)])
+                           text=f"{benchmark_name}: {figure_text(k, b)}")
+    places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {w}" for v, w in zip(shown["value"], words)])
     unit = k.unit if k else ""
     fig.update_xaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "",
                      showgrid=True, gridcolor="#e5e5e5")
@@ -93,7 +94,7 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
                                          name=name, legendgroup=name, showlegend=i == 0, hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=[grid[0], grid[-1]], y=[baseline, baseline], mode="lines",
                                  line={"color": "#222222", "width": 2},
-                                 name=f"National figure {text.figure(k, baseline)}",
+                                 name=f"National figure {figure_text(k, baseline)}",
                                  hoverinfo="skip"))
         position = shown.get("funnel_position_998", pd.Series("within", index=shown.index)).fillna("within")
         for where, symbol in (("within", "circle"), ("above", "triangle-up"), ("below", "triangle-down")):
@@ -109,7 +110,7 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
                 marker={"symbol": symbol, "size": 9 if where == "within" else 14, "color": colour,
                         "line": {"color": "#222222", "width": 1}},
                 name=label,
-                customdata=np.stack([list(names), [text.figure(k, v) for v in part["value"]]], axis=-1),
+                customdata=np.stack([list(names), [figure_text(k, v) for v in part["value"]]], axis=-1),
                 hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} of %{x:,.0f} answers<extra></extra>",
             ))
             if where != "within":

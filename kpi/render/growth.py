@@ -10,8 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.data import schema
-from kpi.render import places, text
+from kpi.render import places
 from kpi.render.style import COMPARISON_COLOURS, NEUTRAL, NOT_COMPARED, OKABE_ITO, TEXT, base_layout
+from kpi.render.text import figure_text
 
 __all__ = ["people_stacked", "growth_bars", "net_change_title", "status_title", "share_title", "rate_title",
            "growth_pct_title", "STATUS_COLOURS", "ARRANGEMENT_COLOURS"]
@@ -94,7 +95,7 @@ def growth_bars(table: pd.DataFrame, *, title: str) -> go.Figure:
     ))
     fig.add_vline(x=0, line_color=TEXT, line_width=1)
     places.row_labels(fig, shown["_name"],
-                      [f"{text.figure(k, v)}  {s}".strip() for v, s in zip(shown["value"], status)])
+                      [f"{figure_text(k, v)}  {s}".strip() for v, s in zip(shown["value"], status)])
     unit = k.unit if k else ""
     fig.update_xaxes(title_text=places.axis_title(k), zeroline=False,
                      ticksuffix="%" if unit == "%" else "", tickformat=",", showgrid=True, gridcolor="#e5e5e5")
@@ -129,7 +130,7 @@ def net_change_title(table: pd.DataFrame) -> str:
         return "People supported: too few schemes to show the change"
     top, place = _top(shown)
     verb = "grew the most" if top["value"] > 0 else "fell the least" if top["value"] < 0 else "did not change"
-    return f"{place} {verb}: {text.figure(places.khi_of(table), top['value'])} people{_since(table)}"
+    return f"{place} {verb}: {figure_text(places.khi_of(table), top['value'])} people{_since(table)}"
 
 
 def status_title(table: pd.DataFrame) -> str:

@@ -12,8 +12,9 @@ import plotly.graph_objects as go
 
 from kpi.data import reference, schema
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
-from kpi.render import places, text
+from kpi.render import places
 from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS, TEXT, base_layout
+from kpi.render.text import figure_text
 
 __all__ = ["region_map", "SEQUENTIAL_SCALE", "MAP_CENTRE", "MAP_ZOOM"]
 
@@ -41,7 +42,7 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
     names = table["area_code"].map(schema.AREAS)
     suffix = f" {k.unit}" if k and k.unit not in ("%", "people") else ""
     hover = [
-        "<br>".join(t for t in (f"<b>{name}</b>", text.figure(k, row[value_col]) + suffix,
+        "<br>".join(t for t in (f"<b>{name}</b>", figure_text(k, row[value_col]) + suffix,
                                 places.interval_words(k, row), places.n_text(k, row)) if t)
         for name, (_, row) in zip(names, table.iterrows())
     ]

@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 from kpi.data import schema
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
-from kpi.render import text
 from kpi.render.style import add_annotations
+from kpi.render.text import figure_text, interval_text
 
 __all__ = ["khi_of", "suppressed", "place_names", "axis_title", "interval_words", "n_text", "hover_data",
            "row_labels", "error_bars", "note_hidden"]
@@ -48,7 +48,7 @@ def axis_title(k: registry.KHI | None) -> str | None:
 
 def interval_words(k: registry.KHI | None, row) -> str:
     """'95% interval 85% to 92%', or 'no interval'."""
-    limits = text.interval(k, row.get("lower"), row.get("upper"))
+    limits = interval_text(k, row.get("lower"), row.get("upper"))
     # Signed units print their own sign; the words "to" keep a negative limit readable.
     return f"{row.get('confidence', '95%')} interval {limits}" if limits else "no interval"
 
@@ -70,7 +70,7 @@ def hover_data(k: registry.KHI | None, shown: pd.DataFrame):
     """Per row: the figure, its interval and what it rests on (customdata[0..2] of a hovertemplate)."""
     if not len(shown):
         return None
-    return np.stack([[text.figure(k, v) for v in shown["value"]],
+    return np.stack([[figure_text(k, v) for v in shown["value"]],
                      [interval_words(k, r) for _, r in shown.iterrows()],
                      [n_text(k, r) for _, r in shown.iterrows()]], axis=-1)
 

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from kpi.metrics import registry
 
-__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure", "interval", "capitalised"]
+__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised"]
 
 SOURCE = "Shared Lives Plus outcomes tool"
 SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
@@ -42,7 +42,7 @@ def _khi(k: registry.KHI | str | None) -> registry.KHI | None:
     return registry.get(k) if isinstance(k, str) else k
 
 
-def figure(k: registry.KHI | str | None, value) -> str:
+def figure_text(k: registry.KHI | str | None, value) -> str:
     """A figure in its KHI's unit ("87%", "+930"); "–" when missing; one decimal when the KHI is not known."""
     value, k = number(value), _khi(k)
     if value is None:
@@ -50,11 +50,11 @@ def figure(k: registry.KHI | str | None, value) -> str:
     return f"{value:,.1f}" if k is None else registry.format_value(k, value)
 
 
-def interval(k: registry.KHI | str | None, lower, upper) -> str:
+def interval_text(k: registry.KHI | str | None, lower, upper) -> str:
     """'85% to 92%'; "" when either limit is missing."""
     if number(lower) is None or number(upper) is None:
         return ""
-    return f"{figure(k, lower)} to {figure(k, upper)}"
+    return f"{figure_text(k, lower)} to {figure_text(k, upper)}"
 
 
 def capitalised(text: str) -> str:
