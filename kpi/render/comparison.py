@@ -32,7 +32,6 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
     good/bad meaning).
     """
     k = places.khi_of(table)
-    direction = direction or (k.direction if k else "no_judgement")
     table = table.copy()
     table["_name"] = places.place_names(table)
     hidden = places.suppressed(table)
