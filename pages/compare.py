@@ -6,7 +6,7 @@ Thin page: widgets (kept in the URL) -> ui.common.khi / ui.common.funnel (kpi.me
 import pandas as pd
 import streamlit as st
 
-from kpi.render import charts, maps
+from kpi.render import charts, comparison
 from kpi.metrics import registry
 from ui import common as ui
 
@@ -48,7 +48,7 @@ if level == "scheme" and len(table) > MANY_SCHEMES:
     everyone = st.toggle(f"Show all {len(table)} schemes (otherwise only the {len(differ)} that differ)",
                          key="compare-all-schemes")
     shown = table if everyone or differ.empty else differ
-ui.chart_block(maps.comparison_chart(shown, title=title), table, key="compare-chart",
+ui.chart_block(comparison.comparison_chart(shown, title=title), table, key="compare-chart",
                filename=f"{metric_id}_by_{level}.csv")
 ui.explain("benchmark")
 
@@ -59,7 +59,7 @@ if not k.share_of_people:
             "Choose a percentage measure to see one.", icon=":material/info:")
 else:
     funnel = ui.funnel(metric_id, filters)
-    ui.chart_block(maps.funnel_plot(funnel, title=maps.funnel_title(funnel)), funnel, key="compare-funnel",
+    ui.chart_block(comparison.funnel_plot(funnel, title=comparison.funnel_title(funnel)), funnel, key="compare-funnel",
                    filename=f"{metric_id}_funnel_by_scheme.csv")
     ui.explain("funnel plot")
     st.subheader("Schemes outside the 99.8% limits")

@@ -6,7 +6,8 @@ Thin page: widgets -> ui.common.khi (kpi.metrics.api growth KHIs) -> kpi.render.
 import streamlit as st
 
 from kpi.metrics import api, registry
-from kpi.render import maps
+from kpi.render import comparison, maps
+from kpi.render import growth as growth_charts
 from kpi.data import reference
 from kpi.data.schema import fy_label
 from ui import common as ui
@@ -48,10 +49,10 @@ measure = ui.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, "Colour t
                         key="growth_map_measure", horizontal=True)
 if measure == "per_100k":
     rate = by_region["people_per_100k"]
-    fig = maps.region_map(rate, title=maps.rate_title(rate))
+    fig = maps.region_map(rate, title=growth_charts.rate_title(rate))
     ui.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period)
 else:
-    fig = maps.region_map(growth, title=maps.growth_pct_title(growth))
+    fig = maps.region_map(growth, title=growth_charts.growth_pct_title(growth))
     ui.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period)
 st.caption("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read its "
            "figure, its 95% interval and how many people it rests on.")
@@ -64,7 +65,7 @@ st.markdown(
     f"- **Flat:** {named_list(growth, 'flat')}\n"
     f"- **Falling:** {named_list(growth, 'falling')}"
 )
-ui.chart_block(maps.growth_bars(growth, title=maps.status_title(growth)), growth, key="growth-status",
+ui.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_title(growth)), growth, key="growth-status",
                filename="people_growth_pct_by_region.csv", period=period)
 ui.explain("confidence interval")
 
@@ -73,12 +74,12 @@ st.header("How many more (or fewer) people")
 net = by_region["people_net_change"]
 # The status words on these bars come from the growth KHI; the CSV stays the net-change table, as the CLI gives it.
 net_shown = net.merge(growth[["area_code", "status"]], on="area_code", how="left")
-ui.chart_block(maps.growth_bars(net_shown, title=maps.net_change_title(net)), net, key="growth-net",
+ui.chart_block(growth_charts.growth_bars(net_shown, title=growth_charts.net_change_title(net)), net, key="growth-net",
                filename="people_net_change_by_region.csv", period=period)
 
 share = by_region["people_growth_share"]
 share_shown = share.merge(growth[["area_code", "status"]], on="area_code", how="left")
-ui.chart_block(maps.growth_bars(share_shown, title=maps.share_title(share)), share, key="growth-share",
+ui.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.share_title(share)), share, key="growth-share",
                filename="people_growth_share_by_region.csv", period=period)
 st.caption("Share of growth: each growing area's increase as a part of all the increases added together. "
            "Areas that shrank count as 0%.")
@@ -86,7 +87,7 @@ st.caption("Share of growth: each growing area's increase as a part of all the i
 # -- Per 100,000 population ----------------------------------------------------------------------------------------
 st.header("People supported for the size of the population")
 rate = by_region["people_per_100k"]
-ui.chart_block(maps.comparison_chart(rate, title=maps.rate_title(rate)), rate, key="growth-rate",
+ui.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate, key="growth-rate",
                filename="people_per_100k_by_region.csv", period=period)
 st.caption(f"Population: ONS mid-year estimates, all ages. Source: {reference.ONS_SOURCE}.")
 ui.explain("benchmark")
@@ -95,6 +96,6 @@ ui.explain("benchmark")
 st.header("People supported each year, by arrangement")
 people = ui.khi("people_supported", ("region", "year", "arrangement"), filters)
 ui.chart_block(
-    maps.people_stacked(people, title=maps.net_change_title(net)),
+    growth_charts.people_stacked(people, title=growth_charts.net_change_title(net)),
     people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period)
 ui.explain("suppressed")

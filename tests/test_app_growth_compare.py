@@ -1,4 +1,5 @@
-"""Regional growth and Compare areas: the kpi.render.maps figures, and both pages rendered with AppTest on the sample store."""
+"""Regional growth and Compare areas: the kpi.render map, growth and comparison figures, and both pages rendered
+with AppTest on the sample store."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.metrics import api, registry, stats
-from kpi.render import maps
+from kpi.render import comparison, growth, maps
 from kpi.data import schema
-from kpi.render.charts import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
+from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -65,7 +66,7 @@ def test_region_map_shows_suppressed_areas_as_too_few_answers():
 
 def test_funnel_plot_limits_equal_stats_funnel_limits(store):
     table = api.funnel("connected_positive", data_dir=store)
-    fig = maps.funnel_plot(table, title="Funnel")
+    fig = comparison.funnel_plot(table, title="Funnel")
     baseline = float(table["baseline"].iloc[0]) / 100
     for name, level in (("99.8% limits", 0.998), ("95% limits", 0.95)):
         upper, lower = [t for t in fig.data if t.name == name]
@@ -82,7 +83,7 @@ def test_funnel_plot_names_outliers_and_counts_hidden_schemes(store):
     inside = table.index[table["funnel_position_998"] == "within"][:2]
     table.loc[inside, ["suppressed", "value"]] = [True, np.nan]  # two more hidden, as disclosure control would
     hidden = int(table["suppressed"].sum())
-    fig = maps.funnel_plot(table, title="Funnel")
+    fig = comparison.funnel_plot(table, title="Funnel")
     named = {a.text for a in fig.layout.annotations}
     outliers = table.loc[table["funnel_position_998"].isin(["above", "below"]), "scheme_name"]
     assert len(outliers) and set(outliers) <= named
@@ -92,7 +93,7 @@ def test_funnel_plot_names_outliers_and_counts_hidden_schemes(store):
 
 def test_comparison_chart_writes_the_judgement_beside_every_row(store):
     table = api.khi_table("connected_positive", "region", data_dir=store)
-    fig = maps.comparison_chart(table, title="Compare")
+    fig = comparison.comparison_chart(table, title="Compare")
     labels = [a.text for a in fig.layout.annotations if a.xref == "paper" and a.yref == "y"]
     assert len(labels) == 12
     for (_, row) in table.iterrows():
@@ -108,22 +109,22 @@ def test_comparison_chart_uses_no_judgement_words_and_colours():
     table = pd.DataFrame({"metric_id": "people_growth_share", "area_name": ["A", "B", "C"],
                           "value": [10.0, 20.0, 30.0], "lower": [8.0, 18.0, 28.0], "upper": [12.0, 22.0, 32.0],
                           "benchmark": 20.0, "comparison": ["lower", "similar", "higher"], "suppressed": False})
-    fig = maps.comparison_chart(table, title="Share")
+    fig = comparison.comparison_chart(table, title="Share")
     assert list(fig.data[0].marker.color) == [NO_JUDGEMENT_COLOURS[w] for w in ("lower", "similar", "higher")]
     assert {"10%  lower", "20%  similar", "30%  higher"} <= {a.text for a in fig.layout.annotations}
 
 
 def test_growth_bars_label_each_area_with_its_status(store):
     table = api.khi_table("people_growth_pct", "region", data_dir=store)
-    fig = maps.growth_bars(table, title="Growth")
+    fig = growth.growth_bars(table, title="Growth")
     labels = {a.y: a.text for a in fig.layout.annotations if a.yref == "y"}
     assert labels["North West"].endswith("growing") and labels["East of England"].endswith("falling")
-    assert maps.status_title(table).startswith("Areas growing, flat or falling since")
+    assert growth.status_title(table).startswith("Areas growing, flat or falling since")
 
 
 def test_people_stacked_has_a_panel_per_area_and_a_trace_per_arrangement(store):
     table = api.khi_table("people_supported", ("region", "year", "arrangement"), data_dir=store)
-    fig = maps.people_stacked(table, title="People")
+    fig = growth.people_stacked(table, title="People")
     assert {a.text for a in fig.layout.annotations} >= set(schema.AREAS.values())
     assert {t.name for t in fig.data} == {schema.LABELS["arrangement"][a] for a in table["arrangement"].unique()}
     assert fig.layout.barmode == "stack"

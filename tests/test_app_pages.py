@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.metrics import api, registry
-from kpi.render import charts, tables
+from kpi.render import charts, people, tables
 from kpi.data.queries import Filters
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -205,5 +205,5 @@ def test_charts_label_every_judgement_in_words(sample_env):
     labels = " ".join(fig.data[1].text)
     for judgement in set(table["comparison"]) - {"not compared"}:
         assert judgement in labels
-    assert charts.pictogram_count(87) == 9 and charts.pictogram_count(4) == 0
+    assert people.count(87) == 9 and people.count(4) == 0
     assert len(charts.people_pictogram(87).layout.shapes) == 20

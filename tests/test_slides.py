@@ -1,4 +1,5 @@
-"""Slides (kpi.render.slides) and image export (kpi.render.images): content equals kpi.metrics.api, suppression, footers, the CLI.
+"""Slides (kpi.render.slides), the people picture (kpi.render.people), the shared words (kpi.render.text) and image
+export (kpi.render.images): content equals kpi.metrics.api, suppression, footers, the CLI.
 
 The image-export tests need chromium (kaleido draws with it): they carry the `browser` marker and follow the
 harness's rule (skip on a developer's machine without chromium, fail under CI=true).
@@ -9,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import io
+import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ import pytest
 from kpi import cli
 from kpi.data import schema
 from kpi.metrics import api, registry
-from kpi.render import charts, images as export, slides
+from kpi.render import charts, images as export, people, slides, text
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.data.queries import Filters
 
@@ -76,7 +79,7 @@ def test_deck_figures_equal_khi_table_for_the_area_and_year(deck, sample_store, 
         assert s.n == pytest.approx(float(row["denominator"]))
         assert (s.lower, s.upper) == (pytest.approx(float(row["lower"])), pytest.approx(float(row["upper"])))
         assert s.sentence == registry.sentence(k, float(row["value"]))
-        assert s.people == charts.pictogram_count(float(row["value"]))
+        assert s.people == people.count(float(row["value"]))
         assert s.picture_text == f"{s.people} out of 10 people"
 
 
@@ -92,23 +95,69 @@ def test_default_period_is_the_latest_year_with_answers(sample_store, year):
 
 def test_footer_has_source_place_period_date_and_synthetic_notice(deck, year):
     assert deck.synthetic
-    assert deck.footer == (f"Source: {slides.SOURCE}. North West, {schema.fy_label(year)}. Made 22 November 2026. "
-                           "Synthetic sample data — not real people.")
+    assert deck.footer == (f"Source: Shared Lives Plus outcomes tool. North West, {schema.fy_label(year)}. "
+                           "Made 22 November 2026. Synthetic sample data — not real people.")
 
 
-def test_footer_leaves_out_the_synthetic_notice_for_real_data():
-    assert "Synthetic" not in slides.footer_text("Wales", "2019-20", MADE, synthetic=False)
+def test_deck_from_a_real_store_has_no_synthetic_notice(sample_store, year, tmp_path):
+    # The notice follows the store's manifest, so real data is never labelled made up (nor the reverse).
+    real = tmp_path / "real"
+    shutil.copytree(sample_store, real)
+    manifest = json.loads((real / "manifest.json").read_text(encoding="utf-8"))
+    (real / "manifest.json").write_text(json.dumps(manifest | {"synthetic": False}), encoding="utf-8")
+    d = slides.build_deck(NORTH_WEST, year, ["connected_positive"], data_dir=real, made=MADE)
+    assert not d.synthetic
+    assert d.footer == f"Source: Shared Lives Plus outcomes tool. North West, {d.period_label}. Made 22 November 2026."
 
 
-def test_slides_source_matches_the_dashboards():
-    from ui import common
+def test_dashboard_footer_has_period_date_details_and_notice():
+    # The dashboard's form: no place, the n and interval level between the date and the notice; day not zero-padded.
+    made = dt.date(2026, 3, 2)
+    details = ["n = 1,234 answers", "", "95% confidence intervals"]
+    assert text.footer_text("2019-20", made, True, details=details) == (
+        "Source: Shared Lives Plus outcomes tool, 2019-20. Made 2 March 2026. n = 1,234 answers. "
+        "95% confidence intervals. Synthetic sample data — not real people.")
+    assert text.footer_text("2019-20", made, False) == (
+        "Source: Shared Lives Plus outcomes tool, 2019-20. Made 2 March 2026.")
 
-    assert slides.SOURCE == common.SOURCE
+
+@pytest.mark.parametrize("x, expected", [(3, 3.0), ("4.5", 4.5), (None, None), (float("nan"), None), ("n/a", None),
+                                         (object(), None)])
+def test_number_is_a_float_or_none(x, expected):
+    assert text.number(x) == expected
 
 
-@pytest.mark.parametrize("pct", [0, 4.9, 5, 14.99, 50, 86.5, 94.9, 95, 100])
-def test_people_count_matches_the_chart_pictogram(pct):
-    assert slides.people_count(pct) == charts.pictogram_count(pct)
+def test_figure_and_interval_words():
+    assert text.figure_text("connected_positive", 87.4) == "87%"
+    assert text.figure_text("connected_positive", float("nan")) == "–"
+    assert text.figure_text(None, 1234.56) == "1,234.6"  # no KHI known: one decimal
+    assert text.interval_text("connected_positive", 85.2, 91.7) == "85% to 92%"
+    assert text.interval_text("connected_positive", None, 91.7) == ""
+
+
+@pytest.mark.parametrize("pct, k", [(0, 0), (4.9, 0), (5, 1), (14.99, 1), (15, 2), (50, 5), (86.5, 9), (94.9, 9),
+                                    (95, 10), (100, 10), (-3, 0), (120, 10)])
+def test_people_count_rounds_to_the_nearest_whole_person(pct, k):
+    assert people.count(pct) == k
+
+
+@pytest.mark.parametrize("k", [0, 1, 9, 10])
+def test_svg_colours_exactly_k_people_from_the_left(k):
+    svg = people.svg(k)
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 500 100">')
+    heads = re.findall(r'<circle cx="([0-9.]+)"[^>]* fill="([^"]+)"', svg)
+    bodies = re.findall(r'<rect [^>]*fill="([^"]+)"', svg)
+    assert [fill for _, fill in heads] == bodies == [people.ON] * k + [people.OFF] * (10 - k)
+    assert [float(x) for x, _ in heads] == [25 + 50 * i for i in range(10)]
+
+
+def test_chart_pictogram_colours_k_people_in_the_shared_geometry():
+    fig = charts.people_pictogram(86.5)
+    fills = [sh.fillcolor for sh in fig.layout.shapes]
+    assert fills.count(people.ON) == 2 * 9 and fills.count(people.OFF) == 2
+    heads = [sh for sh in fig.layout.shapes if sh.type == "circle"]
+    for head, (box, _) in zip(heads, people.boxes(0, 0, 10)):
+        assert (head.x0, head.x1) == (pytest.approx(box.x), pytest.approx(box.x + box.w))
 
 
 def test_suppressed_slide_has_no_number_and_no_picture(sample_store, small_scheme):
@@ -140,7 +189,8 @@ def test_suppressed_slide_has_no_number_and_no_picture(sample_store, small_schem
 
 def test_pptx_has_one_16_9_slide_per_khi_with_sentence_figure_picture_and_footer(deck, tmp_path):
     from pptx import Presentation
-    from pptx.util import Pt
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Inches, Pt
 
     path = slides.write_pptx(deck, tmp_path / "talk.pptx")
     prs = Presentation(str(path))
@@ -153,10 +203,14 @@ def test_pptx_has_one_16_9_slide_per_khi_with_sentence_figure_picture_and_footer
         figure_runs = named["Figure"].text_frame.paragraphs[0].runs
         assert figure_runs[0].text == s.figure and figure_runs[0].font.size >= Pt(60)
         assert named["Picture in words"].text_frame.text == s.picture_text
-        people = list(named["Picture: ten people"].shapes)
-        assert len(people) == 20  # a head and a body for each of 10 people
-        coloured = sum(1 for sh in people if str(sh.fill.fore_color.rgb) == "0072B2")
+        persons = list(named["Picture: ten people"].shapes)
+        assert len(persons) == 20  # a head and a body for each of 10 people
+        coloured = sum(1 for sh in persons if str(sh.fill.fore_color.rgb) == "0072B2")
         assert coloured == 2 * s.people
+        # Drawn from the shared geometry (kpi.render.people), as the screen's SVG is.
+        heads = [sh for sh in persons if sh.auto_shape_type == MSO_SHAPE.OVAL]
+        expected = people.boxes(slides.PICTURE_LEFT_IN, slides.PICTURE_TOP_IN, slides.PICTURE_W_IN)
+        assert [round(sh.left / Inches(1), 3) for sh in heads] == [round(h.x, 3) for h, _ in expected]
         assert s.picture_text in named["Picture: ten people"]._element.nvGrpSpPr.cNvPr.get("descr")
         assert f"{s.n:,.0f} people answered" in named["Detail"].text_frame.text
         assert "95% confidence interval" in named["Detail"].text_frame.text

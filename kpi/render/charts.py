@@ -1,9 +1,9 @@
-"""Chart builders for the dashboard, image exports and slides: plotly only, no Streamlit, nothing fetched.
+"""Chart builders for the dashboard, image exports and slides: bars, trends, answers, distributions, the pictogram.
 
-Every builder takes a tidy table from `kpi.metrics.api` (or plain numbers) and returns a `go.Figure`. Colour is never the
-only signal: each mark carries a text label with its figure and, where there is a judgement, the judgement in
-words. The palette is Okabe & Ito's colour-blind-safe set (Okabe M, Ito K, "Color Universal Design", 2008).
-Figures are built with `go` rather than plotly express: about 20x cheaper per figure (see STACK-NOTES).
+Plotly only, no Streamlit, nothing fetched. Every builder takes a tidy table from `kpi.metrics.api` (or plain
+numbers) and returns a `go.Figure`. Colour is never the only signal: each mark carries a text label with its figure
+and, where there is a judgement, the judgement in words. Colours and layout come from `kpi.render.style`.
+Figures are built with `go` rather than plotly express: about 20x cheaper per figure.
 """
 
 from __future__ import annotations
@@ -17,99 +17,10 @@ import plotly.graph_objects as go
 
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
-
-# Okabe-Ito
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-NEUTRAL = "#B5B5B5"  # "similar": light grey, still 2:1 on white so the bar is visible; its label says "similar"
-NOT_COMPARED = "#5F7A8C"  # slate: a figure shown without any judgement
-TEXT = "#1A1C1E"
-MUTED_TEXT = "#4A4F55"  # 8:1 on white
-
-# Direction of good: better is blue, worse is vermillion (never red/green, which 1 in 12 men cannot tell apart).
-COMPARISON_COLOURS = {
-    "better": OKABE_ITO["blue"],
-    "similar": NEUTRAL,
-    "worse": OKABE_ITO["vermillion"],
-    "not compared": NOT_COMPARED,
-}
-# KHIs with no direction of good get colours that suggest no judgement.
-NO_JUDGEMENT_COLOURS = {
-    "higher": OKABE_ITO["reddish_purple"],
-    "similar": NEUTRAL,
-    "lower": OKABE_ITO["sky_blue"],
-    "not compared": NOT_COMPARED,
-}
-ANSWER_COLOURS = (OKABE_ITO["blue"], NEUTRAL, OKABE_ITO["vermillion"])  # positive / none / negative
-LINE_COLOUR = OKABE_ITO["blue"]
-BAND_COLOUR = "rgba(0, 114, 178, 0.18)"
-HIGHLIGHT = OKABE_ITO["blue"]
-DIMMED = "#D4D4D4"
-
-FONT_SIZE = 16
-TITLE_SIZE = 20
-# Names with spaces are quoted: a bare "Source Sans 3" (a word starting with a digit) is invalid CSS and voids the list.
-FONT = dict(family="'Source Sans Pro', 'Source Sans 3', Arial, sans-serif", size=FONT_SIZE, color=TEXT)
-
-
-def comparison_colour(comparison: str) -> str:
-    return {**COMPARISON_COLOURS, **NO_JUDGEMENT_COLOURS}.get(comparison, NOT_COMPARED)
-
-
-def _layout(fig: go.Figure, title: str | None, *, height: int) -> go.Figure:
-    fig.update_layout(
-        title=dict(text=_wrap(title, 70) if title else None, font=dict(size=TITLE_SIZE, weight=600), x=0,
-                   xanchor="left"),
-        font=FONT,
-        height=height,
-        margin=dict(l=10, r=30, t=80 if title else 20, b=50),
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hoverlabel=dict(font_size=FONT_SIZE),
-        showlegend=False,
-    )
-    # automargin: 16px tick labels and axis titles need room, or they are cut off at the edge.
-    fig.update_xaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
-                     automargin=True)
-    fig.update_yaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
-                     automargin=True)
-    return fig
-
-
-def _wrap(text: str, width: int) -> str:
-    """Break a long title into lines (plotly does not wrap titles)."""
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if line and len(line) + 1 + len(w) > width:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
-
-
-def _unit_axis(unit: str) -> str:
-    return {"%": "% of people who answered", "percentage points": "percentage points"}.get(unit, unit)
-
-
-def _fmt(metric_id: str, value) -> str:
-    return registry.format_value(registry.get(metric_id), None if pd.isna(value) else float(value))
-
-
-def _interval_text(metric_id: str, lower, upper) -> str:
-    if pd.isna(lower) or pd.isna(upper):
-        return ""
-    return f"{_fmt(metric_id, lower)} to {_fmt(metric_id, upper)}"
-
+from kpi.render import people
+from kpi.render.style import (ANSWER_COLOURS, BAND_COLOUR, FONT_SIZE, LINE_COLOUR, MUTED_TEXT, NEUTRAL, OKABE_ITO,
+                              TEXT, add_annotations, comparison_colour, layout, unit_axis)
+from kpi.render.text import capitalised, figure_text, interval_text
 
 # ---------------------------------------------------------------------------------------------------------------
 # Titles that state the finding
@@ -181,7 +92,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
         y=labels, x=value.fillna(0), orientation="h", marker=dict(color=colours, line=dict(color=TEXT, width=0.5)),
         error_x=dict(type="data", symmetric=False, array=(upper - value).clip(lower=0).fillna(0),
                      arrayminus=(value - lower).clip(lower=0).fillna(0), color=TEXT, thickness=1.5, width=5),
-        customdata=np.column_stack([[_interval_text(mid, lo, hi) for lo, hi in zip(lower, upper)],
+        customdata=np.column_stack([[interval_text(mid, lo, hi) for lo, hi in zip(lower, upper)],
                                     comparison, t["denominator"].astype(object).fillna("–")]),
         hovertemplate="%{y}<br>%{x:.1f}<br>95% interval: %{customdata[0]}<br>n = %{customdata[2]}"
                       "<br>%{customdata[1]}<extra></extra>",
@@ -190,18 +101,18 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     hi_end = float(np.nanmax([upper.max(), value.max(), benchmark or 0, 1])) if len(t) else 1
     pad = hi_end * 0.02
     text_x = [0 if s else (u if not pd.isna(u) else v) + pad for s, u, v in zip(suppressed, upper, value)]
-    text = [SUPPRESSED_TEXT if s else f"{_fmt(mid, v)} · {c}" if c != "not compared" else _fmt(mid, v)
+    text = [SUPPRESSED_TEXT if s else f"{figure_text(mid, v)} · {c}" if c != "not compared" else figure_text(mid, v)
             for s, v, c in zip(suppressed, value, comparison)]
     fig.add_trace(go.Scatter(y=labels, x=text_x, mode="text", text=text, textposition="middle right",
                              textfont=dict(size=FONT_SIZE, color=TEXT), hoverinfo="skip", cliponaxis=False))
     if benchmark is not None and not pd.isna(benchmark):
         fig.add_vline(x=benchmark, line=dict(color=TEXT, dash="dash", width=2))
         fig.add_annotation(x=benchmark, y=1, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"{benchmark_label}: {_fmt(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
-    _layout(fig, title, height=max(260, 46 * len(t) + 150))
+                           text=f"{benchmark_label}: {figure_text(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
+    layout(fig, title, height=max(260, 46 * len(t) + 150))
     fig.update_yaxes(autorange="reversed", automargin=True, ticks="", showgrid=False)
     top = 100.0 if unit == "%" else hi_end * 1.32  # a percentage axis ends at 100; labels go in the margin
-    fig.update_xaxes(title_text=_unit_axis(unit), range=[min(0.0, float(np.nanmin(lower.fillna(0))) * 1.1), top],
+    fig.update_xaxes(title_text=unit_axis(unit), range=[min(0.0, float(np.nanmin(lower.fillna(0))) * 1.1), top],
                      showgrid=True, gridcolor="#E5E5E5", zeroline=True, zerolinecolor=TEXT)
     fig.update_layout(margin=dict(r=150 if unit == "%" else 30))
     return fig
@@ -226,14 +137,14 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
         fig.add_trace(go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=x, y=lower, mode="lines", line=dict(width=0), fill="tonexty",
                                  fillcolor=BAND_COLOUR, hoverinfo="skip", name="95% interval"))
-    text = [(_fmt(mid, v) if mid else f"{v:.1f}") if not pd.isna(v) else "" for v in value]
+    text = [(figure_text(mid, v) if mid else f"{v:.1f}") if not pd.isna(v) else "" for v in value]
     # Label the first and last points and every few between, so labels do not collide on long series.
     step = max(1, math.ceil(len(x) / 6))
     text = [s if (i % step == 0 or i == len(x) - 1) else "" for i, s in enumerate(text)]
     fig.add_trace(go.Scatter(
         x=x, y=value, mode="lines+markers+text", text=text, textposition="top center",
         line=dict(color=LINE_COLOUR, width=3), marker=dict(size=9, color=LINE_COLOUR),
-        customdata=[_interval_text(mid, lo, hi) if mid else "" for lo, hi in zip(lower, upper)],
+        customdata=[interval_text(mid, lo, hi) if mid else "" for lo, hi in zip(lower, upper)],
         hovertemplate="%{x}: %{y:.1f}<br>95% interval: %{customdata}<extra></extra>", connectgaps=False,
         cliponaxis=False,
     ))
@@ -243,11 +154,11 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
                               for xi, s in zip(x, t["suppressed"].astype(bool)) if s])
     if benchmark is not None and not pd.isna(benchmark):
         fig.add_hline(y=benchmark, line=dict(color=TEXT, dash="dash", width=1.5))
-    _layout(fig, title, height=380)
+    layout(fig, title, height=380)
     lo = float(np.nanmin(lower)) if lower.notna().any() else 0.0
     hi = float(np.nanmax(upper)) if upper.notna().any() else 1.0
     span = max(hi - lo, 1.0)
-    fig.update_yaxes(title_text=_unit_axis(unit), range=[lo - span * 0.6, hi + span * 0.6], showgrid=True,
+    fig.update_yaxes(title_text=unit_axis(unit), range=[lo - span * 0.6, hi + span * 0.6], showgrid=True,
                      gridcolor="#E5E5E5")
     fig.update_xaxes(type="category", showgrid=False)
     return fig
@@ -281,7 +192,7 @@ def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], 
     for label, s in zip(rows["label"], rows["suppressed"]):
         if s:
             fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False, text=SUPPRESSED_TEXT)
-    _layout(fig, title, height=max(260, 56 * len(rows) + 210))
+    layout(fig, title, height=max(260, 56 * len(rows) + 210))
     # The legend sits between the title and the bars, where a reader looks first.
     fig.update_layout(barmode="stack", showlegend=True, uniformtext=dict(minsize=FONT_SIZE - 2, mode="show"),
                       legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal",
@@ -342,7 +253,7 @@ def distribution_chart(bands: pd.DataFrame, *, title: str, median: float | None 
         fig.add_annotation(x=1, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
                            showarrow=False, text=f"Middle number (median): {median:.0f} friends",
                            font=dict(size=FONT_SIZE))
-    _layout(fig, title, height=380)
+    layout(fig, title, height=380)
     top = float(np.nanmax([upper.max(), value.max(), 1]))
     fig.update_yaxes(title_text="% of people who answered", range=[0, top * 1.25], gridcolor="#E5E5E5")
     return fig
@@ -352,52 +263,39 @@ def distribution_chart(bands: pd.DataFrame, *, title: str, median: float | None 
 # Pictogram
 
 
-def pictogram_count(value_pct: float) -> int:
-    """How many of 10 people to highlight for a percentage (rounded to the nearest whole person)."""
-    return int(min(10, max(0, math.floor(value_pct / 10 + 0.5))))
+def _rounded_rect(box: people.Box, r: float, top: float) -> str:
+    """An SVG path for `box` (y downwards) with rounded corners, flipped so y grows upwards from `top`."""
+    x0, x1, yt, yb = box.x, box.x + box.w, top - box.y, top - box.y - box.h
+    steps = [("M", x0, yb + r), ("L", x0, yt - r), ("Q", x0, yt, x0 + r, yt), ("L", x1 - r, yt),
+             ("Q", x1, yt, x1, yt - r), ("L", x1, yb + r), ("Q", x1, yb, x1 - r, yb), ("L", x0 + r, yb),
+             ("Q", x0, yb, x0, yb + r)]
+    return " ".join(c + " " + " ".join(f"{x:.4f},{y:.4f}" for x, y in zip(v[::2], v[1::2])) for c, *v in steps) + " Z"
 
 
-def people_pictogram(value_pct: float | None, *, title: str | None = None, colour: str = HIGHLIGHT) -> go.Figure:
+def people_pictogram(value_pct: float | None, *, title: str | None = None, colour: str = people.ON) -> go.Figure:
     """Ten person shapes, k highlighted ('9 in 10'); drawn as shapes, so nothing is fetched. Text alt in the title."""
     fig = go.Figure()
-    k = 0 if value_pct is None or pd.isna(value_pct) else pictogram_count(float(value_pct))
-    for i in range(10):
-        fill = colour if i < k else DIMMED
-        cx = i * 1.0 + 0.5
-        fig.add_shape(type="circle", x0=cx - 0.16, x1=cx + 0.16, y0=1.52, y1=1.84, fillcolor=fill,
-                      line=dict(width=0))
-        body = (f"M {cx - 0.28},0.15 L {cx - 0.28},1.05 Q {cx - 0.28},1.42 {cx},1.42 "
-                f"Q {cx + 0.28},1.42 {cx + 0.28},1.05 L {cx + 0.28},0.15 Z")
-        fig.add_shape(type="path", path=body, fillcolor=fill, line=dict(width=0))
+    k = 0 if value_pct is None or pd.isna(value_pct) else people.count(float(value_pct))
+    width = float(people.PEOPLE)
+    top = people.height(width)
+    for i, (head, body) in enumerate(people.boxes(0, 0, width)):
+        fill, line = (colour, dict(width=0)) if i < k else (people.OFF, dict(color=people.OFF_EDGE, width=1))
+        fig.add_shape(type="circle", x0=head.x, x1=head.x + head.w, y0=top - head.y - head.h, y1=top - head.y,
+                      fillcolor=fill, line=line)
+        fig.add_shape(type="path", path=_rounded_rect(body, people.corner(width), top), fillcolor=fill, line=line)
     alt = (SUPPRESSED_TEXT if value_pct is None or pd.isna(value_pct)
            else f"{k} in 10 people")
     # An invisible point per person gives hover text and keeps the axes honest.
     fig.add_trace(go.Scatter(x=[i + 0.5 for i in range(10)], y=[1.0] * 10, mode="markers",
                              marker=dict(opacity=0), hoverinfo="skip"))
-    _layout(fig, title or alt, height=260)
-    fig.update_xaxes(visible=False, range=[0, 10], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[0, 2], fixedrange=True, scaleanchor="x", scaleratio=1)
+    layout(fig, title or alt, height=260)
+    fig.update_xaxes(visible=False, range=[0, width], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[0, top], fixedrange=True, scaleanchor="x", scaleratio=1)
     return fig
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Footer for exports
-
-
-def add_annotations(fig: go.Figure, items: list[dict]) -> None:
-    """Add many annotations in one layout update: plotly re-validates the whole list on every add_annotation."""
-    if items:
-        fig.update_layout(annotations=[*fig.layout.annotations, *items])
-
-
-def footer(fig: go.Figure, text: str) -> go.Figure:
-    """Source, period, date made and the synthetic-data notice, written under the chart (for PNG/SVG/slides)."""
-    fig.add_annotation(text=_wrap(text, 130), x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top",
-                       yshift=-45, showarrow=False, align="left", font=dict(size=14, color=MUTED_TEXT))
-    bottom = fig.layout.margin.b if fig.layout.margin and fig.layout.margin.b is not None else 50
-    lines = _wrap(text, 130).count("<br>") + 1
-    fig.update_layout(margin=dict(b=bottom + 30 + 20 * lines))
-    return fig
+# Titles for answers charts
 
 
 def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, better: str = "better",
@@ -406,7 +304,7 @@ def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *,
     in each area of life; no more than 3% said worse'."""
     rows = _split_rows(table, pairs).dropna(subset=["positive"])
     if rows.empty:
-        return SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:]
+        return capitalised(SUPPRESSED_TEXT)
     if len(rows) == 1:
         r = rows.iloc[0]
         return (f"{r['label']}: {registry.plain_share(r['positive'] / 100)} said {better}; "

@@ -7,7 +7,7 @@ is drawn by its own short-lived browser instead. MathJax is off: it would be fet
 work offline.
 
 Every exported image carries a footer (source, place and period, date made, synthetic notice): pass `footer_text`
-(e.g. `kpi.render.slides.footer_text(...)`), or give a figure that already has one from `kpi.render.charts.footer`.
+(e.g. `kpi.render.text.footer_text(...)`), or give a figure that already has one from `kpi.render.style.footer`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 
 import plotly.graph_objects as go
 
-from kpi.render import charts
+from kpi.render import style
 
 __all__ = ["figure_png", "figure_svg", "figure_image", "chromium_path", "ExportError"]
 
@@ -51,13 +51,13 @@ def _point_kaleido_at_chromium() -> None:
 def _with_footer(fig: go.Figure, footer_text: str | None) -> go.Figure:
     out = go.Figure(fig)  # a copy: the caller's figure (often on screen too) is not changed
     if footer_text:
-        charts.footer(out, footer_text)
+        style.footer(out, footer_text)
         out.layout.annotations[-1].name = FOOTER_NAME
         return out
     texts = [str(a.text or "") for a in (fig.layout.annotations or ())]
     if not any("Source:" in t for t in texts):
         raise ValueError("an exported image must carry its source, period, date made and synthetic-data notice: "
-                         "pass footer_text (kpi.render.slides.footer_text) or add one with kpi.render.charts.footer")
+                         "pass footer_text (kpi.render.text.footer_text) or add one with kpi.render.style.footer")
     return out
 
 

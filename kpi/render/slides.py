@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,20 +23,17 @@ from kpi.metrics import api, registry
 from kpi.data import paths, schema, store
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.data.queries import Filters
+from kpi.render import people, style
+from kpi.render.text import SOURCE, capitalised, footer_text, number
 
-__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "Slide", "Deck", "DeckError", "build_deck", "footer_text", "write_pptx",
-           "write_pdf", "pptx_bytes", "pdf_bytes", "people_count", "add_arguments", "run"]
+__all__ = ["SOURCE", "Slide", "Deck", "DeckError", "build_deck", "write_pptx", "write_pdf", "pptx_bytes",
+           "pdf_bytes", "add_arguments", "run"]
 
-SOURCE = "Shared Lives Plus outcomes tool"  # the same words as ui.common.SOURCE (tests/test_slides.py checks)
-SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
 
-# Colours: the dashboard's theme and kpi.render.charts (Okabe-Ito blue for the people who said yes).
-INK = (0x1A, 0x1C, 0x1E)
-MUTED = (0x4A, 0x4F, 0x55)  # 8:1 on white
+# Colours: the dashboard's theme, kpi.render.style and the people picture's (kpi.render.people).
+INK, MUTED = style.rgb(style.TEXT), style.rgb(style.MUTED_TEXT)
 ACCENT = (0x00, 0x66, 0x6E)  # the theme's primary, 6.7:1 on white
-PERSON_ON = (0x00, 0x72, 0xB2)
-PERSON_OFF = (0xE4, 0xE4, 0xE4)
-PERSON_OFF_EDGE = (0x76, 0x76, 0x76)  # 4.5:1 outline, so the uncoloured people are still visible shapes
+PERSON_ON, PERSON_OFF, PERSON_OFF_EDGE = (style.rgb(c) for c in (people.ON, people.OFF, people.OFF_EDGE))
 
 UNIT_WORDS = {"percentage points": "points"}  # a bare "4" or "+12" needs its unit beside it
 
@@ -85,36 +81,15 @@ class Deck:
 
     @property
     def footer(self) -> str:
-        return footer_text(self.place, self.period_label, self.made, self.synthetic)
+        return footer_text(self.period_label, self.made, self.synthetic, place=self.place)
 
     @property
     def title(self) -> str:
         return f"Key Human Indicators: {self.place}, {self.period_label}"
 
 
-def footer_text(place: str, period_label: str, made: dt.date, synthetic: bool) -> str:
-    """The line on every slide and exported image: source, place and period, date made, synthetic notice."""
-    parts = [f"Source: {SOURCE}", f"{place}, {period_label}", f"Made {made.day} {made:%B %Y}"]
-    if synthetic:
-        parts.append(SYNTHETIC_NOTICE)
-    return ". ".join(parts) + "."
-
-
-def people_count(value_pct: float) -> int:
-    """How many of 10 people to colour in: the nearest whole person (the same rule as kpi.render.charts' pictogram)."""
-    return int(min(10, max(0, math.floor(value_pct / 10 + 0.5))))
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Building the deck
-
-
-def _num(x) -> float | None:
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
 
 
 def _detail(k: registry.KHI, n: float | None, lower: float | None, upper: float | None) -> str:
@@ -129,19 +104,19 @@ def _detail(k: registry.KHI, n: float | None, lower: float | None, upper: float 
 
 def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     suppressed = bool(row.get("suppressed", False))
-    value = None if suppressed else _num(row.get("value"))
+    value = None if suppressed else number(row.get("value"))
     suppressed = suppressed or value is None  # no answers at all reads the same as too few
-    lower = None if suppressed else _num(row.get("lower"))
-    upper = None if suppressed else _num(row.get("upper"))
-    n = None if suppressed or k.table == "people_supported" else _num(row.get("denominator"))
-    people = people_count(value) if not suppressed and k.share_of_people else None
+    lower = None if suppressed else number(row.get("lower"))
+    upper = None if suppressed else number(row.get("upper"))
+    n = None if suppressed or k.table == "people_supported" else number(row.get("denominator"))
+    count = people.count(value) if not suppressed and k.share_of_people else None
     return Slide(
         metric_id=k.id, title=k.title,
         sentence=registry.sentence(k, None if suppressed else value, programmes=programmes),
         figure=None if suppressed else registry.format_value(k, value),
         unit="" if k.unit == "%" else UNIT_WORDS.get(k.unit, k.unit),
-        value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=people,
-        picture_text="" if people is None else f"{people} out of 10 people",
+        value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=count,
+        picture_text="" if count is None else f"{count} out of 10 people",
         detail="" if suppressed else _detail(k, n, lower, upper),
         explanation=k.explanation, question=k.question,
     )
@@ -208,17 +183,13 @@ def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], 
 SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5  # 16:9
 
 
-def _people_layout(left: float, top: float, width: float):
-    """(x, y, w, h) boxes in inches for each person's head and body, ten in a row across `width`."""
-    step = width / 10
-    body_w, body_h, head_d = step * 0.72, step * 1.45, step * 0.5
-    boxes = []
-    for i in range(10):
-        cx = left + step * (i + 0.5)
-        head = (cx - head_d / 2, top, head_d, head_d)
-        body = (cx - body_w / 2, top + head_d + step * 0.08, body_w, body_h)
-        boxes.append((head, body))
-    return boxes, head_d + step * 0.08 + body_h
+# The people picture on a slide: left, top and width in inches.
+PICTURE_LEFT_IN, PICTURE_TOP_IN, PICTURE_W_IN = 6.8, 2.5, 6.0
+
+
+def _below_picture() -> float:
+    """Where the picture's words go, in inches from the top: just under the ten people."""
+    return PICTURE_TOP_IN + people.height(PICTURE_W_IN) + 0.2
 
 
 def write_pptx(deck: Deck, path: str | Path) -> Path:
@@ -275,7 +246,7 @@ def pptx_bytes(deck: Deck) -> bytes:
             run.font.color.rgb = RGBColor(*INK)
 
         if s.suppressed:
-            text_box(slide, 0.6, 2.7, 12.1, 1.6, SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:], SUPPRESSED_PT,
+            text_box(slide, 0.6, 2.7, 12.1, 1.6, capitalised(SUPPRESSED_TEXT), SUPPRESSED_PT,
                      bold=True, colour=MUTED, name="Figure")
             text_box(slide, 0.6, 4.4, 12.1, 1.2, f"Fewer than the minimum number of people answered about "
                      f"“{s.title}” here, so we do not show a figure.", DETAIL_PT, colour=MUTED, name="Detail")
@@ -290,13 +261,14 @@ def pptx_bytes(deck: Deck) -> bytes:
             text_box(slide, 0.6, 4.05, 5.6, 0.6, s.title, DETAIL_PT, bold=True, name="Measure")
             text_box(slide, 0.6, 4.65, 5.6, 1.7, s.detail, DETAIL_PT, name="Detail")
             if s.people is not None:
-                boxes, height = _people_layout(6.8, 2.5, 6.0)
                 group = slide.shapes.add_group_shape()
                 group.name = "Picture: ten people"
-                for i, (head, body) in enumerate(boxes):
+                for i, (head, body) in enumerate(people.boxes(PICTURE_LEFT_IN, PICTURE_TOP_IN, PICTURE_W_IN)):
                     on = i < s.people
                     for shape_type, (x, y, w, h) in ((MSO_SHAPE.OVAL, head), (MSO_SHAPE.ROUNDED_RECTANGLE, body)):
                         shape = group.shapes.add_shape(shape_type, Inches(x), Inches(y), Inches(w), Inches(h))
+                        if shape_type == MSO_SHAPE.ROUNDED_RECTANGLE:  # the corner as a share of the shorter side
+                            shape.adjustments[0] = people.corner(PICTURE_W_IN) / min(w, h)
                         shape.fill.solid()
                         shape.fill.fore_color.rgb = RGBColor(*(PERSON_ON if on else PERSON_OFF))
                         if on:
@@ -308,8 +280,8 @@ def pptx_bytes(deck: Deck) -> bytes:
                 # Alt text for the picture (PowerPoint reads cNvPr/@descr), the same words as under it.
                 group._element.nvGrpSpPr.cNvPr.set("descr", f"Picture of 10 people, {s.people} coloured in: "
                                                             f"{s.picture_text}.")
-                text_box(slide, 6.8, 2.5 + height + 0.2, 6.0, 0.7, s.picture_text, PICTURE_TEXT_PT, bold=True,
-                         name="Picture in words")
+                text_box(slide, PICTURE_LEFT_IN, _below_picture(), PICTURE_W_IN, 0.7, s.picture_text,
+                         PICTURE_TEXT_PT, bold=True, name="Picture in words")
         text_box(slide, 0.6, 6.75, 12.1, 0.55, deck.footer, FOOTER_PT, colour=MUTED, name="Footer")
         notes = slide.notes_slide.notes_text_frame
         notes.text = (f"{s.title}. What it means: {s.explanation} Question asked: {s.question} "
@@ -357,7 +329,7 @@ def pdf_bytes(deck: Deck) -> bytes:
         pdf.add_page()
         write(43, 29, width, s.sentence, SENTENCE_PT, bold=True)
         if s.suppressed:
-            write(43, 195, width, SUPPRESSED_TEXT[0].upper() + SUPPRESSED_TEXT[1:], SUPPRESSED_PT, bold=True,
+            write(43, 195, width, capitalised(SUPPRESSED_TEXT), SUPPRESSED_PT, bold=True,
                   colour=MUTED)
             write(43, 270, width, f"Fewer than the minimum number of people answered about “{s.title}” here, "
                                   "so we do not show a figure.", DETAIL_PT, colour=MUTED)
@@ -371,18 +343,19 @@ def pdf_bytes(deck: Deck) -> bytes:
             y = write(43, 292, 400, s.title, DETAIL_PT, bold=True)
             write(43, y + 8, 400, s.detail, DETAIL_PT)
             if s.people is not None:
-                boxes, height = _people_layout(6.8, 2.5, 6.0)
                 pdf.set_line_width(1)
                 pdf.set_draw_color(*PERSON_OFF_EDGE)
-                for i, (head, body) in enumerate(boxes):
+                corner = people.corner(PICTURE_W_IN) * 72
+                for i, (head, body) in enumerate(people.boxes(PICTURE_LEFT_IN, PICTURE_TOP_IN, PICTURE_W_IN)):
                     on = i < s.people
                     pdf.set_fill_color(*(PERSON_ON if on else PERSON_OFF))
-                    style = "F" if on else "DF"
+                    fill = "F" if on else "DF"
                     x, y0, w, h = (v * 72 for v in head)
-                    pdf.ellipse(x, y0, w, h, style=style)
+                    pdf.ellipse(x, y0, w, h, style=fill)
                     x, y0, w, h = (v * 72 for v in body)
-                    pdf.rect(x, y0, w, h, style=style, round_corners=True, corner_radius=w * 0.3)
-                write(6.8 * 72, (2.5 + height + 0.2) * 72, 6.0 * 72, s.picture_text, PICTURE_TEXT_PT, bold=True)
+                    pdf.rect(x, y0, w, h, style=fill, round_corners=True, corner_radius=corner)
+                write(PICTURE_LEFT_IN * 72, _below_picture() * 72, PICTURE_W_IN * 72, s.picture_text, PICTURE_TEXT_PT,
+                      bold=True)
         write(43, 6.8 * 72, width, deck.footer, FOOTER_PT, colour=MUTED)
     return bytes(pdf.output())
 

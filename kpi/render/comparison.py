@@ -1,0 +1,160 @@
+"""Areas or schemes against the national figure: the comparison chart, the funnel plot and its title.
+
+Colour is never the only signal: every point carries its judgement in words (better / similar / worse, or
+higher / similar / lower), and funnel outliers are named on the plot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi.metrics import stats
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.render import places
+from kpi.render.style import NEUTRAL, TEXT, add_annotations, base_layout, comparison_colour
+from kpi.render.text import figure_text
+
+__all__ = ["comparison_chart", "funnel_plot", "funnel_title"]
+
+# ---------------------------------------------------------------------------------------------------------------
+# Areas or schemes against the national figure
+
+
+def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None = None,
+                     benchmark_name: str = "National figure") -> go.Figure:
+    """Each area or scheme as a point with its interval, against the national figure as a dashed line.
+
+    Points, not bars: percentages cluster near 90%, and a bar whose axis does not start at zero would mislead.
+    Each row is coloured and labelled by the table's `comparison` column (stats.compare_to_benchmark): better /
+    similar / worse, or higher / similar / lower when the KHI has no direction of good (then colours without a
+    good/bad meaning).
+    """
+    k = places.khi_of(table)
+    table = table.copy()
+    table["_name"] = places.place_names(table)
+    hidden = places.suppressed(table)
+    shown = table[~hidden].sort_values("value")
+    words = shown["comparison"].fillna("not compared").astype(str)
+    colours = [comparison_colour(w) for w in words]
+    fig = go.Figure(go.Scatter(
+        y=shown["_name"], x=shown["value"], mode="markers", error_x=places.error_bars(shown), name="",
+        marker={"color": colours, "size": 13, "line": {"color": "#222222", "width": 1}},
+        customdata=places.hover_data(k, shown),
+        hovertemplate="<b>%{y}</b>: %{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+    ))
+    bench = table["benchmark"].dropna() if "benchmark" in table else pd.Series(dtype=float)
+    if len(bench):
+        b = float(bench.iloc[0])
+        fig.add_vline(x=b, line_dash="dash", line_color="#222222", line_width=2)
+        fig.add_annotation(x=b, y=1, yref="paper", yanchor="bottom", showarrow=False, font={"size": 14},
+                           text=f"{benchmark_name}: {figure_text(k, b)}")
+    places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {w}" for v, w in zip(shown["value"], words)])
+    unit = k.unit if k else ""
+    fig.update_xaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "",
+                     showgrid=True, gridcolor="#e5e5e5")
+    fig.update_yaxes(showgrid=True, gridcolor="#f0f0f0")
+    places.note_hidden(fig, int(hidden.sum()), "schemes" if "scheme_name" in table else "areas")
+    if len(bench) and _note_count(fig):
+        fig.layout.annotations[-1].update(x=1, xanchor="right")
+    return base_layout(fig, title, max(380, 30 * len(shown) + 160), right=190)
+
+
+def _note_count(fig) -> int:
+    return sum(1 for a in fig.layout.annotations if SUPPRESSED_TEXT in (a.text or ""))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Funnel plot
+
+
+def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Figure:
+    """Schemes as points (x = answers, y = %) inside 95% and 99.8% funnel limits around the national baseline.
+
+    Limits are drawn as smooth curves from `stats.funnel_limits` over a grid of denominators spanning the schemes
+    shown. Schemes outside the 99.8% limits are named on the plot; suppressed schemes are left out, with a note.
+    """
+    k = places.khi_of(table)
+    direction = k.direction if k else "no_judgement"
+    hidden = places.suppressed(table) | table["value"].isna() | table["denominator"].isna()
+    shown = table[~hidden].copy()
+    fig = go.Figure()
+    if len(shown):
+        baseline = float(table["baseline"].dropna().iloc[0])
+        n_max = float(shown["denominator"].max())
+        n_min = max(1.0, float(shown["denominator"].min()) * 0.8)
+        grid = np.geomspace(n_min, n_max * 1.1, points)
+        for level, dash, name in ((0.998, "dash", "99.8% limits"), (0.95, "dot", "95% limits")):
+            lo, hi = stats.funnel_limits(baseline / 100, grid, level)
+            for i, y in enumerate((hi * 100, lo * 100)):
+                fig.add_trace(go.Scatter(x=grid, y=y, mode="lines", line={"color": "#555555", "dash": dash,
+                                                                          "width": 1.5},
+                                         name=name, legendgroup=name, showlegend=i == 0, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[grid[0], grid[-1]], y=[baseline, baseline], mode="lines",
+                                 line={"color": "#222222", "width": 2},
+                                 name=f"National figure {figure_text(k, baseline)}",
+                                 hoverinfo="skip"))
+        position = shown.get("funnel_position_998", pd.Series("within", index=shown.index)).fillna("within")
+        for where, symbol in (("within", "circle"), ("above", "triangle-up"), ("below", "triangle-down")):
+            part = shown[position == where]
+            if not len(part):
+                continue
+            colour = NEUTRAL if where == "within" else comparison_colour(_funnel_word(where, direction))
+            label = {"within": "Within the 99.8% limits", "above": "Above the 99.8% limit",
+                     "below": "Below the 99.8% limit"}[where]
+            names = part["scheme_name"] if "scheme_name" in part else part.get("area_name", "")
+            fig.add_trace(go.Scatter(
+                x=part["denominator"].astype(float), y=part["value"].astype(float), mode="markers",
+                marker={"symbol": symbol, "size": 9 if where == "within" else 14, "color": colour,
+                        "line": {"color": "#222222", "width": 1}},
+                name=label,
+                customdata=np.stack([list(names), [figure_text(k, v) for v in part["value"]]], axis=-1),
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} of %{x:,.0f} answers<extra></extra>",
+            ))
+            if where != "within":
+                _name_outliers(fig, part, names, where, x_max=float(grid[-1]))
+    fig.update_xaxes(title_text="Number of answers (n)", tickformat=",", rangemode="tozero")
+    unit = k.unit if k else ""
+    fig.update_yaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "")
+    fig.update_layout(legend={"orientation": "h", "y": -0.18})
+    places.note_hidden(fig, int(hidden.sum()), "schemes")
+    if hidden.any():
+        fig.layout.annotations[-1].update(y=1.0, yanchor="bottom", x=1, xanchor="right")
+    return base_layout(fig, title, 620)
+
+
+def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_max: float) -> None:
+    """Name each outlier with a short pointer; neighbours alternate distance so their names do not overlap."""
+    part = part.assign(_name=list(names)).sort_values("denominator")
+    sign = -1 if where == "above" else 1  # screen pixels: negative is up
+    items = []
+    for i, (_, row) in enumerate(part.iterrows()):
+        x = float(row["denominator"])
+        anchor = "right" if x > 0.8 * x_max else "left" if x < 0.1 * x_max else "center"
+        items.append(dict(x=x, y=float(row["value"]), text=row["_name"], showarrow=True, arrowhead=0, arrowwidth=1,
+                          arrowcolor="#444444", ax=0, ay=sign * (26 if i % 2 == 0 else 50), xanchor=anchor,
+                          font={"size": 13, "color": TEXT}, bgcolor="rgba(255,255,255,0.85)"))
+    add_annotations(fig, items)
+
+
+def _funnel_word(where: str, direction: str) -> str:
+    if direction == "no_judgement":
+        return "higher" if where == "above" else "lower"
+    good = (where == "above") == (direction == "high_is_good")
+    return "better" if good else "worse"
+
+
+def funnel_title(table: pd.DataFrame) -> str:
+    """'3 schemes were above the 99.8% limit and 4 below' (or 'All schemes were within the limits')."""
+    pos = table.get("funnel_position_998", pd.Series(dtype=object))
+    above, below = int((pos == "above").sum()), int((pos == "below").sum())
+    title = str(table["metric_title"].iloc[0]) if len(table) else "Schemes"
+    if not above and not below:
+        return f"{title}: every scheme shown was within the 99.8% limits"
+
+    def n(x):
+        return f"{x} scheme{'s' if x != 1 else ''}"
+
+    parts = [f"{n(above)} above the 99.8% limit" if above else "", f"{n(below)} below it" if below else ""]
+    return f"{title}: " + " and ".join(p for p in parts if p)

@@ -1,0 +1,97 @@
+"""Helpers for figures with one row per place (area or scheme): the map, growth and comparison charts.
+
+Tables from `kpi.metrics.api` describe themselves (metric_id, unit, confidence, suppressed...), so these read all
+they need from the table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi.data import schema
+from kpi.metrics import registry
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.render.style import add_annotations
+from kpi.render.text import figure_text, interval_text
+
+__all__ = ["khi_of", "suppressed", "place_names", "axis_title", "interval_words", "n_text", "hover_data",
+           "row_labels", "error_bars", "note_hidden"]
+
+
+def khi_of(table: pd.DataFrame) -> registry.KHI | None:
+    if "metric_id" in table and len(table):
+        return registry.BY_ID.get(str(table["metric_id"].iloc[0]))
+    return None
+
+
+def suppressed(table: pd.DataFrame) -> pd.Series:
+    if "suppressed" in table:
+        return table["suppressed"].fillna(False).astype(bool)
+    return table["value"].isna()
+
+
+def place_names(table: pd.DataFrame) -> pd.Series:
+    if "scheme_name" in table:
+        return table["scheme_name"].astype(str)
+    if "area_name" in table:
+        return table["area_name"].astype(str)
+    return pd.Series(["All"] * len(table), index=table.index)
+
+
+def axis_title(k: registry.KHI | None) -> str | None:
+    if k is None:
+        return None
+    return k.title if k.unit in k.title else f"{k.title} ({k.unit})"
+
+
+def interval_words(k: registry.KHI | None, row) -> str:
+    """'95% interval 85% to 92%', or 'no interval'."""
+    limits = interval_text(k, row.get("lower"), row.get("upper"))
+    # Signed units print their own sign; the words "to" keep a negative limit readable.
+    return f"{row.get('confidence', '95%')} interval {limits}" if limits else "no interval"
+
+
+def n_text(k: registry.KHI | None, row) -> str:
+    """What the figure rests on, in words: answers for survey KHIs, people for the scheme returns."""
+    if k is not None and k.table == "people_supported":
+        people = row.get("people_end", row.get("numerator"))
+        if people is None or pd.isna(people):
+            return ""
+        year = row.get("period_end")
+        when = f" in {schema.fy_label(int(year))}" if year is not None and pd.notna(year) else ""
+        return f"{people:,.0f} people supported{when}"
+    n = row.get("denominator")
+    return "" if n is None or pd.isna(n) else f"n = {n:,.0f} answers"
+
+
+def hover_data(k: registry.KHI | None, shown: pd.DataFrame):
+    """Per row: the figure, its interval and what it rests on (customdata[0..2] of a hovertemplate)."""
+    if not len(shown):
+        return None
+    return np.stack([[figure_text(k, v) for v in shown["value"]],
+                     [interval_words(k, r) for _, r in shown.iterrows()],
+                     [n_text(k, r) for _, r in shown.iterrows()]], axis=-1)
+
+
+def row_labels(fig: go.Figure, names, labels) -> None:
+    """Each row's figure and its word (better / growing...) in a column right of the plot: never colour alone."""
+    add_annotations(fig, [dict(x=1.01, xref="paper", xanchor="left", y=name, yref="y", text=label,
+                               showarrow=False, font={"size": 15}) for name, label in zip(names, labels)])
+
+
+def error_bars(shown: pd.DataFrame) -> dict:
+    if "lower" not in shown or shown["lower"].isna().all():
+        return {"visible": False}
+    return {"type": "data", "symmetric": False, "array": (shown["upper"] - shown["value"]).clip(lower=0),
+            "arrayminus": (shown["value"] - shown["lower"]).clip(lower=0), "color": "#222222", "thickness": 1.5,
+            "width": 5}
+
+
+def note_hidden(fig: go.Figure, count: int, what: str) -> None:
+    """'2 areas not shown: too few answers to show' above the plot, when any row is suppressed."""
+    if count:
+        fig.add_annotation(text=f"{count} {what if count != 1 else what.rstrip('s')} not shown: {SUPPRESSED_TEXT}",
+                           xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
+                           font={"size": 14, "color": "#444444"})

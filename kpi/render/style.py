@@ -1,0 +1,137 @@
+"""The look every figure shares: colours, fonts, layouts, annotations and the export footer. Plotly only.
+
+The palette is Okabe & Ito's colour-blind-safe set (Okabe M, Ito K, "Color Universal Design", 2008). Colour is never
+the only signal: every builder also writes its figure and judgement in words.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import plotly.graph_objects as go
+
+# Okabe-Ito
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+NEUTRAL = "#B5B5B5"  # "similar": light grey, still 2:1 on white so the bar is visible; its label says "similar"
+NOT_COMPARED = "#5F7A8C"  # slate: a figure shown without any judgement
+TEXT = "#1A1C1E"
+MUTED_TEXT = "#4A4F55"  # 8:1 on white
+
+# Direction of good: better is blue, worse is vermillion (never red/green, which 1 in 12 men cannot tell apart).
+COMPARISON_COLOURS = {
+    "better": OKABE_ITO["blue"],
+    "similar": NEUTRAL,
+    "worse": OKABE_ITO["vermillion"],
+    "not compared": NOT_COMPARED,
+}
+# KHIs with no direction of good get colours that suggest no judgement.
+NO_JUDGEMENT_COLOURS = {
+    "higher": OKABE_ITO["reddish_purple"],
+    "similar": NEUTRAL,
+    "lower": OKABE_ITO["sky_blue"],
+    "not compared": NOT_COMPARED,
+}
+ANSWER_COLOURS = (OKABE_ITO["blue"], NEUTRAL, OKABE_ITO["vermillion"])  # positive / none / negative
+LINE_COLOUR = OKABE_ITO["blue"]
+BAND_COLOUR = "rgba(0, 114, 178, 0.18)"
+
+FONT_SIZE = 16
+TITLE_SIZE = 20
+# Names with spaces are quoted: a bare "Source Sans 3" (a word starting with a digit) is invalid CSS and voids the list.
+FONT = dict(family="'Source Sans Pro', 'Source Sans 3', Arial, sans-serif", size=FONT_SIZE, color=TEXT)
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    """'#1A1C1E' as (26, 28, 30), for drawing libraries that want numbers."""
+    return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
+
+
+def comparison_colour(comparison: str) -> str:
+    return {**COMPARISON_COLOURS, **NO_JUDGEMENT_COLOURS}.get(comparison, NOT_COMPARED)
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a long title into lines (plotly does not wrap titles)."""
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def layout(fig: go.Figure, title: str | None, *, height: int) -> go.Figure:
+    """The dashboard charts' layout: wrapped title, 16px type, white background, no legend."""
+    fig.update_layout(
+        title=dict(text=wrap(title, 70) if title else None, font=dict(size=TITLE_SIZE, weight=600), x=0,
+                   xanchor="left"),
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=30, t=80 if title else 20, b=50),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hoverlabel=dict(font_size=FONT_SIZE),
+        showlegend=False,
+    )
+    # automargin: 16px tick labels and axis titles need room, or they are cut off at the edge.
+    fig.update_xaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
+                     automargin=True)
+    fig.update_yaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
+                     automargin=True)
+    return fig
+
+
+def base_layout(fig: go.Figure, title: str, height: int, *, right: int = 20, headroom: int = 28) -> go.Figure:
+    """The area and scheme figures' layout. `height` is for the plot itself: the title's lines (and `headroom` for
+    notes above the plot) are added on top, so a long finding never overlaps the chart."""
+    # plotly does not wrap titles; long finding sentences would run off a narrow screen.
+    lines = textwrap.wrap(title, 75) or [""]
+    top = 24 + 28 * len(lines) + headroom
+    fig.update_layout(
+        title={"text": "<br>".join(lines), "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
+               "pad": {"t": 16}, "font": {"size": TITLE_SIZE}},
+        font=FONT,
+        hoverlabel={"font_size": FONT["size"]},
+        height=height + top - 80,
+        margin={"l": 10, "r": right, "t": top, "b": 50},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    # Explicit tick fonts: a host theme (Streamlit's) would otherwise set small grey ticks over layout.font.
+    tick = {"size": FONT["size"], "color": TEXT}
+    fig.update_xaxes(tickfont=tick, title_font=tick, automargin=True)
+    fig.update_yaxes(tickfont=tick, title_font=tick, automargin=True)
+    fig.update_layout(legend_font_size=FONT["size"] - 2)
+    return fig
+
+
+def unit_axis(unit: str) -> str:
+    return {"%": "% of people who answered", "percentage points": "percentage points"}.get(unit, unit)
+
+
+def add_annotations(fig: go.Figure, items: list[dict]) -> None:
+    """Add many annotations in one layout update: plotly re-validates the whole list on every add_annotation."""
+    if items:
+        fig.update_layout(annotations=[*fig.layout.annotations, *items])
+
+
+def footer(fig: go.Figure, text: str) -> go.Figure:
+    """Source, period, date made and the synthetic-data notice, written under the chart (for PNG/SVG/slides)."""
+    fig.add_annotation(text=wrap(text, 130), x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                       yshift=-45, showarrow=False, align="left", font=dict(size=14, color=MUTED_TEXT))
+    bottom = fig.layout.margin.b if fig.layout.margin and fig.layout.margin.b is not None else 50
+    lines = wrap(text, 130).count("<br>") + 1
+    fig.update_layout(margin=dict(b=bottom + 30 + 20 * lines))
+    return fig
