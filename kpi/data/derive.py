@@ -10,6 +10,7 @@ The SQL is in kpi.data.queries; this module only decides file names and records 
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -25,6 +26,8 @@ def build(root: str | Path, manifest: store.Manifest) -> None:
         manifest.facts = {}
         return
     (root / "derived").mkdir(parents=True, exist_ok=True)
+    if not manifest.key_secret:  # the store's first commit: its record keys are fixed from now on
+        manifest.key_secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="khi-derive-") as spill:
         con = queries.raw_connection(root, manifest, spill_dir=spill)  # large stores spill: memory stays bounded
         try:

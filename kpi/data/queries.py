@@ -133,36 +133,58 @@ def cube_column(source: str, answer: str) -> str:
     return f"{source}__{answer}"
 
 
-def _cube_definitions() -> list[tuple[str, str]]:
-    """(column name, aggregate SQL over raw responses `r`) for every count in the response cube."""
-    defs = [("responses", "count(*)")]
+def key_column(count_column: str) -> str:
+    """Name of the column holding the sum of the record keys of the records a count column counts."""
+    return f"{count_column}__key"
+
+
+# A record's key (cell key method, kpi.metrics.perturb): 0-255 from a keyed hash of its id. The secret is the
+# store's (manifest.key_secret), set as a variable on the connection that builds the aggregates.
+def _record_key(id_sql: str) -> str:
+    return f"(md5_number_lower(getvariable('khi_key_secret') || {id_sql}) % 256)::BIGINT"
+
+
+_RESPONSE_KEY = _record_key("r.response_id")
+
+
+def _cube_definitions() -> list[tuple[str, str | None]]:
+    """(column name, the condition a response meets to be counted, None for all) for every count in the cube."""
+    defs: list[tuple[str, str | None]] = [("responses", None)]
     for col, domain in CATEGORICAL.items():
         for answer in schema.DOMAINS[domain]:
-            defs.append((cube_column(col, answer), f"count(*) FILTER (WHERE r.{col} = '{answer}')"))
-        defs.append((cube_column(col, "unanswered"), f"count(*) FILTER (WHERE r.{col} IS NULL)"))
+            defs.append((cube_column(col, answer), f"r.{col} = '{answer}'"))
+        defs.append((cube_column(col, "unanswered"), f"r.{col} IS NULL"))
     defs += [
-        (cube_column("friends_count", "answered"), "count(r.friends_count)"),
-        (cube_column("friends_count", "0"), "count(*) FILTER (WHERE r.friends_count = 0)"),
-        (cube_column("friends_count", "3_or_more"), "count(*) FILTER (WHERE r.friends_count >= 3)"),
-        ("completed_with_help__true", "count(*) FILTER (WHERE r.completed_with_help)"),
+        (cube_column("friends_count", "answered"), "r.friends_count IS NOT NULL"),
+        (cube_column("friends_count", "0"), "r.friends_count = 0"),
+        (cube_column("friends_count", "3_or_more"), "r.friends_count >= 3"),
+        ("completed_with_help__true", "r.completed_with_help"),
     ]
     return defs
 
 
+def _counted(name: str, condition: str | None, key_sql: str) -> str:
+    """A count and the sum of its records' keys, as two aggregate columns."""
+    where = f" FILTER (WHERE {condition})" if condition else ""
+    return f"count(*){where} AS {name}, coalesce(sum({key_sql}){where}, 0) AS {key_column(name)}"
+
+
 CUBE_COLUMNS = tuple(name for name, _ in _cube_definitions())
-CHANGE_COLUMNS = (
-    "people",
-    "friends_pairs",
-    "friends_change_sum",
-    "friends_change_sumsq",
-    "friends_more",
-    "connected_pairs",
-    "connected_both",
-    "connected_first_only",
-    "connected_latest_only",
-    "connected_neither",
-)
-ALLOWED_IDENTIFIERS = frozenset(CUBE_COLUMNS) | frozenset(CHANGE_COLUMNS)
+# Counts in the change table (people who answered twice or more) and the condition each counts.
+_CHANGE_COUNTS = {
+    "people": None,
+    "friends_pairs": "r.friends_change IS NOT NULL",
+    "friends_more": "r.friends_change > 0",
+    "connected_pairs": "r.c_first IS NOT NULL AND r.c_latest IS NOT NULL",
+    "connected_both": "r.c_first AND r.c_latest",
+    "connected_first_only": "r.c_first AND NOT r.c_latest",
+    "connected_latest_only": "NOT r.c_first AND r.c_latest",
+    "connected_neither": "NOT r.c_first AND NOT r.c_latest",
+}
+CHANGE_COLUMNS = (*_CHANGE_COUNTS, "friends_change_sum", "friends_change_sumsq")
+KEYED_COLUMNS = frozenset(CUBE_COLUMNS) | frozenset(_CHANGE_COUNTS)  # the counts that carry key sums
+ALLOWED_IDENTIFIERS = (frozenset(CUBE_COLUMNS) | frozenset(CHANGE_COLUMNS)
+                       | frozenset(key_column(c) for c in KEYED_COLUMNS))
 
 _FY = "(CASE WHEN month(r.completed_on) >= 4 THEN year(r.completed_on) ELSE year(r.completed_on) - 1 END)"
 
@@ -173,12 +195,12 @@ _WITH_SCHEME = " FROM responses r JOIN schemes s ON s.scheme_id = r.scheme_id "
 
 CUBE_SQL = (
     "SELECT " + _CELL + ", "
-    + ", ".join(f"{expr} AS {name}" for name, expr in _cube_definitions())
+    + ", ".join(_counted(name, condition, _RESPONSE_KEY) for name, condition in _cube_definitions())
     + _WITH_SCHEME + "GROUP BY ALL ORDER BY ALL"
 )
 
 FRIENDS_HIST_SQL = (
-    "SELECT " + _CELL + ", r.friends_count, count(*) AS n"
+    "SELECT " + _CELL + ", r.friends_count, " + _counted("n", None, _RESPONSE_KEY)
     + _WITH_SCHEME + "WHERE r.friends_count IS NOT NULL GROUP BY ALL ORDER BY ALL"
 )
 
@@ -197,7 +219,8 @@ WITH ranked AS (
 pairs AS (
     SELECT l.scheme_id, s.scheme_name, s.area_code, s.programme, l.completed_on, l.arrangement, l.age_band, l.primary_need,
            l.friends_count - f.friends_count AS friends_change,
-           f.connected_positive AS c_first, l.connected_positive AS c_latest
+           f.connected_positive AS c_first, l.connected_positive AS c_latest,
+           """ + _record_key("l.person_id") + """ AS rk
     FROM ranked f JOIN ranked l ON f.person_id = l.person_id AND f.k = 1 AND l.k = l.m
     JOIN schemes s ON s.scheme_id = l.scheme_id
     WHERE l.m >= 2
@@ -205,16 +228,10 @@ pairs AS (
 SELECT r.scheme_id, r.scheme_name, r.area_code, r.programme, """
     + _FY
     + """ AS fy, r.arrangement, r.age_band, r.primary_need,
-       count(*) AS people,
-       count(r.friends_change) AS friends_pairs,
        coalesce(sum(r.friends_change), 0) AS friends_change_sum,
-       coalesce(sum(r.friends_change * r.friends_change), 0) AS friends_change_sumsq,
-       count(*) FILTER (WHERE r.friends_change > 0) AS friends_more,
-       count(*) FILTER (WHERE r.c_first IS NOT NULL AND r.c_latest IS NOT NULL) AS connected_pairs,
-       count(*) FILTER (WHERE r.c_first AND r.c_latest) AS connected_both,
-       count(*) FILTER (WHERE r.c_first AND NOT r.c_latest) AS connected_first_only,
-       count(*) FILTER (WHERE NOT r.c_first AND r.c_latest) AS connected_latest_only,
-       count(*) FILTER (WHERE NOT r.c_first AND NOT r.c_latest) AS connected_neither
+       coalesce(sum(r.friends_change * r.friends_change), 0) AS friends_change_sumsq, """
+    + ", ".join(_counted(name, condition, "r.rk") for name, condition in _CHANGE_COUNTS.items())
+    + """
 FROM pairs r GROUP BY ALL ORDER BY ALL
 """
 )
@@ -231,6 +248,7 @@ def raw_connection(root: str | os.PathLike, manifest: store.Manifest, memory_lim
     con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False})
     if spill_dir:
         con.execute("SET temp_directory = $d", {"d": spill_dir}).fetchall()
+    con.execute("SET VARIABLE khi_key_secret = $s", {"s": manifest.key_secret}).fetchall()
     root = Path(root)
     for table in store.RAW_TABLES:
         files = [str(p) for p in manifest.files(root, table)]
@@ -260,8 +278,11 @@ def connect(root: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
     root = paths.data_dir(root)
     manifest = store.require_store(root)
     con = duckdb.connect(config={"preserve_insertion_order": False})
-    for table in ("schemes", "people_supported"):
-        con.read_parquet([str(p) for p in manifest.files(root, table)]).create(table)
+    con.read_parquet([str(p) for p in manifest.files(root, "schemes")]).create("schemes")
+    # A yearly return row is the record of the people counts: its key is fixed here, from the store's secret.
+    con.execute("CREATE TABLE people_supported AS SELECT *, (md5_number_lower($s || scheme_id || '|' || year || '|' "
+                "|| arrangement) % 256)::BIGINT AS row_key FROM read_parquet($f)",
+                {"s": manifest.key_secret, "f": [str(p) for p in manifest.files(root, "people_supported")]})
     con.read_parquet([str(p) for p in manifest.files(root, "responses")], hive_partitioning=True).create_view(
         "responses"
     )
@@ -278,10 +299,16 @@ def _run(cur, sql: str, params: dict | None = None) -> pd.DataFrame:
     return cur.execute(sql, params or {}).df()
 
 
-def cube_counts(cur, columns: Sequence[str], by: Sequence[str], f: Filters, table: str = "cube") -> pd.DataFrame:
-    """Sum the named aggregate columns over the filtered cells, one row per breakdown group."""
+def cube_counts(cur, columns: Sequence[str], by: Sequence[str], f: Filters, table: str = "cube",
+                keys: bool = False) -> pd.DataFrame:
+    """Sum the named aggregate columns over the filtered cells, one row per breakdown group.
+
+    With `keys`, each count column's record-key sum comes too (`key_column(name)`), for the public view.
+    """
     if table not in ("cube", "change"):
         raise ValueError(f"unknown aggregate table {table!r}")
+    if keys:
+        columns = [*columns, *(key_column(c) for c in columns if c in KEYED_COLUMNS)]
     select, group = _group_sql(by)
     sums = ", ".join(f"coalesce(sum(c.{_quote(col)}), 0)::BIGINT AS {_quote(col)}" for col in columns)
     sql = f"SELECT {select}{sums} FROM {table} c WHERE {_WHERE} {group} {'ORDER BY ALL' if group else ''}"
@@ -293,7 +320,8 @@ def friends_histogram(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
     select, group = _group_sql(by)
     group = (group + ", c.friends_count") if group else "GROUP BY c.friends_count"
     sql = (
-        f"SELECT {select}c.friends_count, sum(c.n)::BIGINT AS n FROM friends_hist c "
+        f"SELECT {select}c.friends_count, sum(c.n)::BIGINT AS n, sum(c.n__key)::BIGINT AS n__key "
+        "FROM friends_hist c "
         f"WHERE {_WHERE} {group} ORDER BY ALL"
     )
     return _run(cur, sql, _filter_params(f))
@@ -304,7 +332,8 @@ def people_supported(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
     select, group = _group_sql(by)
     params = _filter_params(f, _PEOPLE_FILTERS)
     sql = (
-        f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers "
+        f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers, "
+        "sum(c.row_key)::BIGINT AS people__key "
         "FROM (SELECT p.*, p.year AS fy, s.scheme_name, s.area_code, s.programme FROM people_supported p "
         "JOIN schemes s ON s.scheme_id = p.scheme_id) c "
         f"WHERE {_PEOPLE_WHERE} {group} ORDER BY ALL"

@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from kpi.data import schema
 
 MANIFEST = "manifest.json"
-FORMAT = 2  # 2: aggregates carry scheme name, area and programme
+FORMAT = 3  # 2: aggregates carry scheme name, area and programme; 3: and record-key sums (cell key method)
 RAW_TABLES = ("responses", "schemes", "people_supported")
 
 
@@ -53,6 +53,9 @@ class Manifest:
     quarantine: list[str] = field(default_factory=list)  # relative CSV paths
     quarantined_rows: int = 0
     facts: dict = field(default_factory=dict)  # raw-scan facts (people, first and last date), set by kpi.data.derive
+    # Secret behind every record key (kpi.metrics.perturb): never published, kept across commits so a record's key,
+    # and so every published count, stays the same.
+    key_secret: str = ""
     updated_at: str = ""
 
     def files(self, root: Path, table: str) -> list[Path]:

@@ -63,28 +63,36 @@ def khi_table(
 def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(), *,
                con=None, data_dir=None, confidence: float = 0.95, public: bool = True,
                compare_breakdowns: bool = True) -> pd.DataFrame:
-    """Several KHIs stacked in one tidy table (the columns of khi_table), computed with shared queries."""
-    ks, by, exact = _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns)
-    return tables.finish(ks, exact, by, confidence, public)
+    """Several KHIs stacked in one tidy table (the columns of khi_table), computed with shared queries.
+
+    public=True (the default): figures from published (perturbed) counts, small ones suppressed, rounded as shown.
+    public=False: exact figures — the path the sign-in issue grants to entitled users; never a public output.
+    """
+    ks, by, figures = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, public)
+    return tables.finish(ks, figures, by, confidence, public)
 
 
-def _public_and_exact(metric_ids, by, filters, *, con=None, data_dir=None, confidence=0.95,
-                      compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The public table and the exact one from a single computation (for change and trend tests, funnels)."""
-    ks, by, exact = _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns)
-    return tables.finish(ks, exact, by, confidence, True), tables.finish(ks, exact, by, confidence, False)
+def _public_and_protected(metric_ids, by, filters, *, con=None, data_dir=None, confidence=0.95,
+                          compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The public table, and the same published figures before suppression and rounding, from one computation.
+
+    Change and trend tests and funnel positions are computed from the second, so nothing public is computed from
+    an exact count.
+    """
+    ks, by, figures = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, True)
+    return tables.finish(ks, figures, by, confidence, True), tables.finish(ks, figures, by, confidence, False)
 
 
-def _exact(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns):
+def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, protect):
     ks = [registry.get(m) for m in metric_ids]
     by = (by,) if isinstance(by, str) else tuple(by)
     cur = _cursor(con, data_dir)
     try:
-        exact = compute.compute_many(cur, ks, by, filters, confidence)
-        exact = tables.with_benchmarks(cur, ks, exact, by, filters, confidence, compare_breakdowns)
+        figures = compute.compute_many(cur, ks, by, filters, confidence, protect)
+        figures = tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect)
     finally:
         cur.close()
-    return ks, by, exact
+    return ks, by, figures
 
 
 def coverage(*, con=None, data_dir=None) -> dict:
@@ -136,13 +144,13 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=Non
     con = con if con is not None else connect(data_dir)
     latest = max(filters.years or years(con=con))
     pair = filters.with_years([latest - 1, latest])
-    public_all, exact_all = _public_and_exact(metric_ids, "year", pair, con=con, confidence=confidence,
-                                              compare_breakdowns=False)
+    public_all, published_all = _public_and_protected(metric_ids, "year", pair, con=con, confidence=confidence,
+                                                      compare_breakdowns=False)
     rows = []
     for mid in metric_ids:
         k = registry.get(mid)
         pub = public_all[public_all["metric_id"] == mid].set_index("year")
-        ex = exact_all[exact_all["metric_id"] == mid].set_index("year")
+        pub_counts = published_all[published_all["metric_id"] == mid].set_index("year")
         if latest not in pub.index:  # no answers at all in the latest year
             continue
         now = pub.loc[latest]
@@ -155,11 +163,12 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=Non
         if not (now["suppressed"] or before_hidden):
             if k.share_of_people:
                 d, lo, hi = stats.difference_interval(
-                    float(ex.loc[latest, "numerator"]), float(ex.loc[latest, "denominator"]),
-                    float(ex.loc[latest - 1, "numerator"]), float(ex.loc[latest - 1, "denominator"]),
+                    float(pub_counts.loc[latest, "numerator"]), float(pub_counts.loc[latest, "denominator"]),
+                    float(pub_counts.loc[latest - 1, "numerator"]), float(pub_counts.loc[latest - 1, "denominator"]),
                     confidence=confidence,
                 )
-                row.update(change=d * 100, change_lower=lo * 100, change_upper=hi * 100,
+                # Shown to one decimal place, as on screen; the significance uses the unrounded interval.
+                row.update(change=round(d * 100, 1), change_lower=round(lo * 100, 1), change_upper=round(hi * 100, 1),
                            change_significance=_change_words(lo, hi, k.direction))
             else:
                 row["change"] = row["value"] - row["previous_value"]
@@ -182,7 +191,7 @@ def _change_words(lower: float, upper: float, direction: str) -> str:
 
 def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=None, confidence: float = 0.95):
     """The KHI by year and the trend test over the latest five or more years: (table, stats trend result)."""
-    table, exact = _public_and_exact([metric_id], "year", filters, con=con, data_dir=data_dir,
+    table, exact = _public_and_protected([metric_id], "year", filters, con=con, data_dir=data_dir,
                                      confidence=confidence)
     k = registry.get(metric_id)
     if not k.share_of_people or exact.empty:
@@ -202,7 +211,7 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=N
     k = registry.get(metric_id)
     if not k.share_of_people:
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
-    table, exact = _public_and_exact([metric_id], "scheme", filters, con=con, data_dir=data_dir)
+    table, exact = _public_and_protected([metric_id], "scheme", filters, con=con, data_dir=data_dir)
     if exact.empty:
         return table
     baseline = float(exact["benchmark"].iloc[0]) / 100  # the national figure for the same other filters

@@ -1,7 +1,9 @@
-"""Exact figures for KHIs from the store's aggregates: counts summed by the breakdown, then the statistics.
+"""Figures for KHIs from the store's aggregates: counts summed by the breakdown, then the statistics.
 
-KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table. Nothing
-here is public: `kpi.metrics.tables` labels the figures and applies disclosure control.
+KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
+With `protect` (every public output), each count is first replaced by its published count (cell key perturbation,
+`kpi.metrics.perturb`) and every figure — percentage, interval, comparison — is computed from those; without it the
+figures are exact (for tests and, later, entitled users). `kpi.metrics.tables` labels them and suppresses small ones.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 
 from kpi.data import queries, schema
 from kpi.data.queries import Filters
-from kpi.metrics import registry, stats
+from kpi.metrics import perturb, registry, stats
 from kpi.metrics.registry import KHI
 
 
@@ -32,33 +34,50 @@ def _proportion(num, den, confidence):
 _GROUP_NAMES = frozenset(queries.group_columns(tuple(queries.BREAKDOWNS)))  # columns that label, not count
 
 
-def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float) -> dict[str, np.ndarray]:
+def _counter(col: dict[str, np.ndarray], protect: bool):
+    """count(names): the sum of count columns — with `protect`, perturbed by the cell key of the records summed."""
+    def count(names) -> np.ndarray:
+        total = sum(col[n] for n in names)
+        if not protect:
+            return total
+        return perturb.perturb(total, sum(col[queries.key_column(n)] for n in names))
+    return count
+
+
+def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float, protect: bool = False) -> dict[str, np.ndarray]:
     """numerator, denominator, value, lower, upper (display units) per row of summed counts, as arrays.
 
     Plain arrays, not a DataFrame: pandas costs per operation, and a page computes dozens of these.
     """
     col = {c: counts[c].to_numpy(float) for c in counts.columns if c not in _GROUP_NAMES}
+    count = _counter(col, protect)
     if k.kind in ("proportion", "net"):
-        num = sum(col[queries.cube_column(k.source, a)] for a in k.numerator)
-        den = sum(col[queries.cube_column(k.source, a)] for a in k.denominator)
+        num_cols = [queries.cube_column(k.source, a) for a in k.numerator]
+        den_cols = [queries.cube_column(k.source, a) for a in k.denominator]
     else:  # change-table kinds name their count columns directly
-        num = sum(col[c] for c in k.numerator)
-        den = sum(col[c] for c in k.denominator)
+        num_cols, den_cols = list(k.numerator), list(k.denominator)
+    den = count(den_cols)
     if k.share_of_people:
+        num = np.minimum(count(num_cols), den)  # each count is perturbed apart: keep the part within the whole
         value, lower, upper = _proportion(num, den, confidence)
         return dict(numerator=num, denominator=den, value=value, lower=lower, upper=upper)
     if k.kind == "net":
-        pos, neg = col[queries.cube_column(k.source, "positive")], col[queries.cube_column(k.source, "negative")]
+        pos, neg = (count([queries.cube_column(k.source, a)]) for a in ("positive", "negative"))
+        den = np.maximum(den, pos + neg)
         value, lower, upper = _vector(stats.net_impact_interval, den, pos, neg, den, confidence=confidence)
         return dict(numerator=pos - neg, denominator=den, value=value * 100, lower=lower * 100, upper=upper * 100)
     if k.kind == "mean_change":
+        # A mean is not a count: it is computed from the answers and shown rounded; its n is the published count,
+        # and the sum behind it is not published (with n it would give the exact mean).
         n, total = col["friends_pairs"], col["friends_change_sum"]
         value, lower, upper = _vector(stats.mean_interval, n, n, total, col["friends_change_sumsq"],
                                       confidence=confidence, min_n=2)
-        return dict(numerator=total, denominator=n, value=value, lower=lower, upper=upper)
+        return dict(numerator=np.full(n.shape, np.nan) if protect else total, denominator=den, value=value,
+                    lower=lower, upper=upper)
     if k.kind == "paired_change":
-        both, first_only = col["connected_both"], col["connected_first_only"]
-        latest_only, neither = col["connected_latest_only"], col["connected_neither"]
+        both, first_only, latest_only, neither = (
+            count([c]) for c in ("connected_both", "connected_first_only", "connected_latest_only", "connected_neither"))
+        den = both + first_only + latest_only + neither
         value, lower, upper = _vector(stats.paired_difference_interval, den, both, first_only, latest_only,
                                       neither, confidence=confidence)
         return dict(numerator=latest_only - first_only, denominator=den, value=value * 100, lower=lower * 100,
@@ -78,13 +97,16 @@ def _vector(fn, den, *args, confidence, min_n=1):
     return value, lower, upper
 
 
-def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float) -> pd.DataFrame:
+def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float, protect: bool) -> pd.DataFrame:
+    """The median and its interval per group, from the friends-count histogram; n protected with `protect`."""
     rows = []
     groups = hist.groupby(group_cols, dropna=False, sort=True) if group_cols else [((), hist)]
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
         part = part.sort_values("friends_count")
         n = float(part["n"].sum())
+        if protect:
+            n = float(perturb.perturb([n], [part["n__key"].sum()])[0])
         med, lo, hi = stats.median_interval(part["friends_count"].to_numpy(float), part["n"].to_numpy(float),
                                             confidence=confidence)
         rows.append({**dict(zip(group_cols, key)), "numerator": np.nan, "denominator": n,
@@ -107,8 +129,9 @@ _PAIRED_EXTRA = {
 }
 
 
-def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float) -> dict[str, pd.DataFrame]:
-    """Exact (unsuppressed) figures per breakdown group for several KHIs.
+def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float,
+                 protect: bool = False) -> dict[str, pd.DataFrame]:
+    """Unsuppressed figures per breakdown group for several KHIs: exact, or from published counts with `protect`.
 
     KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
     """
@@ -116,23 +139,23 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
     out: dict[str, pd.DataFrame] = {}
     cube = [k for k in ks if k.table == "cube"]
     if cube:
-        counts = queries.cube_counts(cur, sorted(set().union(*map(_cube_columns, cube))), by, f)
+        counts = queries.cube_counts(cur, sorted(set().union(*map(_cube_columns, cube))), by, f, keys=protect)
         for k in cube:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence, protect))
     change = [k for k in ks if k.table == "change"]
     if change:
         cols = sorted({c for k in change for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
-        counts = queries.cube_counts(cur, cols, by, f, table="change")
+        counts = queries.cube_counts(cur, cols, by, f, table="change", keys=protect)
         for k in change:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence))
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence, protect))
     medians = [k for k in ks if k.kind == "median"]
     if medians:
-        rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence)
+        rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence, protect)
         for k in medians:
             out[k.id] = rows
     growth = [k for k in ks if k.table == "people_supported"]
     if growth:
-        frame = _growth_frame(cur, by, f)  # shared: the growth KHIs differ only in what they make of it
+        frame = _growth_frame(cur, by, f, protect)  # shared: the growth KHIs differ only in what they make of it
         for k in growth:
             out[k.id] = _growth_figures(k, frame, by, f, cur, confidence)
     return out
@@ -145,22 +168,30 @@ def _period(cur, f: Filters) -> tuple[int, int]:
     return queries.people_years(cur)
 
 
-def _growth_frame(cur, by: Sequence[str], filters: Filters) -> tuple[pd.DataFrame, int, int]:
+def _people(cur, by: Sequence[str], f: Filters, protect: bool) -> pd.DataFrame:
+    """People supported per group; with `protect`, the published count (the returns' rows are the records)."""
+    counts = queries.people_supported(cur, by, f)
+    if protect:
+        counts["people"] = perturb.perturb(counts["people"], counts["people__key"])
+    return counts.drop(columns="people__key")
+
+
+def _growth_frame(cur, by: Sequence[str], filters: Filters, protect: bool) -> tuple[pd.DataFrame, int, int]:
     """People at the start and end of the period per group (each year against the year before for a series)."""
     start, end = _period(cur, f=filters)
     plain_by = tuple(b for b in by if b != "year")
     if "year" in by:  # a series: each year against the year before
         years = tuple(range(start, end + 1)) if not filters.years else tuple(sorted(filters.years))
-        counts = queries.people_supported(cur, (*plain_by, "year"), filters.with_years(
-            range(min(years) - 1, max(years) + 1)))
+        counts = _people(cur, (*plain_by, "year"), filters.with_years(range(min(years) - 1, max(years) + 1)),
+                         protect)
         keys = queries.group_columns(plain_by)
         prev = counts.assign(year=counts["year"] + 1).rename(columns={"people": "people_start"})
         frame = counts.rename(columns={"people": "people_end"}).merge(
             prev[[*keys, "year", "people_start"]], on=[*keys, "year"], how="left")
         frame = frame[frame["year"].isin(years)]
     else:
-        a = queries.people_supported(cur, plain_by, filters.with_years([start])).rename(columns={"people": "people_start"})
-        b = queries.people_supported(cur, plain_by, filters.with_years([end])).rename(columns={"people": "people_end"})
+        a = _people(cur, plain_by, filters.with_years([start]), protect).rename(columns={"people": "people_start"})
+        b = _people(cur, plain_by, filters.with_years([end]), protect).rename(columns={"people": "people_end"})
         keys = queries.group_columns(plain_by)
         frame = b.merge(a[[*keys, "people_start"]], on=keys, how="outer") if keys else pd.concat(
             [b[["people_end", "carers"]], a[["people_start"]]], axis=1)

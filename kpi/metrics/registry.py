@@ -11,6 +11,8 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from kpi.data import schema
 from kpi.metrics import stats
 
@@ -246,16 +248,41 @@ def sentence(k: KHI, value: float | None, *, programmes: tuple[str, ...] = ()) -
     return text[0].upper() + text[1:] + "."
 
 
+def decimals(k: KHI, value: float) -> int:
+    """Decimal places a figure is shown with: the one rule for the screen, slides and public tables."""
+    if k.unit in ("%", "percentage points"):
+        return 0 if abs(round(value, 1)) >= 10 else 1
+    if k.kind in ("people", "net_change"):
+        return 0
+    return 1
+
+
+def round_shown(k: KHI, values) -> np.ndarray:
+    """Figures rounded to the precision they are shown with (`decimals`), so no table says more than the screen."""
+    values = np.asarray(values, dtype=float)
+    out = values.copy()
+    ok = ~np.isnan(values)
+    if k.unit in ("%", "percentage points"):
+        one = np.round(values[ok], 1)
+        out[ok] = np.where(np.abs(one) >= 10, np.round(values[ok]), one)
+    else:
+        out[ok] = np.round(values[ok], decimals(k, 0.0))
+    return out
+
+
 def format_value(k: KHI, value: float | None) -> str:
     """A figure as shown to people, in the KHI's unit."""
     if value is None or value != value:
         return "–"
+    d = decimals(k, value)
     if k.unit == "%":
-        return f"{value:.0f}%" if abs(value) >= 10 else f"{value:.1f}%"
+        return f"{value:.{d}f}%"
     if k.unit == "percentage points":
-        return f"{value:+.0f}" if abs(value) >= 10 else f"{value:+.1f}"
-    if k.kind in ("people", "net_change"):
-        return f"{value:+,.0f}" if k.kind == "net_change" else f"{value:,.0f}"
+        return f"{value:+.{d}f}"
+    if k.kind == "net_change":
+        return f"{value:+,.0f}"
+    if k.kind == "people":
+        return f"{value:,.0f}"
     if k.kind == "mean_change":
         return f"{value:+.1f}"
     return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"

@@ -11,7 +11,7 @@ import pandas as pd
 
 from kpi.data import queries, schema
 from kpi.data.queries import Filters
-from kpi.metrics import compute, disclosure, stats
+from kpi.metrics import compute, disclosure, registry, stats
 from kpi.metrics.registry import KHI
 
 
@@ -100,29 +100,30 @@ def split_by_metric(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Disclosure control for a (stacked) KHI table; every public output goes through here."""
+    """Disclosure control for a (stacked) table of published figures; every public output goes through here.
+
+    Small rows are suppressed (`disclosure.apply`) and figures are rounded to the precision shown on screen.
+    """
     if table.empty:
         return table.assign(suppressed=pd.Series(dtype=bool), suppression=pd.Series(dtype=str))
-    group_cols = queries.group_columns(by)
-    breakdown = queries.group_columns(by[:1]) if by else []
-    siblings = ["metric_id", *[c for c in group_cols if c not in breakdown]]
-    value_cols = tuple(c for c in ("value", "lower", "upper") if c in table.columns)
+    value_cols = tuple(c for c in ("value", "lower", "upper", "benchmark") if c in table.columns)
     count_cols = tuple(c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns)
     parts = [
-        disclosure.apply(part, siblings=siblings, count_columns=count_cols, value_columns=value_cols,
+        disclosure.apply(part, count_columns=count_cols, value_columns=value_cols,
                          threshold=max(int(min_n), disclosure.MIN_DENOMINATOR))
         for min_n, part in table.groupby("min_n", sort=False)
     ]
     out = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
     out.loc[out["suppressed"], "comparison"] = "not compared"
-    counts = out["statistic"].isin(("count", "change in count"))  # the figure itself is a count of people
-    if counts.any():
+    for metric_id, rows in out.groupby("metric_id", sort=False).groups.items():
+        k = registry.get(metric_id)
         for col in value_cols:
-            out.loc[counts, col] = disclosure.round_public(out.loc[counts, col])
+            out.loc[rows, col] = registry.round_shown(k, out.loc[rows, col].to_numpy(float))
     return out
 
 
-def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool) -> dict:
+def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool,
+                    protect: bool = False) -> dict:
     """Add the benchmark value and the Fingertips comparison (better / similar / worse) to each KHI's table.
 
     A place (region, scheme, or a filtered area) is compared with the whole country for the same other filters; a
@@ -138,7 +139,7 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
     comparable = [k for k in ks if k.compared]
     if not place_in_view and (not by or not compare_breakdowns):
         comparable = []
-    bench = compute.compute_many(cur, comparable, bench_by, bench_f, confidence) if comparable else {}
+    bench = compute.compute_many(cur, comparable, bench_by, bench_f, confidence, protect) if comparable else {}
     keys = queries.group_columns(bench_by)
     out = {}
     for k in ks:

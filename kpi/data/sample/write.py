@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def generate(
         note=f"Synthetic sample data (seed {seed}, {responses:,} responses): made up, not real people",
         tables=tables,
         rows={"schemes": world.n_schemes, "people_supported": world.people_rows, "responses": responses},
+        # From the seed, so the sample regenerates identically; it protects nothing real (every row is made up).
+        key_secret=hashlib.sha256(f"khi synthetic sample {seed}".encode()).hexdigest()[:32],
     )
     with store.locked(root):
         if store.read_manifest(root).tables:  # another writer got there while we were generating
