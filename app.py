@@ -6,9 +6,9 @@ Pages live in pages/ and are listed here with st.navigation (so the legacy autom
 import streamlit as st
 
 from kpi.data import paths
-from ui import common
+from ui import data, nav
 
-st.set_page_config(page_title="Key Human Indicators", page_icon=common.favicon(), layout="wide")
+st.set_page_config(page_title="Key Human Indicators", page_icon=nav.favicon(), layout="wide")
 
 
 def no_data() -> None:
@@ -23,7 +23,7 @@ def no_data() -> None:
     )
 
 
-problem = common.store_problem()
+problem = data.store_problem()
 if problem:
     # Still through st.navigation: without it Streamlit would fall back to running pages/ files directly.
     page = st.navigation([st.Page(no_data, title="No data", default=True)], position="hidden")

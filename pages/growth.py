@@ -1,16 +1,17 @@
 """Regional growth: people supported by area, how it changed, and which areas are growing, flat or falling.
 
-Thin page: widgets -> ui.common.khi (kpi.metrics.api growth KHIs) -> kpi.render.maps figures. Titles state the finding in words.
+Thin page: widgets -> ui.data.khi (kpi.metrics.api growth KHIs) -> kpi.render figures (maps, growth, comparison).
+Titles state the finding in words.
 """
 
 import streamlit as st
 
-from kpi.metrics import api, registry
+from kpi.metrics import registry
 from kpi.render import comparison, maps
 from kpi.render import growth as growth_charts
 from kpi.data import reference
 from kpi.data.schema import fy_label
-from ui import common as ui
+from ui import blocks, data, glossary, nav, state, views
 
 MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is named
     "per_100k": registry.get("people_per_100k").title,
@@ -19,20 +20,15 @@ MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is 
 MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
 
 
-def named_list(table, status: str) -> str:
-    names = table.loc[(table["status"] == status) & ~table["suppressed"], "area_name"].tolist()
-    return ", ".join(names) if names else "none"
-
-
-filters = ui.page_start("Regional growth")
+filters = nav.page_start("Regional growth")
 
 # The region-level growth KHIs in one call; each part is that KHI's own table (its CSV is the CLI's).
-by_region = ui.khi_parts(["people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share"],
-                         ("region",), filters)
+by_region = data.khi_parts(["people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share"],
+                           ("region",), filters)
 growth = by_region["people_growth_pct"]
 # The scheme returns cover their own years (not the survey's), so the period comes from the growth table itself.
 first, last = growth["period_start"].min(), growth["period_end"].max()
-period = f"{fy_label(int(first))} to {fy_label(int(last))}" if len(growth) else ui.period_label(filters)
+period = f"{fy_label(int(first))} to {fy_label(int(last))}" if len(growth) else state.period_label(filters)
 st.markdown(
     f"How many people Shared Lives and Homeshare schemes supported in each nation and English region, from the "
     f"schemes' yearly returns. Change compares **{period.replace(' to ', '** with **')}**."
@@ -45,15 +41,15 @@ if filters.age_bands or filters.needs:
 
 # -- The map -------------------------------------------------------------------------------------------------------
 st.header("Where people are supported")
-measure = ui.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, "Colour the map by",
-                        key="growth_map_measure", horizontal=True)
+measure = state.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, "Colour the map by",
+                           key="growth_map_measure", horizontal=True)
 if measure == "per_100k":
     rate = by_region["people_per_100k"]
     fig = maps.region_map(rate, title=growth_charts.rate_title(rate))
-    ui.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period)
+    blocks.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period)
 else:
     fig = maps.region_map(growth, title=growth_charts.growth_pct_title(growth))
-    ui.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period)
+    blocks.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period)
 st.caption("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read its "
            "figure, its 95% interval and how many people it rests on.")
 
@@ -61,41 +57,44 @@ st.caption("Grey areas have too few people to show. Hover over an area, or choos
 st.header("Which areas are growing, flat or falling")
 st.markdown(f"**The rule:** {registry.GROWTH_RULE}")
 st.markdown(
-    f"- **Growing:** {named_list(growth, 'growing')}\n"
-    f"- **Flat:** {named_list(growth, 'flat')}\n"
-    f"- **Falling:** {named_list(growth, 'falling')}"
+    f"- **Growing:** {views.status_names(growth, 'growing')}\n"
+    f"- **Flat:** {views.status_names(growth, 'flat')}\n"
+    f"- **Falling:** {views.status_names(growth, 'falling')}"
 )
-ui.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_title(growth)), growth, key="growth-status",
-               filename="people_growth_pct_by_region.csv", period=period)
-ui.explain("confidence interval")
+blocks.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_title(growth)), growth,
+                   key="growth-status",
+                   filename="people_growth_pct_by_region.csv", period=period)
+glossary.explain("confidence interval")
 
 # -- Net change and share of growth --------------------------------------------------------------------------------
 st.header("How many more (or fewer) people")
 net = by_region["people_net_change"]
 # The status words on these bars come from the growth KHI; the CSV stays the net-change table, as the CLI gives it.
-net_shown = net.merge(growth[["area_code", "status"]], on="area_code", how="left")
-ui.chart_block(growth_charts.growth_bars(net_shown, title=growth_charts.net_change_title(net)), net, key="growth-net",
-               filename="people_net_change_by_region.csv", period=period)
+net_shown = views.with_status(net, growth)
+blocks.chart_block(growth_charts.growth_bars(net_shown, title=growth_charts.net_change_title(net)), net,
+                   key="growth-net",
+                   filename="people_net_change_by_region.csv", period=period)
 
 share = by_region["people_growth_share"]
-share_shown = share.merge(growth[["area_code", "status"]], on="area_code", how="left")
-ui.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.share_title(share)), share, key="growth-share",
-               filename="people_growth_share_by_region.csv", period=period)
+share_shown = views.with_status(share, growth)
+blocks.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.share_title(share)), share,
+                   key="growth-share",
+                   filename="people_growth_share_by_region.csv", period=period)
 st.caption("Share of growth: each growing area's increase as a part of all the increases added together. "
            "Areas that shrank count as 0%.")
 
 # -- Per 100,000 population ----------------------------------------------------------------------------------------
 st.header("People supported for the size of the population")
 rate = by_region["people_per_100k"]
-ui.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate, key="growth-rate",
-               filename="people_per_100k_by_region.csv", period=period)
+blocks.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate, key="growth-rate",
+                   filename="people_per_100k_by_region.csv", period=period)
 st.caption(f"Population: ONS mid-year estimates, all ages. Source: {reference.ONS_SOURCE}.")
-ui.explain("benchmark")
+glossary.explain("benchmark")
 
 # -- People supported by year and arrangement ----------------------------------------------------------------------
 st.header("People supported each year, by arrangement")
-people = ui.khi("people_supported", ("region", "year", "arrangement"), filters)
-ui.chart_block(
+people = data.khi("people_supported", ("region", "year", "arrangement"), filters)
+blocks.chart_block(
     growth_charts.people_stacked(people, title=growth_charts.net_change_title(net)),
     people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period)
-ui.explain("suppressed")
+glossary.explain("suppressed")

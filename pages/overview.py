@@ -5,40 +5,40 @@ import streamlit as st
 from kpi.render import charts
 from kpi.metrics import registry
 from kpi.data import schema
-from ui import common as ui
+from ui import blocks, cards, data, glossary, nav, state
 
-f = ui.page_start("Key Human Indicators")
+f = nav.page_start("Key Human Indicators")
 
 ids = list(registry.HEADLINE_IDS)
-pairs = {mid: ui.negative_id(mid) for mid in ids}
-table = ui.headline([*ids, *[n for n in pairs.values() if n]], f)
+pairs = {mid: registry.harm_of(mid) for mid in ids}
+table = data.headline([*ids, *[n for n in pairs.values() if n]], f)
 rows = {r["metric_id"]: r for r in table.to_dict("records")}
 latest = int(table["year"].iloc[0])
 
 st.markdown(
-    f"**What this page shows:** what people supported in **{ui.place_label(f)}** said about their support in "
+    f"**What this page shows:** what people supported in **{state.place_label(f)}** said about their support in "
     f"**{schema.fy_label(latest)}**, compared with {schema.fy_label(latest - 1)}. Each card gives the figure, "
     "how many people answered (n), and the range the true figure is likely to be in. Where support can also make "
     "things worse, that figure is shown beside it."
 )
 left, right = st.columns(2)
 with left:
-    ui.explain("confidence interval")
+    glossary.explain("confidence interval")
 with right:
-    ui.explain("significance")
+    glossary.explain("significance")
 
 cols = st.columns(2)
 for i, mid in enumerate(ids):
     with cols[i % 2]:
-        ui.metric_card(rows[mid], rows.get(pairs[mid]) if pairs[mid] else None)
+        cards.metric_card(rows[mid], rows.get(pairs[mid]) if pairs[mid] else None)
 
 with st.expander("The figures on this page as a table", icon=":material/table:"):
-    ui.table_block(table, key="overview-headline", filename="khi-headline.csv",
-                   period=schema.fy_label(latest), toggle=False)
+    blocks.table_block(table, key="overview-headline", filename="khi-headline.csv",
+                       period=schema.fy_label(latest), toggle=False)
 
 st.header("What people said about their support")
 impact = [(registry.get(pos).topic, pos, registry.harm_of(pos)) for pos in registry.IMPACT_TOPIC_IDS]
-answers = ui.khi_tables([m for _, pos, neg in impact for m in (pos, neg)], filters=f)
+answers = data.khi_tables([m for _, pos, neg in impact for m in (pos, neg)], filters=f)
 fig = charts.answers_stacked(answers, impact, title=charts.answers_title(answers, impact),
                              answer_labels=("Made things better", "No difference", "Made things worse"))
-ui.chart_block(fig, answers, key="overview-impact", filename="khi-impact-all-areas.csv")
+blocks.chart_block(fig, answers, key="overview-impact", filename="khi-impact-all-areas.csv")

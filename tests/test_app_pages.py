@@ -172,20 +172,20 @@ def test_csv_downloads_are_the_cli_tables_byte_for_byte(sample_env, downloads):
 
 def test_cached_tables_equal_the_api_tables(sample_env):
     """What pages render (the st.cache_data copy) is the same table the CLI prints."""
-    from ui import common
+    from ui import data
 
     f = Filters(areas=(NORTH_WEST,))
     for mid, by in (("connected_positive", ()), ("lonely_often", "year"), ("emotional_health_net", "age_band")):
-        cached = common._khi_tables((mid,), (by,) if isinstance(by, str) else by, f, 0.95, "x", 0,
+        cached = data._khi_tables((mid,), (by,) if isinstance(by, str) else by, f, 0.95, "x", 0,
                                     api.connect(str(sample_env)))
         assert tables.to_csv(cached) == tables.to_csv(api.khi_table(mid, by, f))
 
 
 def test_plain_table_uses_labels_and_the_suppressed_words(sample_env):
-    from ui import common
+    from ui import blocks
 
     table = api.khi_table("connected_positive", "scheme", Filters(years=(2024,)))
-    plain = common.plain_table(table)
+    plain = blocks.plain_table(table)
     assert "Scheme" in plain and "Area" in plain and "scheme_id" not in plain
     hidden = table["suppressed"].to_numpy()
     assert hidden.any(), "the fixture should have small schemes in one year"
@@ -207,3 +207,55 @@ def test_charts_label_every_judgement_in_words(sample_env):
         assert judgement in labels
     assert people.count(87) == 9 and people.count(4) == 0
     assert len(charts.people_pictogram(87).layout.shapes) == 20
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The legacy-multipage workaround (ui.nav.through_app) leans on Streamlit internals: these fail the day they move.
+
+
+def test_streamlit_internals_the_workaround_uses_are_still_there():
+    from streamlit.runtime import pages_manager
+    from streamlit.runtime.scriptrunner_utils import script_run_context
+
+    from ui import nav
+
+    # A class attribute (not per instance): setting it on the class is what switches legacy mode off process-wide.
+    assert "uses_pages_directory" in vars(pages_manager.PagesManager)
+    assert nav.PagesManager is pages_manager.PagesManager
+    assert nav.get_script_run_ctx is script_run_context.get_script_run_ctx
+
+
+def test_a_pages_folder_still_turns_legacy_mode_on(tmp_path):
+    """The workaround exists because a pages/ folder beside the main script sets the flag; if Streamlit stops doing
+    that, the workaround (and its test) should go."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "main.py").write_text("")
+    saved = PagesManager.uses_pages_directory
+    try:
+        PagesManager.uses_pages_directory = None
+        PagesManager(str(tmp_path / "main.py"), setup_watcher=False)
+        assert PagesManager.uses_pages_directory is True
+    finally:
+        PagesManager.uses_pages_directory = saved
+
+
+def test_through_app_switches_legacy_mode_off_and_reruns(tmp_path):
+    """A script beside a pages/ folder that calls through_app runs twice (the rerun), then with legacy mode off."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    (tmp_path / "pages").mkdir()
+    script = tmp_path / "main.py"
+    script.write_text(
+        "import streamlit as st\n"
+        "from ui import nav\n"
+        "st.session_state['runs'] = st.session_state.get('runs', 0) + 1\n"
+        "nav.through_app()\n"
+        "st.markdown('after through_app')\n"
+    )
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["runs"] == 2
+    assert PagesManager.uses_pages_directory is False
+    assert [m.value for m in at.markdown] == ["after through_app"]

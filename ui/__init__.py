@@ -1,1 +1,2 @@
-"""The dashboard's shared UI layer (Streamlit); pages import `ui.common`."""
+"""The dashboard's UI layer (Streamlit), one module a job: data (cached kpi calls), state (filters and the URL),
+blocks (chart, table, CSV, footer), cards, glossary, nav (page start), views (display shaping), presentation."""

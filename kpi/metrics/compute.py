@@ -75,8 +75,8 @@ def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float, protect: bool = 
         return dict(numerator=np.full(n.shape, np.nan) if protect else total, denominator=den, value=value,
                     lower=lower, upper=upper)
     if k.kind == "paired_change":
-        both, first_only, latest_only, neither = (
-            count([c]) for c in ("connected_both", "connected_first_only", "connected_latest_only", "connected_neither"))
+        both, first_only, latest_only, neither = (count([c]) for c in (
+            "connected_both", "connected_first_only", "connected_latest_only", "connected_neither"))
         den = both + first_only + latest_only + neither
         value, lower, upper = _vector(stats.paired_difference_interval, den, both, first_only, latest_only,
                                       neither, confidence=confidence)

@@ -1,0 +1,98 @@
+"""Figure and metric cards: a KHI's title, big figure, n and interval, its plain-English sentence, the change on
+the year before in words, and the harm figure beside it. Judgements are written out; colour never carries them."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from kpi.data import schema
+from kpi.metrics import registry
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.render.text import number
+from ui.blocks import table_block
+from ui.glossary import glossary
+
+_SIGNIFICANCE_WORDS = {"significantly better": "a real improvement (significant)",
+                       "significantly worse": "a real worsening (significant)",
+                       "significantly higher": "a real rise (significant)",
+                       "significantly lower": "a real fall (significant)",
+                       "no significant change": "not a significant change",
+                       "not tested": "not tested for significance"}
+
+
+def _change_words(row: Mapping) -> str:
+    k = registry.get(row["metric_id"])
+    change = number(row.get("change"))
+    year = str(row.get("year_label", ""))
+    prev_year = schema.fy_label(int(row["year"]) - 1) if row.get("year") is not None else "the year before"
+    if bool(row.get("suppressed")) or change is None:
+        return f"No comparison with {prev_year}: too few answers in one of the years."
+    unit = "percentage points" if k.unit in ("%", "percentage points") else k.unit
+    size = f"{abs(change):.1f} {unit}"
+    direction = "up" if change > 0 else "down" if change < 0 else "no change"
+    significance = str(row.get("change_significance", ""))
+    words = _SIGNIFICANCE_WORDS.get(significance, significance)
+    head = f"{direction} {size}" if change else "no change"
+    return f"{year} compared with {prev_year}: {head}, {words}."
+
+
+def _figure_lines(row: Mapping) -> str:
+    k = registry.get(row["metric_id"])
+    if bool(row.get("suppressed")):
+        return SUPPRESSED_TEXT
+    lo, hi, n = number(row.get("lower")), number(row.get("upper")), number(row.get("denominator"))
+    parts = []
+    if n is not None:
+        parts.append(f"n = {n:,.0f}")
+    if lo is not None and hi is not None:
+        parts.append(f"95% interval {registry.format_value(k, lo)} to {registry.format_value(k, hi)}")
+    return " · ".join(parts)
+
+
+def _figure(row: Mapping) -> None:
+    k = registry.get(row["metric_id"])
+    hidden = bool(row.get("suppressed"))
+    # The title as markdown above the figure: metric labels are cut off at one line, and titles are long.
+    st.markdown(f"**{k.title}**", help=k.explanation)
+    points = " points" if k.unit == "percentage points" else ""
+    st.metric(k.title, SUPPRESSED_TEXT if hidden else registry.format_value(k, number(row["value"])) + points,
+              label_visibility="collapsed")
+    st.caption(_figure_lines(row), help=glossary("confidence interval"))
+
+
+def figure_card(row: Mapping, programmes: tuple[str, ...] = ()) -> None:
+    """One KHI as a card: its title, the big figure, n and the 95% interval, and its plain-English sentence."""
+    row = dict(row)
+    k = registry.get(row["metric_id"])
+    hidden = bool(row.get("suppressed"))
+    with st.container(border=True):
+        _figure(row)
+        st.markdown(registry.sentence(k, None if hidden else number(row["value"]), programmes=programmes))
+
+
+def figure_cards(table: pd.DataFrame, *, key: str, filename: str, programmes: tuple[str, ...] = ()) -> None:
+    """A row of figure cards, one per KHI in `table`, with the show-as-table toggle and CSV download under them."""
+    for col, row in zip(st.columns(len(table)), table.to_dict("records")):
+        with col:
+            figure_card(row, programmes=programmes)
+    table_block(table, key=key, filename=filename)
+
+
+def metric_card(row: Mapping, negative: Mapping | None = None) -> None:
+    """The headline card: the plain-English sentence, the big figure, n, the 95% interval, the change on the year
+    before in words, and the harm figure beside it."""
+    row = dict(row)
+    k = registry.get(row["metric_id"])
+    hidden = bool(row.get("suppressed"))
+    with st.container(border=True):
+        st.markdown(f"##### {row.get('sentence') or registry.sentence(k, None if hidden else row['value'])}")
+        cols = st.columns(2) if negative is not None else [st.container()]
+        with cols[0]:
+            _figure(row)
+        if negative is not None:
+            with cols[1]:
+                _figure(dict(negative))
+        st.markdown(_change_words(row), help=glossary("significance"))

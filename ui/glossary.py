@@ -1,0 +1,112 @@
+"""Plain-English help: one place for every explanation of jargon (short sentences, common words), and the words
+the definitions page uses for a KHI."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi.data import schema
+from kpi.metrics import disclosure, registry
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+
+GLOSSARY: dict[str, str] = {
+    "confidence interval": (
+        "We asked some people, not everyone. So the true figure could be a bit higher or a bit lower. "
+        "The 95% interval is the range where the true figure very likely is. A narrow range means we can be "
+        "more sure."
+    ),
+    "n": (
+        "n is the number of people who answered this question. More answers make the figure more certain."
+    ),
+    "significance": (
+        "A change or a difference is 'significant' when it is too big to be down to chance. "
+        "'No significant change' means the figure may have moved a little, but we cannot be sure it really changed."
+    ),
+    "benchmark": (
+        "The benchmark is the figure we compare with, usually the figure for the whole country. "
+        "'Better' or 'worse' means the area's range does not overlap the benchmark. 'Similar' means we cannot "
+        "tell them apart."
+    ),
+    "suppressed": (
+        f"'{SUPPRESSED_TEXT}' means fewer than {disclosure.MIN_DENOMINATOR} people answered. We do not show "
+        "these figures. This keeps people from being recognised, and small numbers can mislead. Counts are "
+        "rounded to the nearest 5 for the same reason."
+    ),
+    "median": (
+        "The median is the middle number. Half of people have fewer, half have more."
+    ),
+    "denominator": "The denominator is the 'out of' number: everyone we count from, like all who answered.",
+    "percentage points": (
+        "Percentage points are the gap between two percentages. Going from 80% to 85% is 5 percentage points."
+    ),
+    "net impact": (
+        "Net impact is the percentage who said support made things better, take away the percentage who said "
+        "it made things worse."
+    ),
+    "funnel plot": (
+        "A funnel plot shows each scheme as a dot. Small schemes sit on the left, big ones on the right. "
+        "The funnel lines show how far a scheme can be from the national figure by chance. Dots outside the "
+        "funnel are unusual."
+    ),
+    "distance travelled": (
+        "Distance travelled compares the same people's first answer with their latest answer. "
+        "It shows whether things changed for them over time."
+    ),
+}
+
+
+def glossary(term: str) -> str:
+    """The plain-English explanation of a term (for `help=` tooltips)."""
+    return GLOSSARY[term]
+
+
+def explain(term: str, *, label: str | None = None) -> None:
+    """A small expander explaining one term in plain words."""
+    with st.expander(label or f"What does “{term}” mean?", icon=":material/help:"):
+        st.markdown(GLOSSARY[term])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A KHI's definition in words. TODO(registry): the registry's docs wording differs (backticked codes, "[figure]");
+# these three move behind registry functions when it offers page wording (see the restructure report).
+
+_DIRECTION = {"high_is_good": "Higher is better", "low_is_good": "Lower is better",
+              "no_judgement": "Neither higher nor lower is better"}
+# Count columns of the change and growth tables, in words (answers of categorical questions use schema.LABELS).
+_COUNT_WORDS = {
+    "answered": "everyone who gave a number", "0": "no friends", "3_or_more": "3 or more friends",
+    "friends_count": "number of friends", "friends_pairs": "people who answered twice or more",
+    "friends_change_sum": "change in friends (latest minus first), added up", "friends_more": "more friends at "
+    "their latest answer", "connected_pairs": "people who answered twice or more",
+    "connected_latest_only": "positive at their latest answer only", "connected_first_only": "positive at their "
+    "first answer only", "people": "people supported", "population": "population (ONS mid-year estimate)",
+}
+
+
+def _answers(k: registry.KHI, codes) -> str:
+    if not codes:
+        return "—"
+    domain = registry.queries_categorical().get(k.source)
+    labels = schema.LABELS.get(domain, {}) if domain else {}
+    return ", ".join(labels.get(c) or _COUNT_WORDS.get(c, c.replace("_", " ")) for c in codes)
+
+
+def _template(k: registry.KHI) -> str:
+    """The sentence pattern with its blanks shown as 'X', e.g. 'X in 10 people said ...'."""
+    text = k.sentence.replace("{share}", "X in 10 people").replace("{support}", "their support")
+    return text.replace("{value}", "X")[0].upper() + text.replace("{value}", "X")[1:] + "."
+
+
+def khi_definition(k: registry.KHI) -> str:
+    """How one KHI is worked out, as markdown: what we say, what it means, the question, counts, method, direction."""
+    return (
+        f"**What we say:** {_template(k)}\n\n"
+        f"**What it means:** {k.explanation}\n\n"
+        f"**Question asked:** {k.question}\n\n"
+        f"**Counted (numerator):** {_answers(k, k.numerator)}\n\n"
+        f"**Out of (denominator):** {_answers(k, k.denominator)}\n\n"
+        f"**Figure:** {k.statistic}, in {k.unit}. **Interval:** {registry.method_name(k.kind)}.\n\n"
+        f"**Direction:** {_DIRECTION[k.direction]}. **Fewest answers shown:** "
+        f"{max(k.min_n, disclosure.MIN_DENOMINATOR)}.\n\n"
+        f"*Id for analysts:* `{k.id}` (`python -m kpi table {k.id}`)"
+    )

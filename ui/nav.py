@@ -1,0 +1,61 @@
+"""Navigation and page start: what every page does first (through app.py, title, sample notice, filters), and the
+app's favicon."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import streamlit as st
+# Streamlit internals (1.67) for the legacy-multipage workaround below; tests/test_app_pages.py pins both, so a
+# Streamlit upgrade that moves them fails there and here at import, not silently.
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+from kpi.data.queries import Filters
+from ui import data, state
+
+
+def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
+    """What every dashboard page does first: go through app.py, its title, the sample notice, the filters
+    (`show`: which filters, default all)."""
+    through_app()
+    st.title(title)
+    sample_notice()
+    return state.filters_sidebar() if show is None else state.filters_sidebar(show=show)
+
+
+def through_app() -> None:
+    """Run every page through app.py's st.navigation, even on a fresh server's first request. Each page calls this
+    first (at run time, not when this module is imported: a rerun raised inside an import fails the import for
+    every session importing at that moment, which the load test caught).
+
+    Because a pages/ folder sits beside app.py, Streamlit starts in its legacy multipage mode and, if the very first
+    request is a deep link (/health), runs pages/health.py directly: no page config, no navigation, the file names
+    in the sidebar. Calling st.navigation switches that mode off for the process, but app.py never ran. Switching
+    it off here and rerunning sends that first request through app.py.
+    """
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def sample_notice() -> None:
+    """A banner on every page when the data is synthetic."""
+    info = data.coverage()
+    if info.get("synthetic"):
+        st.info("**This is sample data, made up for testing. It is not about real people.** "
+                + (info.get("note") or ""), icon=":material/science:")
+
+
+@st.cache_resource(show_spinner=False)
+def favicon():
+    """A small person icon drawn here: a Material or emoji page icon makes the browser fetch it from Google's CDN,
+    which fails offline (at a conference) and leaks a request."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((0, 0, 63, 63), fill=(0, 102, 110, 255))  # the theme's primary teal
+    draw.ellipse((24, 10, 40, 26), fill="white")
+    draw.rounded_rectangle((18, 29, 46, 56), radius=10, fill="white")
+    return img

@@ -1,0 +1,196 @@
+"""Presentation mode's UI: the talk kept in the URL and the sidebar, the slide drawn in HTML, and the downloads.
+
+The talk (KHIs, area or scheme, period, slide) lives in the URL through ui.state's one query-parameter code, so a
+link reopens it. The slide shows only the registry's sentence, the big figure and ten people with k coloured in (the
+same in words). Nothing is fetched: the picture is inline SVG.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import html
+
+import streamlit as st
+
+from kpi.data import schema
+from kpi.metrics import registry
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.render import charts, images as export, people, slides
+from ui import data, nav, state
+from ui.glossary import explain
+
+# Query parameters: khi (repeated, in slide order), area (GSS code), scheme (id), year (2019-20), slide (1-based).
+# area and year are the same keys the other pages' filters use, so a link keeps its place and period.
+P_KHI, P_AREA, P_SCHEME, P_YEAR, P_SLIDE = "khi", "area", "scheme", "year", "slide"
+_STATE = "_pres"  # survives page switches (widget state does not)
+_UK = ""  # the "whole UK" choice in the area and scheme pickers
+_CHOICES = ("khis", "area", "scheme", "year")  # each has a widget keyed pres_<name>
+
+
+def _read_url(years: list[int], schemes: dict) -> tuple[dict, list[str]]:
+    """The talk a link describes; parts we do not recognise are reported and left out."""
+    def known(valid):
+        return lambda raw: raw if raw in valid else None
+
+    def year(raw):
+        y = schema.parse_fy_label(raw)
+        return y if y in years else None
+
+    def slide(raw):
+        return int(raw) - 1 if raw.isdigit() and int(raw) >= 1 else None
+
+    chosen, rejected = {}, []
+    for name, key, parse, single in (("khis", P_KHI, known(registry.BY_ID), False),
+                                     ("area", P_AREA, known(schema.AREAS), True),
+                                     ("scheme", P_SCHEME, known(schemes), True),
+                                     ("year", P_YEAR, year, True), ("slide", P_SLIDE, slide, True)):
+        values, wrong = state.read_params(key, parse, single=single)
+        rejected += wrong
+        if values:
+            chosen[name] = values if name == "khis" else values[0]
+    return chosen, rejected
+
+
+def _write_url(plan: dict) -> None:
+    state.write_params({P_KHI: plan["khis"], P_AREA: [plan["area"]] if plan["area"] else [],
+                        P_SCHEME: [plan["scheme"]] if plan["scheme"] else [],
+                        P_YEAR: [schema.fy_label(plan["year"])], P_SLIDE: [str(plan["slide"] + 1)]})
+
+
+def _step(delta: int) -> None:
+    plan = st.session_state[_STATE]
+    plan["slide"] = max(0, min(len(plan["khis"]) - 1, plan["slide"] + delta))
+
+
+def talk(years: list[int], schemes: dict[str, tuple[str, str]]) -> dict:
+    """The presenter's talk: from the link on the first visit (then the defaults), the sidebar choices after; written
+    back to the URL. Keys: khis, area, scheme ("" = all), year, slide (0-based)."""
+    current: dict = st.session_state.setdefault(_STATE, {})
+    if not current.get("loaded"):  # first visit in this session: the link decides, then the defaults
+        chosen, rejected = _read_url(years, schemes)
+        current.update(khis=list(registry.HEADLINE_IDS), area=_UK, scheme=_UK, year=years[0], slide=0, loaded=True)
+        current.update(chosen)
+        if current["scheme"] and current["area"] and schemes[current["scheme"]][1] != current["area"]:
+            current["scheme"] = _UK  # a scheme outside the chosen area: keep the area, drop the scheme
+        for name in _CHOICES:
+            st.session_state[f"pres_{name}"] = current[name]
+        state.warn_unrecognised(rejected)
+    for name in _CHOICES:  # coming back from another page: restore the widgets
+        st.session_state.setdefault(f"pres_{name}", current[name])
+
+    with st.sidebar:
+        st.header("Your talk")
+        st.multiselect("Measures to show, in order", list(registry.BY_ID), key="pres_khis",
+                       format_func=lambda m: registry.get(m).title, placeholder="Choose the measures")
+        st.selectbox("Nation or region", [_UK, *schema.AREAS], key="pres_area",
+                     format_func=lambda a: schema.AREAS.get(a, "All of the UK"))
+        in_area = [sid for sid, (_, area) in schemes.items() if not st.session_state["pres_area"]
+                   or area == st.session_state["pres_area"]]
+        if st.session_state["pres_scheme"] not in in_area:
+            st.session_state["pres_scheme"] = _UK
+        st.selectbox("Scheme (optional)", [_UK, *in_area], key="pres_scheme",
+                     format_func=lambda s: schemes[s][0] if s else "All schemes in the area")
+        st.selectbox("Period (financial year)", years, key="pres_year", format_func=schema.fy_label)
+
+    changed = any(st.session_state[f"pres_{n}"] != current[n] for n in _CHOICES)
+    for name in _CHOICES:
+        current[name] = st.session_state[f"pres_{name}"]
+    if changed:
+        current["slide"] = 0  # a new talk starts at its first slide
+    current["slide"] = max(0, min(current["slide"], len(current["khis"]) - 1))
+    _write_url(current)
+    return current
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _deck(area, period, ids, scheme, root, version, today) -> slides.Deck:
+    # `today` is in the key so a deck made yesterday is not offered with yesterday's date.
+    return slides.build_deck(area, period, list(ids), con=data.connection(), scheme=scheme)
+
+
+def deck(plan: dict) -> slides.Deck:
+    """The talk's deck (kpi.render.slides), cached by the talk, the store version and today's date."""
+    root, version = data.store_key()
+    return _deck(plan["area"] or None, plan["year"], tuple(plan["khis"]), plan["scheme"] or None, root, version,
+                 str(dt.date.today()))
+
+
+def downloads(deck: slides.Deck, plan: dict) -> None:
+    """The sidebar's downloads: the talk as .pptx and PDF, this slide's picture as PNG and SVG, and the footer."""
+    current = deck.slides[plan["slide"]]
+    nav.sample_notice()
+    st.subheader("Download the talk")
+    base = f"khi-{schema.AREAS.get(plan['area'], 'uk') if not plan['scheme'] else plan['scheme']}-" \
+           f"{deck.period_label}".replace(" ", "-").lower()
+    st.download_button("Slides for PowerPoint (.pptx)", data=functools.partial(slides.pptx_bytes, deck),
+                       file_name=f"{base}.pptx", on_click="ignore", icon=":material/slideshow:", width="stretch",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    st.download_button("Slides as PDF", data=functools.partial(slides.pdf_bytes, deck), file_name=f"{base}.pdf",
+                       mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch")
+    if current.people is not None:
+        fig = charts.people_pictogram(current.value, title=current.sentence)
+        st.caption("This slide's picture, for your own slides:")
+        left, right = st.columns(2)
+        left.download_button("PNG", data=functools.partial(export.figure_png, fig, deck.footer, width=900),
+                             file_name=f"{base}-{current.metric_id}.png", mime="image/png", on_click="ignore",
+                             icon=":material/image:", width="stretch")
+        right.download_button("SVG", data=functools.partial(export.figure_svg, fig, deck.footer, width=900),
+                              file_name=f"{base}-{current.metric_id}.svg", mime="image/svg+xml", on_click="ignore",
+                              icon=":material/image:", width="stretch")
+    st.caption(f"Every slide and picture says: {deck.footer}")
+    explain("suppressed", label=f"What does “{SUPPRESSED_TEXT}” mean?")
+    st.caption("Keys: → next slide, ← previous slide (or Tab to the buttons and press Enter).")
+
+
+def show(deck: slides.Deck, index: int) -> None:
+    """The page's h1 (for screen readers), the Previous and Next buttons (→ and ← shortcuts) and the slide."""
+    total, number = len(deck.slides), index + 1
+    # The page's one h1, for screen readers and axe; the slide itself starts at the sentence (h2).
+    st.html(f'<h1 class="khi-sr-only" style="position:absolute;width:1px;height:1px;overflow:hidden;'
+            f'clip:rect(0 0 0 0);white-space:nowrap;margin:0;padding:0">Presentation mode: {html.escape(deck.place)}, '
+            f'{html.escape(deck.period_label)}</h1>')
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    bar.button("Previous", key="pres_prev", on_click=_step, args=(-1,), shortcut="Left", disabled=number == 1,
+               icon=":material/arrow_back:")
+    bar.button("Next", key="pres_next", on_click=_step, args=(1,), shortcut="Right", disabled=number == total,
+               icon=":material/arrow_forward:", type="primary")
+    bar.markdown(f"Slide {number} of {total} · {html.escape(deck.place)}, {deck.period_label}")
+    st.html(_CSS + slide_html(deck.slides[index], number, total))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The slide in HTML
+
+def slide_html(s: slides.Slide, number: int, total: int) -> str:
+    """The slide: sentence, figure and picture only. Sizes: sentence 40px, figure 120px, picture words 32px."""
+    parts = [f'<h2 class="khi-sentence">{html.escape(s.sentence)}</h2>']
+    if not s.suppressed:
+        picture = ""
+        if s.people is not None:
+            # An <img> of inline SVG data: st.html's sanitiser drops <svg> elements but keeps data: images.
+            # alt="" because the caption under it says the same thing in words (read once, not twice).
+            src = "data:image/svg+xml;base64," + base64.b64encode(people.svg(s.people).encode()).decode()
+            picture = (f'<figure class="khi-people"><img src="{src}" alt="" width="500" height="100">'
+                       f'<figcaption class="khi-picture-text">{html.escape(s.picture_text)}</figcaption></figure>')
+        unit = f' <span class="khi-unit">{html.escape(s.unit)}</span>' if s.unit else ""
+        parts.append(f'<div class="khi-body"><p class="khi-figure">{html.escape(s.figure or "")}{unit}</p>'
+                     f'{picture}</div>')
+    return (f'<section class="khi-slide" aria-label="Slide {number} of {total}" '
+            f'data-metric="{html.escape(s.metric_id)}">{"".join(parts)}</section>')
+
+
+_CSS = """
+<style>
+.khi-slide { padding: 1.5rem 0 1rem 0; min-height: 55vh; }
+.khi-slide .khi-sentence { font-size: 40px; line-height: 1.25; font-weight: 700; color: #1A1C1E; margin: 0 0 2rem 0;
+  padding: 0; }
+.khi-slide .khi-body { display: flex; flex-wrap: wrap; align-items: center; gap: 2rem 4rem; }
+.khi-slide .khi-figure { font-size: 120px; line-height: 1; font-weight: 700; color: #00666E; margin: 0; }
+.khi-slide .khi-unit { font-size: 40px; color: #1A1C1E; }
+.khi-slide .khi-people { flex: 1 1 420px; max-width: 640px; margin: 0; }
+.khi-slide .khi-people img { width: 100%; height: auto; display: block; }
+.khi-slide .khi-picture-text { font-size: 32px; font-weight: 700; color: #1A1C1E; margin-top: 0.75rem; }
+</style>
+"""

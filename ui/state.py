@@ -1,0 +1,219 @@
+"""Filters and URL state: the sidebar filters, a page's own choices, and the one code that reads and writes the
+query parameters (so a copied link reopens the same view, and an unrecognised part of it is reported, not obeyed).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Sequence
+
+import streamlit as st
+
+from kpi.data import schema
+from kpi.data.queries import Filters
+from ui import data
+
+ENGLAND = "E92000001"  # a shortcut in the place picker: the nine English regions
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Query parameters
+
+
+def read_params(key: str, parse: Callable[[str], object], *, single: bool = False) -> tuple[list, list[str]]:
+    """The values of query parameter `key` that `parse` recognises (it returns None for the others), in order and
+    without repeats, and the rejected ones as 'key=value'. `single`: only the last value counts, as in a
+    one-value parameter."""
+    raws = st.query_params.get_all(key)
+    values, rejected = [], []
+    for raw in raws[-1:] if single else raws:
+        value = parse(raw)
+        if value is None:
+            rejected.append(f"{key}={raw}")
+        elif value not in values:
+            values.append(value)
+    return values, rejected
+
+
+def write_params(wanted: Mapping[str, Sequence[str]]) -> None:
+    """Set each key to its values (an empty list removes the key); keys already right are left alone."""
+    for key, values in wanted.items():
+        values = list(values)
+        if values:
+            if st.query_params.get_all(key) != values:
+                st.query_params[key] = values
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def warn_unrecognised(rejected: Sequence[str]) -> None:
+    """The one notice for parts of a link we ignored (nothing when there are none)."""
+    if rejected:
+        st.warning("Part of this link was not recognised and has been ignored: " + ", ".join(rejected) + ".",
+                   icon=":material/link_off:")
+
+
+def url_choice(param: str, options: Mapping[str, str], default: str, widget, label: str, *, key: str,
+               **kw) -> str:
+    """A page's own choice (a widget over `options`, code -> label) whose value lives in the URL (`?param=value`),
+    so a copied link reopens the same view.
+
+    A value the page does not know is ignored with a short notice. The value is kept across page switches (which
+    empty the URL) and written back.
+    """
+    memo = f"_{key}"
+    if key not in st.session_state:
+        chosen, rejected = read_params(param, lambda raw: raw if raw in options else None, single=True)
+        warn_unrecognised(rejected)
+        st.session_state[key] = chosen[0] if chosen else st.session_state.get(memo, default)
+    value = widget(label, list(options), format_func=options.get, key=key, **kw)
+    st.session_state[memo] = value
+    write_params({param: [value]})
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Filters in the sidebar and the URL
+
+FILTER_NAMES = ("period", "place", "programme", "arrangement", "age_band", "need")
+# filter name -> query-parameter key (repeated keys hold several values)
+PARAM_KEYS = {"period": "year", "place": "area", "programme": "programme", "arrangement": "arrangement",
+              "age_band": "age", "need": "need"}
+_LABELS = {"period": "Period (financial year)", "place": "Nation or region", "programme": "Programme",
+           "arrangement": "Arrangement", "age_band": "Age band", "need": "Primary need"}
+_PLACEHOLDERS = {"period": "All years", "place": "All of the UK", "programme": "Both programmes",
+                 "arrangement": "All arrangements", "age_band": "All ages", "need": "All needs"}
+_STATE = "_khi_filters"  # filter name -> list of chosen values (survives page switches)
+_URL_SEEN = "_khi_url"  # the query params as we last wrote them
+
+
+def _options(name: str) -> dict:
+    """value -> label for one filter, in the order people expect."""
+    if name == "period":
+        return {y: schema.fy_label(y) for y in data.available_years()}
+    if name == "place":
+        return {ENGLAND: "England (all nine regions)", **schema.AREAS}
+    domain = {"programme": "programme", "arrangement": "arrangement", "age_band": "age_band",
+              "need": "primary_need"}[name]
+    return dict(schema.LABELS[domain])
+
+
+def _to_param(name: str, value) -> str:
+    return schema.fy_label(value) if name == "period" else str(value)
+
+
+def _from_param(name: str, raw: str, options: Mapping):
+    """A URL value -> the option it names, or None when it names nothing we know."""
+    if name == "period":
+        year = schema.parse_fy_label(raw)
+        return year if year in options else None
+    if raw in options:
+        return raw
+    # Be forgiving of hand-typed labels ("North West", "Live-in"): match on the label too.
+    by_label = {str(label).casefold(): value for value, label in options.items()}
+    return by_label.get(raw.strip().casefold())
+
+
+def _read_url(names: Sequence[str]) -> tuple[dict[str, list], list[str]]:
+    chosen, rejected = {}, []
+    for name in names:
+        options = _options(name)
+        chosen[name], wrong = read_params(PARAM_KEYS[name], lambda raw: _from_param(name, raw, options))
+        rejected += wrong
+    return chosen, rejected
+
+
+def _url_snapshot() -> dict[str, list[str]]:
+    return {key: list(st.query_params.get_all(key)) for key in PARAM_KEYS.values()}
+
+
+def _remember(name: str) -> None:
+    st.session_state[_STATE][name] = list(st.session_state[f"khi_filter_{name}"])
+
+
+def _clear_filters() -> None:
+    st.session_state[_STATE] = {name: [] for name in FILTER_NAMES}
+    for name in FILTER_NAMES:
+        st.session_state[f"khi_filter_{name}"] = []
+
+
+def filters_sidebar(show: Sequence[str] = FILTER_NAMES) -> Filters:
+    """Sidebar widgets for the chosen filters, kept in the URL so a copied link reopens the same view.
+
+    Query parameters: year (e.g. 2019-20), area (GSS code; E92000001 = the nine English regions), programme,
+    arrangement, age, need; repeat a key for several values. Values we do not recognise are dropped with a short
+    warning. Filters a page does not show are kept for other pages but not applied on this one.
+    """
+    unknown = [s for s in show if s not in FILTER_NAMES]
+    if unknown:
+        raise ValueError(f"unknown filter(s) {unknown}; choose from {FILTER_NAMES}")
+    state: dict[str, list] = st.session_state.setdefault(_STATE, {name: [] for name in FILTER_NAMES})
+    url = _url_snapshot()
+    # A link opened (first run) or the URL changed under us: the URL wins. A page switch empties the URL; then
+    # the filters already chosen in this session stay and are written back below.
+    if _URL_SEEN not in st.session_state or (any(url.values()) and url != st.session_state[_URL_SEEN]):
+        chosen, rejected = _read_url(FILTER_NAMES)
+        state.update(chosen)
+        warn_unrecognised(rejected)
+
+    if show:
+        with st.sidebar:
+            st.header("Filters")
+            for name in show:
+                key = f"khi_filter_{name}"
+                options = _options(name)
+                # Streamlit forgets widget values on a page switch; the session's own copy puts them back. User
+                # changes reach that copy first, through on_change, so this never undoes them.
+                st.session_state[key] = [v for v in state.get(name, []) if v in options]
+                st.multiselect(_LABELS[name], list(options), format_func=options.get, key=key,
+                               placeholder=_PLACEHOLDERS[name], on_change=_remember, args=(name,))
+            st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:", width="stretch")
+
+    write_params({PARAM_KEYS[name]: [_to_param(name, v) for v in state[name]] for name in show})
+    st.session_state[_URL_SEEN] = _url_snapshot()
+
+    f = _filters_from(state, show)
+    st.session_state["_khi_view"] = f
+    return f
+
+
+def _filters_from(state: Mapping[str, list], show: Sequence[str]) -> Filters:
+    def chosen(name):
+        return tuple(state.get(name, [])) if name in show else ()
+
+    areas = []
+    for a in chosen("place"):
+        for code in (schema.ENGLISH_REGIONS if a == ENGLAND else (a,)):
+            if code not in areas:
+                areas.append(code)
+    return Filters(years=tuple(sorted(chosen("period"))), areas=tuple(sorted(areas)),
+                   programmes=chosen("programme"), arrangements=chosen("arrangement"),
+                   age_bands=chosen("age_band"), needs=chosen("need"))
+
+
+def current_filters() -> Filters:
+    """The filters the page set with filters_sidebar() on this run (all data if none)."""
+    return st.session_state.get("_khi_view", Filters())
+
+
+def period_label(f: Filters | None = None) -> str:
+    """'2019-20', '2018-19 to 2020-21', or the whole span of the data."""
+    f = current_filters() if f is None else f
+    years = sorted(f.years) or data.available_years()
+    if not years:
+        return "no years"
+    if len(years) == 1:
+        return schema.fy_label(years[0])
+    if years == list(range(years[0], years[-1] + 1)):
+        return f"{schema.fy_label(years[0])} to {schema.fy_label(years[-1])}"
+    return ", ".join(schema.fy_label(y) for y in years)
+
+
+def place_label(f: Filters | None = None) -> str:
+    """'North West', 'England', 'Wales and Scotland' or 'the UK'."""
+    f = current_filters() if f is None else f
+    if not f.areas:
+        return "the UK"
+    if set(f.areas) == set(schema.ENGLISH_REGIONS):
+        return "England"
+    names = [schema.AREAS[a] for a in f.areas]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
