@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from kpi.metrics import api, disclosure, registry
+from kpi.metrics import api, disclosure, perturb, registry
 from kpi.render import tables
 from kpi.cli import main
 
@@ -18,22 +19,32 @@ RESPONSE_KHIS = [k.id for k in registry.REGISTRY if k.table != "people_supported
 GROWTH_KHIS = [k.id for k in registry.REGISTRY if k.table == "people_supported"]
 
 
+# How far a published denominator can be from the true one: one perturbed count, or a sum of several.
+SPREAD = {"paired_change": 4 * perturb.MAX_CHANGE, "net": 2 * perturb.MAX_CHANGE}
+
+
 @pytest.mark.parametrize("by", GROUPINGS, ids=lambda b: "-".join(b) or "overall")
 @pytest.mark.parametrize("metric_id", RESPONSE_KHIS)
-def test_no_public_row_shows_a_figure_below_the_threshold(sample_store, metric_id, by):
+def test_public_rows_come_from_published_counts_and_hide_small_ones(sample_store, metric_id, by):
+    k = registry.get(metric_id)
     f = api.Filters(years=(2023,))  # one year: many small cells
     public = api.khi_table(metric_id, by, f, data_dir=sample_store)
     exact = api.khi_table(metric_id, by, f, data_dir=sample_store, public=False)
     assert len(public) == len(exact)
-    small = exact["denominator"].astype(float) < disclosure.MIN_DENOMINATOR
-    assert public.loc[small.to_numpy(), "suppressed"].all()
+    threshold = max(k.min_n, disclosure.MIN_DENOMINATOR)
+    spread = SPREAD.get(k.kind, perturb.MAX_CHANGE)
+    true_n = exact["denominator"].astype(float).to_numpy()
+    assert public.loc[true_n < threshold - spread, "suppressed"].all()  # too small to reach the threshold
     hidden = public[public["suppressed"]]
     assert hidden[["value", "lower", "upper", "numerator", "denominator"]].isna().all().all()
-    shown = public[~public["suppressed"]]
-    assert (shown["denominator"].astype(float) >= disclosure.MIN_DENOMINATOR).all()
-    assert (shown["denominator"].astype(float) % disclosure.ROUND_TO == 0).all()
-    if len(by) == 1 and len(public) > 1:  # the national total is published, so one hidden cell alone would leak
-        assert public["suppressed"].sum() != 1
+    shown = ~public["suppressed"].to_numpy()
+    published_n = public.loc[shown, "denominator"].astype(float).to_numpy()
+    assert (published_n >= threshold).all()
+    assert (np.abs(published_n - true_n[shown]) <= spread).all()
+    if k.share_of_people:  # the figure is the published numerator over the published denominator, as shown
+        num = public.loc[shown, "numerator"].astype(float).to_numpy()
+        np.testing.assert_array_equal(public.loc[shown, "value"].astype(float),
+                                      registry.round_shown(k, 100 * num / published_n))
 
 
 @pytest.mark.parametrize("metric_id", GROWTH_KHIS)
@@ -139,7 +150,7 @@ def test_split_stacked_growth_tables_equal_each_khi_table(sample_store):
 
 def _trend_with(monkeypatch, rows):
     exact = pd.DataFrame(rows, columns=["year", "numerator", "denominator"])
-    monkeypatch.setattr(api, "_public_and_exact", lambda *a, **k: (exact.copy(), exact))
+    monkeypatch.setattr(api, "_public_and_protected", lambda *a, **k: (exact.copy(), exact))
     return api.trend("connected_positive")[1]
 
 

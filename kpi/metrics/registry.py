@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -257,17 +258,20 @@ def decimals(k: KHI, value: float) -> int:
     return 1
 
 
-def round_shown(k: KHI, values) -> np.ndarray:
-    """Figures rounded to the precision they are shown with (`decimals`), so no table says more than the screen."""
+def round_shown(k: KHI | Sequence[KHI], values) -> np.ndarray:
+    """Figures rounded to the precision they are shown with (`decimals`' rule, vectorised), so no table says
+    more than the screen.
+
+    `k` is one KHI for all values, or one KHI per value (a stacked table), rounded in one pass either way.
+    """
     values = np.asarray(values, dtype=float)
-    out = values.copy()
-    ok = ~np.isnan(values)
-    if k.unit in ("%", "percentage points"):
-        one = np.round(values[ok], 1)
-        out[ok] = np.where(np.abs(one) >= 10, np.round(values[ok]), one)
-    else:
-        out[ok] = np.round(values[ok], decimals(k, 0.0))
-    return out
+    ks = [k] * len(values) if isinstance(k, KHI) else list(k)
+    percent = np.array([x.unit in ("%", "percentage points") for x in ks], dtype=bool)
+    whole = np.array([x.kind in ("people", "net_change") for x in ks], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        one = np.round(values, 1)
+        out = np.where(whole, np.round(values), one)
+        return np.where(percent & (np.abs(one) >= 10), np.round(values), out)
 
 
 def format_value(k: KHI, value: float | None) -> str:

@@ -115,10 +115,9 @@ def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     ]
     out = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
     out.loc[out["suppressed"], "comparison"] = "not compared"
-    for metric_id, rows in out.groupby("metric_id", sort=False).groups.items():
-        k = registry.get(metric_id)
-        for col in value_cols:
-            out.loc[rows, col] = registry.round_shown(k, out.loc[rows, col].to_numpy(float))
+    ks = [registry.get(m) for m in out["metric_id"]]
+    for col in value_cols:
+        out[col] = registry.round_shown(ks, out[col].to_numpy(float))
     return out
 
 
