@@ -35,8 +35,9 @@ st.markdown(
     f"{schema.fy_label(info['last_year'])}.\n"
     f"- {info['schemes_with_responses']:,} of {info['schemes']:,} schemes have survey answers.\n"
     f"- Last updated: {updated} (store version {info['version']}).\n"
-    f"- Figures from fewer than {disclosure.MIN_DENOMINATOR} answers are not shown (“{SUPPRESSED_TEXT}”); "
-    "counts are rounded to the nearest 5."
+    f"- Figures from fewer than {disclosure.MIN_DENOMINATOR} answers are not shown (“{SUPPRESSED_TEXT}”). "
+    f"{disclosure.PROTECTION_NOTE}: every count is moved up or down by a few, the same way every time for the same "
+    "people, so nobody can work out a small number by taking one figure away from another."
 )
 
 # --- Words we use -----------------------------------------------------------------------------------------------

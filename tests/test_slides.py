@@ -96,7 +96,8 @@ def test_default_period_is_the_latest_year_with_answers(sample_store, year):
 def test_footer_has_source_place_period_date_and_synthetic_notice(deck, year):
     assert deck.synthetic
     assert deck.footer == (f"Source: Shared Lives Plus outcomes tool. North West, {schema.fy_label(year)}. "
-                           "Made 22 November 2026. Synthetic sample data — not real people.")
+                           "Made 22 November 2026. Figures are slightly adjusted to protect people's privacy. "
+                           "Synthetic sample data — not real people.")
 
 
 def test_deck_from_a_real_store_has_no_synthetic_notice(sample_store, year, tmp_path):
@@ -107,7 +108,8 @@ def test_deck_from_a_real_store_has_no_synthetic_notice(sample_store, year, tmp_
     (real / "manifest.json").write_text(json.dumps(manifest | {"synthetic": False}), encoding="utf-8")
     d = slides.build_deck(NORTH_WEST, year, ["connected_positive"], data_dir=real, made=MADE)
     assert not d.synthetic
-    assert d.footer == f"Source: Shared Lives Plus outcomes tool. North West, {d.period_label}. Made 22 November 2026."
+    assert d.footer == (f"Source: Shared Lives Plus outcomes tool. North West, {d.period_label}. Made 22 November 2026. "
+                        "Figures are slightly adjusted to protect people's privacy.")
 
 
 def test_dashboard_footer_has_period_date_details_and_notice():

@@ -29,8 +29,12 @@ GLOSSARY: dict[str, str] = {
     ),
     "suppressed": (
         f"'{SUPPRESSED_TEXT}' means fewer than {disclosure.MIN_DENOMINATOR} people answered. We do not show "
-        "these figures. This keeps people from being recognised, and small numbers can mislead. Counts are "
-        "rounded to the nearest 5 for the same reason."
+        "these figures. This keeps people from being recognised, and small numbers can mislead."
+    ),
+    "adjusted": (
+        "Figures are slightly adjusted to protect people's privacy. Each count of people is moved up or down by a "
+        "few (usually 0, 1 or 2), always the same way for the same people. Nobody can work out a small number by "
+        "taking one figure away from another, and the figures stay close to the real ones."
     ),
     "median": (
         "The median is the middle number. Half of people have fewer, half have more."

@@ -14,10 +14,15 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """The value as safe text: a text cell that a spreadsheet would run gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """The value as safe text: a text cell that a spreadsheet would run gets a leading apostrophe.
+
+    A lone carriage return inside text also becomes a line feed: a CSV written with "\n" line ends would not quote
+    it, and a reader would split the row there.
+    """
+    if not isinstance(value, str):
+        return value
+    safe = "'" + value if value.startswith(FORMULA_STARTS) else value
+    return safe.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

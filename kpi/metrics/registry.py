@@ -319,8 +319,9 @@ def markdown() -> str:
         "(`tests/test_registry.py` fails when this file and the registry differ).",
         "",
         "Every figure is shown with its number of answers (n) and a 95% confidence interval. Figures from fewer "
-        "than the minimum n answers are not shown (\"too few answers to show\"), public counts are rounded to the "
-        "nearest 5, and a second cell is hidden where one hidden cell could be worked out from a total. "
+        "than the minimum n answers are not shown (\"too few answers to show\"). Public figures are computed from "
+        "counts slightly adjusted to protect people's privacy (the cell key method: the same people always get the "
+        "same adjustment), and shown at the precision of the screen. "
         "Not applicable and unanswered questions are left out of every denominator. Methods: `docs/statistics.md`.",
         "",
         f"Growth status rule: {GROWTH_RULE}",

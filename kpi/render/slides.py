@@ -21,7 +21,7 @@ from typing import Sequence
 
 from kpi.metrics import api, registry
 from kpi.data import paths, schema, store
-from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.data.queries import Filters
 from kpi.render import people, style
 from kpi.render.text import SOURCE, capitalised, footer_text, number
@@ -81,7 +81,8 @@ class Deck:
 
     @property
     def footer(self) -> str:
-        return footer_text(self.period_label, self.made, self.synthetic, place=self.place)
+        return footer_text(self.period_label, self.made, self.synthetic, place=self.place,
+                           details=[PROTECTION_NOTE])
 
     @property
     def title(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import pyarrow as pa
 
 from kpi.data import schema, store
+from kpi.data.spreadsheet import neutralise
 from kpi.data.ingest.cells import show
 from kpi.data.ingest.files import Export
 from kpi.data.ingest.report import FileReport, Problem
@@ -40,10 +41,11 @@ def _quarantine_csv(export: Export, problems: list[tuple[Problem, list[Any]]]) -
     buf = io.StringIO()
     buf.write("\ufeff")  # a BOM, so Excel shows non-ASCII names in the refused rows correctly
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([*QUARANTINE_COLUMNS, *export.header])
+    # Refused rows are the most hostile text we hold: every cell a spreadsheet would run is neutralised.
+    writer.writerow([neutralise(c) for c in (*QUARANTINE_COLUMNS, *export.header)])
     for p, values in problems:
         original = [show(v) for v in values] + [""] * (len(export.header) - len(values))
-        writer.writerow([p.file, p.row, p.column, p.value, p.rule, p.reason, *original])
+        writer.writerow([neutralise(c) for c in (p.file, p.row, p.column, p.value, p.rule, p.reason, *original)])
     return buf.getvalue()
 
 

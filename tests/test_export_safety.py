@@ -1,0 +1,101 @@
+"""No export path writes a cell a spreadsheet would run as a formula (OWASP CSV injection); numbers stay numbers.
+
+Scheme names and ids are free text from the schemes' exports. Hostile ones go in through ingest, then out through
+every path: `python -m kpi table`, the dashboard's Download CSV (charts, tables, the funnel) and the quarantine file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import shutil
+
+import pandas as pd
+import pytest
+
+from kpi.cli import main
+from kpi.data import ingest, spreadsheet
+from kpi.metrics import api
+from kpi.render import tables
+
+# Ingest trims leading white space from names, so tab and CR leads are checked on a table directly (below).
+HOSTILE_NAMES = ["=HYPERLINK(\"http://x.example\",\"click\")", "+SUM(1+1)", "-2+3", "@SUM(A1)"]
+HOSTILE_ID = "=cmd|' /C calc'!A0"
+
+
+def _cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+
+
+def _formula_cells(text: str) -> list[str]:
+    return [c for c in _cells(text) if c.startswith(spreadsheet.FORMULA_STARTS)]
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory, sample_store):
+    """A copy of the fixture store with schemes named like attacks, each with enough answers to be shown."""
+    root = tmp_path_factory.mktemp("hostile") / "store"
+    shutil.copytree(sample_store, root)
+    files = tmp_path_factory.mktemp("hostile-files")
+    ids = [HOSTILE_ID, *(f"X{i}" for i in range(1, len(HOSTILE_NAMES)))]
+    with open(files / "schemes.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Scheme ID", "Scheme name", "Programme", "Region"])
+        w.writerows([sid, name, "Shared Lives", "North West"] for sid, name in zip(ids, HOSTILE_NAMES))
+    with open(files / "responses.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Response ID", "Person ID", "Scheme ID", "Date completed", "Arrangement", "Connected"])
+        for sid in ids:
+            w.writerows([f"H{sid}{i}", f"HP{sid}{i}", sid, "2023-06-01", "Live-in", "Positive" if i % 3 else "None"]
+                        for i in range(40))
+        w.writerow(["Q1", "QP1", "=1+1", "2023-06-01", "Live-in", "Positive"])  # unknown scheme: quarantined
+    report = ingest.ingest([files / "schemes.csv", files / "responses.csv"], data_dir=root)
+    assert report.committed
+    return root, report
+
+
+def test_dashboard_and_cli_csvs_neutralise_hostile_scheme_names_and_ids(hostile_store):
+    root, _ = hostile_store
+    table = api.khi_table("connected_positive", "scheme", api.Filters(years=(2023,)), data_dir=root)
+    assert set(HOSTILE_NAMES) <= set(table["scheme_name"])  # the names really are in the table
+    download = tables.to_csv(table)  # what "Download CSV" gives, byte for byte the CLI's rendering
+    assert _formula_cells(download) == []
+    assert f"'{HOSTILE_ID}" in _cells(download) and "'=HYPERLINK(\"http://x.example\",\"click\")" in _cells(download)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["table", "connected_positive", "--by", "scheme", "--year", "2023", "--data", str(root)]) == 0
+    assert out.getvalue() == download
+    assert _formula_cells(out.getvalue()) == []
+
+
+def test_funnel_download_neutralises_hostile_names(hostile_store):
+    root, _ = hostile_store
+    funnel = api.funnel("connected_positive", api.Filters(years=(2023,)), data_dir=root)
+    assert HOSTILE_ID in set(funnel["scheme_id"])
+    assert _formula_cells(tables.to_csv(funnel)) == []
+
+
+def test_quarantine_file_neutralises_what_it_refused(hostile_store):
+    root, report = hostile_store
+    rel = next(f.quarantine_file for f in report.files if f.quarantine_file)
+    text = (root / rel).read_text(encoding="utf-8-sig")
+    assert "'=1+1" in _cells(text)
+    assert _formula_cells(text) == []
+
+
+def test_tab_and_carriage_return_leads_are_neutralised_too():
+    table = pd.DataFrame({"scheme_name": ["\tTabbed", "\rReturned"], "value": [1.0, 2.0]})
+    assert _formula_cells(tables.to_csv(table)) == []
+
+
+def test_numbers_stay_numbers():
+    table = pd.DataFrame({"scheme_name": ["-Minus"], "value": [-12.5], "change": pd.array([-175], dtype="Int64")})
+    row = _cells(tables.to_csv(table))[3:]
+    assert row == ["'-Minus", "-12.500000", "-175"]
+
+
+def test_neutralise_leaves_ordinary_text_alone():
+    assert spreadsheet.neutralise("North West") == "North West" and spreadsheet.neutralise(3) == 3
+    assert spreadsheet.neutralise("@x") == "'@x"
+
