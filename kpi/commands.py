@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from kpi.metrics import api, registry
+from kpi.metrics import api, definitions, registry
 from kpi.data import queries, schema, store
 from kpi.render import tables
 
@@ -21,7 +21,7 @@ def run_metrics(args) -> int:
         sys.stdout.write("\n")
         return 0
     if args.format == "markdown":
-        sys.stdout.write(registry.markdown())
+        sys.stdout.write(definitions.markdown())
         return 0
     width = max(len(k.id) for k in registry.REGISTRY)
     for k in registry.REGISTRY:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi.data import schema
-from kpi.metrics import disclosure, registry
+from kpi.metrics import definitions, disclosure, registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 
 GLOSSARY: dict[str, str] = {
@@ -71,46 +70,19 @@ def explain(term: str, *, label: str | None = None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# A KHI's definition in words. TODO(registry): the registry's docs wording differs (backticked codes, "[figure]");
-# these three move behind registry functions when it offers page wording (see the restructure report).
-
-_DIRECTION = {"high_is_good": "Higher is better", "low_is_good": "Lower is better",
-              "no_judgement": "Neither higher nor lower is better"}
-# Count columns of the change and growth tables, in words (answers of categorical questions use schema.LABELS).
-_COUNT_WORDS = {
-    "answered": "everyone who gave a number", "0": "no friends", "3_or_more": "3 or more friends",
-    "friends_count": "number of friends", "friends_pairs": "people who answered twice or more",
-    "friends_change_sum": "change in friends (latest minus first), added up", "friends_more": "more friends at "
-    "their latest answer", "connected_pairs": "people who answered twice or more",
-    "connected_latest_only": "positive at their latest answer only", "connected_first_only": "positive at their "
-    "first answer only", "people": "people supported", "population": "population (ONS mid-year estimate)",
-}
-
-
-def _answers(k: registry.KHI, codes) -> str:
-    if not codes:
-        return "—"
-    domain = registry.queries_categorical().get(k.source)
-    labels = schema.LABELS.get(domain, {}) if domain else {}
-    return ", ".join(labels.get(c) or _COUNT_WORDS.get(c, c.replace("_", " ")) for c in codes)
-
-
-def _template(k: registry.KHI) -> str:
-    """The sentence pattern with its blanks shown as 'X', e.g. 'X in 10 people said ...'."""
-    text = k.sentence.replace("{share}", "X in 10 people").replace("{support}", "their support")
-    return text.replace("{value}", "X")[0].upper() + text.replace("{value}", "X")[1:] + "."
+# A KHI's definition, in the registry's words (kpi.metrics.definitions).
 
 
 def khi_definition(k: registry.KHI) -> str:
     """How one KHI is worked out, as markdown: what we say, what it means, the question, counts, method, direction."""
     return (
-        f"**What we say:** {_template(k)}\n\n"
+        f"**What we say:** {definitions.sentence_pattern(k)}\n\n"
         f"**What it means:** {k.explanation}\n\n"
         f"**Question asked:** {k.question}\n\n"
-        f"**Counted (numerator):** {_answers(k, k.numerator)}\n\n"
-        f"**Out of (denominator):** {_answers(k, k.denominator)}\n\n"
+        f"**Counted (numerator):** {definitions.answer_words(k, k.numerator)}\n\n"
+        f"**Out of (denominator):** {definitions.answer_words(k, k.denominator)}\n\n"
         f"**Figure:** {k.statistic}, in {k.unit}. **Interval:** {registry.method_name(k.kind)}.\n\n"
-        f"**Direction:** {_DIRECTION[k.direction]}. **Fewest answers shown:** "
+        f"**Direction:** {definitions.DIRECTION_WORDS[k.direction]}. **Fewest answers shown:** "
         f"{max(k.min_n, disclosure.MIN_DENOMINATOR)}.\n\n"
         f"*Id for analysts:* `{k.id}` (`python -m kpi table {k.id}`)"
     )

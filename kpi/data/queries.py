@@ -48,12 +48,8 @@ class Filters:
 # Filter -> (dummy value of its type, the aggregate column it restricts). `c` is an aggregate table whose cells carry
 # the scheme's area and programme (denormalised at build time, so the hot path needs no join).
 _FILTERS = {
-    "years": (0, "c.fy"),
-    "areas": ("-", "c.area_code"),
-    "programmes": ("-", "c.programme"),
-    "arrangements": ("-", "c.arrangement"),
-    "age_bands": ("-", "c.age_band"),
-    "needs": ("-", "c.primary_need"),
+    "years": (0, "c.fy"), "areas": ("-", "c.area_code"), "programmes": ("-", "c.programme"),
+    "arrangements": ("-", "c.arrangement"), "age_bands": ("-", "c.age_band"), "needs": ("-", "c.primary_need"),
     "schemes": ("-", "c.scheme_id"),
 }
 

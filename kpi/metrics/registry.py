@@ -70,29 +70,14 @@ class KHI:
     def facts(self) -> Kind:
         return KINDS[self.kind]
 
-    @property
-    def table(self) -> str:
-        return KINDS[self.kind].table
-
-    @property
-    def statistic(self) -> str:
-        return KINDS[self.kind].statistic
-
-    @property
-    def unit(self) -> str:
-        return KINDS[self.kind].unit
-
-    @property
-    def method(self) -> str:
-        return KINDS[self.kind].method
-
-    @property
-    def compared(self) -> bool:
-        return KINDS[self.kind].compared
-
-    @property
-    def share_of_people(self) -> bool:
-        return KINDS[self.kind].share_of_people
+    # What a KHI's kind says about it, read through: k.table, k.statistic, k.unit, k.method, k.compared,
+    # k.share_of_people.
+    table = property(lambda self: KINDS[self.kind].table)
+    statistic = property(lambda self: KINDS[self.kind].statistic)
+    unit = property(lambda self: KINDS[self.kind].unit)
+    method = property(lambda self: KINDS[self.kind].method)
+    compared = property(lambda self: KINDS[self.kind].compared)
+    share_of_people = property(lambda self: KINDS[self.kind].share_of_people)
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -290,61 +275,3 @@ def format_value(k: KHI, value: float | None) -> str:
     if k.kind == "mean_change":
         return f"{value:+.1f}"
     return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# docs/metrics.md is generated from the registry (`python -m kpi metrics --format markdown`); a test fails on drift.
-
-_ANSWER_WORDS = {"answered": "any answer 0-100", "0": "0 friends", "3_or_more": "3 or more friends"}
-
-
-def _answers(k: KHI, answers: tuple[str, ...]) -> str:
-    if not answers:
-        return "—"
-    return ", ".join(f"`{_ANSWER_WORDS.get(a, a)}`" if a in _ANSWER_WORDS else f"`{a}`" for a in answers)
-
-
-def _template_words(text: str) -> str:
-    """The sentence template with its placeholders spelt out for readers of the docs."""
-    return (text.replace("{share}", "[N in 10 people]").replace("{support}", "[Shared Lives / Homeshare / their support]")
-            .replace("{value}", "[figure]"))
-
-
-def markdown() -> str:
-    """The metric definitions page, rendered from the registry."""
-    lines = [
-        "# Key Human Indicators: definitions",
-        "",
-        "Generated from `kpi/metrics/khis.toml` by `python -m kpi metrics --format markdown`; do not edit by hand "
-        "(`tests/test_registry.py` fails when this file and the registry differ).",
-        "",
-        "Every figure is shown with its number of answers (n) and a 95% confidence interval. Figures from fewer "
-        "than the minimum n answers are not shown (\"too few answers to show\"). Public figures are computed from "
-        "counts slightly adjusted to protect people's privacy (the cell key method: the same people always get the "
-        "same adjustment), and shown at the precision of the screen. "
-        "Not applicable and unanswered questions are left out of every denominator. Methods: `docs/statistics.md`.",
-        "",
-        f"Growth status rule: {GROWTH_RULE}",
-        "",
-        "| id | title | theme | unit | direction of good | min n |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for k in REGISTRY:
-        lines.append(f"| `{k.id}` | {k.title} | {k.theme} | {k.unit} | {k.direction.replace('_', ' ')} | {k.min_n} |")
-    for theme in THEMES:
-        lines += ["", f"## {theme[0].upper() + theme[1:]}"]
-        for k in (k for k in REGISTRY if k.theme == theme):
-            lines += [
-                "",
-                f"### {k.title} (`{k.id}`)",
-                "",
-                f"- **Said as:** {_template_words(k.sentence)}.",
-                f"- **What it means:** {k.explanation}",
-                f"- **Question:** {k.question}",
-                f"- **Source:** `{k.source}` ({k.table} table)",
-                f"- **Numerator:** {_answers(k, k.numerator)}",
-                f"- **Denominator:** {_answers(k, k.denominator)}",
-                f"- **Statistic:** {k.statistic}, in {k.unit}; method: {method_name(k.kind)}",
-                f"- **Direction of good:** {k.direction.replace('_', ' ')}; **minimum n:** {k.min_n}",
-            ]
-    return "\n".join(lines) + "\n"
