@@ -53,27 +53,31 @@ def apply(
     count_columns: Sequence[str] = ("numerator", "denominator"),
     value_columns: Sequence[str] = ("value", "lower", "upper"),
     denominator: str = "denominator",
-    threshold: int | None = None,
+    threshold=None,
 ) -> pd.DataFrame:
     """Return a copy of ``table`` with small rows suppressed.
 
     - ``suppressed`` (bool) and ``suppression`` ("primary" or "") columns are added;
-    - a row with ``denominator`` below ``threshold`` (default :data:`MIN_DENOMINATOR`), or missing, is
-      suppressed: every column in ``count_columns`` and ``value_columns`` becomes missing (names not in the table
-      are skipped).
+    - a row with ``denominator`` below ``threshold`` (default :data:`MIN_DENOMINATOR`; one number, or one per row),
+      or missing, is suppressed: every column in ``count_columns`` and ``value_columns`` becomes missing (names not in
+      the table are skipped).
 
-    The table's counts must already be the published (perturbed) ones.
+    The table's counts must already be the published (perturbed) ones. Works on arrays, not per column of pandas:
+    a page applies it to dozens of small tables.
     """
     if denominator not in table.columns:
         raise ValueError(f"the table has no denominator column {denominator!r}.")
-    limit = MIN_DENOMINATOR if threshold is None else threshold
+    limit = MIN_DENOMINATOR if threshold is None else np.asarray(threshold, dtype=float)
     out = table.copy()
     denominators = pd.to_numeric(out[denominator], errors="coerce").to_numpy(dtype=float)
     hidden = ~(denominators >= limit)  # NaN denominators are hidden: their size cannot be vouched for
-    mask = pd.Series(hidden, index=out.index)
     for column in dict.fromkeys([*count_columns, *value_columns]):
-        if column in out.columns:
-            out[column] = out[column].mask(mask)
+        if column not in out.columns:
+            continue
+        if pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_extension_array_dtype(out[column]):
+            out[column] = np.where(hidden, np.nan, out[column].to_numpy(dtype=float))
+        else:
+            out[column] = out[column].mask(pd.Series(hidden, index=out.index))
     out["suppressed"] = hidden
     out["suppression"] = np.where(hidden, "primary", "")
     return out

@@ -108,13 +108,9 @@ def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
         return table.assign(suppressed=pd.Series(dtype=bool), suppression=pd.Series(dtype=str))
     value_cols = tuple(c for c in ("value", "lower", "upper", "benchmark") if c in table.columns)
     count_cols = tuple(c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns)
-    parts = [
-        disclosure.apply(part, count_columns=count_cols, value_columns=value_cols,
-                         threshold=max(int(min_n), disclosure.MIN_DENOMINATOR))
-        for min_n, part in table.groupby("min_n", sort=False)
-    ]
-    out = (pd.concat(parts) if len(parts) > 1 else parts[0]).sort_index()
-    out.loc[out["suppressed"], "comparison"] = "not compared"
+    threshold = np.maximum(table["min_n"].to_numpy(dtype=float), disclosure.MIN_DENOMINATOR)
+    out = disclosure.apply(table, count_columns=count_cols, value_columns=value_cols, threshold=threshold)
+    out["comparison"] = np.where(out["suppressed"], "not compared", out["comparison"].to_numpy(dtype=object))
     ks = [registry.get(m) for m in out["metric_id"]]
     for col in value_cols:
         out[col] = registry.round_shown(ks, out[col].to_numpy(float))
