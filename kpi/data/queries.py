@@ -140,7 +140,7 @@ def _record_key(id_sql: str) -> str:
     return f"(md5_number_lower(getvariable('khi_key_secret') || {id_sql}) % 256)::BIGINT"
 
 
-_RESPONSE_KEY = _record_key("r.response_id")
+_RESPONSE_KEY = "r.rk"  # computed once per response (below), not once per count column
 
 
 def _cube_definitions() -> list[tuple[str, str | None]]:
@@ -187,7 +187,8 @@ _FY = "(CASE WHEN month(r.completed_on) >= 4 THEN year(r.completed_on) ELSE year
 # The answer codes inside these statements come from kpi.data.schema (constants), not from input.
 # The scheme's name, area and programme ride along in every cell (schemes are few; the cells stay as many).
 _CELL = "r.scheme_id, s.scheme_name, s.area_code, s.programme, " + _FY + " AS fy, r.arrangement, r.age_band, r.primary_need"
-_WITH_SCHEME = " FROM responses r JOIN schemes s ON s.scheme_id = r.scheme_id "
+_WITH_SCHEME = (" FROM (SELECT *, " + _record_key("response_id") + " AS rk FROM responses) r "
+                "JOIN schemes s ON s.scheme_id = r.scheme_id ")
 
 CUBE_SQL = (
     "SELECT " + _CELL + ", "
