@@ -18,6 +18,7 @@ from perf.duck_baseline import DuckBaseline
 from perf.figures import Req, page_requests
 from perf.pandas_baseline import PandasBaseline
 from perf.record import RECORDED, Call, Recorder, app_pages
+from tests.scopes import PUBLIC
 
 NW = Filters(areas=("E12000002",), years=(2019,))
 GROWTH_KHIS = ("people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share")
@@ -92,7 +93,8 @@ def test_agreement_check_reports_a_wrong_figure(sample_store, con, reqs, duck_fi
 def test_recorder_keeps_top_level_calls_only_and_restores_api(con):
     original = api.khi_table
     with Recorder(api) as rec:
-        api.headline(("connected_positive",), Filters(), con=con)  # calls api.years() inside, through the module
+        # calls api.years() inside, through the module
+        api.headline(("connected_positive",), Filters(), con=con, scope=PUBLIC)
     assert rec.calls == [Call("headline", (("connected_positive",), Filters()), ())]  # con= is not kept
     assert api.khi_table is original
 
