@@ -83,7 +83,7 @@ def test_users_cli_round_trip(access, sample_store, capsys):
     assert log[4]["after"] is None
     code, out, _ = run("log")
     assert code == 0 and len(out.splitlines()) == 5
-    assert not list(access.glob(".*.tmp"))  # written by rename: no temporary file left behind
+    assert not list(access.glob(".tmp-*"))  # written by rename: no temporary file left behind
 
 
 def _a_scheme(store) -> str:

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
-from kpi.data import paths, queries, schema
+from kpi.data import paths, queries, schema, store
 
 ROLES = ("public", "ambassador", "hub", "scheme_manager", "analyst", "admin")
 TABLE = "users.json"
@@ -90,7 +88,8 @@ def _now() -> str:
 
 
 def _codes(values) -> tuple[str, ...]:
-    return tuple(sorted({str(v).strip() for v in values or () if str(v).strip()}))
+    values = (values,) if isinstance(values, str) else values or ()
+    return tuple(sorted({str(v).strip() for v in values if str(v).strip()}))
 
 
 def validate(role: str, regions=(), schemes=(), known_schemes: set[str] | None = None) -> tuple[tuple, tuple]:
@@ -102,11 +101,11 @@ def validate(role: str, regions=(), schemes=(), known_schemes: set[str] | None =
     if bad:
         raise UsersError(f"unknown area code(s) {', '.join(bad)}; use one of {', '.join(schema.AREAS)}")
     if role == "hub" and not regions:
-        raise UsersError("a hub needs at least one region (--region AREA_CODE)")
+        raise UsersError("a hub needs at least one region")
     if role != "hub" and regions:
         raise UsersError(f"only a hub has regions, not a {role}")
     if role == "scheme_manager" and not schemes:
-        raise UsersError("a scheme manager needs at least one scheme (--scheme SCHEME_ID)")
+        raise UsersError("a scheme manager needs at least one scheme")
     if role != "scheme_manager" and schemes:
         raise UsersError(f"only a scheme manager has schemes, not a {role}")
     if known_schemes is not None:
@@ -145,20 +144,6 @@ def lookup(identity: Identity, folder: str | os.PathLike) -> User | None:
     return None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def _append_line(path: Path, record: dict) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
@@ -168,20 +153,9 @@ def _append_line(path: Path, record: dict) -> None:
         os.close(fd)
 
 
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".users.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def _save(folder: Path, users: dict[str, User]) -> None:
     body = {"format": FORMAT, "users": [users[k].as_dict() for k in sorted(users)]}
-    _write_atomic(folder / TABLE, json.dumps(body, indent=2, sort_keys=True) + "\n")
+    store.write_text(folder, TABLE, json.dumps(body, indent=2, sort_keys=True) + "\n")  # temp file, fsync, rename
 
 
 def changes(folder: str | os.PathLike) -> list[dict]:
@@ -201,7 +175,8 @@ def _change(folder, who: str, by: str, action: str, update) -> User | None:
         raise UsersError("say who is making the change (--by)")
     folder = Path(folder)
     key = normalise_key(who)
-    with _locked(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    with store.locked(folder):
         users = load(folder)
         before = users.get(key)
         after = update(users, key, before)

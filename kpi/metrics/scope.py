@@ -29,9 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
-from kpi.data import schema
 from kpi.data.queries import Filters
-from kpi.data.users import ROLES
+from kpi.data.users import ROLES, validate
 
 __all__ = ["ROLES", "Scope", "ScopeError", "NOT_AVAILABLE"]
 
@@ -47,10 +46,12 @@ class ScopeError(ValueError):
         super().__init__(message)
 
 
-def _codes(values) -> tuple[str, ...]:
-    if isinstance(values, str):
-        values = (values,)
-    return tuple(sorted({str(v).strip() for v in values if str(v).strip()}))
+def _role_constructor(role: str, doc: str):
+    def make(cls) -> "Scope":
+        return cls(role)
+
+    make.__name__, make.__doc__ = role, doc
+    return classmethod(make)
 
 
 @dataclass(frozen=True)
@@ -62,47 +63,26 @@ class Scope:
     schemes: tuple[str, ...] = ()  # scheme ids, for a scheme manager
 
     def __post_init__(self):
-        if self.role not in ROLES:
-            raise ValueError(f"unknown role {self.role!r}; use one of {', '.join(ROLES)}")
-        object.__setattr__(self, "regions", _codes(self.regions))
-        object.__setattr__(self, "schemes", _codes(self.schemes))
-        if self.role == "hub":
-            if not self.regions:
-                raise ValueError("a hub needs at least one region")
-            unknown = [r for r in self.regions if r not in schema.AREAS]
-            if unknown:
-                raise ValueError(f"unknown area code(s) {', '.join(unknown)}")
-        elif self.regions:
-            raise ValueError(f"only a hub has regions, not a {self.role}")
-        if self.role == "scheme_manager" and not self.schemes:
-            raise ValueError("a scheme manager needs at least one scheme")
-        if self.role != "scheme_manager" and self.schemes:
-            raise ValueError(f"only a scheme manager has schemes, not a {self.role}")
+        # The same checks as a row of the roles table: the role, a hub's regions, a scheme manager's schemes.
+        regions, schemes = validate(self.role, self.regions, self.schemes)
+        object.__setattr__(self, "regions", regions)
+        object.__setattr__(self, "schemes", schemes)
 
-    # -- constructors ---------------------------------------------------------------------------------------------
-    @classmethod
-    def public(cls) -> "Scope":
-        return cls("public")
-
-    @classmethod
-    def ambassador(cls) -> "Scope":
-        return cls("ambassador")
+    # -- constructors: Scope.public(), .ambassador(), .analyst(), .admin(), .hub(*regions), .scheme_manager(*ids) --
+    public = _role_constructor("public", "The signed-out public, and anyone signed in who is not in the roles table.")
+    ambassador = _role_constructor("ambassador", "An ambassador presenting the figures: what the public sees.")
+    analyst = _role_constructor("analyst", "The national team's analysts and directors: everything, exact.")
+    admin = _role_constructor("admin", "Manages the roles table and reads the audit log; everything, exact.")
 
     @classmethod
     def hub(cls, *regions: str) -> "Scope":
+        """A regional hub (area codes): the public figures, and its regions' schemes, protected."""
         return cls("hub", regions=regions)
 
     @classmethod
     def scheme_manager(cls, *schemes: str) -> "Scope":
+        """A scheme manager (scheme ids): their own schemes exact, everything else as the public."""
         return cls("scheme_manager", schemes=schemes)
-
-    @classmethod
-    def analyst(cls) -> "Scope":
-        return cls("analyst")
-
-    @classmethod
-    def admin(cls) -> "Scope":
-        return cls("admin")
 
     # -- the rules ------------------------------------------------------------------------------------------------
     @property
