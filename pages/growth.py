@@ -25,7 +25,7 @@ filters = nav.page_start("Regional growth")
 # The region-level growth KHIs in one call; each part is that KHI's own table (its CSV is the CLI's).
 scope = data.viewer_scope()
 by_region = data.khi_parts(["people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share"],
-                           ("region",), filters)
+                           ("region",), filters, scope=scope)
 growth = by_region["people_growth_pct"]
 # The scheme returns cover their own years (not the survey's), so the period comes from the growth table itself.
 first, last = growth["period_start"].min(), growth["period_end"].max()
