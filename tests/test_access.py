@@ -115,6 +115,14 @@ def test_audit_records_are_only_appended_and_survive_a_half_written_line(tmp_pat
         audit.record(folder, "x", "edit")
 
 
+def test_admins_export_the_audit_log(access, capsys):
+    audit.record(access, "a@example.org", "view", page="compare", by="scheme")
+    audit.record(access, "b@example.org", "download", page="health", fmt="csv")
+    assert main(["users", "audit", "--who", "b@example.org"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["action"] for line in lines] == ["download"]
+
+
 def test_the_audit_file_is_opened_for_append(tmp_path, monkeypatch):
     """Every write goes through O_APPEND: a record cannot land over an existing one."""
     flags = []

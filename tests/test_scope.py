@@ -213,6 +213,15 @@ def test_kpi_table_is_public_unless_exact(sample_store, capsys):
                                                   data_dir=sample_store))
 
 
+def test_kpi_slides_for_a_scheme_need_exact(sample_store, own, tmp_path, capsys):
+    from kpi.cli import main
+
+    argv = ["slides", "--scheme", own[0], "--metrics", "connected_positive", "--out", str(tmp_path / "s.pptx"),
+            "--data", str(sample_store)]
+    assert main(argv) == 2 and "not public" in capsys.readouterr().err and not (tmp_path / "s.pptx").exists()
+    assert main([*argv, "--exact"]) == 0 and (tmp_path / "s.pptx").stat().st_size > 0
+
+
 # -- the UI's caches are keyed by the scope ----------------------------------------------------------------------
 
 def test_two_scopes_never_share_a_cached_result(sample_env, own):

@@ -1,4 +1,5 @@
-"""`python -m kpi users list|add|change|remove|log`: manage the roles table (kpi.data.users) from the server.
+"""`python -m kpi users list|add|change|remove|log|audit`: the roles table (kpi.data.users) and, for admins, the
+audit log (kpi.data.audit), from the server.
 
 Exit codes: 0 done; 2 the change cannot be made (unknown role, region or scheme, a person already or not in the
 table, the access folder in the bundled sample), with the reason on stderr.
@@ -10,7 +11,7 @@ import argparse
 import json
 import sys
 
-from kpi.data import paths, schema, store, users
+from kpi.data import audit, paths, schema, store, users
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,6 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     lst.add_argument("--json", action="store_true", help="as JSON")
     log = sub.add_parser("log", help="every change made to the table, oldest first")
     log.add_argument("--json", action="store_true", help="as JSON")
+    aud = sub.add_parser("audit", help="the audit log: views and downloads of scheme-level or exact figures")
+    aud.add_argument("--who", help="only this person's")
+    aud.add_argument("--since", help="only records at or after this UTC time (ISO 8601, e.g. 2026-01-31)")
     for name, help_text in (("add", "add a person"), ("change", "change a person's role, regions or schemes"),
                             ("remove", "remove a person (they see the public view from their next request)")):
         q = sub.add_parser(name, help=help_text)
@@ -57,6 +61,10 @@ def run(args) -> int:
             else:
                 for e in entries:
                     print(f"{e['at']}\t{e['by']}\t{e['action']}\t{e['key']}")
+            return 0
+        if args.action == "audit":  # JSON lines, as stored: for export
+            for entry in audit.read(folder, who=args.who, since=args.since):
+                print(json.dumps(entry, sort_keys=True, ensure_ascii=False))
             return 0
         if args.action == "remove":
             users.remove(folder, args.who, by=args.by)
