@@ -13,8 +13,9 @@ COMMANDS = {
     "sample": ("kpi.data.sample", "write a synthetic sample store (all tables), deterministically from a seed"),
     "ingest": ("kpi.data.ingest", "validate and store outcome-tool exports (CSV, XLSX, Parquet)"),
     "metrics": ("kpi.commands", "list the Key Human Indicators in the registry"),
-    "table": ("kpi.commands", "print one indicator's table as published (protected counts, small figures suppressed)"),
-    "slides": ("kpi.render.slides", "export a presentation (PowerPoint, optionally PDF) for an area"),
+    "table": ("kpi.commands", "print one indicator's table as published (protected; --exact for the national team)"),
+    "slides": ("kpi.commands", "export a presentation (PowerPoint, optionally PDF) for an area"),
+    "users": ("kpi.data.users_command", "manage the roles table: who may see which schemes and exact figures"),
     "bench": ("perf.bench", "benchmark the pages' queries against pandas and bare DuckDB"),
     "load": ("perf.load", "a bounded load test: concurrent sessions on Streamlit's websocket, loopback only"),
 }

@@ -1,4 +1,4 @@
-"""`python -m kpi metrics` and `python -m kpi table`: the registry and one KHI's table for analysts."""
+"""`python -m kpi metrics`, `table` and `slides`: the registry, one KHI's table and a deck of slides."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import json
 import sys
 
 from kpi.metrics import api, definitions, registry
+from kpi.metrics.scope import Scope, ScopeError
 from kpi.data import queries, schema, store
-from kpi.render import tables
+from kpi.render import slides, tables
 
 
 def add_metrics_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,7 +41,12 @@ def add_table_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--need", action="append", default=[], choices=schema.PRIMARY_NEEDS)
     p.add_argument("--confidence", type=float, default=0.95, help="0.95 (default) or 0.998")
     p.add_argument("--data", help="store directory (default: KHI_DATA_DIR, else the bundled sample)")
+    p.add_argument("--scheme", action="append", default=[], help="scheme id (repeatable; needs --exact)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--exact", action="store_true",
+                   help="exact figures (an analyst's scope: no perturbation, no suppression), for the national team "
+                        "running the CLI on the server, which is already inside the trust boundary. Without it the "
+                        "table is the public one, and scheme-level tables are refused.")
 
 
 def run_table(args) -> int:
@@ -55,10 +61,15 @@ def run_table(args) -> int:
         return 2
     f = api.Filters(years=(args.year,) if args.year else (), areas=tuple(args.area),
                     programmes=tuple(args.programme), arrangements=tuple(args.arrangement),
-                    age_bands=tuple(args.age_band), needs=tuple(args.need))
+                    age_bands=tuple(args.age_band), needs=tuple(args.need), schemes=tuple(args.scheme))
+    scope = Scope.analyst() if args.exact else Scope.public()
     try:
-        table = api.khi_table(args.metric_id, (args.by,) if args.by else (), f, data_dir=args.data,
+        table = api.khi_table(args.metric_id, (args.by,) if args.by else (), f, scope=scope, data_dir=args.data,
                               confidence=args.confidence)
+    except ScopeError:
+        print("error: scheme-level figures are not public; the national team can use --exact on the server",
+              file=sys.stderr)
+        return 2
     except store.StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -68,3 +79,38 @@ def run_table(args) -> int:
         sys.stdout.write(tables.to_csv(table))
     return 0
 
+
+def add_slides_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--area", help="GSS code of a nation or region, e.g. E12000002 for the North West "
+                                  "(leave out for the whole UK)")
+    p.add_argument("--scheme", help="a scheme id, for one scheme's slides")
+    p.add_argument("--period", type=int, help="financial year by its starting year (2019 = 2019-20); "
+                                              "default: the latest year with answers")
+    p.add_argument("--metrics", help="KHI ids separated by commas (default: the headline KHIs: "
+                                     f"{','.join(registry.HEADLINE_IDS)})")
+    p.add_argument("--out", required=True, help="the PowerPoint file to write (.pptx)")
+    p.add_argument("--pdf", help="also write the same slides as a PDF here")
+    p.add_argument("--data", help="store directory (default: KHI_DATA_DIR, else the bundled sample)")
+    p.add_argument("--exact", action="store_true",
+                   help="exact figures (an analyst's scope), for the national team on the server, inside the trust "
+                        "boundary; needed for a scheme's slides")
+
+
+def run_slides(args) -> int:
+    ids = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else list(registry.HEADLINE_IDS)
+    try:
+        deck = slides.build_deck(args.area, args.period, ids, data_dir=args.data, scheme=args.scheme,
+                          scope=Scope.analyst() if args.exact else Scope.public())
+    except ScopeError:
+        print("error: a scheme's slides are not public; the national team can add --exact on the server",
+              file=sys.stderr)
+        return 2
+    except (slides.DeckError, store.StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = slides.write_pptx(deck, args.out)
+    written = [str(out)]
+    if args.pdf:
+        written.append(str(slides.write_pdf(deck, args.pdf)))
+    print(f"Wrote {len(deck.slides)} slides for {deck.place}, {deck.period_label}: {' and '.join(written)}")
+    return 0

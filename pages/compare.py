@@ -39,7 +39,8 @@ if k.direction == "no_judgement":
 
 # -- Against the national figure -----------------------------------------------------------------------------------
 st.header(f"{LEVELS[level]} against the national figure")
-table = data.khi(metric_id, (level,), filters, confidence=confidence)
+scope = data.viewer_scope(schemes=True)  # scheme level and funnel: schemes' protected figures, as before sign-in
+table = data.khi(metric_id, (level,), filters, confidence=confidence, scope=scope)
 label_col = "scheme_name" if level == "scheme" else "area_name"
 title = charts.comparison_title(table, label_col)
 shown = table
@@ -58,7 +59,7 @@ if not k.share_of_people:
     st.info(f"A funnel plot needs a percentage of people who answered; “{k.title}” is a {k.statistic}. "
             "Choose a percentage measure to see one.", icon=":material/info:")
 else:
-    funnel = data.funnel(metric_id, filters)
+    funnel = data.funnel(metric_id, filters, scope=scope)
     blocks.chart_block(comparison.funnel_plot(funnel, title=comparison.funnel_title(funnel)), funnel,
                        key="compare-funnel",
                        filename=f"{metric_id}_funnel_by_scheme.csv")

@@ -18,7 +18,8 @@ PAGE_IDS = ["connected_positive", "connected_negative", "friendships_positive", 
             "community_positive", "community_negative", "friends_none", "friends_three_plus", "friends_median",
             "connections_helps", "connections_gets_in_way", "lonely_often", "distance_connected_change",
             "distance_friends_more", "distance_friends_change"]
-everything = data.khi_tables(PAGE_IDS, filters=f)
+scope = data.viewer_scope()
+everything = data.khi_tables(PAGE_IDS, filters=f, scope=scope)
 
 # --- Feeling connected and friendships -------------------------------------------------------------------------
 st.header("Feeling connected and friendships")
@@ -30,7 +31,7 @@ fig = charts.answers_stacked(split, pairs, title=charts.answers_title(split, pai
                              answer_labels=("Made things better", "No difference", "Made things worse"))
 blocks.chart_block(fig, split, key="conn-split", filename="khi-connected-friendships.csv")
 
-by_year, result = data.trend("connected_positive", f)
+by_year, result = data.trend("connected_positive", f, scope=scope)
 fig = charts.trend_chart(by_year, title=charts.trend_title(
     registry.get("connected_positive").title, result.description if result else None,
     result.periods if result else None))
@@ -59,7 +60,7 @@ blocks.chart_block(fig, helps, key="conn-helps", filename="khi-connections-helps
 
 # --- Loneliness ------------------------------------------------------------------------------------------------
 st.header("Loneliness")
-lonely, lonely_trend = data.trend("lonely_often", f)
+lonely, lonely_trend = data.trend("lonely_often", f, scope=scope)
 value = views.value_shown(everything, "lonely_often")
 fig = charts.trend_chart(lonely, title=charts.finding_title("lonely_often", value) + f" ({period}). Lower is better")
 blocks.chart_block(fig, lonely, key="conn-lonely", filename="khi-lonely-by-year.csv")

@@ -23,8 +23,9 @@ MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
 filters = nav.page_start("Regional growth")
 
 # The region-level growth KHIs in one call; each part is that KHI's own table (its CSV is the CLI's).
+scope = data.viewer_scope()
 by_region = data.khi_parts(["people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share"],
-                           ("region",), filters)
+                           ("region",), filters, scope=scope)
 growth = by_region["people_growth_pct"]
 # The scheme returns cover their own years (not the survey's), so the period comes from the growth table itself.
 first, last = growth["period_start"].min(), growth["period_end"].max()
@@ -93,7 +94,7 @@ glossary.explain("benchmark")
 
 # -- People supported by year and arrangement ----------------------------------------------------------------------
 st.header("People supported each year, by arrangement")
-people = data.khi("people_supported", ("region", "year", "arrangement"), filters)
+people = data.khi("people_supported", ("region", "year", "arrangement"), filters, scope=scope)
 blocks.chart_block(
     growth_charts.people_stacked(people, title=growth_charts.net_change_title(net)),
     people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period)

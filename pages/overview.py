@@ -11,7 +11,8 @@ f = nav.page_start("Key Human Indicators")
 
 ids = list(registry.HEADLINE_IDS)
 pairs = {mid: registry.harm_of(mid) for mid in ids}
-table = data.headline([*ids, *[n for n in pairs.values() if n]], f)
+scope = data.viewer_scope()
+table = data.headline([*ids, *[n for n in pairs.values() if n]], f, scope=scope)
 rows = {r["metric_id"]: r for r in table.to_dict("records")}
 latest = int(table["year"].iloc[0])
 
@@ -38,7 +39,7 @@ with st.expander("The figures on this page as a table", icon=":material/table:")
 
 st.header("What people said about their support")
 impact = [(registry.get(pos).topic, pos, registry.harm_of(pos)) for pos in registry.IMPACT_TOPIC_IDS]
-answers = data.khi_tables([m for _, pos, neg in impact for m in (pos, neg)], filters=f)
+answers = data.khi_tables([m for _, pos, neg in impact for m in (pos, neg)], filters=f, scope=scope)
 fig = charts.answers_stacked(answers, impact, title=charts.answers_title(answers, impact),
                              answer_labels=("Made things better", "No difference", "Made things worse"))
 blocks.chart_block(fig, answers, key="overview-impact", filename="khi-impact-all-areas.csv")

@@ -19,14 +19,15 @@ if not years:
     st.error("The data has no answers yet, so there is nothing to present.")
     st.stop()
 
-plan = presentation.talk(years, data.schemes())
+scope = data.viewer_scope(schemes=True)  # the scheme picker and scheme decks, as before sign-in
+plan = presentation.talk(years, data.schemes(scope=scope))
 if not plan["khis"]:
     st.title("Presentation mode")
     st.info("Choose the measures for your talk in the sidebar (“Measures to show, in order”).",
             icon=":material/arrow_back:")
     st.stop()
 
-deck = presentation.deck(plan)
+deck = presentation.deck(plan, scope)
 with st.sidebar:
     presentation.downloads(deck, plan)
 presentation.show(deck, plan["slide"])

@@ -1,4 +1,5 @@
-"""Agreement: a baseline's figures checked against kpi.metrics.api's exact ones (public=False, no suppression)."""
+"""Agreement: a baseline's figures checked against kpi.metrics.api's exact ones (an analyst's scope: no
+perturbation, no suppression)."""
 
 from __future__ import annotations
 
@@ -14,20 +15,21 @@ def check_agreement(con, req: Req, got, data_dir=None) -> str | None:
     data_dir: the store `con` reads (coverage() takes people and dates from its manifest).
     """
     from kpi.metrics import api, registry
+    from kpi.metrics.scope import Scope
     from kpi.data import queries
 
     if req.kind == "years":
         ours = api.years(con=con)
         return None if list(got) == ours else f"years {got} != {ours}"
     if req.kind == "schemes":
-        return None if len(got) == len(api.scheme_list(con=con)) else "scheme count differs"
+        return None if len(got) == len(api.scheme_list(scope=Scope.analyst(), con=con)) else "scheme count differs"
     if req.kind == "coverage":
         ours = api.coverage(con=con, data_dir=data_dir)
         bad = [key for key in ("responses", "people") if int(ours[key]) != int(got[key])]
         bad += [key for key in ("first_date", "last_date") if pd.Timestamp(ours[key]) != pd.Timestamp(got[key])]
         return None if not bad else f"coverage differs in {bad}"
     k = registry.get(req.metric)
-    ours = api.khi_table(req.metric, req.by, req.f, con=con, public=False)
+    ours = api.khi_table(req.metric, req.by, req.f, scope=Scope.analyst(), con=con)
     if k.table == "people_supported":
         if "year" in req.by:
             return None  # the series merges each year with the one before; its totals are checked below per year

@@ -14,7 +14,8 @@ What is timed, and why it is the pages' own work:
 3. Baselines, in the same run, for the same figures: pandas (load only the needed Parquet columns of the raw
    responses into a DataFrame, merge schemes, aggregate) and bare DuckDB (one aggregate query over only the needed
    columns of the raw Parquet files, no aggregate tables). Every figure a baseline produces is checked against
-   `khi_table(..., public=False)` (numerators and denominators, medians, first-to-latest pairs, people supported).
+   `khi_table(..., scope=Scope.analyst())` (exact numerators and denominators, medians, first-to-latest pairs,
+   people supported).
 4. Browser (unless --no-browser): `streamlit run app.py` on a free loopback port and headless chromium; time from
    navigation until the script has finished and every chart is drawn, cold (first visit after server start) and
    warm (reloads), and the server's RSS high-water mark.

@@ -12,6 +12,7 @@ import pytest
 from kpi.metrics import api, disclosure, perturb, registry
 from kpi.render import tables
 from kpi.cli import main
+from tests.scopes import PUBLIC, SCHEMES, Scope
 
 GROUPINGS = [(), ("region",), ("scheme",), ("year",), ("arrangement",), ("age_band",), ("primary_need",),
              ("region", "year"), ("scheme", "year")]
@@ -28,8 +29,8 @@ SPREAD = {"paired_change": 4 * perturb.MAX_CHANGE, "net": 2 * perturb.MAX_CHANGE
 def test_public_rows_come_from_published_counts_and_hide_small_ones(sample_store, metric_id, by):
     k = registry.get(metric_id)
     f = api.Filters(years=(2023,))  # one year: many small cells
-    public = api.khi_table(metric_id, by, f, data_dir=sample_store)
-    exact = api.khi_table(metric_id, by, f, data_dir=sample_store, public=False)
+    public = api.khi_table(metric_id, by, f, data_dir=sample_store, scope=SCHEMES)
+    exact = api.khi_table(metric_id, by, f, data_dir=sample_store, scope=Scope.analyst())
     assert len(public) == len(exact)
     threshold = max(k.min_n, disclosure.MIN_DENOMINATOR)
     spread = SPREAD.get(k.kind, perturb.MAX_CHANGE)
@@ -50,14 +51,14 @@ def test_public_rows_come_from_published_counts_and_hide_small_ones(sample_store
 @pytest.mark.parametrize("metric_id", GROWTH_KHIS)
 @pytest.mark.parametrize("by", [("region",), ("scheme",), ("region", "year")], ids=lambda b: "-".join(b))
 def test_growth_tables_suppress_small_schemes(sample_store, metric_id, by):
-    public = api.khi_table(metric_id, by, data_dir=sample_store)
+    public = api.khi_table(metric_id, by, data_dir=sample_store, scope=SCHEMES)
     shown = public[~public["suppressed"]]
     assert (shown["denominator"].astype(float) >= disclosure.MIN_DENOMINATOR).all()
     assert public.loc[public["suppressed"], "value"].isna().all()
 
 
 def test_table_is_self_describing(sample_store):
-    t = api.khi_table("connected_positive", "region", data_dir=sample_store)
+    t = api.khi_table("connected_positive", "region", data_dir=sample_store, scope=PUBLIC)
     for col in ("metric_id", "area_code", "area_name", "numerator", "denominator", "value", "lower", "upper",
                 "suppressed", "benchmark", "comparison", "confidence", "statistic", "method"):
         assert col in t.columns
@@ -69,7 +70,7 @@ def test_table_is_self_describing(sample_store):
 
 
 def test_comparison_follows_the_interval_and_direction(sample_store):
-    t = api.khi_table("lonely_often", "scheme", data_dir=sample_store, confidence=0.998)
+    t = api.khi_table("lonely_often", "scheme", data_dir=sample_store, confidence=0.998, scope=SCHEMES)
     t = t[~t["suppressed"]]
     assert (t["confidence"] == "99.8%").all()
     worse = t[t["comparison"] == "worse"]  # low is good: worse means significantly MORE lonely
@@ -81,21 +82,21 @@ def test_comparison_follows_the_interval_and_direction(sample_store):
 
 
 def test_funnel_finds_the_sample_outliers_both_ways(sample_store):
-    t = api.funnel("connected_positive", data_dir=sample_store)
+    t = api.funnel("connected_positive", data_dir=sample_store, scope=SCHEMES)
     positions = set(t["funnel_position_998"])
     assert {"above", "below"} <= positions
 
 
 def test_growth_story_on_the_sample(sample_store):
-    t = api.khi_table("people_growth_pct", "region", data_dir=sample_store).set_index("area_name")
+    t = api.khi_table("people_growth_pct", "region", data_dir=sample_store, scope=PUBLIC).set_index("area_name")
     assert t.loc["North West", "status"] == "growing"
     assert t.loc["East of England", "status"] == "falling"
-    share = api.khi_table("people_growth_share", "region", data_dir=sample_store).set_index("area_name")
+    share = api.khi_table("people_growth_share", "region", data_dir=sample_store, scope=PUBLIC).set_index("area_name")
     assert 30 <= share.loc["North West", "value"] <= 70
 
 
 def test_headline_reports_change_and_significance(sample_store):
-    h = api.headline(["connected_positive", "friends_median"], data_dir=sample_store)
+    h = api.headline(["connected_positive", "friends_median"], data_dir=sample_store, scope=PUBLIC)
     row = h.set_index("metric_id").loc["connected_positive"]
     assert row["year_label"] == "2024-25"
     assert row["change_significance"] in {"significantly better", "significantly worse", "no significant change"}
@@ -107,7 +108,8 @@ def test_cli_table_csv_equals_the_api_table(sample_store, capsys):
     assert main(["table", "connected_positive", "--by", "region", "--year", "2019", "--data",
                  str(sample_store)]) == 0
     out = capsys.readouterr().out
-    expected = api.khi_table("connected_positive", "region", api.Filters(years=(2019,)), data_dir=sample_store)
+    expected = api.khi_table("connected_positive", "region", api.Filters(years=(2019,)), data_dir=sample_store,
+                             scope=PUBLIC)
     assert out == tables.to_csv(expected)
     frame = pd.read_csv(io.StringIO(out))
     assert len(frame) == 12
@@ -133,25 +135,25 @@ def test_cli_table_explains_a_missing_store(tmp_path, capsys):
 
 def test_unknown_breakdown_is_refused(sample_store):
     with pytest.raises(ValueError, match="cannot break down by 'postcode'"):
-        api.khi_table("connected_positive", "postcode", data_dir=sample_store)
+        api.khi_table("connected_positive", "postcode", data_dir=sample_store, scope=PUBLIC)
 
 
 def test_split_stacked_growth_tables_equal_each_khi_table(sample_store):
     """The growth page fetches its KHIs in one call; each part must equal the KHI's own table (and so its CSV)."""
     ids = ["people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share", "people_supported"]
     f = api.Filters(programmes=("shared_lives",))
-    parts = api.split_by_metric(api.khi_tables(ids, "region", f, data_dir=sample_store))
+    parts = api.split_by_metric(api.khi_tables(ids, "region", f, data_dir=sample_store, scope=PUBLIC))
     assert list(parts) == ids
     for metric_id in ids:
-        alone = api.khi_table(metric_id, "region", f, data_dir=sample_store)
+        alone = api.khi_table(metric_id, "region", f, data_dir=sample_store, scope=PUBLIC)
         pd.testing.assert_frame_equal(parts[metric_id], alone, check_dtype=False)
         assert tables.to_csv(parts[metric_id]) == tables.to_csv(alone)
 
 
 def _trend_with(monkeypatch, rows):
     exact = pd.DataFrame(rows, columns=["year", "numerator", "denominator"])
-    monkeypatch.setattr(api, "_public_and_protected", lambda *a, **k: (exact.copy(), exact))
-    return api.trend("connected_positive")[1]
+    monkeypatch.setattr(api, "_shown_and_counts", lambda *a, **k: (exact.copy(), exact))
+    return api.trend("connected_positive", scope=PUBLIC)[1]
 
 
 def test_trend_sees_a_year_with_too_few_answers_as_a_gap(monkeypatch):

@@ -17,6 +17,7 @@ from kpi.render import comparison, growth, maps
 from kpi.data import schema
 from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from tests.scopes import PUBLIC, SCHEMES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -35,7 +36,7 @@ def _map_locations(fig) -> list[str]:
 
 
 def test_region_map_draws_the_twelve_areas_with_no_tiles_or_urls(store):
-    table = api.khi_table("people_per_100k", "region", data_dir=store)
+    table = api.khi_table("people_per_100k", "region", data_dir=store, scope=PUBLIC)
     fig = maps.region_map(table, title="People per 100,000")
     assert sorted(_map_locations(fig)) == sorted(schema.AREAS)
     assert all(t.type == "choroplethmap" and t.featureidkey == "properties.areacd" for t in fig.data)
@@ -46,7 +47,7 @@ def test_region_map_draws_the_twelve_areas_with_no_tiles_or_urls(store):
 
 
 def test_region_map_hover_gives_value_interval_and_people(store):
-    table = api.khi_table("people_growth_pct", "region", data_dir=store)
+    table = api.khi_table("people_growth_pct", "region", data_dir=store, scope=PUBLIC)
     fig = maps.region_map(table, title="Growth")
     north_west = [t for t in fig.data[0].text if "North West" in t][0]
     assert "95% interval" in north_west and "people supported in" in north_west
@@ -65,7 +66,7 @@ def test_region_map_shows_suppressed_areas_as_too_few_answers():
 
 
 def test_funnel_plot_limits_equal_stats_funnel_limits(store):
-    table = api.funnel("connected_positive", data_dir=store)
+    table = api.funnel("connected_positive", data_dir=store, scope=SCHEMES)
     fig = comparison.funnel_plot(table, title="Funnel")
     baseline = float(table["baseline"].iloc[0]) / 100
     for name, level in (("99.8% limits", 0.998), ("95% limits", 0.95)):
@@ -79,7 +80,7 @@ def test_funnel_plot_limits_equal_stats_funnel_limits(store):
 
 
 def test_funnel_plot_names_outliers_and_counts_hidden_schemes(store):
-    table = api.funnel("connected_positive", data_dir=store)
+    table = api.funnel("connected_positive", data_dir=store, scope=SCHEMES)
     inside = table.index[table["funnel_position_998"] == "within"][:2]
     table.loc[inside, ["suppressed", "value"]] = [True, np.nan]  # two more hidden, as disclosure control would
     hidden = int(table["suppressed"].sum())
@@ -92,7 +93,7 @@ def test_funnel_plot_names_outliers_and_counts_hidden_schemes(store):
 
 
 def test_comparison_chart_writes_the_judgement_beside_every_row(store):
-    table = api.khi_table("connected_positive", "region", data_dir=store)
+    table = api.khi_table("connected_positive", "region", data_dir=store, scope=PUBLIC)
     fig = comparison.comparison_chart(table, title="Compare")
     labels = [a.text for a in fig.layout.annotations if a.xref == "paper" and a.yref == "y"]
     assert len(labels) == 12
@@ -115,7 +116,7 @@ def test_comparison_chart_uses_no_judgement_words_and_colours():
 
 
 def test_growth_bars_label_each_area_with_its_status(store):
-    table = api.khi_table("people_growth_pct", "region", data_dir=store)
+    table = api.khi_table("people_growth_pct", "region", data_dir=store, scope=PUBLIC)
     fig = growth.growth_bars(table, title="Growth")
     labels = {a.y: a.text for a in fig.layout.annotations if a.yref == "y"}
     assert labels["North West"].endswith("growing") and labels["East of England"].endswith("falling")
@@ -123,7 +124,7 @@ def test_growth_bars_label_each_area_with_its_status(store):
 
 
 def test_people_stacked_has_a_panel_per_area_and_a_trace_per_arrangement(store):
-    table = api.khi_table("people_supported", ("region", "year", "arrangement"), data_dir=store)
+    table = api.khi_table("people_supported", ("region", "year", "arrangement"), data_dir=store, scope=PUBLIC)
     fig = growth.people_stacked(table, title="People")
     assert {a.text for a in fig.layout.annotations} >= set(schema.AREAS.values())
     assert {t.name for t in fig.data} == {schema.LABELS["arrangement"][a] for a in table["arrangement"].unique()}

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.metrics import api, registry
 from kpi.render import charts, people, tables
 from kpi.data.queries import Filters
+from tests.scopes import PUBLIC, SCHEMES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ("overview", "connectedness", "health", "definitions")
@@ -68,7 +69,7 @@ def test_page_renders_with_sample_notice(pages, page):
 
 def test_overview_shows_headline_sentences_titles_and_harm_beside_them(pages, sample_env):
     page = texts(pages["overview"])
-    table = api.headline(registry.HEADLINE_IDS)
+    table = api.headline(registry.HEADLINE_IDS, scope=PUBLIC)
     for row in table.to_dict("records"):
         assert row["sentence"] in page
         assert registry.get(row["metric_id"]).title in page
@@ -161,12 +162,13 @@ def downloads(monkeypatch) -> dict[str, bytes]:
 def test_csv_downloads_are_the_cli_tables_byte_for_byte(sample_env, downloads):
     f = Filters(years=(2019,), areas=(NORTH_WEST,))
     run_page("health", {"area": NORTH_WEST, "year": "2019-20"})
-    expected = tables.to_csv(api.khi_table("physical_health_positive", "arrangement", f))  # = python -m kpi table
+    # = python -m kpi table
+    expected = tables.to_csv(api.khi_table("physical_health_positive", "arrangement", f, scope=PUBLIC))
     assert downloads["khi-physical_health_positive-by-arrangement.csv"].decode() == expected
-    expected = tables.to_csv(api.khi_table("physical_health_positive", "year", f))
+    expected = tables.to_csv(api.khi_table("physical_health_positive", "year", f, scope=PUBLIC))
     assert downloads["khi-physical_health_positive-by-year.csv"].decode() == expected
     stacked = api.khi_tables(["physical_health_positive", "physical_health_negative", "emotional_health_positive",
-                              "emotional_health_negative"], (), f)
+                              "emotional_health_negative"], (), f, scope=PUBLIC)
     assert downloads["khi-health.csv"].decode() == tables.to_csv(stacked)
 
 
@@ -176,15 +178,15 @@ def test_cached_tables_equal_the_api_tables(sample_env):
 
     f = Filters(areas=(NORTH_WEST,))
     for mid, by in (("connected_positive", ()), ("lonely_often", "year"), ("emotional_health_net", "age_band")):
-        cached = data._khi_tables((mid,), (by,) if isinstance(by, str) else by, f, 0.95, "x", 0,
+        cached = data._khi_tables((mid,), (by,) if isinstance(by, str) else by, f, 0.95, PUBLIC, "x", 0,
                                     api.connect(str(sample_env)))
-        assert tables.to_csv(cached) == tables.to_csv(api.khi_table(mid, by, f))
+        assert tables.to_csv(cached) == tables.to_csv(api.khi_table(mid, by, f, scope=PUBLIC))
 
 
 def test_plain_table_uses_labels_and_the_suppressed_words(sample_env):
     from ui import blocks
 
-    table = api.khi_table("connected_positive", "scheme", Filters(years=(2024,)))
+    table = api.khi_table("connected_positive", "scheme", Filters(years=(2024,)), scope=SCHEMES)
     plain = blocks.plain_table(table)
     assert "Scheme" in plain and "Area" in plain and "scheme_id" not in plain
     hidden = table["suppressed"].to_numpy()
@@ -200,7 +202,7 @@ def test_missing_store_gives_a_plain_error_not_a_traceback(tmp_path, monkeypatch
 
 
 def test_charts_label_every_judgement_in_words(sample_env):
-    table = api.khi_table("connected_positive", "region")
+    table = api.khi_table("connected_positive", "region", scope=PUBLIC)
     fig = charts.bar_with_intervals(table, "area_name", title="t", benchmark=float(table["benchmark"].iloc[0]))
     labels = " ".join(fig.data[1].text)
     for judgement in set(table["comparison"]) - {"not compared"}:

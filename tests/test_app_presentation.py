@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.data import paths
 from kpi.data.queries import Filters
 from kpi.metrics import api, registry
+from tests.scopes import PUBLIC
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 FIRST, SECOND = registry.HEADLINE_IDS[:2]
@@ -41,7 +42,7 @@ def _param(at: AppTest, key: str) -> list[str]:
 def _expected_sentence(metric_id: str, data_dir) -> str:
     """What the first slide must say, straight from kpi: the UK, the latest year with answers."""
     latest = max(api.years(data_dir=data_dir))
-    table = api.khi_table(metric_id, (), Filters(years=(latest,)), data_dir=data_dir)
+    table = api.khi_table(metric_id, (), Filters(years=(latest,)), data_dir=data_dir, scope=PUBLIC)
     value = None if table["suppressed"].iloc[0] else float(table["value"].iloc[0])
     return registry.sentence(registry.get(metric_id), value)
 

@@ -18,19 +18,21 @@ from perf.duck_baseline import DuckBaseline
 from perf.figures import Req, page_requests
 from perf.pandas_baseline import PandasBaseline
 from perf.record import RECORDED, Call, Recorder, app_pages
+from tests.scopes import PUBLIC, SCHEMES
 
 NW = Filters(areas=("E12000002",), years=(2019,))
 GROWTH_KHIS = ("people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share")
+P = (("scope", PUBLIC),)  # the recorded keyword arguments: the scope the page read with
 CALLS = [
-    Call("headline", (("connected_positive", "lonely_often"), Filters()), ()),
-    Call("khi_table", ("friends_median", ("region",), NW), ()),
-    Call("trend", ("connected_positive", NW), ()),
-    Call("funnel", ("connected_positive", Filters(arrangements=("live_in",))), ()),
-    Call("khi_tables", (("connections_helps", "connected_net"), ("age_band",), Filters()), ()),
-    Call("khi_table", ("distance_connected_change", ("region",), Filters()), ()),
-    Call("khi_table", ("distance_friends_change", (), NW), ()),
-    Call("khi_tables", (GROWTH_KHIS, ("region",), Filters()), ()),  # as pages/growth.py asks for them
-    Call("khi_tables", (("people_supported",), ("region", "year"), Filters()), ()),
+    Call("headline", (("connected_positive", "lonely_often"), Filters()), P),
+    Call("khi_table", ("friends_median", ("region",), NW), P),
+    Call("trend", ("connected_positive", NW), P),
+    Call("funnel", ("connected_positive", Filters(arrangements=("live_in",))), (("scope", SCHEMES),)),
+    Call("khi_tables", (("connections_helps", "connected_net"), ("age_band",), Filters()), P),
+    Call("khi_table", ("distance_connected_change", ("region",), Filters()), P),
+    Call("khi_table", ("distance_friends_change", (), NW), P),
+    Call("khi_tables", (GROWTH_KHIS, ("region",), Filters()), P),  # as pages/growth.py asks for them
+    Call("khi_tables", (("people_supported",), ("region", "year"), Filters()), P),
     Call("coverage", (), ()),
 ]
 
@@ -92,8 +94,9 @@ def test_agreement_check_reports_a_wrong_figure(sample_store, con, reqs, duck_fi
 def test_recorder_keeps_top_level_calls_only_and_restores_api(con):
     original = api.khi_table
     with Recorder(api) as rec:
-        api.headline(("connected_positive",), Filters(), con=con)  # calls api.years() inside, through the module
-    assert rec.calls == [Call("headline", (("connected_positive",), Filters()), ())]  # con= is not kept
+        # calls api.years() inside, through the module
+        api.headline(("connected_positive",), Filters(), con=con, scope=PUBLIC)
+    assert rec.calls == [Call("headline", (("connected_positive",), Filters()), P)]  # con= is not kept
     assert api.khi_table is original
 
 

@@ -27,6 +27,7 @@ import pytest
 from kpi.data import queries, sample, schema
 from kpi.data.queries import Filters
 from kpi.metrics import api, disclosure, perturb, registry
+from tests.scopes import SCHEMES, Scope
 
 KHIS = ("connected_positive", "lonely_often")
 BYS = [(), ("region",), ("scheme",), ("year",), ("region", "year"), ("scheme", "year"), ("arrangement",),
@@ -135,7 +136,7 @@ def _attack(root, *, protected: bool, every_filter: bool = True) -> Attack:
                 base &= cells[col].isin(getattr(f, name)).to_numpy()
         base_idx = np.flatnonzero(base)
         for by in BYS:
-            public = api.khi_tables(KHIS, by, f, data_dir=root, public=protected)
+            public = api.khi_tables(KHIS, by, f, data_dir=root, scope=SCHEMES if protected else Scope.analyst())
             group_cols = [c for c in DIMS if c in public.columns]
             if "scheme_id" in group_cols and "area_code" in group_cols:
                 group_cols.remove("area_code")  # a scheme's area is implied by the scheme

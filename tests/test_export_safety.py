@@ -18,6 +18,7 @@ from kpi.cli import main
 from kpi.data import ingest, spreadsheet
 from kpi.metrics import api
 from kpi.render import tables
+from tests.scopes import EXACT, SCHEMES
 
 # Ingest trims leading white space from names, so tab and CR leads are checked on a table directly (below).
 HOSTILE_NAMES = ["=HYPERLINK(\"http://x.example\",\"click\")", "+SUM(1+1)", "-2+3", "@SUM(A1)"]
@@ -57,21 +58,23 @@ def hostile_store(tmp_path_factory, sample_store):
 
 def test_dashboard_and_cli_csvs_neutralise_hostile_scheme_names_and_ids(hostile_store):
     root, _ = hostile_store
-    table = api.khi_table("connected_positive", "scheme", api.Filters(years=(2023,)), data_dir=root)
+    table = api.khi_table("connected_positive", "scheme", api.Filters(years=(2023,)), data_dir=root, scope=SCHEMES)
     assert set(HOSTILE_NAMES) <= set(table["scheme_name"])  # the names really are in the table
     download = tables.to_csv(table)  # what "Download CSV" gives, byte for byte the CLI's rendering
     assert _formula_cells(download) == []
     assert f"'{HOSTILE_ID}" in _cells(download) and "'=HYPERLINK(\"http://x.example\",\"click\")" in _cells(download)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["table", "connected_positive", "--by", "scheme", "--year", "2023", "--data", str(root)]) == 0
-    assert out.getvalue() == download
-    assert _formula_cells(out.getvalue()) == []
+        assert main(["table", "connected_positive", "--by", "scheme", "--year", "2023", "--exact",
+                     "--data", str(root)]) == 0  # scheme tables from the CLI: the national team's, exact
+    exact = api.khi_table("connected_positive", "scheme", api.Filters(years=(2023,)), data_dir=root, scope=EXACT)
+    assert out.getvalue() == tables.to_csv(exact)
+    assert _formula_cells(out.getvalue()) == [] and f"'{HOSTILE_ID}" in _cells(out.getvalue())
 
 
 def test_funnel_download_neutralises_hostile_names(hostile_store):
     root, _ = hostile_store
-    funnel = api.funnel("connected_positive", api.Filters(years=(2023,)), data_dir=root)
+    funnel = api.funnel("connected_positive", api.Filters(years=(2023,)), data_dir=root, scope=SCHEMES)
     assert HOSTILE_ID in set(funnel["scheme_id"])
     assert _formula_cells(tables.to_csv(funnel)) == []
 

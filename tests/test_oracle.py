@@ -18,6 +18,7 @@ from scipy.stats import norm
 
 from kpi.data import paths
 from kpi.metrics import api, registry
+from tests.scopes import EXACT
 
 BREAKDOWNS = [(), ("region",), ("year",), ("arrangement",), ("age_band",), ("scheme",)]
 GROUP_SQL = {
@@ -93,7 +94,7 @@ PROPORTIONS = [k.id for k in registry.REGISTRY if k.kind in ("proportion", "net"
 @pytest.mark.parametrize("metric_id", PROPORTIONS)
 def test_response_khi_matches_independent_sql(oracle, sample_store, metric_id, by):
     k = registry.get(metric_id)
-    ours = api.khi_table(metric_id, by, data_dir=sample_store, public=False)
+    ours = api.khi_table(metric_id, by, data_dir=sample_store, scope=EXACT)
     theirs = _oracle_counts(oracle, k, by)
     cols = GROUP_SQL[by][0]
     m = _merge(ours, theirs, cols)
@@ -111,7 +112,7 @@ def test_response_khi_matches_independent_sql(oracle, sample_store, metric_id, b
 
 
 def test_median_friends_matches_duckdb_median(oracle, sample_store):
-    ours = api.khi_table("friends_median", "region", data_dir=sample_store, public=False)
+    ours = api.khi_table("friends_median", "region", data_dir=sample_store, scope=EXACT)
     theirs = oracle.execute(
         "SELECT s.area_code, median(r.friends_count) AS med, count(r.friends_count) AS n "
         "FROM raw r JOIN s ON s.scheme_id = r.scheme_id GROUP BY 1").df()
@@ -143,15 +144,15 @@ def pairs(oracle):
 def test_distance_travelled_khis_match_independent_pairs(pairs, sample_store):
     both = pairs.dropna(subset=["f_first", "f_latest"])
     change = both["f_latest"] - both["f_first"]
-    mean = api.khi_table("distance_friends_change", (), data_dir=sample_store, public=False).iloc[0]
+    mean = api.khi_table("distance_friends_change", (), data_dir=sample_store, scope=EXACT).iloc[0]
     assert mean["denominator"] == len(both)
     assert math.isclose(mean["value"], change.mean(), abs_tol=1e-9)
-    more = api.khi_table("distance_friends_more", (), data_dir=sample_store, public=False).iloc[0]
+    more = api.khi_table("distance_friends_more", (), data_dir=sample_store, scope=EXACT).iloc[0]
     assert more["numerator"] == (change > 0).sum()
     answered = pairs[pairs["c_first"].isin(["positive", "none", "negative"])
                      & pairs["c_latest"].isin(["positive", "none", "negative"])]
     diff = ((answered["c_latest"] == "positive").mean() - (answered["c_first"] == "positive").mean()) * 100
-    paired = api.khi_table("distance_connected_change", (), data_dir=sample_store, public=False).iloc[0]
+    paired = api.khi_table("distance_connected_change", (), data_dir=sample_store, scope=EXACT).iloc[0]
     assert paired["denominator"] == len(answered)
     assert math.isclose(paired["value"], diff, abs_tol=1e-9)
     assert paired["lower"] <= paired["value"] <= paired["upper"]
@@ -163,13 +164,13 @@ def test_people_supported_growth_matches_sql(oracle, sample_store):
         "GROUP BY ALL").df()
     first, last = by_area["year"].min(), by_area["year"].max()
     wide = by_area.pivot(index="area_code", columns="year", values="people")
-    people = api.khi_table("people_supported", "region", data_dir=sample_store, public=False).set_index("area_code")
+    people = api.khi_table("people_supported", "region", data_dir=sample_store, scope=EXACT).set_index("area_code")
     assert (people["value"] == wide[last].reindex(people.index)).all()
-    growth = api.khi_table("people_growth_pct", "region", data_dir=sample_store, public=False).set_index(
+    growth = api.khi_table("people_growth_pct", "region", data_dir=sample_store, scope=EXACT).set_index(
         "area_code")
     expected = (wide[last] / wide[first] - 1) * 100
     np.testing.assert_allclose(growth["value"], expected.reindex(growth.index), atol=1e-9)
-    share = api.khi_table("people_growth_share", "region", data_dir=sample_store, public=False).set_index(
+    share = api.khi_table("people_growth_share", "region", data_dir=sample_store, scope=EXACT).set_index(
         "area_code")
     gains = (wide[last] - wide[first]).clip(lower=0)
     np.testing.assert_allclose(share["value"], (gains / gains.sum() * 100).reindex(share.index), atol=1e-9)
@@ -177,7 +178,7 @@ def test_people_supported_growth_matches_sql(oracle, sample_store):
 
 def test_filters_restrict_like_a_where_clause(oracle, sample_store):
     f = api.Filters(years=(2019,), areas=("E12000002",), arrangements=("live_in",))
-    ours = api.khi_table("connected_positive", (), f, data_dir=sample_store, public=False).iloc[0]
+    ours = api.khi_table("connected_positive", (), f, data_dir=sample_store, scope=EXACT).iloc[0]
     num, den = oracle.execute(
         "SELECT count(*) FILTER (WHERE impact_connected = 'positive'), "
         "count(*) FILTER (WHERE impact_connected IN ('positive', 'none', 'negative')) "
@@ -201,7 +202,7 @@ def _square_and_add(p1, l1, u1, p2, l2, u2, phi):
 @pytest.mark.parametrize("metric_id", [k.id for k in registry.REGISTRY if k.kind == "net"])
 def test_net_impact_interval_matches_newcombe_multinomial(oracle, sample_store, metric_id):
     k = registry.get(metric_id)
-    ours = api.khi_table(metric_id, "region", data_dir=sample_store, public=False)
+    ours = api.khi_table(metric_id, "region", data_dir=sample_store, scope=EXACT)
     m = _merge(ours, _oracle_counts(oracle, k, ("region",)), ["area_code"])
     n, pos, neg = (m[c].to_numpy(float) for c in ("den", "pos", "neg"))
     p1, p2 = pos / n, neg / n
@@ -218,7 +219,7 @@ def test_mean_change_interval_matches_student_t(pairs, sample_store):
 
     change = pairs.dropna(subset=["f_first", "f_latest"]).eval("f_latest - f_first").to_numpy(float)
     half = t.ppf(0.975, len(change) - 1) * change.std(ddof=1) / math.sqrt(len(change))
-    ours = api.khi_table("distance_friends_change", (), data_dir=sample_store, public=False).iloc[0]
+    ours = api.khi_table("distance_friends_change", (), data_dir=sample_store, scope=EXACT).iloc[0]
     assert math.isclose(ours["lower"], change.mean() - half, abs_tol=1e-9)
     assert math.isclose(ours["upper"], change.mean() + half, abs_tol=1e-9)
 
@@ -235,7 +236,7 @@ def test_paired_change_interval_matches_newcombe_paired(pairs, sample_store):
     corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
     phi = corrected / math.sqrt((a + b) * (c + d) * (a + c) * (b + d))
     diff, lower, upper = _square_and_add((a + c) / n, l_latest, u_latest, (a + b) / n, l_first, u_first, phi)
-    ours = api.khi_table("distance_connected_change", (), data_dir=sample_store, public=False).iloc[0]
+    ours = api.khi_table("distance_connected_change", (), data_dir=sample_store, scope=EXACT).iloc[0]
     assert math.isclose(ours["value"], 100 * diff, abs_tol=1e-9)
     assert math.isclose(ours["lower"], 100 * lower, abs_tol=1e-9)
     assert math.isclose(ours["upper"], 100 * upper, abs_tol=1e-9)
@@ -258,7 +259,7 @@ def _byar(o, z):
 
 def test_people_net_change_matches_sql_with_its_interval(oracle, sample_store):
     wide, first, last = _people_by_area(oracle)
-    ours = api.khi_table("people_net_change", "region", data_dir=sample_store, public=False).set_index("area_code")
+    ours = api.khi_table("people_net_change", "region", data_dir=sample_store, scope=EXACT).set_index("area_code")
     o1, o0 = wide[last].reindex(ours.index).to_numpy(float), wide[first].reindex(ours.index).to_numpy(float)
     half = Z95 * np.sqrt(o1 + o0)  # difference of two Poisson counts, normal approximation
     np.testing.assert_allclose(ours["value"], o1 - o0, atol=1e-9)
@@ -271,7 +272,7 @@ def test_people_per_100k_matches_ons_population_with_its_interval(oracle, sample
     pop = pd.read_csv(paths.POPULATION_CSV)
     pop = pop[(pop["age_group"] == "all") & (pop["year"] == pop.loc[pop["year"] <= last, "year"].max())]
     pop = pop.set_index("area_code")["population"]
-    ours = api.khi_table("people_per_100k", "region", data_dir=sample_store, public=False).set_index("area_code")
+    ours = api.khi_table("people_per_100k", "region", data_dir=sample_store, scope=EXACT).set_index("area_code")
     people = wide[last].reindex(ours.index).to_numpy(float)
     population = pop.reindex(ours.index).to_numpy(float)
     lower, upper = _byar(people, Z95)

@@ -24,6 +24,7 @@ from kpi.metrics import api, registry
 from kpi.render import charts, images as export, people, slides, text
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.data.queries import Filters
+from tests.scopes import PUBLIC, SCHEMES, Scope, ScopeError
 
 NORTH_WEST = "E12000002"
 MADE = dt.date(2026, 11, 22)
@@ -51,14 +52,14 @@ def year(sample_store) -> int:
 
 @pytest.fixture(scope="module")
 def deck(sample_store, year) -> slides.Deck:
-    return slides.build_deck(NORTH_WEST, year, FIVE, data_dir=sample_store, made=MADE)
+    return slides.build_deck(NORTH_WEST, year, FIVE, scope=PUBLIC, data_dir=sample_store, made=MADE)
 
 
 @pytest.fixture(scope="module")
 def small_scheme(sample_store) -> tuple[str, int]:
     """A (scheme, year) whose feeling-connected figure is suppressed on screen."""
     for y in sorted(api.years(data_dir=sample_store)):
-        table = api.khi_table("connected_positive", "scheme", Filters(years=(y,)), data_dir=sample_store)
+        table = api.khi_table("connected_positive", "scheme", Filters(years=(y,)), data_dir=sample_store, scope=SCHEMES)
         hidden = table[table["suppressed"]]
         if len(hidden):
             return str(hidden["scheme_id"].iloc[0]), y
@@ -71,7 +72,7 @@ def test_deck_figures_equal_khi_table_for_the_area_and_year(deck, sample_store, 
     assert [s.metric_id for s in deck.slides] == FIVE
     for s in deck.slides:
         row = api.khi_table(s.metric_id, (), Filters(years=(year,), areas=(NORTH_WEST,)),
-                            data_dir=sample_store).iloc[0]
+                            data_dir=sample_store, scope=PUBLIC).iloc[0]
         k = registry.get(s.metric_id)
         assert not s.suppressed and not row["suppressed"]
         assert s.value == pytest.approx(float(row["value"]))
@@ -89,7 +90,7 @@ def test_deck_names_place_and_period(deck, year):
 
 
 def test_default_period_is_the_latest_year_with_answers(sample_store, year):
-    d = slides.build_deck(None, None, ["connected_positive"], data_dir=sample_store)
+    d = slides.build_deck(None, None, ["connected_positive"], scope=PUBLIC, data_dir=sample_store)
     assert d.period == year and d.place == "the UK"
 
 
@@ -106,7 +107,7 @@ def test_deck_from_a_real_store_has_no_synthetic_notice(sample_store, year, tmp_
     shutil.copytree(sample_store, real)
     manifest = json.loads((real / "manifest.json").read_text(encoding="utf-8"))
     (real / "manifest.json").write_text(json.dumps(manifest | {"synthetic": False}), encoding="utf-8")
-    d = slides.build_deck(NORTH_WEST, year, ["connected_positive"], data_dir=real, made=MADE)
+    d = slides.build_deck(NORTH_WEST, year, ["connected_positive"], scope=PUBLIC, data_dir=real, made=MADE)
     assert not d.synthetic
     assert d.footer == (f"Source: Shared Lives Plus outcomes tool. North West, {d.period_label}. Made 22 November 2026. "
                         "Figures are slightly adjusted to protect people's privacy.")
@@ -164,7 +165,8 @@ def test_chart_pictogram_colours_k_people_in_the_shared_geometry():
 
 def test_suppressed_slide_has_no_number_and_no_picture(sample_store, small_scheme):
     scheme, y = small_scheme
-    d = slides.build_deck(None, y, ["connected_positive"], data_dir=sample_store, scheme=scheme, made=MADE)
+    d = slides.build_deck(None, y, ["connected_positive"], scope=SCHEMES, data_dir=sample_store, scheme=scheme,
+                          made=MADE)
     s = d.slides[0]
     assert s.suppressed and s.figure is None and s.value is None and s.n is None and s.people is None
     assert SUPPRESSED_TEXT in s.sentence and not re.search(r"\d", s.sentence)
@@ -246,7 +248,18 @@ def test_build_deck_errors_say_what_is_wrong(sample_store, kwargs, message):
     args = dict(area=NORTH_WEST, period=None, metric_ids=["connected_positive"]) | kwargs
     with pytest.raises(slides.DeckError, match=message):
         slides.build_deck(args.pop("area"), args.pop("period"), args.pop("metric_ids"), data_dir=sample_store,
-                          **args)
+                          scope=Scope.analyst(), **args)
+
+
+@pytest.mark.parametrize("scope", [PUBLIC, Scope.hub(NORTH_WEST), Scope.scheme_manager("no-such-scheme")],
+                         ids=["public", "hub", "scheme-manager"])
+def test_a_scheme_deck_outside_the_scope_is_not_available(sample_store, scope):
+    """Someone else's scheme, or none at all: the same answer, so a deck says nothing about other schemes."""
+    other = api.scheme_list(scope=Scope.analyst(), data_dir=sample_store)
+    other = str(other.loc[other["area_code"] != NORTH_WEST, "scheme_id"].iloc[0])
+    for scheme in (other, "no-such-scheme"):
+        with pytest.raises(ScopeError, match="not available to you"):
+            slides.build_deck(None, None, ["connected_positive"], scope=scope, data_dir=sample_store, scheme=scheme)
 
 
 def test_cli_writes_pptx_and_pdf_with_the_headline_khis_by_default(sample_store, tmp_path, capsys, year):

@@ -2,6 +2,10 @@
 
 Every cache is keyed on `store_key()` (data dir, manifest version), so a new ingest is picked up at once. Calls go
 through the `api` module attribute (`api.khi_tables(...)`), so perf/bench's wrappers see every call.
+
+Every wrapper that returns figures or schemes takes the viewer's `scope` (kpi.metrics.scope.Scope) as a required
+keyword and passes it to the api, which narrows or refuses the request (ScopeError); the scope is part of each cache
+key, so two viewers never share a cached result. `viewer_scope()` is the one place pages get it from.
 """
 
 from __future__ import annotations
@@ -12,9 +16,21 @@ from typing import Iterable, Sequence
 import pandas as pd
 import streamlit as st
 
-from kpi.data import paths, store
+from kpi.data import paths, schema, store
 from kpi.data.queries import Filters
 from kpi.metrics import api
+from kpi.metrics.scope import Scope
+
+# Until sign-in is wired in (the other half of issue 11), pages read with the public scope, and the views that are
+# about schemes (the compare page's scheme level and funnel, the presentation's scheme picker and scheme decks) with
+# a hub over every region: protected figures for every scheme, exactly what those pages showed before scopes.
+_ALL_SCHEMES_PROTECTED = Scope.hub(*schema.AREAS)
+
+
+def viewer_scope(*, schemes: bool = False) -> Scope:
+    """The scope this session reads with. For now `Scope.public()` (`schemes=True`: protected figures for every
+    scheme, as before); the integrator replaces this with the signed-in viewer's scope."""
+    return _ALL_SCHEMES_PROTECTED if schemes else Scope.public()
 
 
 def store_key() -> tuple[str, int]:
@@ -56,63 +72,63 @@ def connection():
     return _connect(root, version)
 
 
-def khi(metric_id: str, by: Sequence[str] | str = (), filters: Filters = Filters(),
-        confidence: float = 0.95) -> pd.DataFrame:
-    """`kpi.metrics.api.khi_table`, cached by its arguments and the store version (through the one khi_tables cache:
-    khi_table is khi_tables of one KHI)."""
-    return khi_tables((metric_id,), by, filters, confidence)
+def khi(metric_id: str, by: Sequence[str] | str = (), filters: Filters = Filters(), confidence: float = 0.95, *,
+        scope: Scope) -> pd.DataFrame:
+    """`kpi.metrics.api.khi_table`, cached by its arguments, the scope and the store version (through the one
+    khi_tables cache: khi_table is khi_tables of one KHI)."""
+    return khi_tables((metric_id,), by, filters, confidence, scope=scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _khi_tables(metric_ids, by, filters, confidence, root, version, _con) -> pd.DataFrame:
-    return api.khi_tables(list(metric_ids), by, filters, con=_con, confidence=confidence)
+def _khi_tables(metric_ids, by, filters, confidence, scope, root, version, _con) -> pd.DataFrame:
+    return api.khi_tables(list(metric_ids), by, filters, scope=scope, con=_con, confidence=confidence)
 
 
 def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
-               confidence: float = 0.95) -> pd.DataFrame:
+               confidence: float = 0.95, *, scope: Scope) -> pd.DataFrame:
     """Several KHIs stacked in one table: `kpi.metrics.api.khi_tables` (one query per aggregate), cached as one."""
     by = (by,) if isinstance(by, str) else tuple(by)
     root, version = store_key()
-    return _khi_tables(tuple(metric_ids), by, filters, confidence, root, version, connection())
+    return _khi_tables(tuple(metric_ids), by, filters, confidence, scope, root, version, connection())
 
 
 def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
-              confidence: float = 0.95) -> dict[str, pd.DataFrame]:
+              confidence: float = 0.95, *, scope: Scope) -> dict[str, pd.DataFrame]:
     """Several KHIs fetched together (one cached call) but returned one table each, each equal to its khi()."""
-    return api.split_by_metric(khi_tables(metric_ids, by, filters, confidence))
+    return api.split_by_metric(khi_tables(metric_ids, by, filters, confidence, scope=scope))
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _headline(ids, filters, root, version, _con) -> pd.DataFrame:
-    return api.headline(ids, filters, con=_con)
+def _headline(ids, filters, scope, root, version, _con) -> pd.DataFrame:
+    return api.headline(ids, filters, scope=scope, con=_con)
 
 
-def headline(ids: Iterable[str], filters: Filters = Filters()) -> pd.DataFrame:
+def headline(ids: Iterable[str], filters: Filters = Filters(), *, scope: Scope) -> pd.DataFrame:
     """`kpi.metrics.api.headline`: latest year in view, the year before, the change and its significance."""
     root, version = store_key()
-    return _headline(tuple(ids), filters, root, version, connection())
+    return _headline(tuple(ids), filters, scope, root, version, connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
-def _trend(metric_id, filters, root, version, _con):
-    return api.trend(metric_id, filters, con=_con)
+def _trend(metric_id, filters, scope, root, version, _con):
+    return api.trend(metric_id, filters, scope=scope, con=_con)
 
 
-def trend(metric_id: str, filters: Filters = Filters()):
+def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope):
     """`kpi.metrics.api.trend`: (table by year, trend test result)."""
     root, version = store_key()
-    return _trend(metric_id, filters, root, version, connection())
+    return _trend(metric_id, filters, scope, root, version, connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _funnel(metric_id, filters, root, version, _con) -> pd.DataFrame:
-    return api.funnel(metric_id, filters, con=_con)
+def _funnel(metric_id, filters, scope, root, version, _con) -> pd.DataFrame:
+    return api.funnel(metric_id, filters, scope=scope, con=_con)
 
 
-def funnel(metric_id: str, filters: Filters = Filters()) -> pd.DataFrame:
-    """`kpi.metrics.api.funnel`: schemes with 95% and 99.8% funnel limits."""
+def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope) -> pd.DataFrame:
+    """`kpi.metrics.api.funnel`: the scope's schemes with 95% and 99.8% funnel limits."""
     root, version = store_key()
-    return _funnel(metric_id, filters, root, version, connection())
+    return _funnel(metric_id, filters, scope, root, version, connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -136,14 +152,14 @@ def available_years() -> list[int]:
     return _years(root, version, connection())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _schemes(root, version, _con) -> dict[str, tuple[str, str]]:
-    table = api.scheme_list(con=_con)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _schemes(scope, root, version, _con) -> dict[str, tuple[str, str]]:
+    table = api.scheme_list(scope=scope, con=_con)
     return {str(r.scheme_id): (str(r.scheme_name), str(r.area_code))
             for r in table.sort_values("scheme_name").itertuples()}
 
 
-def schemes() -> dict[str, tuple[str, str]]:
-    """scheme id -> (name, area code), by name (`kpi.metrics.api.scheme_list`)."""
+def schemes(*, scope: Scope) -> dict[str, tuple[str, str]]:
+    """scheme id -> (name, area code), by name, of the schemes the scope may see (`kpi.metrics.api.scheme_list`)."""
     root, version = store_key()
-    return _schemes(root, version, connection())
+    return _schemes(scope, root, version, connection())

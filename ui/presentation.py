@@ -17,6 +17,7 @@ import streamlit as st
 from kpi.data import schema
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.metrics.scope import Scope
 from kpi.render import charts, images as export, people, slides
 from ui import data, nav, state
 from ui.glossary import explain
@@ -105,16 +106,17 @@ def talk(years: list[int], schemes: dict[str, tuple[str, str]]) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def _deck(area, period, ids, scheme, root, version, today) -> slides.Deck:
+def _deck(area, period, ids, scheme, scope, root, version, today) -> slides.Deck:
     # `today` is in the key so a deck made yesterday is not offered with yesterday's date.
-    return slides.build_deck(area, period, list(ids), con=data.connection(), scheme=scheme)
+    return slides.build_deck(area, period, list(ids), scope=scope, con=data.connection(), scheme=scheme)
 
 
-def deck(plan: dict) -> slides.Deck:
-    """The talk's deck (kpi.render.slides), cached by the talk, the store version and today's date."""
+def deck(plan: dict, scope: Scope) -> slides.Deck:
+    """The talk's deck (kpi.render.slides) as the scope sees it, cached by the talk, the scope, the store version and
+    today's date."""
     root, version = data.store_key()
-    return _deck(plan["area"] or None, plan["year"], tuple(plan["khis"]), plan["scheme"] or None, root, version,
-                 str(dt.date.today()))
+    return _deck(plan["area"] or None, plan["year"], tuple(plan["khis"]), plan["scheme"] or None, scope, root,
+                 version, str(dt.date.today()))
 
 
 def downloads(deck: slides.Deck, plan: dict) -> None:

@@ -354,8 +354,13 @@ def population(cur, year: int) -> pd.DataFrame:
     return _run(cur, sql, {"y": int(year)})
 
 
-def schemes(cur) -> pd.DataFrame:
-    return _run(cur, "SELECT * FROM schemes ORDER BY area_code, scheme_name")
+def schemes(cur, areas: Sequence[str] | None = None, scheme_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """The schemes table; only those in `areas` and/or with `scheme_ids` when given (None: no restriction)."""
+    params = {"f_areas": areas is not None, "areas": list(areas or ()) or ["-"],
+              "f_ids": scheme_ids is not None, "ids": [str(s) for s in scheme_ids or ()] or ["-"]}
+    sql = ("SELECT * FROM schemes WHERE (NOT $f_areas OR list_contains($areas, area_code)) "
+           "AND (NOT $f_ids OR list_contains($ids, CAST(scheme_id AS VARCHAR))) ORDER BY area_code, scheme_name")
+    return _run(cur, sql, params)
 
 
 def years_available(cur) -> list[int]:

@@ -2,8 +2,13 @@
 
 `khi_table(metric_id, by, filters)` returns a tidy, self-describing table: the group columns and their labels,
 numerator, denominator, value, lower, upper (display units: % for proportions), suppressed flag, the benchmark and
-the comparison with it, and the confidence, statistic and method used. With `public=True` (the default, and what
-every user-facing output uses) disclosure control is applied; `public=False` is for tests and internal checks.
+the comparison with it, and the confidence, statistic and method used.
+
+Every function that returns figures or scheme information takes the viewer's `scope` (kpi.metrics.scope.Scope) as a
+required keyword: the request is narrowed to what the scope may see in the query itself (`Scope.restrict`), refused
+with `ScopeError` when it names a scheme or region outside it, and its figures are exact only when the scope may see
+every row exactly; otherwise disclosure control is applied (the public figures). `coverage` and `years` describe the
+store (date range, totals, how many schemes), which every page shows, and take no scope.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import pandas as pd
 from kpi.data import paths, queries, schema, store
 from kpi.data.queries import Filters
 from kpi.metrics import compute, registry, stats, tables
+from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
-__all__ = ["Filters", "PLACE_BREAKDOWNS", "khi_table", "khi_tables", "split_by_metric", "headline", "trend", "funnel",
-           "coverage", "years", "scheme_list", "connect"]
+__all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "split_by_metric",
+           "headline", "trend", "funnel", "coverage", "years", "scheme_list", "connect"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -46,53 +52,69 @@ def khi_table(
     by: Sequence[str] | str = (),
     filters: Filters = Filters(),
     *,
+    scope: Scope,
     con=None,
     data_dir=None,
     confidence: float = 0.95,
-    public: bool = True,
 ) -> pd.DataFrame:
     """One KHI per breakdown group, with its interval, benchmark comparison and disclosure control.
 
     by: breakdown names from `queries.BREAKDOWNS` (region, scheme, year, arrangement, age_band, primary_need,
     programme), or () for one overall row. confidence: 0.95 or 0.998 (also 95 / 99.8); the interval shown and the
-    comparison with the benchmark both use it.
+    comparison with the benchmark both use it. scope: the viewer's (see `khi_tables`).
     """
-    return khi_tables([metric_id], by, filters, con=con, data_dir=data_dir, confidence=confidence, public=public)
+    return khi_tables([metric_id], by, filters, scope=scope, con=con, data_dir=data_dir, confidence=confidence)
 
 
 def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(), *,
-               con=None, data_dir=None, confidence: float = 0.95, public: bool = True,
+               scope: Scope, con=None, data_dir=None, confidence: float = 0.95,
                compare_breakdowns: bool = True) -> pd.DataFrame:
     """Several KHIs stacked in one tidy table (the columns of khi_table), computed with shared queries.
 
-    public=True (the default): figures from published (perturbed) counts, small ones suppressed, rounded as shown.
-    public=False: exact figures — the path the sign-in issue grants to entitled users; never a public output.
+    scope: the viewer's. Exact figures when the scope may see every row of the request exactly (an analyst; a scheme
+    manager's own schemes); otherwise the public figures: from published (perturbed) counts, small ones suppressed,
+    rounded as shown. A scheme-level request outside the scope raises ScopeError; a scheme breakdown is narrowed to
+    the scope's schemes.
     """
-    ks, by, figures = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, public)
-    return tables.finish(ks, figures, by, confidence, public)
+    ks, by, figures, exact = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope)
+    return tables.finish(ks, figures, by, confidence, not exact)
 
 
-def _public_and_protected(metric_ids, by, filters, *, con=None, data_dir=None, confidence=0.95,
-                          compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The public table, and the same published figures before suppression and rounding, from one computation.
+def _shown_and_counts(metric_ids, by, filters, *, scope: Scope, con=None, data_dir=None, confidence=0.95,
+                      compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table as the scope sees it, and the figures tests are computed from, from one computation.
 
-    Change and trend tests and funnel positions are computed from the second, so nothing public is computed from
-    an exact count.
+    Protected: the public table, and the same published figures before suppression and rounding, so change and trend
+    tests and funnel positions are never computed from an exact count. Exact: the exact table, twice.
     """
-    ks, by, figures = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, True)
-    return tables.finish(ks, figures, by, confidence, True), tables.finish(ks, figures, by, confidence, False)
+    ks, by, figures, exact = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope)
+    unsuppressed = tables.finish(ks, figures, by, confidence, False)
+    return (unsuppressed if exact else tables.finish(ks, figures, by, confidence, True)), unsuppressed
 
 
-def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, protect):
+def _scoped(cur, scope: Scope, by, filters: Filters) -> tuple[Filters, bool]:
+    """(the filters to query, exact?) for the scope: no query, except a hub's request naming schemes (their areas)."""
+    if not isinstance(scope, Scope):
+        raise TypeError(f"scope must be a kpi.metrics.scope.Scope, not {type(scope).__name__}")
+    areas = None
+    if scope.needs_scheme_areas(filters):
+        named = queries.schemes(cur, scheme_ids=filters.schemes)
+        areas = dict(zip(named["scheme_id"].astype(str), named["area_code"]))
+    return scope.restrict(by, filters, scheme_areas=areas)
+
+
+def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope: Scope):
     ks = [registry.get(m) for m in metric_ids]
     by = (by,) if isinstance(by, str) else tuple(by)
     cur = _cursor(con, data_dir)
     try:
-        figures = compute.compute_many(cur, ks, by, filters, confidence, protect)
-        figures = tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect)
+        filters, exact = _scoped(cur, scope, by, filters)
+        figures = compute.compute_many(cur, ks, by, filters, confidence, not exact)
+        figures = tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, not exact,
+                                         benchmark_protect=not scope.exact_everywhere)
     finally:
         cur.close()
-    return ks, by, figures
+    return ks, by, figures, exact
 
 
 def coverage(*, con=None, data_dir=None) -> dict:
@@ -125,16 +147,25 @@ def years(*, con=None, data_dir=None) -> list[int]:
         cur.close()
 
 
-def scheme_list(*, con=None, data_dir=None) -> pd.DataFrame:
-    """All schemes with their area and programme (for pickers)."""
+def scheme_list(*, scope: Scope, con=None, data_dir=None) -> pd.DataFrame:
+    """The schemes the scope may see, with their area and programme (for pickers): every scheme for an analyst or
+    admin, a hub's regions' schemes, a scheme manager's own, none for the public or an ambassador."""
+    if not isinstance(scope, Scope):
+        raise TypeError(f"scope must be a kpi.metrics.scope.Scope, not {type(scope).__name__}")
     cur = _cursor(con, data_dir)
     try:
-        return tables.add_labels(queries.schemes(cur))
+        if scope.exact_everywhere:
+            found = queries.schemes(cur)
+        elif scope.role == "hub":
+            found = queries.schemes(cur, areas=scope.regions)
+        else:  # a scheme manager's own; the public and ambassadors: none (an empty list of ids)
+            found = queries.schemes(cur, scheme_ids=scope.schemes)
+        return tables.add_labels(found)
     finally:
         cur.close()
 
 
-def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=None, data_dir=None,
+def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None,
              confidence: float = 0.95) -> pd.DataFrame:
     """One row per KHI: the figure for the latest year in view, last year's, the change and its significance.
 
@@ -144,8 +175,8 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, con=Non
     con = con if con is not None else connect(data_dir)
     latest = max(filters.years or years(con=con))
     pair = filters.with_years([latest - 1, latest])
-    public_all, published_all = _public_and_protected(metric_ids, "year", pair, con=con, confidence=confidence,
-                                                      compare_breakdowns=False)
+    public_all, published_all = _shown_and_counts(metric_ids, "year", pair, scope=scope, con=con,
+                                                  confidence=confidence, compare_breakdowns=False)
     rows = []
     for mid in metric_ids:
         k = registry.get(mid)
@@ -189,9 +220,10 @@ def _change_words(lower: float, upper: float, direction: str) -> str:
     return "no significant change"
 
 
-def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=None, confidence: float = 0.95):
+def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None,
+          confidence: float = 0.95):
     """The KHI by year and the trend test over the latest five or more years: (table, stats trend result)."""
-    table, exact = _public_and_protected([metric_id], "year", filters, con=con, data_dir=data_dir,
+    table, exact = _shown_and_counts([metric_id], "year", filters, scope=scope, con=con, data_dir=data_dir,
                                      confidence=confidence)
     k = registry.get(metric_id)
     if not k.share_of_people or exact.empty:
@@ -206,12 +238,15 @@ def trend(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=No
     return table, result
 
 
-def funnel(metric_id: str, filters: Filters = Filters(), *, con=None, data_dir=None) -> pd.DataFrame:
-    """Schemes against the national figure, with 95% and 99.8% funnel limits at each scheme's denominator."""
+def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None) -> pd.DataFrame:
+    """Schemes against the national figure, with 95% and 99.8% funnel limits at each scheme's denominator.
+
+    Only the schemes the scope may see (ScopeError for the public); the limits are around the benchmark beside them.
+    """
     k = registry.get(metric_id)
     if not k.share_of_people:
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
-    table, exact = _public_and_protected([metric_id], "scheme", filters, con=con, data_dir=data_dir)
+    table, exact = _shown_and_counts([metric_id], "scheme", filters, scope=scope, con=con, data_dir=data_dir)
     if exact.empty:
         return table
     baseline = float(exact["benchmark"].iloc[0]) / 100  # the national figure for the same other filters

@@ -118,13 +118,16 @@ def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 
 def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool,
-                    protect: bool = False) -> dict:
+                    protect: bool = False, benchmark_protect: bool | None = None) -> dict:
     """Add the benchmark value and the Fingertips comparison (better / similar / worse) to each KHI's table.
 
     A place (region, scheme, or a filtered area) is compared with the whole country for the same other filters; a
     breakdown that is not a place (year, arrangement...) is compared with everyone in the same view, unless
     `compare_breakdowns` is False (the headline compares years only through its own change test).
+    benchmark_protect (default: `protect`): the benchmark from published counts, rounded as shown, beside exact
+    figures (a scheme manager's own schemes are exact; the national figure they are set against is the public one).
     """
+    benchmark_protect = protect if benchmark_protect is None else benchmark_protect
     place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
     if place_in_view:
         bench_by, bench_f = tuple(b for b in by if b not in PLACE_BREAKDOWNS), f.without_place()
@@ -134,7 +137,8 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
     comparable = [k for k in ks if k.compared]
     if not place_in_view and (not by or not compare_breakdowns):
         comparable = []
-    bench = compute.compute_many(cur, comparable, bench_by, bench_f, confidence, protect) if comparable else {}
+    bench = (compute.compute_many(cur, comparable, bench_by, bench_f, confidence, benchmark_protect)
+             if comparable else {})
     keys = queries.group_columns(bench_by)
     out = {}
     for k in ks:
@@ -144,6 +148,9 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
             out[k.id] = table
             continue
         b = bench[k.id][[*keys, "value"]].rename(columns={"value": "benchmark"})
+        if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
+            small = ~(bench[k.id]["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
+            b["benchmark"] = np.where(small, np.nan, registry.round_shown(k, b["benchmark"].to_numpy(float)))
         table = table.merge(b, on=keys, how="left") if keys else table.assign(benchmark=b["benchmark"].iloc[0])
         table["comparison"] = stats.compare_to_benchmark(
             table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),

@@ -1,25 +1,28 @@
 """Slides for ambassadors: one KHI per slide, as PowerPoint (python-pptx) and PDF (fpdf2). No Streamlit here.
 
-`build_deck` computes every figure through `kpi.metrics.api.khi_table` with public=True, so a slide hides exactly what the
-screen hides ("too few answers to show": no number, no picture). `write_pptx` and `write_pdf` draw the same content:
+`build_deck` computes every figure through `kpi.metrics.api.khi_table` with the viewer's scope, so a slide hides exactly
+what the screen hides ("too few answers to show": no number, no picture). `write_pptx` and `write_pdf` draw the same
+content:
 the registry's plain-English sentence, the big figure, ten people with k coloured in (drawn with shapes, so nothing is
 fetched) and the same in words, n and the 95% interval in words, and a footer with the source, place, period, the
 date made and the synthetic-data notice when the store is synthetic.
 
-Command line (`python -m kpi slides`):
+Command line (`python -m kpi slides`, in kpi.commands):
     python -m kpi slides --area E12000002 --period 2019 --out talk.pptx --pdf talk.pdf
+
+The command makes the public slides; a scheme's slides need `--exact` (an analyst's scope, for the national team on the
+server, inside the trust boundary).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from kpi.metrics import api, registry
+from kpi.metrics.scope import Scope, ScopeError
 from kpi.data import paths, schema, store
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.data.queries import Filters
@@ -27,7 +30,7 @@ from kpi.render import people, style
 from kpi.render.text import SOURCE, capitalised, footer_text, number
 
 __all__ = ["SOURCE", "Slide", "Deck", "DeckError", "build_deck", "write_pptx", "write_pdf", "pptx_bytes",
-           "pdf_bytes", "add_arguments", "run"]
+           "pdf_bytes"]
 
 
 # Colours: the dashboard's theme, kpi.render.style and the people picture's (kpi.render.people).
@@ -123,21 +126,24 @@ def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     )
 
 
-def _scheme_row(scheme: str, con, data_dir) -> dict:
-    schemes = api.scheme_list(con=con, data_dir=data_dir)
+def _scheme_row(scheme: str, scope: Scope, con, data_dir) -> dict:
+    schemes = api.scheme_list(scope=scope, con=con, data_dir=data_dir)
     match = schemes[schemes["scheme_id"].astype(str) == str(scheme)]
+    if match.empty and not scope.exact_everywhere:
+        raise ScopeError()  # not theirs, or no such scheme: the same answer, so nothing is learnt about others
     if match.empty:
         raise DeckError(f"unknown scheme {scheme!r}; the store has {len(schemes)} schemes "
                         "(their ids are in the scheme picker and `python -m kpi table people_supported --by scheme`)")
     return match.iloc[0].to_dict()
 
 
-def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], *, data_dir=None, con=None,
-               scheme: str | None = None, made: dt.date | None = None) -> Deck:
+def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], *, scope: Scope, data_dir=None,
+               con=None, scheme: str | None = None, made: dt.date | None = None) -> Deck:
     """One slide per KHI for an area (GSS code; None = the whole UK) or a scheme, for one financial year.
 
     period: the financial year by its starting year (2019 = 2019-20); None = the latest year with answers.
-    Every figure is `kpi.metrics.api.khi_table(metric_id, (), filters, public=True)`: the screen's suppression exactly.
+    Every figure is `kpi.metrics.api.khi_table(metric_id, (), filters, scope=scope)`: what the screen shows that
+    viewer, exactly. A scheme outside the scope raises ScopeError (a ValueError).
     """
     if area is not None and area not in schema.AREAS:
         raise DeckError(f"unknown area code {area!r}; use one of {', '.join(schema.AREAS)} "
@@ -160,7 +166,7 @@ def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], 
 
     place, programmes = schema.AREAS.get(area, "the UK") if area else "the UK", ()
     if scheme is not None:
-        info = _scheme_row(scheme, con, data_dir)
+        info = _scheme_row(scheme, scope, con, data_dir)
         if area is not None and info.get("area_code") != area:
             raise DeckError(f"scheme {scheme!r} is in {schema.AREAS.get(info.get('area_code'), '?')}, "
                             f"not {schema.AREAS[area]}")
@@ -170,7 +176,7 @@ def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], 
 
     slides = []
     for mid in ids:
-        table = api.khi_table(mid, (), filters, con=con, data_dir=data_dir, public=True)
+        table = api.khi_table(mid, (), filters, scope=scope, con=con, data_dir=data_dir)
         row = table.iloc[0].to_dict() if len(table) else {"suppressed": True}
         slides.append(_slide(registry.get(mid), row, programmes))
     synthetic = store.read_manifest(paths.data_dir(data_dir)).synthetic
@@ -365,35 +371,3 @@ def write_pdf(deck: Deck, path: str | Path) -> Path:
     path = Path(path)
     path.write_bytes(pdf_bytes(deck))
     return path
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Command line
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--area", help="GSS code of a nation or region, e.g. E12000002 for the North West "
-                                  "(leave out for the whole UK)")
-    p.add_argument("--scheme", help="a scheme id, for one scheme's slides")
-    p.add_argument("--period", type=int, help="financial year by its starting year (2019 = 2019-20); "
-                                              "default: the latest year with answers")
-    p.add_argument("--metrics", help="KHI ids separated by commas (default: the headline KHIs: "
-                                     f"{','.join(registry.HEADLINE_IDS)})")
-    p.add_argument("--out", required=True, help="the PowerPoint file to write (.pptx)")
-    p.add_argument("--pdf", help="also write the same slides as a PDF here")
-    p.add_argument("--data", help="store directory (default: KHI_DATA_DIR, else the bundled sample)")
-
-
-def run(args) -> int:
-    ids = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else list(registry.HEADLINE_IDS)
-    try:
-        deck = build_deck(args.area, args.period, ids, data_dir=args.data, scheme=args.scheme)
-    except (DeckError, store.StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    out = write_pptx(deck, args.out)
-    written = [str(out)]
-    if args.pdf:
-        written.append(str(write_pdf(deck, args.pdf)))
-    print(f"Wrote {len(deck.slides)} slides for {deck.place}, {deck.period_label}: {' and '.join(written)}")
-    return 0

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from kpi.metrics import api
 from kpi.render import slides
+from tests.scopes import PUBLIC
 
 NORTH_WEST = "E12000002"
 FIVE = ["connected_positive", "physical_health_positive", "emotional_health_positive", "friendships_positive",
@@ -27,7 +28,7 @@ def _words(text: str) -> str:
 @pytest.fixture(scope="module")
 def expected(sample_store) -> slides.Deck:
     """What the slides must say: the same deck built straight from kpi (the latest year, the five KHIs)."""
-    return slides.build_deck(NORTH_WEST, None, FIVE, data_dir=sample_store)
+    return slides.build_deck(NORTH_WEST, None, FIVE, scope=PUBLIC, data_dir=sample_store)
 
 
 def _tab_to(page, label: str, limit: int = 120) -> None:
@@ -121,5 +122,5 @@ def test_presentation_link_with_unknown_parts_is_reported_not_a_traceback(page, 
     assert_no_exception(page)
     expect(page.get_by_text("Part of this link was not recognised")).to_contain_text("area=NOWHERE")
     latest = max(api.years(data_dir=sample_store))
-    deck = slides.build_deck(None, latest, ["connected_positive"], data_dir=sample_store)
+    deck = slides.build_deck(None, latest, ["connected_positive"], scope=PUBLIC, data_dir=sample_store)
     expect(page.locator(SENTENCE)).to_have_text(deck.slides[0].sentence)
