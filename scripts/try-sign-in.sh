@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Try sign-in locally: a mock OpenID Connect provider on loopback and the dashboard signed in through it.
+# Usage, from anywhere: bash scripts/try-sign-in.sh [extra `streamlit run` options]
+# Then open http://localhost:8501 (KHI_PORT to change it) and press "Sign in" in the sidebar: the provider's page
+# offers the example users below, or type any subject (it then signs in without a verified e-mail).
+# Your own .streamlit/secrets.toml is not read or changed: the settings go to artifacts/try-sign-in/secrets.toml.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"  # loopback never through a proxy
+app_port="${KHI_PORT:-8501}"
+idp_port="${KHI_IDP_PORT:-9400}"
+ensure_venv requirements-dev.txt  # oidc-provider-mock is a development package
+
+dir="artifacts/try-sign-in"
+mkdir -p "$dir"
+secrets="$dir/secrets.toml"
+umask 077
+cat > "$secrets" <<EOF
+# Written by scripts/try-sign-in.sh for a local trial; see .streamlit/secrets.example.toml for a real set-up.
+[auth]
+redirect_uri = "http://localhost:${app_port}/oauth2callback"
+cookie_secret = "$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+client_id = "khi-dashboard"
+client_secret = "local-trial"
+server_metadata_url = "http://127.0.0.1:${idp_port}/.well-known/openid-configuration"
+EOF
+
+user() {  # sub, e-mail, name: a user the provider offers with one click, with a verified e-mail
+    printf '{"sub": "%s", "email": "%s", "email_verified": true, "name": "%s"}' "$1" "$2" "$3"
+}
+say "starting the mock identity provider on http://127.0.0.1:${idp_port}"
+.venv/bin/python -m oidc_provider_mock --host 127.0.0.1 --port "$idp_port" \
+    --user-claims "$(user analyst analyst@example.org 'Ana Analyst')" \
+    --user-claims "$(user hub-nw hub.northwest@example.org 'Hari Hub')" \
+    --user-claims "$(user manager-1 manager@example.org 'Mo Manager')" \
+    > "$dir/provider.log" 2>&1 &
+provider=$!
+trap 'kill "$provider" 2>/dev/null || true' EXIT INT TERM
+
+for _ in $(seq 1 50); do
+    if .venv/bin/python -c "import urllib.request as u, sys; u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=1)" \
+        "http://127.0.0.1:${idp_port}/.well-known/openid-configuration" 2>/dev/null; then
+        break
+    fi
+    kill -0 "$provider" 2>/dev/null || { say "the provider did not start: see $dir/provider.log"; exit 1; }
+    sleep 0.2
+done
+
+say "starting the dashboard: open http://localhost:${app_port} (localhost, as in the redirect URI) and press Sign in"
+.venv/bin/streamlit run app.py --server.port "$app_port" --secrets.files "$secrets" "$@"
