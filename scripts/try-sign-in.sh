@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Try sign-in locally: a mock OpenID Connect provider on loopback and the dashboard signed in through it.
 # Usage, from anywhere: bash scripts/try-sign-in.sh [extra `streamlit run` options]
-# Then open http://localhost:8501 (KHI_PORT to change it) and press "Sign in" in the sidebar: the provider's page
-# offers the example users below, or type any subject (it then signs in without a verified e-mail).
+# Then open http://127.0.0.1:8501 (KHI_PORT changes the port; open exactly this address, the one in the redirect URI)
+# and press "Sign in" in the sidebar: the provider's page offers the example users below with one click, or type any
+# subject (that person then has no verified e-mail and is known by the subject).
 # Your own .streamlit/secrets.toml is not read or changed: the settings go to artifacts/try-sign-in/secrets.toml.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,7 +13,11 @@ source scripts/lib.sh
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"  # loopback never through a proxy
 app_port="${KHI_PORT:-8501}"
 idp_port="${KHI_IDP_PORT:-9400}"
-ensure_venv requirements-dev.txt  # oidc-provider-mock is a development package
+ensure_venv requirements.txt
+if ! .venv/bin/python -c "import oidc_provider_mock" 2>/dev/null; then  # a development package, pinned in requirements-dev.txt
+    say "installing oidc-provider-mock into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check "$(grep '^oidc-provider-mock==' requirements-dev.txt | cut -d' ' -f1)"
+fi
 
 dir="artifacts/try-sign-in"
 mkdir -p "$dir"
@@ -21,7 +26,7 @@ umask 077
 cat > "$secrets" <<EOF
 # Written by scripts/try-sign-in.sh for a local trial; see .streamlit/secrets.example.toml for a real set-up.
 [auth]
-redirect_uri = "http://localhost:${app_port}/oauth2callback"
+redirect_uri = "http://127.0.0.1:${app_port}/oauth2callback"
 cookie_secret = "$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')"
 client_id = "khi-dashboard"
 client_secret = "local-trial"
@@ -49,5 +54,6 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 
-say "starting the dashboard: open http://localhost:${app_port} (localhost, as in the redirect URI) and press Sign in"
-.venv/bin/streamlit run app.py --server.port "$app_port" --secrets.files "$secrets" "$@"
+say "starting the dashboard: open http://127.0.0.1:${app_port} (as in the redirect URI, not localhost) and press Sign in"
+# Loopback only: the mock provider lets anyone sign in as anyone.
+.venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "$app_port" --secrets.files "$secrets" "$@"
