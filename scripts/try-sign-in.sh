@@ -14,9 +14,11 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"  # loopback never t
 app_port="${KHI_PORT:-8501}"
 idp_port="${KHI_IDP_PORT:-9400}"
 ensure_venv requirements.txt
-if ! .venv/bin/python -c "import oidc_provider_mock" 2>/dev/null; then  # a development package, pinned in requirements-dev.txt
+# The provider is a development package: install just it, at the version pinned in requirements-dev.txt.
+if ! .venv/bin/python -c "import oidc_provider_mock" 2>/dev/null; then
     say "installing oidc-provider-mock into .venv"
-    .venv/bin/python -m pip install -q --disable-pip-version-check "$(grep '^oidc-provider-mock==' requirements-dev.txt | cut -d' ' -f1)"
+    pin="$(grep '^oidc-provider-mock==' requirements-dev.txt | cut -d' ' -f1)"
+    .venv/bin/python -m pip install -q --disable-pip-version-check "$pin"
 fi
 
 dir="artifacts/try-sign-in"
@@ -46,7 +48,7 @@ provider=$!
 trap 'kill "$provider" 2>/dev/null || true' EXIT INT TERM
 
 for _ in $(seq 1 50); do
-    if .venv/bin/python -c "import urllib.request as u, sys; u.build_opener(u.ProxyHandler({})).open(sys.argv[1], timeout=1)" \
+    if .venv/bin/python -c "import sys, urllib.request as u; u.urlopen(sys.argv[1], timeout=1)" \
         "http://127.0.0.1:${idp_port}/.well-known/openid-configuration" 2>/dev/null; then
         break
     fi
@@ -54,6 +56,6 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 
-say "starting the dashboard: open http://127.0.0.1:${app_port} (as in the redirect URI, not localhost) and press Sign in"
+say "starting the dashboard: open http://127.0.0.1:${app_port} (not localhost) and press Sign in"
 # Loopback only: the mock provider lets anyone sign in as anyone.
 .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "$app_port" --secrets.files "$secrets" "$@"

@@ -1,4 +1,4 @@
-"""Sign-in through a real OpenID Connect provider (oidc-provider-mock on loopback), in chromium, never by faking st.user.
+"""Sign-in through a real OpenID Connect provider (oidc-provider-mock on loopback) in chromium, never faking st.user.
 
 The provider's authorize page is filled in as a person would; Streamlit exchanges the code, checks the ID token and
 sets its cookie; the dashboard shows who is signed in. Also: a reload keeps the session, "Sign out" ends it, a token
