@@ -46,8 +46,8 @@ class Provider:
             assert response.status == 204, response.status
 
 
-@pytest.fixture(scope="session")
-def oidc_provider():
+def provider_server():
+    """oidc-provider-mock's `run_server_in_thread`; when the package is missing the test skips, or fails under CI."""
     try:
         from oidc_provider_mock import run_server_in_thread
     except ImportError as exc:
@@ -55,7 +55,12 @@ def oidc_provider():
         if running_under_ci():
             pytest.fail(f"{reason} (CI=true: a missing provider fails the run, it never skips)", pytrace=False)
         pytest.skip(f"{reason}; install it with `bash scripts/test.sh` (requirements-dev.txt)")
-    with run_server_in_thread(port=0) as server:  # binds localhost (loopback) on a free port
+    return run_server_in_thread
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    with provider_server()(port=0) as server:  # binds localhost (loopback) on a free port
         yield Provider(f"http://localhost:{server.server_port}")
 
 

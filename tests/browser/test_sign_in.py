@@ -8,11 +8,13 @@ past its expiry counts as signed out, and a second server process with the same 
 
 from __future__ import annotations
 
+import sys
 import time
 
+import pytest
 from playwright.sync_api import expect
 
-from .oidc import SIDEBAR, oidc_provider, sign_in, signin_app  # noqa: F401  (fixtures)
+from .oidc import SIDEBAR, oidc_provider, provider_server, sign_in, signin_app  # noqa: F401  (fixtures)
 
 ANA = {"email": "ana@example.org", "email_verified": True, "name": "Ana Analyst"}
 
@@ -102,3 +104,13 @@ def test_a_second_process_with_the_same_secret_accepts_the_sign_in(page, signin_
         expect(sidebar).to_contain_text("Signed in as ana@example.org")
     finally:
         signin_app.forwarder.switch(port(first))
+
+
+def test_a_missing_provider_skips_but_fails_under_ci(monkeypatch):
+    monkeypatch.setitem(sys.modules, "oidc_provider_mock", None)  # `import oidc_provider_mock` now raises
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="never skips"):
+        provider_server()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        provider_server()
