@@ -85,9 +85,9 @@ def from_claims(claims: Mapping[str, Any], now: datetime | None = None) -> Ident
 
 
 def _plain(text: str) -> str:
-    """Text from the provider shown literally: markdown's special characters escaped (a name is not markup, and an
-    e-mail address is not turned into a mailto: link)."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$:@" else ch for ch in text)
+    """Text from the provider shown literally: markdown's special characters escaped (a name is not markup). An
+    e-mail address still shows as a mailto: link (Streamlit's markdown links it whatever the escaping)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$:" else ch for ch in text)
 
 
 def _claims() -> dict[str, Any] | None:
