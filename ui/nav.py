@@ -1,5 +1,5 @@
-"""Navigation and page start: what every page does first (through app.py, title, sample notice, filters), and the
-app's favicon."""
+"""Navigation and page start: what every page does first (through app.py, the sign-in block, title, sample notice,
+filters), and the app's favicon."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from kpi.data.queries import Filters
-from ui import data, state
+from ui import auth, data, state
 
 
 def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
@@ -25,7 +25,8 @@ def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
 
 
 def through_app() -> None:
-    """Run every page through app.py's st.navigation, even on a fresh server's first request. Each page calls this
+    """Run every page through app.py's st.navigation, even on a fresh server's first request, then show the sidebar's
+    sign-in block (ui.auth; nothing when sign-in is not configured). Each page calls this
     first (at run time, not when this module is imported: a rerun raised inside an import fails the import for
     every session importing at that moment, which the load test caught).
 
@@ -37,6 +38,7 @@ def through_app() -> None:
     if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    auth.sidebar()
 
 
 def sample_notice() -> None:

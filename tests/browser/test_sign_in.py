@@ -1,0 +1,116 @@
+"""Sign-in through a real OpenID Connect provider (oidc-provider-mock on loopback) in chromium, never faking st.user.
+
+The provider's authorize page is filled in as a person would; Streamlit exchanges the code, checks the ID token and
+sets its cookie; the dashboard shows who is signed in. Also: a reload keeps the session, "Sign out" ends it, a token
+past its expiry counts as signed out, and a second server process with the same cookie secret accepts the sign-in
+(even a sign-in started on one process and finished on the other).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from .oidc import SIDEBAR, oidc_provider, provider_server, sign_in, signin_app  # noqa: F401  (fixtures)
+
+ANA = {"email": "ana@example.org", "email_verified": True, "name": "Ana Analyst"}
+
+
+def open_app(page, url, wait_for_app):
+    """The definitions page: the lightest (sign-in and sign-out themselves come back to the overview)."""
+    page.goto(f"{url}/definitions")
+    wait_for_app(page, charts=False)
+
+
+def user_cookie(page):
+    return [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
+
+
+def test_sign_in_reload_and_sign_out(page, signin_app, oidc_provider, wait_for_app, assert_no_exception,
+                                     save_screenshot):
+    oidc_provider.put_user("ana", ANA)
+    open_app(page, signin_app.url, wait_for_app)
+    sidebar = page.locator(SIDEBAR)
+    expect(sidebar.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(sidebar).not_to_contain_text("Signed in as")
+
+    sign_in(page, signin_app.url, "ana")
+    expect(sidebar).to_contain_text("Signed in as ana@example.org")
+    assert user_cookie(page)
+    assert_no_exception(page)
+    save_screenshot(page, "sign-in-signed-in")
+
+    open_app(page, signin_app.url, wait_for_app)  # another page, another session: still signed in
+    page.reload()
+    wait_for_app(page, charts=False)
+    expect(sidebar).to_contain_text("Signed in as ana@example.org")
+
+    sidebar.get_by_role("button", name="Sign out").click()
+    # Streamlit clears its cookie and sends the browser to the provider's end-session page, which comes back.
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{signin_app.url}/**")
+    wait_for_app(page, charts=False)
+    expect(sidebar.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(sidebar).not_to_contain_text("Signed in as")
+    assert not user_cookie(page)
+    assert_no_exception(page)
+
+
+def test_an_expired_token_is_signed_out(page, signin_app, oidc_provider, wait_for_app, assert_no_exception):
+    open_app(page, signin_app.url, wait_for_app)
+    # The provider puts this `exp` in the ID token: a token that lives 40 seconds, time enough to see it signed in
+    # on a busy machine. (At the callback Authlib allows 120 s of clock skew; afterwards only the app checks exp.)
+    expires = int(time.time()) + 40
+    oidc_provider.put_user("brief", {**ANA, "email": "brief@example.org", "exp": expires})
+    sign_in(page, signin_app.url, "brief")
+    sidebar = page.locator(SIDEBAR)
+    expect(sidebar).to_contain_text("Signed in as brief@example.org")
+
+    open_app(page, signin_app.url, wait_for_app)
+    time.sleep(max(0.0, expires + 1 - time.time()))
+    page.reload()  # Streamlit still holds the cookie (it never checks exp); the app must not accept it
+    wait_for_app(page, charts=False)
+    expect(sidebar).to_contain_text("Your sign-in has expired")
+    expect(sidebar).not_to_contain_text("Signed in as")
+    expect(sidebar.get_by_role("button", name="Sign in")).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_a_second_process_with_the_same_secret_accepts_the_sign_in(page, signin_app, oidc_provider, streamlit_server,
+                                                                   wait_for_app):
+    second = streamlit_server("app.py", env={**signin_app.env, "KHI_TEST_PROCESS": "b"})
+    first = signin_app.backends["a"]
+    port = lambda url: int(url.rsplit(":", 1)[1])  # noqa: E731
+    oidc_provider.put_user("ana", ANA)
+    open_app(page, signin_app.url, wait_for_app)
+    sidebar = page.locator(SIDEBAR)
+    try:
+        # The sign-in starts on the first process and its callback lands on the second.
+        sidebar.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/oauth2/authorize?**")
+        signin_app.forwarder.switch(port(second))
+        page.locator('input[name="sub"]').fill("ana")
+        page.get_by_role("button", name="Authorize").click()
+        page.wait_for_url(f"{signin_app.url}/**")
+        wait_for_app(page, charts=False)
+        expect(sidebar).to_contain_text("Signed in as ana@example.org")
+
+        signin_app.forwarder.switch(port(first))  # and the first process accepts the cookie the second set
+        open_app(page, signin_app.url, wait_for_app)
+        wait_for_app(page, charts=False)
+        expect(sidebar).to_contain_text("Signed in as ana@example.org")
+    finally:
+        signin_app.forwarder.switch(port(first))
+
+
+def test_a_missing_provider_skips_but_fails_under_ci(monkeypatch):
+    monkeypatch.setitem(sys.modules, "oidc_provider_mock", None)  # `import oidc_provider_mock` now raises
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="never skips"):
+        provider_server()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception):
+        provider_server()
