@@ -23,9 +23,13 @@ st.markdown("Choose a measure. Each nation and region (or each scheme) is set ag
 
 metric_id = state.url_choice("metric", METRICS, "connected_positive", st.selectbox, "Measure",
                              key="compare_metric")
+scope = data.viewer_scope(schemes=True)  # who may see schemes is decided on the server (kpi.metrics.scope)
+if not scope.sees_schemes and st.query_params.get("level") == "scheme":
+    st.info(nav.NOT_AVAILABLE, icon=":material/lock:")  # a link to scheme figures, opened by someone who may not
 left, right = st.columns(2)
 with left:
-    level = state.url_choice("level", LEVELS, "region", st.radio, "Compare", key="compare_level",
+    levels = LEVELS if scope.sees_schemes else {"region": LEVELS["region"]}
+    level = state.url_choice("level", levels, "region", st.radio, "Compare", key="compare_level",
                              horizontal=True)
 with right:
     ci = state.url_choice("ci", CONFIDENCE, "95", st.radio, "How sure before we call a difference",
@@ -39,7 +43,6 @@ if k.direction == "no_judgement":
 
 # -- Against the national figure -----------------------------------------------------------------------------------
 st.header(f"{LEVELS[level]} against the national figure")
-scope = data.viewer_scope(schemes=True)  # scheme level and funnel: schemes' protected figures, as before sign-in
 table = data.khi(metric_id, (level,), filters, confidence=confidence, scope=scope)
 label_col = "scheme_name" if level == "scheme" else "area_name"
 title = charts.comparison_title(table, label_col)
@@ -55,7 +58,9 @@ glossary.explain("benchmark")
 
 # -- Funnel plot -----------------------------------------------------------------------------------------------------
 st.header("Schemes in a funnel plot")
-if not k.share_of_people:
+if not scope.sees_schemes:
+    st.info(nav.NOT_AVAILABLE, icon=":material/lock:")
+elif not k.share_of_people:
     st.info(f"A funnel plot needs a percentage of people who answered; “{k.title}” is a {k.statistic}. "
             "Choose a percentage measure to see one.", icon=":material/info:")
 else:

@@ -19,7 +19,9 @@ if not years:
     st.error("The data has no answers yet, so there is nothing to present.")
     st.stop()
 
-scope = data.viewer_scope(schemes=True)  # the scheme picker and scheme decks, as before sign-in
+scope = data.viewer_scope(schemes=True)  # the scheme picker offers only the schemes this viewer may see
+if not scope.sees_schemes and st.query_params.get("scheme"):
+    st.info(nav.NOT_AVAILABLE, icon=":material/lock:")
 plan = presentation.talk(years, data.schemes(scope=scope))
 if not plan["khis"]:
     st.title("Presentation mode")

@@ -16,21 +16,67 @@ from typing import Iterable, Sequence
 import pandas as pd
 import streamlit as st
 
-from kpi.data import paths, schema, store
+from kpi.data import audit, paths, schema, store, users
 from kpi.data.queries import Filters
-from kpi.metrics import api
+from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
+from ui import auth
 
-# Until sign-in is wired in (the other half of issue 11), pages read with the public scope, and the views that are
-# about schemes (the compare page's scheme level and funnel, the presentation's scheme picker and scheme decks) with
-# a hub over every region: protected figures for every scheme, exactly what those pages showed before scopes.
+# Sign-in off and the store synthetic (the bundled sample, a demo): everyone may see every scheme's protected
+# figures, and the banner says the data is made up and that sign-in is off.
 _ALL_SCHEMES_PROTECTED = Scope.hub(*schema.AREAS)
 
 
 def viewer_scope(*, schemes: bool = False) -> Scope:
-    """The scope this session reads with. For now `Scope.public()` (`schemes=True`: protected figures for every
-    scheme, as before); the integrator replaces this with the signed-in viewer's scope."""
-    return _ALL_SCHEMES_PROTECTED if schemes else Scope.public()
+    """The scope this session reads with, decided here on the server, never by hiding a widget.
+
+    - Sign-in configured: the signed-in person's row in the roles table (by verified e-mail, else subject); signed
+      out, expired or not in the table: the public.
+    - Sign-in off: the public — except on a synthetic store, where views about schemes (`schemes=True`) show every
+      scheme's protected figures, as the demo always has.
+    """
+    if auth.configured():
+        who = auth.identity()
+        if who is None:
+            return Scope.public()
+        return access.scope_for(users.Identity(email=who.email, subject=who.subject), folder=_access_folder())
+    if schemes and coverage().get("synthetic"):
+        return _ALL_SCHEMES_PROTECTED
+    return Scope.public()
+
+
+def _access_folder():
+    """The roles table's folder for this store, or None (then everyone is public: no table, no rights)."""
+    try:
+        return paths.access_dir()
+    except paths.AccessDirError:
+        return None
+
+
+def audit_view(scope: Scope, metric, by=(), filters: Filters = Filters(), action: str = "view") -> None:
+    """Log a view (or download) of scheme-level or exact figures: who, when, what and which filters (kpi.data.audit).
+
+    Once per session for the same request: a rerun of the same page is not a new view.
+    """
+    if not (auth.configured() and audit.needs_audit(scope, by, filters)):
+        return
+    folder = _access_folder()
+    seen = st.session_state.setdefault("_khi_audited", set())
+    key = (action, tuple(metric) if not isinstance(metric, str) else metric, tuple(by), filters, scope)
+    if folder is None or key in seen:
+        return
+    who = auth.identity()
+    audit.record(folder, who.label if who else "signed out", action, page=_page(), metric=metric, by=by,
+                 filters=filters, scope=scope)
+    seen.add(key)
+
+
+def _page() -> str:
+    """The page being viewed (its URL path), for the audit log."""
+    try:
+        return st.context.url.rsplit("/", 1)[-1].split("?")[0] or "overview"
+    except Exception:  # the audit line must never break a page
+        return ""
 
 
 def store_key() -> tuple[str, int]:
@@ -89,7 +135,10 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     """Several KHIs stacked in one table: `kpi.metrics.api.khi_tables` (one query per aggregate), cached as one."""
     by = (by,) if isinstance(by, str) else tuple(by)
     root, version = store_key()
-    return _khi_tables(tuple(metric_ids), by, filters, confidence, scope, root, version, connection())
+    metric_ids = tuple(metric_ids)
+    table = _khi_tables(metric_ids, by, filters, confidence, scope, root, version, connection())
+    audit_view(scope, metric_ids, by, filters)
+    return table
 
 
 def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
@@ -106,7 +155,10 @@ def _headline(ids, filters, scope, root, version, _con) -> pd.DataFrame:
 def headline(ids: Iterable[str], filters: Filters = Filters(), *, scope: Scope) -> pd.DataFrame:
     """`kpi.metrics.api.headline`: latest year in view, the year before, the change and its significance."""
     root, version = store_key()
-    return _headline(tuple(ids), filters, scope, root, version, connection())
+    ids = tuple(ids)
+    table = _headline(ids, filters, scope, root, version, connection())
+    audit_view(scope, ids, ("year",), filters)
+    return table
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
@@ -117,7 +169,9 @@ def _trend(metric_id, filters, scope, root, version, _con):
 def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope):
     """`kpi.metrics.api.trend`: (table by year, trend test result)."""
     root, version = store_key()
-    return _trend(metric_id, filters, scope, root, version, connection())
+    result = _trend(metric_id, filters, scope, root, version, connection())
+    audit_view(scope, metric_id, ("year",), filters)
+    return result
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
@@ -128,7 +182,9 @@ def _funnel(metric_id, filters, scope, root, version, _con) -> pd.DataFrame:
 def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope) -> pd.DataFrame:
     """`kpi.metrics.api.funnel`: the scope's schemes with 95% and 99.8% funnel limits."""
     root, version = store_key()
-    return _funnel(metric_id, filters, scope, root, version, connection())
+    table = _funnel(metric_id, filters, scope, root, version, connection())
+    audit_view(scope, metric_id, ("scheme",), filters)
+    return table
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -41,12 +41,17 @@ def through_app() -> None:
     auth.sidebar()
 
 
+NOT_AVAILABLE = ("This view is not available to you. Scheme-level figures are for the people who run or support "
+                 "those schemes: sign in, or ask your administrator for access.")
+
+
 def sample_notice() -> None:
-    """A banner on every page when the data is synthetic."""
+    """A banner on every page when the data is synthetic (and, when sign-in is off, that everyone sees everything)."""
     info = data.coverage()
     if info.get("synthetic"):
+        off = "" if auth.configured() else " Sign-in is off, so every scheme's figures are shown to everyone."
         st.info("**This is sample data, made up for testing. It is not about real people.** "
-                + (info.get("note") or ""), icon=":material/science:")
+                + (info.get("note") or "") + off, icon=":material/science:")
 
 
 @st.cache_resource(show_spinner=False)
