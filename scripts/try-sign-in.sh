@@ -56,6 +56,18 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 
+# Their roles, in a roles table of the trial's own (the bundled sample never holds one): an analyst sees everything
+# exact, the North West hub its region's schemes, the manager one North West scheme in full.
+export KHI_ACCESS_DIR="$PWD/$dir/access"
+rm -rf "$KHI_ACCESS_DIR"
+scheme="$(.venv/bin/python -c 'from kpi.data import paths, store
+t = store.read_table(paths.BUNDLED_SAMPLE_DIR, "schemes").to_pandas()
+print(sorted(t.loc[t.area_code == "E12000002", "scheme_id"])[0])')"
+.venv/bin/python -m kpi users add analyst@example.org --role analyst --by try-sign-in >/dev/null
+.venv/bin/python -m kpi users add hub.northwest@example.org --role hub --region E12000002 --by try-sign-in >/dev/null
+.venv/bin/python -m kpi users add manager@example.org --role scheme_manager --scheme "$scheme" --by try-sign-in \
+    >/dev/null
+
 say "starting the dashboard: open http://127.0.0.1:${app_port} (not localhost) and press Sign in"
 # Loopback only: the mock provider lets anyone sign in as anyone.
 .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "$app_port" --secrets.files "$secrets" "$@"

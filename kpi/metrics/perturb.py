@@ -9,11 +9,11 @@ How it works (Thompson, Broadfoot & Elazar 2013; ONS `cell-key-perturbation`, wh
   the same published count, whatever filters or breakdowns led to it, so asking again or differencing two tables
   gives an answer blurred by noise that cannot be averaged away by repeating the question.
 
-Our ptable: counts 0 are never changed; for a count c ≥ 1 the change is −4 … +4 with probabilities 0.01, 0.04, 0.1,
-0.2, 0.3, 0.2, 0.1, 0.04, 0.01 (mean 0, standard deviation 1.5), never below zero. The rare ±3 and ±4 matter: an
-attacker who bounds a cell through several sums learns its count only when every count in those sums took its
-extreme change, which long, thin tails make vanishingly rare (the attack test in tests/ tries). As in ONS's package, rows 1-750 are explicit and
-larger counts reuse rows 501-750 (pcv = (c − 1) mod 250 + 501). The table is built from a fixed seed, so it is
+Our ptable: counts 0 are never changed; for a count c ≥ 1 the change is −4 … +4 with probabilities 0.01, 0.04,
+0.1, 0.2, 0.3, 0.2, 0.1, 0.04, 0.01 (mean 0, standard deviation 1.5), never below zero. The rare ±3 and ±4 matter:
+an attacker who bounds a cell through several sums learns its count only when every count in those sums took its
+extreme change, which long, thin tails make vanishingly rare (the attack test in tests/ tries). As in ONS's package,
+rows 1-750 are explicit and larger counts reuse rows 501-750 (pcv = (c − 1) mod 250 + 501). The table is built from a fixed seed, so it is
 the same in every process; its secrecy is not relied on — the record keys are.
 """
 

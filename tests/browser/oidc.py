@@ -129,6 +129,7 @@ class SigninApp:
     forwarder: Forwarder
     env: dict = field(default_factory=dict)  # how the first process was started (for starting another like it)
     backends: dict = field(default_factory=dict)  # name -> backend URL
+    access: str = ""  # the roles table's folder (KHI_ACCESS_DIR) the app reads
 
 
 def _port(url: str) -> int:
@@ -148,12 +149,13 @@ def signin_app(streamlit_server, oidc_provider, sample_store, tmp_path_factory):
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "{oidc_provider.metadata_url}"\n'
     )
-    env = {"KHI_DATA_DIR": str(sample_store), "STREAMLIT_SECRETS_FILES": str(path),
+    access = str(path.parent / "access")
+    env = {"KHI_DATA_DIR": str(sample_store), "STREAMLIT_SECRETS_FILES": str(path), "KHI_ACCESS_DIR": access,
            "NO_PROXY": "127.0.0.1,localhost", "KHI_TEST_PROCESS": "a"}
     first = streamlit_server("app.py", env=env)
     forwarder.switch(_port(first))
     try:
-        yield SigninApp(url=public, forwarder=forwarder, env=env, backends={"a": first})
+        yield SigninApp(url=public, forwarder=forwarder, env=env, backends={"a": first}, access=access)
     finally:
         forwarder.close()
 

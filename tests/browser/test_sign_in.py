@@ -14,6 +14,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from kpi.data import audit, store, users
+from ui.nav import NOT_AVAILABLE
+
 from .oidc import SIDEBAR, oidc_provider, provider_server, sign_in, signin_app  # noqa: F401  (fixtures)
 
 ANA = {"email": "ana@example.org", "email_verified": True, "name": "Ana Analyst"}
@@ -114,3 +117,31 @@ def test_a_missing_provider_skips_but_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception):
         provider_server()
+
+
+def test_a_hub_signed_in_sees_its_region_schemes_and_signed_out_sees_none(
+        page, signin_app, oidc_provider, sample_store, wait_for_app, assert_no_exception, save_screenshot):
+    schemes = store.read_table(sample_store, "schemes").to_pandas()
+    north_west = set(schemes.loc[schemes["area_code"] == "E12000002", "scheme_name"])
+    elsewhere = set(schemes.loc[schemes["area_code"] != "E12000002", "scheme_name"])
+    users.add(signin_app.access, "hari@example.org", "hub", regions=["E12000002"], by="test")
+    oidc_provider.put_user("hari", {"email": "hari@example.org", "email_verified": True, "name": "Hari Hub"})
+    compare = f"{signin_app.url}/compare?level=scheme&metric=connected_positive"
+
+    page.goto(compare)  # signed out: a tampered link to scheme figures shows none of them
+    wait_for_app(page, charts=False)
+    expect(page.get_by_text(NOT_AVAILABLE).first).to_be_visible()
+    html = page.content()
+    assert not [name for name in north_west | elsewhere if name in html]
+
+    open_app(page, signin_app.url, wait_for_app)
+    sign_in(page, signin_app.url, "hari")
+    page.goto(compare)
+    wait_for_app(page)
+    assert_no_exception(page)
+    save_screenshot(page, "compare-signed-in-hub")
+    html = page.content()
+    assert [name for name in north_west if name in html], "the hub sees its region's schemes"
+    assert not [name for name in elsewhere if name in html], "and no other region's"
+    log = audit.read(signin_app.access, who="hari@example.org")
+    assert log and any("scheme" in r["by"] for r in log), "the hub's views of scheme figures are in the audit log"
