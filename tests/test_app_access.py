@@ -111,3 +111,19 @@ def test_removing_someone_from_the_roles_table_takes_effect_at_once(real_store, 
 def test_the_synthetic_sample_without_sign_in_says_everyone_sees_everything(sample_env):
     at = _page("pages/overview.py")
     assert any("Sign-in is off" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "growth", "compare", "definitions",
+                                  "presentation"])
+def test_a_signed_out_session_sees_no_scheme_on_any_page(real_store, monkeypatch, page):
+    monkeypatch.setattr(auth, "configured", lambda: True)  # sign-in configured, nobody signed in
+    monkeypatch.setattr(auth, "identity", lambda: None)
+    monkeypatch.setattr(auth, "sidebar", lambda: None)
+    at = _page(f"pages/{page}.py", level="scheme", scheme=sorted(_scheme_ids(real_store))[0])
+    shown = _everything_shown(at)  # texts, tables and charts on screen (CSV contents are the tables shown)
+    assert not [name for name in _scheme_names(real_store) if name in shown]
+    assert not [sid for sid in _scheme_ids(real_store) if f'"{sid}"' in shown or f",{sid}," in shown]
+
+
+def _scheme_ids(root) -> list[str]:
+    return store.read_table(root, "schemes").to_pandas()["scheme_id"].tolist()
