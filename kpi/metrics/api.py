@@ -177,25 +177,26 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, scope: 
     pair = filters.with_years([latest - 1, latest])
     public_all, published_all = _shown_and_counts(metric_ids, "year", pair, scope=scope, con=con,
                                                   confidence=confidence, compare_breakdowns=False)
+    # Rows by (KHI, year) in one pass each: per-KHI pandas filtering cost more than the queries.
+    shown = {(r["metric_id"], int(r["year"])): r for r in public_all.to_dict("records")}
+    counts = {(r["metric_id"], int(r["year"])): r
+              for r in published_all[["metric_id", "year", "numerator", "denominator"]].to_dict("records")}
     rows = []
     for mid in metric_ids:
         k = registry.get(mid)
-        pub = public_all[public_all["metric_id"] == mid].set_index("year")
-        pub_counts = published_all[published_all["metric_id"] == mid].set_index("year")
-        if latest not in pub.index:  # no answers at all in the latest year
+        if (mid, latest) not in shown:  # no answers at all in the latest year
             continue
-        now = pub.loc[latest]
-        row = now.to_dict()
-        has_before = latest - 1 in pub.index
-        before_hidden = (not has_before) or bool(pub.loc[latest - 1, "suppressed"])
+        now, before = shown[mid, latest], shown.get((mid, latest - 1))
+        row = {key: value for key, value in now.items() if key != "year"}
+        before_hidden = before is None or bool(before["suppressed"])
         row.update(year=latest, year_label=schema.fy_label(latest),
-                   previous_value=np.nan if before_hidden else pub.loc[latest - 1, "value"],
+                   previous_value=np.nan if before_hidden else before["value"],
                    change=np.nan, change_lower=np.nan, change_upper=np.nan, change_significance="not tested")
         if not (now["suppressed"] or before_hidden):
             if k.share_of_people:
+                a, b = counts[mid, latest], counts[mid, latest - 1]
                 d, lo, hi = stats.difference_interval(
-                    float(pub_counts.loc[latest, "numerator"]), float(pub_counts.loc[latest, "denominator"]),
-                    float(pub_counts.loc[latest - 1, "numerator"]), float(pub_counts.loc[latest - 1, "denominator"]),
+                    float(a["numerator"]), float(a["denominator"]), float(b["numerator"]), float(b["denominator"]),
                     confidence=confidence,
                 )
                 # Shown to one decimal place, as on screen; the significance uses the unrounded interval.

@@ -44,12 +44,16 @@ def _counter(col: dict[str, np.ndarray], protect: bool):
     return count
 
 
-def _from_cube(k: KHI, counts: pd.DataFrame, confidence: float, protect: bool = False) -> dict[str, np.ndarray]:
+def _columns(counts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The count columns of a query result as float arrays, converted once for all the KHIs that read them."""
+    return {c: counts[c].to_numpy(float) for c in counts.columns if c not in _GROUP_NAMES}
+
+
+def _from_cube(k: KHI, col: dict[str, np.ndarray], confidence: float, protect: bool = False) -> dict[str, np.ndarray]:
     """numerator, denominator, value, lower, upper (display units) per row of summed counts, as arrays.
 
     Plain arrays, not a DataFrame: pandas costs per operation, and a page computes dozens of these.
     """
-    col = {c: counts[c].to_numpy(float) for c in counts.columns if c not in _GROUP_NAMES}
     count = _counter(col, protect)
     if k.kind in ("proportion", "net"):
         num_cols = [queries.cube_column(k.source, a) for a in k.numerator]
@@ -140,14 +144,16 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
     cube = [k for k in ks if k.table == "cube"]
     if cube:
         counts = queries.cube_counts(cur, sorted(set().union(*map(_cube_columns, cube))), by, f, keys=protect)
+        col = _columns(counts)
         for k in cube:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence, protect))
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, col, confidence, protect))
     change = [k for k in ks if k.table == "change"]
     if change:
         cols = sorted({c for k in change for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
         counts = queries.cube_counts(cur, cols, by, f, table="change", keys=protect)
+        col = _columns(counts)
         for k in change:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, counts, confidence, protect))
+            out[k.id] = _attach(counts, group_cols, _from_cube(k, col, confidence, protect))
     medians = [k for k in ks if k.kind == "median"]
     if medians:
         rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence, protect)

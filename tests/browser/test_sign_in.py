@@ -8,6 +8,7 @@ past its expiry counts as signed out, and a second server process with the same 
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -145,3 +146,35 @@ def test_a_hub_signed_in_sees_its_region_schemes_and_signed_out_sees_none(
     assert not [name for name in elsewhere if name in html], "and no other region's"
     log = audit.read(signin_app.access, who="hari@example.org")
     assert log and any("scheme" in r["by"] for r in log), "the hub's views of scheme figures are in the audit log"
+
+
+ROLES = [  # sub, role, what they were given, which schemes' names the Compare page's scheme level may show
+    ("amb", "ambassador", {}, "none"),
+    ("mgr", "scheme_manager", {"schemes": "first North West"}, "own"),
+    ("ana2", "analyst", {}, "all"),
+]
+
+
+@pytest.mark.parametrize("sub, role, given, sees", ROLES, ids=[r[1] for r in ROLES])
+def test_each_role_sees_the_schemes_its_scope_allows(page, signin_app, oidc_provider, sample_store, wait_for_app,
+                                                      assert_no_exception, sub, role, given, sees):
+    schemes = store.read_table(sample_store, "schemes").to_pandas().sort_values("scheme_id")
+    own = schemes[schemes["area_code"] == "E12000002"].iloc[0]
+    email = f"{sub}@example.org"
+    users.add(signin_app.access, email, role, schemes=[own["scheme_id"]] if given else (), by="test")
+    oidc_provider.put_user(sub, {"email": email, "email_verified": True})
+    open_app(page, signin_app.url, wait_for_app)
+    sign_in(page, signin_app.url, sub)
+    page.goto(f"{signin_app.url}/compare?level=scheme&metric=connected_positive")
+    wait_for_app(page, charts=sees != "none")
+    assert_no_exception(page)
+    html = page.content()
+    # "North West 1" must not match inside "North West 10"
+    shown = {name for name in schemes["scheme_name"] if re.search(re.escape(name) + r"(?!\d)", html)}
+    if sees == "none":
+        expect(page.get_by_text(NOT_AVAILABLE).first).to_be_visible()
+        assert not shown
+    elif sees == "own":
+        assert shown == {own["scheme_name"]}
+    else:
+        assert len({a for a, n in zip(schemes["area_code"], schemes["scheme_name"]) if n in shown}) > 3
