@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages import open_page
+
 from kpi.data import audit, store, users
 from ui import auth, nav
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NORTH_WEST = "E12000002"
 
 
@@ -39,16 +39,6 @@ def _scheme_names(root) -> dict[str, str]:
     return dict(zip(t["scheme_name"], t["area_code"]))
 
 
-def _page(path: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _everything_shown(at: AppTest) -> str:
     """Every text, table cell and chart of a page, as one string."""
     parts = [m.value for m in at.markdown] + [i.value for i in at.info] + [w.value for w in at.warning]
@@ -67,7 +57,7 @@ def _sign_in(monkeypatch, email: str) -> None:
 
 
 def test_a_real_store_without_sign_in_serves_the_public_view_only(real_store):
-    at = _page("pages/compare.py", level="scheme")
+    at = open_page("pages/compare.py", level="scheme")
     assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
     assert at.radio(key="compare_level").options == ["Nations and regions"]
     shown = _everything_shown(at)
@@ -75,7 +65,7 @@ def test_a_real_store_without_sign_in_serves_the_public_view_only(real_store):
 
 
 def test_a_real_store_without_sign_in_offers_no_scheme_in_presentation_mode(real_store):
-    at = _page("pages/presentation.py")
+    at = open_page("pages/presentation.py")
     picker = at.selectbox(key="pres_scheme")
     assert picker.options == ["All schemes in the area"]
 
@@ -83,7 +73,7 @@ def test_a_real_store_without_sign_in_offers_no_scheme_in_presentation_mode(real
 def test_signed_in_hub_sees_its_region_schemes_only_and_the_view_is_audited(real_store, monkeypatch, tmp_path):
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
     _sign_in(monkeypatch, "hub@example.org")
-    at = _page("pages/compare.py", level="scheme")
+    at = open_page("pages/compare.py", level="scheme")
     shown = _everything_shown(at)
     names = _scheme_names(real_store)
     assert [n for n, area in names.items() if area == NORTH_WEST and n in shown]
@@ -94,7 +84,7 @@ def test_signed_in_hub_sees_its_region_schemes_only_and_the_view_is_audited(real
 
 def test_signed_in_person_not_in_the_roles_table_is_the_public(real_store, monkeypatch):
     _sign_in(monkeypatch, "stranger@example.org")
-    at = _page("pages/compare.py", level="scheme")
+    at = open_page("pages/compare.py", level="scheme")
     assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
     assert not [name for name in _scheme_names(real_store) if name in _everything_shown(at)]
 
@@ -102,24 +92,24 @@ def test_signed_in_person_not_in_the_roles_table_is_the_public(real_store, monke
 def test_removing_someone_from_the_roles_table_takes_effect_at_once(real_store, monkeypatch, tmp_path):
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
     _sign_in(monkeypatch, "hub@example.org")
-    assert _page("pages/compare.py", level="scheme").radio(key="compare_level").options == [
+    assert open_page("pages/compare.py", level="scheme").radio(key="compare_level").options == [
         "Nations and regions", "Schemes"]
     users.remove(tmp_path / "access", "hub@example.org", by="test")
-    assert _page("pages/compare.py", level="scheme").radio(key="compare_level").options == ["Nations and regions"]
+    assert open_page("pages/compare.py", level="scheme").radio(key="compare_level").options == ["Nations and regions"]
 
 
 def test_the_synthetic_sample_without_sign_in_says_everyone_sees_everything(sample_env):
-    at = _page("pages/overview.py")
-    assert any("Sign-in is off" in i.value for i in at.info)
+    at = open_page("pages/overview.py")
+    assert any("not real people. Sign-in is off" in i.value for i in at.info)  # two sentences, not run together
 
 
 @pytest.mark.parametrize("page", ["overview", "connectedness", "health", "growth", "compare", "definitions",
                                   "presentation"])
-def test_a_signed_out_session_sees_no_scheme_on_any_page(real_store, monkeypatch, page):
+def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeypatch, page):
     monkeypatch.setattr(auth, "configured", lambda: True)  # sign-in configured, nobody signed in
     monkeypatch.setattr(auth, "identity", lambda: None)
     monkeypatch.setattr(auth, "sidebar", lambda: None)
-    at = _page(f"pages/{page}.py", level="scheme", scheme=sorted(_scheme_ids(real_store))[0])
+    at = open_page(f"pages/{page}.py", level="scheme", scheme=sorted(_scheme_ids(real_store))[0])
     shown = _everything_shown(at)  # texts, tables and charts on screen (CSV contents are the tables shown)
     assert not [name for name in _scheme_names(real_store) if name in shown]
     assert not [sid for sid in _scheme_ids(real_store) if f'"{sid}"' in shown or f",{sid}," in shown]

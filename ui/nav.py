@@ -49,9 +49,13 @@ def sample_notice() -> None:
     """A banner on every page when the data is synthetic (and, when sign-in is off, that everyone sees everything)."""
     info = data.coverage()
     if info.get("synthetic"):
-        off = "" if auth.configured() else " Sign-in is off, so every scheme's figures are shown to everyone."
-        st.info("**This is sample data, made up for testing. It is not about real people.** "
-                + (info.get("note") or "") + off, icon=":material/science:")
+        parts = [info.get("note") or ""]
+        if not auth.configured():
+            parts.append("Sign-in is off, so every scheme's figures are shown to everyone.")
+        # The store's note has no full stop of its own: sentences are joined here.
+        text = ". ".join(p.rstrip(".") for p in parts if p) + "."
+        st.info("**This is sample data, made up for testing. It is not about real people.** " + text,
+                icon=":material/science:")
 
 
 @st.cache_resource(show_spinner=False)
