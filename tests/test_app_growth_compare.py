@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from app_pages import open_page
 
 from kpi.metrics import api, registry, stats
 from kpi.render import comparison, growth, maps
@@ -19,7 +20,6 @@ from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from tests.scopes import PUBLIC, SCHEMES
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -135,22 +135,12 @@ def test_people_stacked_has_a_panel_per_area_and_a_trace_per_arrangement(store):
 # Pages
 
 
-def _page(path: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(path)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
 def test_growth_page_shows_north_west_growing_and_east_of_england_falling(sample_env):
-    at = _page("pages/growth.py")
+    at = open_page("pages/growth.py")
     lists = next(m.value for m in at.markdown if m.value.startswith("- **Growing:**"))
     growing, flat, falling = lists.splitlines()
     assert "North West" in growing and "East of England" in falling
@@ -168,12 +158,12 @@ def test_growth_page_shows_north_west_growing_and_east_of_england_falling(sample
 
 
 def test_growth_page_says_age_and_need_filters_do_not_apply(sample_env):
-    at = _page("pages/growth.py", age="18-24")
+    at = open_page("pages/growth.py", age="18-24")
     assert any("do not apply" in i.value for i in at.info)
 
 
 def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_env):
-    at = _page("pages/compare.py")
+    at = open_page("pages/compare.py")
     assert at.selectbox(key="compare_metric").value == "connected_positive"
     outliers = next(d.value for d in at.dataframe if "Where it sits" in d.value.columns)
     where = set(outliers["Where it sits"])
@@ -187,18 +177,18 @@ def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_en
 
 
 def test_compare_page_restores_its_choices_from_the_url_and_ignores_bad_ones(sample_env):
-    at = _page("pages/compare.py", metric="lonely_often", level="scheme", ci="99.8")
+    at = open_page("pages/compare.py", metric="lonely_often", level="scheme", ci="99.8")
     assert at.selectbox(key="compare_metric").value == "lonely_often"
     assert at.radio(key="compare_level").value == "scheme"
     hover = json.dumps(_figures(at)[0]["data"][0]["customdata"])
     assert "99.8% interval" in hover
 
-    at = _page("pages/compare.py", metric="not_a_khi")
+    at = open_page("pages/compare.py", metric="not_a_khi")
     assert at.selectbox(key="compare_metric").value == "connected_positive"
     assert any("metric=not_a_khi" in w.value for w in at.warning)
 
 
 def test_compare_page_explains_when_a_measure_has_no_funnel(sample_env):
-    at = _page("pages/compare.py", metric="people_per_100k")
+    at = open_page("pages/compare.py", metric="people_per_100k")
     assert any("funnel plot needs a percentage" in i.value for i in at.info)
     assert len(_figures(at)) == 1

@@ -234,29 +234,28 @@ def sentence(k: KHI, value: float | None, *, programmes: tuple[str, ...] = ()) -
     return text[0].upper() + text[1:] + "."
 
 
+def _decimals(ks: Sequence[KHI], values: np.ndarray) -> np.ndarray:
+    """Decimal places each figure is shown with — the one rule for the screen, slides and public tables: whole
+    numbers for counts of people and for percentages from 10 up, one decimal place for everything else."""
+    percent = np.array([k.unit in ("%", "percentage points") for k in ks], dtype=bool)
+    whole = np.array([k.kind in ("people", "net_change") for k in ks], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return np.where(whole | (percent & (np.abs(np.round(values, 1)) >= 10)), 0, 1)
+
+
 def decimals(k: KHI, value: float) -> int:
-    """Decimal places a figure is shown with: the one rule for the screen, slides and public tables."""
-    if k.unit in ("%", "percentage points"):
-        return 0 if abs(round(value, 1)) >= 10 else 1
-    if k.kind in ("people", "net_change"):
-        return 0
-    return 1
+    """Decimal places one figure is shown with (`_decimals`)."""
+    return int(_decimals([k], np.array([value], dtype=float))[0])
 
 
 def round_shown(k: KHI | Sequence[KHI], values) -> np.ndarray:
-    """Figures rounded to the precision they are shown with (`decimals`' rule, vectorised), so no table says
-    more than the screen.
+    """Figures rounded to the precision they are shown with (`_decimals`), so no table says more than the screen.
 
     `k` is one KHI for all values, or one KHI per value (a stacked table), rounded in one pass either way.
     """
     values = np.asarray(values, dtype=float)
     ks = [k] * len(values) if isinstance(k, KHI) else list(k)
-    percent = np.array([x.unit in ("%", "percentage points") for x in ks], dtype=bool)
-    whole = np.array([x.kind in ("people", "net_change") for x in ks], dtype=bool)
-    with np.errstate(invalid="ignore"):
-        one = np.round(values, 1)
-        out = np.where(whole, np.round(values), one)
-        return np.where(percent & (np.abs(one) >= 10), np.round(values), out)
+    return np.where(_decimals(ks, values) == 0, np.round(values), np.round(values, 1))
 
 
 def format_value(k: KHI, value: float | None) -> str:
