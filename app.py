@@ -1,6 +1,7 @@
 """The Key Human Indicators dashboard: `streamlit run app.py`.
 
-Pages live in pages/ and are listed here with st.navigation (so the legacy automatic pages/ discovery is off).
+Pages live in pages/ and are listed with st.navigation (so the legacy automatic pages/ discovery is off): each
+role's own list (ui.nav.pages), and each page checks the viewer's rights again.
 """
 
 import streamlit as st
@@ -28,15 +29,5 @@ if problem:
     # Still through st.navigation: without it Streamlit would fall back to running pages/ files directly.
     page = st.navigation([st.Page(no_data, title="No data", default=True)], position="hidden")
 else:
-    page = st.navigation(
-        [
-            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page("pages/connectedness.py", title="Connectedness", icon=":material/diversity_3:"),
-            st.Page("pages/health.py", title="Health", icon=":material/favorite:"),
-            st.Page("pages/growth.py", title="Regional growth", icon=":material/map:"),
-            st.Page("pages/compare.py", title="Compare areas", icon=":material/compare_arrows:"),
-            st.Page("pages/definitions.py", title="Definitions and data", icon=":material/menu_book:"),
-            st.Page("pages/presentation.py", title="Presentation mode", icon=":material/co_present:"),
-        ]
-    )
+    page = st.navigation(nav.pages(data.viewer_scope()))
 page.run()

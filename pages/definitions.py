@@ -16,12 +16,13 @@ st.markdown("**What this page shows:** how each Key Human Indicator is worked ou
 
 # --- The data ---------------------------------------------------------------------------------------------------
 st.header("The data")
-info = data.coverage()
+info = data.coverage(scope=data.viewer_scope())
+about = "about " if info["rounded"] else ""  # outside the exact roles, totals are to the nearest hundred
 cols = st.columns(4)
-cols[0].metric("Answers", f"{info['responses']:,}")
-cols[1].metric("People", f"{info['people']:,}")
+cols[0].metric("Answers", f"{about}{info['responses']:,}")
+cols[1].metric("People", f"{about}{info['people']:,}")
 cols[2].metric("Schemes", f"{info['schemes']:,}")
-cols[3].metric("Rows set aside (quarantined)", f"{info['quarantined_rows']:,}",
+cols[3].metric("Rows set aside (quarantined)", f"{about}{info['quarantined_rows']:,}",
                help="Rows in the files we were given that broke the data rules. They are kept aside, not counted.")
 try:
     updated = f"{dt.datetime.fromisoformat(info['updated_at']):%d %B %Y, %H:%M %Z}".strip(", ")
@@ -35,6 +36,8 @@ st.markdown(
     f"{schema.fy_label(info['last_year'])}.\n"
     f"- {info['schemes_with_responses']:,} of {info['schemes']:,} schemes have survey answers.\n"
     f"- Last updated: {updated} (store version {info['version']}).\n"
+    + (f"- Totals of answers, people and rows set aside are rounded to the nearest "
+       f"{disclosure.TOTAL_ROUNDING}.\n" if info["rounded"] else "") +
     f"- Figures from fewer than {disclosure.MIN_DENOMINATOR} answers are not shown (“{SUPPRESSED_TEXT}”). "
     f"{disclosure.PROTECTION_NOTE}: every count is moved up or down by a few, the same way every time for the same "
     "people, so nobody can work out a small number by taking one figure away from another."

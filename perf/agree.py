@@ -24,7 +24,7 @@ def check_agreement(con, req: Req, got, data_dir=None) -> str | None:
     if req.kind == "schemes":
         return None if len(got) == len(api.scheme_list(scope=Scope.analyst(), con=con)) else "scheme count differs"
     if req.kind == "coverage":
-        ours = api.coverage(con=con, data_dir=data_dir)
+        ours = api.coverage(scope=Scope.analyst(), con=con, data_dir=data_dir)
         bad = [key for key in ("responses", "people") if int(ours[key]) != int(got[key])]
         bad += [key for key in ("first_date", "last_date") if pd.Timestamp(ours[key]) != pd.Timestamp(got[key])]
         return None if not bad else f"coverage differs in {bad}"

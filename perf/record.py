@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 import threading
 import time
@@ -36,14 +35,12 @@ class Page:
         return "" if self.default else self.stem
 
 
-def app_pages(app: Path = REPO / "app.py") -> list[Page]:
-    """The pages app.py lists in st.navigation, in its order (read from the source: importing it would run it)."""
-    pages = []
-    for m in re.finditer(r"st\.Page\(\s*\"([^\"]+)\"(.*?)\)\s*,?\s*$", app.read_text(), re.MULTILINE):
-        title = re.search(r"title=\"([^\"]+)\"", m.group(2))
-        pages.append(Page(m.group(1), title.group(1) if title else Path(m.group(1)).stem,
-                          "default=True" in m.group(2)))
-    return pages
+def app_pages() -> list[Page]:
+    """The pages everyone's navigation lists (ui.nav.PAGES, which app.py shows), in order, the default first.
+    Pages for some roles only (the admin page) are not part of a page-view benchmark."""
+    from ui import nav
+
+    return [Page(script, title, i == 0) for i, (script, title, _, roles) in enumerate(nav.PAGES) if roles is None]
 
 
 @dataclass(frozen=True)

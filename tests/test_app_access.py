@@ -7,10 +7,17 @@ the signed-in identity is set directly so each role's pages can be checked quick
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 import json
+import re
 import shutil
 
+import pptx
+import pypdf
 import pytest
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from app_pages import open_page
@@ -103,17 +110,170 @@ def test_the_synthetic_sample_without_sign_in_says_everyone_sees_everything(samp
     assert any("not real people. Sign-in is off" in i.value for i in at.info)  # two sentences, not run together
 
 
+@pytest.fixture()
+def downloads(monkeypatch):
+    """Every download button a page offers: (label, file name, what a click would download)."""
+    got = []
+    original = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        got.append((label, kwargs.get("file_name"), data))
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    monkeypatch.setattr(st, "download_button", functools.partial(record, st._main))
+    return got
+
+
+def _contents(data) -> str:
+    """The text inside a download: CSV and SVG as they are, every text frame of a PowerPoint, every PDF page; for a
+    PNG, the figure and footer it is drawn from (reading text back out of pixels would prove nothing more)."""
+    if isinstance(data, functools.partial) and data.func.__name__ == "figure_png":
+        return data.args[0].to_json() + str(data.args[1])
+    data = data() if callable(data) else data
+    if isinstance(data, str):
+        return data
+    if data[:4] == b"PK\x03\x04":
+        deck = pptx.Presentation(io.BytesIO(data))
+        return "\n".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+                         if shape.has_text_frame)
+    if data[:5] == b"%PDF-":
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    return data.decode("utf-8")
+
+
+def _leaks(text: str, root, typed: str = "") -> list[str]:
+    """Scheme names and ids in a text ("North West 1" must not match inside "North West 10"); the id the person
+    typed into the link may be echoed back ("not recognised: scheme=..."), which tells them nothing new."""
+    names = [n for n in _scheme_names(root) if re.search(re.escape(n) + r"(?!\d)", text)]
+    return names + [sid for sid in _scheme_ids(root) if sid != typed and re.search(rf"\b{re.escape(sid)}\b", text)]
+
+
 @pytest.mark.parametrize("page", ["overview", "connectedness", "health", "growth", "compare", "definitions",
                                   "presentation"])
-def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeypatch, page):
+def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeypatch, downloads, page):
     monkeypatch.setattr(auth, "configured", lambda: True)  # sign-in configured, nobody signed in
     monkeypatch.setattr(auth, "identity", lambda: None)
     monkeypatch.setattr(auth, "sidebar", lambda: None)
-    at = open_page(f"pages/{page}.py", level="scheme", scheme=sorted(_scheme_ids(real_store))[0])
-    shown = _everything_shown(at)  # texts, tables and charts on screen (CSV contents are the tables shown)
-    assert not [name for name in _scheme_names(real_store) if name in shown]
-    assert not [sid for sid in _scheme_ids(real_store) if f'"{sid}"' in shown or f",{sid}," in shown]
+    scheme = sorted(_scheme_ids(real_store))[0]  # a tampered link naming a scheme
+    at = open_page(f"pages/{page}.py", level="scheme", scheme=scheme)
+    assert not _leaks(_everything_shown(at), real_store, scheme)  # texts, tables and charts on screen
+    offered = {file_name: _contents(data) for _, file_name, data in downloads}
+    if page != "definitions":
+        assert offered, "the page offers downloads to check"
+    if page == "presentation":
+        assert {name.rsplit(".", 1)[1] for name in offered} >= {"pptx", "pdf", "png", "svg"}
+    for file_name, text in offered.items():
+        assert text.strip(), file_name
+        assert not _leaks(text, real_store), file_name  # no CSV, slide, PDF or picture names a scheme
+
+
+def test_store_totals_are_rounded_for_the_public_and_exact_for_analysts(real_store, monkeypatch, tmp_path):
+    exact = store.read_manifest(real_store).rows["responses"]
+    public = open_page("pages/definitions.py")
+    answers = next(m for m in public.metric if m.label == "Answers").value
+    assert answers == f"about {round(exact, -2):,}"
+    users.add(tmp_path / "access", "ana@example.org", "analyst", by="test")
+    _sign_in(monkeypatch, "ana@example.org")
+    analyst = open_page("pages/definitions.py")
+    assert next(m for m in analyst.metric if m.label == "Answers").value == f"{exact:,}"
 
 
 def _scheme_ids(root) -> list[str]:
     return store.read_table(root, "schemes").to_pandas()["scheme_id"].tolist()
+
+
+def test_navigation_lists_the_admin_page_for_admins_only():
+    from kpi.metrics.scope import Scope
+
+    def titles(scope):
+        return [title for _, title, _ in nav.page_list(scope)]
+
+    assert "Access and audit" in titles(Scope.admin())
+    for scope in (Scope.public(), Scope.ambassador(), Scope.hub(NORTH_WEST), Scope.scheme_manager("SL001"),
+                  Scope.analyst()):
+        assert "Access and audit" not in titles(scope), scope
+        assert titles(scope)[0] == "Overview" and len(titles(scope)) == 7
+
+
+@pytest.mark.parametrize("who, role", [(None, None), ("hub@example.org", "hub"), ("ana@example.org", "analyst")])
+def test_the_admin_page_shows_nothing_to_anyone_else(real_store, monkeypatch, tmp_path, who, role):
+    users.add(tmp_path / "access", "someone@example.org", "hub", regions=[NORTH_WEST], by="test")
+    if who:
+        users.add(tmp_path / "access", who, role, regions=[NORTH_WEST] if role == "hub" else (), by="test")
+        _sign_in(monkeypatch, who)
+    else:
+        monkeypatch.setattr(auth, "configured", lambda: True)
+        monkeypatch.setattr(auth, "identity", lambda: None)
+        monkeypatch.setattr(auth, "sidebar", lambda: None)
+    at = open_page("pages/admin.py")  # a typed URL: the page is not in their navigation, so the overview opens
+    assert "Access and audit" not in [t.value for t in at.title]
+    assert "someone@example.org" not in _everything_shown(at)
+    # Even if the navigation listed it (a mistake, or the first request of a fresh server), the page checks again.
+    monkeypatch.setattr(nav, "PAGES", tuple((*p[:3], None) for p in nav.PAGES))
+    at = open_page("pages/admin.py")
+    assert [t.value for t in at.title] == ["Access and audit"]
+    assert [i.value for i in at.info] == [nav.NOT_AVAILABLE]
+    assert not at.dataframe and not at.text_input
+    assert "someone@example.org" not in _everything_shown(at)
+
+
+def test_an_admin_adds_changes_and_removes_people_and_reads_the_audit_log(real_store, monkeypatch, tmp_path):
+    access = tmp_path / "access"
+    users.add(access, "root@example.org", "admin", by="test")
+    audit.record(access, "hub@example.org", "download", page="compare", metric="connected_positive",
+                 by=["scheme"], fmt="csv")
+    _sign_in(monkeypatch, "root@example.org")
+    at = open_page("pages/admin.py")
+    assert "hub@example.org" in at.dataframe[-1].value["who"].tolist()  # the audit log
+
+    at.text_input(key="admin_who").input("Mo@Example.org")
+    at.selectbox(key="admin_role").select("scheme_manager")
+    scheme = sorted(_scheme_ids(real_store))[0]
+    at.multiselect(key="admin_schemes").select(scheme)
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    row = users.load(access)["mo@example.org"]
+    assert (row.role, row.schemes, row.changed_by) == ("scheme_manager", (scheme,), "root@example.org")
+    assert "mo@example.org" in at.dataframe[0].value.iloc[:, 0].tolist()
+
+    at.selectbox(key="admin_role").select("ambassador")
+    at.multiselect(key="admin_schemes").unselect(scheme)
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert users.load(access)["mo@example.org"].role == "ambassador"
+
+    at.selectbox(key="admin_remove_who").select("mo@example.org")
+    next(b for b in at.button if b.label == "Remove").click()
+    at.run()
+    assert "mo@example.org" in users.load(access), "not removed without ticking the box"
+    assert at.error
+    at.checkbox(key="admin_remove_sure").check()
+    next(b for b in at.button if b.label == "Remove").click()
+    at.run()
+    assert "mo@example.org" not in users.load(access)
+    log = users.changes(access)
+    assert [e["action"] for e in log if e["key"] == "mo@example.org"] == ["add", "change", "remove"]
+    assert {e["by"] for e in log if e["key"] == "mo@example.org"} == {"root@example.org"}
+
+
+def test_a_download_of_scheme_figures_is_audited_as_a_download(real_store, monkeypatch, tmp_path):
+    import pandas as pd
+
+    from kpi.data.queries import Filters
+    from ui import data
+
+    access = tmp_path / "access"
+    users.add(access, "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
+    _sign_in(monkeypatch, "hub@example.org")
+    schemes = pd.DataFrame({"metric_id": ["connected_positive"], "scheme_id": ["SL001"], "scheme_name": ["x"],
+                            "area_code": [NORTH_WEST]})
+    regions = pd.DataFrame({"metric_id": ["connected_positive"], "area_code": [NORTH_WEST]})
+    data.audit_download(regions, "csv", Filters())  # the public figures a hub downloads: not logged
+    assert audit.read(access) == []
+    data.audit_download(schemes, "csv", Filters(years=(2024,)))
+    (entry,) = audit.read(access)
+    assert (entry["action"], entry["by"], entry["format"], entry["metric"], entry["filters"]) == (
+        "download", ["scheme"], "csv", ["connected_positive"], {"years": [2024]})
+    assert entry["who"] == "hub@example.org" and entry["scope"] == f"hub ({NORTH_WEST})"

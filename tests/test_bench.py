@@ -33,7 +33,7 @@ CALLS = [
     Call("khi_table", ("distance_friends_change", (), NW), P),
     Call("khi_tables", (GROWTH_KHIS, ("region",), Filters()), P),  # as pages/growth.py asks for them
     Call("khi_tables", (("people_supported",), ("region", "year"), Filters()), P),
-    Call("coverage", (), ()),
+    Call("coverage", (), P),
 ]
 
 
@@ -59,7 +59,7 @@ def duck_figures(sample_store, reqs):
         dcon.close()
 
 
-def test_app_pages_are_read_from_app_py_with_the_default_first():
+def test_app_pages_are_the_navigation_s_with_the_default_first():
     pages = app_pages()
     assert pages and pages[0].default and pages[0].url_path == ""
     assert all(p.path.startswith("pages/") for p in pages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow.compute as pc
 
 from kpi.metrics import api
+from kpi.metrics.scope import Scope
 from kpi.data import paths, sample, store
 
 
@@ -33,5 +34,5 @@ def test_bundled_sample_is_reproducible_from_its_seed(tmp_path):
 def test_default_data_dir_is_the_bundled_sample(monkeypatch):
     monkeypatch.delenv("KHI_DATA_DIR", raising=False)
     assert paths.data_dir() == paths.BUNDLED_SAMPLE_DIR
-    info = api.coverage()
+    info = api.coverage(scope=Scope.analyst())
     assert info["synthetic"] and info["responses"] == 60_000

@@ -74,7 +74,7 @@ def _answers(table: pd.DataFrame) -> str:
 
 def _is_synthetic() -> bool:
     try:
-        return bool(data.coverage().get("synthetic"))
+        return bool(data.store_info().get("synthetic"))
     except Exception:  # the footer must never break a page
         return False
 
@@ -102,6 +102,8 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
     if not toggle or st.toggle("Show as table", key=f"{key}-table"):
         st.dataframe(plain_table(table), hide_index=True, width="stretch")
     left, right = st.columns([1, 4], vertical_alignment="center")
+    # on_click logs the download when it is of scheme-level or exact figures (the audit log); it costs a rerun.
     left.download_button("Download CSV", data=download_data(table), file_name=filename, mime="text/csv",
-                         on_click="ignore", key=f"{key}-csv", icon=":material/download:")
+                         on_click=data.audit_download, args=(table, "csv", state.current_filters()),
+                         key=f"{key}-csv", icon=":material/download:")
     right.caption(footer_text(table, period))

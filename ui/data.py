@@ -11,12 +11,13 @@ key, so two viewers never share a cached result. `viewer_scope()` is the one pla
 from __future__ import annotations
 
 import functools
+import urllib.parse
 from typing import Iterable, Sequence
 
 import pandas as pd
 import streamlit as st
 
-from kpi.data import audit, paths, schema, store, users
+from kpi.data import audit, paths, queries, schema, store, users
 from kpi.data.queries import Filters
 from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
@@ -39,13 +40,13 @@ def viewer_scope(*, schemes: bool = False) -> Scope:
         who = auth.identity()
         if who is None:
             return Scope.public()
-        return access.scope_for(users.Identity(email=who.email, subject=who.subject), folder=_access_folder())
-    if schemes and coverage().get("synthetic"):
+        return access.scope_for(users.Identity(email=who.email, subject=who.subject), folder=access_folder())
+    if schemes and store_info().get("synthetic"):
         return _ALL_SCHEMES_PROTECTED
     return Scope.public()
 
 
-def _access_folder():
+def access_folder():
     """The roles table's folder for this store, or None (then everyone is public: no table, no rights)."""
     try:
         return paths.access_dir()
@@ -60,7 +61,7 @@ def audit_view(scope: Scope, metric, by=(), filters: Filters = Filters(), action
     """
     if not (auth.configured() and audit.needs_audit(scope, by, filters)):
         return
-    folder = _access_folder()
+    folder = access_folder()
     seen = st.session_state.setdefault("_khi_audited", set())
     key = (action, tuple(metric) if not isinstance(metric, str) else metric, tuple(by), filters, scope)
     if folder is None or key in seen:
@@ -71,10 +72,33 @@ def audit_view(scope: Scope, metric, by=(), filters: Filters = Filters(), action
     seen.add(key)
 
 
+def audit_download(table: pd.DataFrame | None, fmt: str, filters: Filters = Filters(), *, metric=None) -> None:
+    """Log a download (a download button's on_click): the same rule as a view, read off what was downloaded.
+
+    The breakdown is read from the table's columns (a scheme_id column means scheme-level figures), the scope is
+    the viewer's own, and every download is logged as one (a rerun of the page does not repeat a download).
+    """
+    if not auth.configured():
+        return
+    by = () if table is None else tuple(
+        b for b in queries.BREAKDOWNS if all(c in table.columns for c in queries.group_columns([b])))
+    if "scheme" in by:
+        by = tuple(b for b in by if b != "region")  # a scheme row carries its area: it is a scheme breakdown
+    if metric is None and table is not None and "metric_id" in table.columns:
+        metric = list(dict.fromkeys(table["metric_id"].astype(str)))
+    scope = viewer_scope(schemes=True)
+    folder = access_folder()
+    if folder is None or not audit.needs_audit(scope, by, filters):
+        return
+    who = auth.identity()
+    audit.record(folder, who.label if who else "signed out", "download", page=_page(), metric=metric or "",
+                 by=by, filters=filters, fmt=fmt, scope=scope)
+
+
 def _page() -> str:
     """The page being viewed (its URL path), for the audit log."""
     try:
-        return st.context.url.rsplit("/", 1)[-1].split("?")[0] or "overview"
+        return urllib.parse.urlsplit(st.context.url).path.strip("/").rsplit("/", 1)[-1] or "overview"
     except Exception:  # the audit line must never break a page
         return ""
 
@@ -188,14 +212,25 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope) -> pd.
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _coverage(root, version, _con) -> dict:
-    return api.coverage(con=_con, data_dir=root)
+def _store_info(root, version) -> dict:
+    return api.store_info(root)
 
 
-def coverage() -> dict:
-    """What the store holds and whether it is synthetic (`kpi.metrics.api.coverage`)."""
+def store_info() -> dict:
+    """About the store, no figures: whether it is synthetic, its note, version and date (`kpi.metrics.api`)."""
     root, version = store_key()
-    return _coverage(root, version, connection())
+    return _store_info(root, version)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _coverage(scope, root, version, _con) -> dict:
+    return api.coverage(scope=scope, con=_con, data_dir=root)
+
+
+def coverage(*, scope: Scope) -> dict:
+    """What the store holds, as the scope may see it (`kpi.metrics.api.coverage`: totals rounded unless exact)."""
+    root, version = store_key()
+    return _coverage(scope, root, version, connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

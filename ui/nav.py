@@ -15,6 +15,30 @@ from kpi.data.queries import Filters
 from ui import auth, data, state
 
 
+# (script, title, icon, roles that may use it: None for everyone). The page itself checks again on every run.
+PAGES = (
+    ("pages/overview.py", "Overview", ":material/dashboard:", None),
+    ("pages/connectedness.py", "Connectedness", ":material/diversity_3:", None),
+    ("pages/health.py", "Health", ":material/favorite:", None),
+    ("pages/growth.py", "Regional growth", ":material/map:", None),
+    ("pages/compare.py", "Compare areas", ":material/compare_arrows:", None),
+    ("pages/definitions.py", "Definitions and data", ":material/menu_book:", None),
+    ("pages/presentation.py", "Presentation mode", ":material/co_present:", None),
+    ("pages/admin.py", "Access and audit", ":material/admin_panel_settings:", ("admin",)),
+)
+
+
+def page_list(scope) -> list[tuple[str, str, str]]:
+    """(script, title, icon) of the pages a viewer's role may use (a Scope), the overview first."""
+    return [(script, title, icon) for script, title, icon, roles in PAGES if roles is None or scope.role in roles]
+
+
+def pages(scope) -> list:
+    """The navigation for a viewer (st.Page objects; the overview is the default)."""
+    return [st.Page(script, title=title, icon=icon, default=i == 0)
+            for i, (script, title, icon) in enumerate(page_list(scope))]
+
+
 def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
     """What every dashboard page does first: go through app.py, its title, the sample notice, the filters
     (`show`: which filters, default all)."""
@@ -47,7 +71,7 @@ NOT_AVAILABLE = ("This view is not available to you. Scheme-level figures are fo
 
 def sample_notice() -> None:
     """A banner on every page when the data is synthetic (and, when sign-in is off, that everyone sees everything)."""
-    info = data.coverage()
+    info = data.store_info()
     if info.get("synthetic"):
         parts = [info.get("note") or ""]
         if not auth.configured():

@@ -15,6 +15,7 @@ import html
 import streamlit as st
 
 from kpi.data import schema
+from kpi.data.queries import Filters
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.metrics.scope import Scope
@@ -115,32 +116,44 @@ def deck(plan: dict, scope: Scope) -> slides.Deck:
     """The talk's deck (kpi.render.slides) as the scope sees it, cached by the talk, the scope, the store version and
     today's date."""
     root, version = data.store_key()
-    return _deck(plan["area"] or None, plan["year"], tuple(plan["khis"]), plan["scheme"] or None, scope, root,
+    talk = _deck(plan["area"] or None, plan["year"], tuple(plan["khis"]), plan["scheme"] or None, scope, root,
                  version, str(dt.date.today()))
+    data.audit_view(scope, tuple(plan["khis"]), (), _filters(plan))
+    return talk
+
+
+def _filters(plan: dict) -> Filters:
+    """The talk's place and year as filters: what the audit log records for its views and downloads."""
+    return Filters(years=(plan["year"],), areas=(plan["area"],) if plan["area"] else (),
+                   schemes=(plan["scheme"],) if plan["scheme"] else ())
 
 
 def downloads(deck: slides.Deck, plan: dict) -> None:
     """The sidebar's downloads: the talk as .pptx and PDF, this slide's picture as PNG and SVG, and the footer."""
     current = deck.slides[plan["slide"]]
+    talk, metrics = _filters(plan), list(plan["khis"])
     nav.sample_notice()
     st.subheader("Download the talk")
     base = f"khi-{schema.AREAS.get(plan['area'], 'uk') if not plan['scheme'] else plan['scheme']}-" \
            f"{deck.period_label}".replace(" ", "-").lower()
+    def logged(fmt: str) -> dict:  # a download of scheme-level or exact figures goes in the audit log
+        return {"on_click": data.audit_download, "args": (None, fmt, talk), "kwargs": {"metric": metrics}}
+
     st.download_button("Slides for PowerPoint (.pptx)", data=functools.partial(slides.pptx_bytes, deck),
-                       file_name=f"{base}.pptx", on_click="ignore", icon=":material/slideshow:", width="stretch",
+                       file_name=f"{base}.pptx", icon=":material/slideshow:", width="stretch", **logged("pptx"),
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
     st.download_button("Slides as PDF", data=functools.partial(slides.pdf_bytes, deck), file_name=f"{base}.pdf",
-                       mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch")
+                       mime="application/pdf", icon=":material/picture_as_pdf:", width="stretch", **logged("pdf"))
     if current.people is not None:
         fig = charts.people_pictogram(current.value, title=current.sentence)
         st.caption("This slide's picture, for your own slides:")
         left, right = st.columns(2)
         left.download_button("PNG", data=functools.partial(export.figure_png, fig, deck.footer, width=900),
-                             file_name=f"{base}-{current.metric_id}.png", mime="image/png", on_click="ignore",
-                             icon=":material/image:", width="stretch")
+                             file_name=f"{base}-{current.metric_id}.png", mime="image/png",
+                             icon=":material/image:", width="stretch", **logged("png"))
         right.download_button("SVG", data=functools.partial(export.figure_svg, fig, deck.footer, width=900),
-                              file_name=f"{base}-{current.metric_id}.svg", mime="image/svg+xml", on_click="ignore",
-                              icon=":material/image:", width="stretch")
+                              file_name=f"{base}-{current.metric_id}.svg", mime="image/svg+xml",
+                              icon=":material/image:", width="stretch", **logged("svg"))
     st.caption(f"Every slide and picture says: {deck.footer}")
     explain("suppressed", label=f"What does “{SUPPRESSED_TEXT}” mean?")
     st.caption("Keys: → next slide, ← previous slide (or Tab to the buttons and press Enter).")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from kpi.data import paths, queries, schema, store
 from kpi.data.queries import Filters
-from kpi.metrics import compute, registry, stats, tables
+from kpi.metrics import compute, disclosure, registry, stats, tables
 from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
@@ -117,8 +117,20 @@ def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdo
     return ks, by, figures, exact
 
 
-def coverage(*, con=None, data_dir=None) -> dict:
-    """What the store holds (date range, rows, schemes, people, quarantined rows) and whether it is synthetic."""
+def store_info(data_dir=None) -> dict:
+    """About the store, with no figure in it: synthetic or not, its note, version and last update."""
+    root = paths.data_dir(data_dir)
+    manifest = store.read_manifest(root)
+    return dict(synthetic=manifest.synthetic, note=manifest.note, updated_at=manifest.updated_at,
+                version=manifest.version, data_dir=str(root))
+
+
+def coverage(*, scope: Scope, con=None, data_dir=None) -> dict:
+    """What the store holds (date range, rows, schemes, people, quarantined rows) and whether it is synthetic.
+
+    Outside the exact scopes the totals of answers, people and rows set aside are rounded to the nearest hundred
+    (`disclosure.round_total`; `rounded` says so): an exact total is an exact count.
+    """
     root = paths.data_dir(data_dir)
     manifest = store.read_manifest(root)
     cur = _cursor(con, data_dir)
@@ -131,6 +143,10 @@ def coverage(*, con=None, data_dir=None) -> dict:
                 last_date=_date(facts.get("last_date")))
     info.update(synthetic=manifest.synthetic, note=manifest.note, quarantined_rows=manifest.quarantined_rows,
                 updated_at=manifest.updated_at, version=manifest.version, data_dir=str(root))
+    info["rounded"] = not scope.exact_everywhere
+    if info["rounded"]:
+        for key in ("responses", "people", "quarantined_rows"):
+            info[key] = disclosure.round_total(info.get(key))
     return info
 
 

@@ -30,6 +30,15 @@ SUPPRESSED_TEXT = "too few answers to show"
 PROTECTION_NOTE = "Figures are slightly adjusted to protect people's privacy"
 
 
+TOTAL_ROUNDING = 100  # store totals (answers, people, rows set aside) outside the exact scopes
+
+
+def round_total(n: int | None) -> int | None:
+    """A store total as the public sees it: to the nearest hundred, so no exact count is given away by it (and the
+    difference of two totals, a week apart, is no exact count of what came in)."""
+    return None if n is None else int(round(n / TOTAL_ROUNDING) * TOTAL_ROUNDING)
+
+
 def _min_denominator_from_env() -> int:
     raw = os.environ.get("KHI_MIN_N")
     if raw is None or raw.strip() == "":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -168,6 +169,7 @@ def test_each_role_sees_the_schemes_its_scope_allows(page, signin_app, oidc_prov
     page.goto(f"{signin_app.url}/compare?level=scheme&metric=connected_positive")
     wait_for_app(page, charts=sees != "none")
     assert_no_exception(page)
+    expect(page.locator(SIDEBAR)).not_to_contain_text("Access and audit")  # the admin page is for admins only
     html = page.content()
     # "North West 1" must not match inside "North West 10"
     shown = {name for name in schemes["scheme_name"] if re.search(re.escape(name) + r"(?!\d)", html)}
@@ -178,3 +180,42 @@ def test_each_role_sees_the_schemes_its_scope_allows(page, signin_app, oidc_prov
         assert shown == {own["scheme_name"]}
     else:
         assert len({a for a, n in zip(schemes["area_code"], schemes["scheme_name"]) if n in shown}) > 3
+
+
+def test_an_admin_manages_access_and_reads_a_download_in_the_audit_log(
+        page, signin_app, oidc_provider, wait_for_app, assert_no_exception, save_screenshot):
+    users.add(signin_app.access, "root@example.org", "admin", by="test")
+    oidc_provider.put_user("root", {"email": "root@example.org", "email_verified": True, "name": "Ro Admin"})
+    open_app(page, signin_app.url, wait_for_app)
+    sidebar = page.locator(SIDEBAR)
+    expect(sidebar).not_to_contain_text("Access and audit")  # signed out
+    page.goto(f"{signin_app.url}/admin")  # a typed URL shows nothing of it
+    wait_for_app(page, charts=False)
+    expect(page.get_by_role("heading", name="Access and audit")).to_have_count(0)
+    expect(page.get_by_text("Page not found")).to_be_visible()  # Streamlit's own notice, then the overview
+
+    open_app(page, signin_app.url, wait_for_app)
+    sign_in(page, signin_app.url, "root")
+    expect(sidebar).to_contain_text("Access and audit")
+    page.goto(f"{signin_app.url}/compare?level=scheme&metric=connected_positive")
+    wait_for_app(page)
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download CSV").first.click()
+    assert "scheme_name" in Path(got.value.path()).read_text(encoding="utf-8-sig")  # scheme-level figures
+    page.wait_for_timeout(500)  # the click's callback writes the log line on the server
+    assert [r for r in audit.read(signin_app.access, who="root@example.org")
+            if r["action"] == "download" and r["format"] == "csv" and "scheme" in r["by"]]
+
+    page.goto(f"{signin_app.url}/admin")
+    wait_for_app(page, charts=False)
+    expect(page.get_by_role("heading", name="Access and audit")).to_be_visible()
+    assert_no_exception(page)
+    save_screenshot(page, "admin-access-and-audit")
+    page.get_by_label("E-mail address (or sub: and the provider's subject)").fill("new.hub@example.org")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Added new.hub@example.org")).to_be_visible()
+    assert users.load(signin_app.access)["new.hub@example.org"].changed_by == "root@example.org"
+    with page.expect_download() as got:
+        page.get_by_role("button", name="Download the audit log (CSV)").click()
+    log = Path(got.value.path()).read_text(encoding="utf-8-sig")
+    assert "root@example.org" in log and "download" in log
