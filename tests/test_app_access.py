@@ -277,3 +277,15 @@ def test_a_download_of_scheme_figures_is_audited_as_a_download(real_store, monke
     assert (entry["action"], entry["by"], entry["format"], entry["metric"], entry["filters"]) == (
         "download", ["scheme"], "csv", ["connected_positive"], {"years": [2024]})
     assert entry["who"] == "hub@example.org" and entry["scope"] == f"hub ({NORTH_WEST})"
+
+
+def test_what_a_hub_was_shown_is_never_served_to_the_public_from_a_cache(real_store, monkeypatch, tmp_path):
+    # Figures and CSVs are remembered per process (kpi.render.memo) and data per scope (ui.data): a hub's view of
+    # its schemes, then the same link signed out, in one process.
+    users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
+    _sign_in(monkeypatch, "hub@example.org")
+    hub = open_page("pages/compare.py", level="scheme", metric="connected_positive")
+    assert _leaks(_everything_shown(hub), real_store)
+    monkeypatch.setattr(auth, "identity", lambda: None)
+    public = open_page("pages/compare.py", level="scheme", metric="connected_positive")
+    assert not _leaks(_everything_shown(public), real_store)

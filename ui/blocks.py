@@ -11,6 +11,7 @@ import streamlit as st
 from kpi.metrics import registry
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.render import tables, text
+from kpi.render.memo import remembered
 from kpi.render.text import number
 from ui import data, state
 
@@ -24,6 +25,7 @@ def download_data(table: pd.DataFrame) -> str:
     return tables.to_csv(table)
 
 
+@remembered
 def plain_table(table: pd.DataFrame) -> pd.DataFrame:
     """The table behind a chart for people: labels not codes, the figure with its unit, interval, n, comparison."""
     cols = [c for c in _LABEL_COLUMNS if c in table.columns]

@@ -21,6 +21,7 @@ from kpi.render import people
 from kpi.render.style import (ANSWER_COLOURS, BAND_COLOUR, FONT_SIZE, LINE_COLOUR, MUTED_TEXT, NEUTRAL, OKABE_ITO,
                               TEXT, add_annotations, comparison_colour, layout, unit_axis)
 from kpi.render.text import capitalised, figure_text, interval_text
+from kpi.render.memo import remembered
 
 # ---------------------------------------------------------------------------------------------------------------
 # Titles that state the finding
@@ -70,6 +71,7 @@ def trend_title(metric_title: str, trend_words: str | None, periods: int | None 
 # Bars with intervals
 
 
+@remembered
 def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, benchmark: float | None = None,
                        benchmark_label: str = "National figure") -> go.Figure:
     """Horizontal bars (one per row) with 95% interval whiskers, coloured and labelled by the comparison.
@@ -122,6 +124,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
 # Trend
 
 
+@remembered
 def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", benchmark: float | None = None
                 ) -> go.Figure:
     """The KHI by year: a line with markers and a shaded 95% interval band. Suppressed years are gaps, labelled."""
@@ -168,6 +171,7 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
 # Positive / none / negative
 
 
+@remembered
 def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, title: str,
                     answer_labels: tuple[str, str, str] = ("Better", "No difference", "Worse")) -> go.Figure:
     """One bar per topic split into positive / middle / negative percentages, each segment labelled.
@@ -235,6 +239,7 @@ def friends_bands(table: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+@remembered
 def distribution_chart(bands: pd.DataFrame, *, title: str, median: float | None = None) -> go.Figure:
     """Vertical bars of a distribution (e.g. friends: none / 1-2 / 3+), labelled with their %, median noted."""
     value = pd.to_numeric(bands["value"], errors="coerce")
@@ -272,6 +277,7 @@ def _rounded_rect(box: people.Box, r: float, top: float) -> str:
     return " ".join(c + " " + " ".join(f"{x:.4f},{y:.4f}" for x, y in zip(v[::2], v[1::2])) for c, *v in steps) + " Z"
 
 
+@remembered
 def people_pictogram(value_pct: float | None, *, title: str | None = None, colour: str = people.ON) -> go.Figure:
     """Ten person shapes, k highlighted ('9 in 10'); drawn as shapes, so nothing is fetched. Text alt in the title."""
     fig = go.Figure()

@@ -15,6 +15,7 @@ from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
 from kpi.render.style import NEUTRAL, TEXT, add_annotations, base_layout, comparison_colour
 from kpi.render.text import figure_text
+from kpi.render.memo import remembered
 
 __all__ = ["comparison_chart", "funnel_plot", "funnel_title"]
 
@@ -22,6 +23,7 @@ __all__ = ["comparison_chart", "funnel_plot", "funnel_title"]
 # Areas or schemes against the national figure
 
 
+@remembered
 def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None = None,
                      benchmark_name: str = "National figure") -> go.Figure:
     """Each area or scheme as a point with its interval, against the national figure as a dashed line.
@@ -69,6 +71,7 @@ def _note_count(fig) -> int:
 # Funnel plot
 
 
+@remembered
 def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Figure:
     """Schemes as points (x = answers, y = %) inside 95% and 99.8% funnel limits around the national baseline.
 

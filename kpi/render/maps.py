@@ -15,6 +15,7 @@ from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
 from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS, TEXT, base_layout
 from kpi.render.text import figure_text
+from kpi.render.memo import remembered
 
 __all__ = ["region_map", "SEQUENTIAL_SCALE", "MAP_CENTRE", "MAP_ZOOM"]
 
@@ -28,6 +29,7 @@ SUPPRESSED_FILL = "#d9d9d9"
 BORDER = TEXT
 
 
+@remembered
 def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, diverging: bool | None = None,
                height: int = 620) -> go.Figure:
     """The 12 areas (nine English regions, three nations) shaded by `value_col`; works offline.

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from kpi.data.spreadsheet import neutralise_frame
+from kpi.render.memo import remembered
 
 
+@remembered
 def to_csv(table) -> str:
     """The one CSV rendering: the CLI and the dashboard's downloads both use it, so they match byte for byte.
 

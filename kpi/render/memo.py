@@ -1,0 +1,88 @@
+"""Built outputs remembered by what they were built from, so a warm page view builds no figure and no CSV.
+
+Where a page view's time goes (docs/performance.md): the queries are cached and take milliseconds; building the
+plotly figures and the CSV text took most of it. `@remembered` keeps a builder's output keyed by the builder and a
+fingerprint of its arguments (for a table: its values, index, column names and types), in a bounded LRU per process.
+
+Content-addressed, so it is safe across viewers: an output is exactly what the same inputs would build again.
+Tables reach the builders already narrowed and protected for the viewer's scope (kpi.metrics.api), so two viewers
+share an output only when the figures it is built from are the same figures. The outputs are shared objects:
+callers treat them as read-only (kpi.render.images copies a figure before adding its footer).
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import hashlib
+import math
+import threading
+from typing import Any, Callable, TypeVar
+
+import pandas as pd
+
+MAX_ENTRIES = 512  # per process; a figure is tens of KB, so at most some tens of MB
+F = TypeVar("F", bound=Callable[..., Any])
+
+_cache: collections.OrderedDict = collections.OrderedDict()
+_lock = threading.Lock()
+stats = {"hits": 0, "misses": 0}
+
+
+class _Unkeyable(Exception):
+    """An argument with no reliable fingerprint: the builder runs uncached."""
+
+
+def fingerprint(value: Any) -> Any:
+    """A hashable stand-in for an argument, equal exactly when the values are."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        h = hashlib.blake2b(digest_size=16)
+        h.update(repr((list(frame.columns), [str(t) for t in frame.dtypes], frame.shape,
+                       list(frame.index.names))).encode())
+        try:
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        except TypeError as exc:  # unhashable cells (lists, dicts)
+            raise _Unkeyable from exc
+        return ("frame", h.hexdigest())
+    if isinstance(value, float):
+        return ("float", "nan" if math.isnan(value) else repr(value))  # nan != nan would never hit
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(fingerprint(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((k, fingerprint(v)) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))))
+    raise _Unkeyable(type(value).__name__)
+
+
+def remembered(builder: F) -> F:
+    """Decorate a pure builder (same arguments, same output) so its outputs are remembered."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        try:
+            key = (name, fingerprint(args), fingerprint(kwargs))
+        except _Unkeyable:
+            return builder(*args, **kwargs)
+        with _lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                stats["hits"] += 1
+                return _cache[key]
+        out = builder(*args, **kwargs)
+        with _lock:
+            stats["misses"] += 1
+            _cache[key] = out
+            while len(_cache) > MAX_ENTRIES:
+                _cache.popitem(last=False)
+        return out
+
+    wrapper.uncached = builder  # for tests and the benchmark: the builder itself
+    return wrapper  # type: ignore[return-value]
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()

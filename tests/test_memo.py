@@ -1,0 +1,83 @@
+"""kpi.render.memo: built figures and CSVs remembered by what they are built from (a warm view builds nothing)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from app_pages import open_page
+from kpi.render import memo
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    memo.clear()
+    yield
+    memo.clear()
+
+
+def _table(**changes) -> pd.DataFrame:
+    t = pd.DataFrame({"area_code": ["E12000001", "E12000002"], "value": [41.5, 52.0], "n": [120, 98]})
+    for col, values in changes.items():
+        t[col] = values
+    return t
+
+
+calls = []
+
+
+@memo.remembered
+def _build(table: pd.DataFrame, *, title: str, width: float = 1.0) -> dict:
+    calls.append(title)
+    return {"title": title, "rows": len(table)}
+
+
+def test_the_same_inputs_build_once_and_share_the_output():
+    calls.clear()
+    first = _build(_table(), title="A")
+    assert _build(_table(), title="A") is first  # an equal table (a new object) is the same input
+    assert calls == ["A"]
+
+
+@pytest.mark.parametrize("other", [
+    lambda: (_table(value=[41.5, 52.1]), {"title": "A"}),            # a value
+    lambda: (_table().rename(columns={"n": "m"}), {"title": "A"}),    # a column name
+    lambda: (_table(n=[120.0, 98.0]), {"title": "A"}),                 # a type
+    lambda: (_table().iloc[::-1], {"title": "A"}),                     # the order of rows
+    lambda: (_table(), {"title": "B"}),                                # another argument
+    lambda: (_table(), {"title": "A", "width": float("nan")}),         # nan is a value like any other
+])
+def test_any_difference_in_the_inputs_builds_again(other):
+    calls.clear()
+    _build(_table(), title="A")
+    table, kwargs = other()
+    _build(table, **kwargs)
+    assert len(calls) == 2
+    _build(table, **kwargs)
+    assert len(calls) == 2, "and is remembered in turn"
+
+
+def test_arguments_without_a_fingerprint_are_built_every_time():
+    calls.clear()
+    odd = _table()
+    odd["cell"] = [[1], [2]]  # lists in cells cannot be hashed
+    _build(odd, title="A")
+    _build(odd, title="A")
+    assert calls == ["A", "A"]
+
+
+def test_the_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(memo, "MAX_ENTRIES", 3)
+    for i in range(10):
+        _build(_table(), title=str(i))
+    assert len(memo._cache) == 3
+
+
+def test_a_warm_view_of_a_page_builds_no_figure_and_no_csv(sample_env):
+    at = open_page("pages/growth.py")  # the page with the most figures
+    built = memo.stats["misses"]
+    assert built >= 6  # its figures, CSVs and tables were built the first time
+    at.run()
+    assert not at.exception
+    assert memo.stats["misses"] == built, "a rerun of the same view built something again"
+
