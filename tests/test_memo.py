@@ -59,10 +59,17 @@ def test_any_difference_in_the_inputs_builds_again(other):
 
 def test_arguments_without_a_fingerprint_are_built_every_time():
     calls.clear()
-    odd = _table()
-    odd["cell"] = [[1], [2]]  # lists in cells cannot be hashed
-    _build(odd, title="A")
-    _build(odd, title="A")
+    odd = object()  # no fingerprint for an arbitrary object: its repr would be its address
+    _build(_table(), title="A", width=odd)
+    _build(_table(), title="A", width=odd)
+    assert calls == ["A", "A"]
+
+
+def test_lists_in_cells_are_part_of_the_fingerprint():
+    calls.clear()
+    _build(_table(cell=[[1], [2]]), title="A")
+    _build(_table(cell=[[1], [3]]), title="A")
+    _build(_table(cell=[[1], [3]]), title="A")
     assert calls == ["A", "A"]
 
 

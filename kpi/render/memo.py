@@ -2,7 +2,7 @@
 
 Where a page view's time goes (docs/performance.md): the queries are cached and take milliseconds; building the
 plotly figures and the CSV text took most of it. `@remembered` keeps a builder's output keyed by the builder and a
-fingerprint of its arguments (for a table: its values, index, column names and types), in a bounded LRU per process.
+fingerprint of its arguments (for a table: a digest of its values, index, column names and types), in a bounded LRU per process.
 
 Content-addressed, so it is safe across viewers: an output is exactly what the same inputs would build again.
 Tables reach the builders already narrowed and protected for the viewer's scope (kpi.metrics.api), so two viewers
@@ -19,6 +19,7 @@ import math
 import threading
 from typing import Any, Callable, TypeVar
 
+import numpy as np
 import pandas as pd
 
 MAX_ENTRIES = 512  # per process; a figure is tens of KB, so at most some tens of MB
@@ -36,15 +37,7 @@ class _Unkeyable(Exception):
 def fingerprint(value: Any) -> Any:
     """A hashable stand-in for an argument, equal exactly when the values are."""
     if isinstance(value, (pd.DataFrame, pd.Series)):
-        frame = value.to_frame() if isinstance(value, pd.Series) else value
-        h = hashlib.blake2b(digest_size=16)
-        h.update(repr((list(frame.columns), [str(t) for t in frame.dtypes], frame.shape,
-                       list(frame.index.names))).encode())
-        try:
-            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-        except TypeError as exc:  # unhashable cells (lists, dicts)
-            raise _Unkeyable from exc
-        return ("frame", h.hexdigest())
+        return ("frame", _digest(value.to_frame() if isinstance(value, pd.Series) else value))
     if isinstance(value, float):
         return ("float", "nan" if math.isnan(value) else repr(value))  # nan != nan would never hit
     if value is None or isinstance(value, (str, int, bool)):
@@ -54,6 +47,27 @@ def fingerprint(value: Any) -> Any:
     if isinstance(value, dict):
         return ("dict", tuple((k, fingerprint(v)) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))))
     raise _Unkeyable(type(value).__name__)
+
+
+def _digest(frame: pd.DataFrame) -> str:
+    """A digest of a table's index, column names, types and values, the same for equal tables however they were
+    made (pickles differ with the memory layout; pd.util.hash_pandas_object is five times slower on text)."""
+    h = hashlib.blake2b(digest_size=16)
+    index = frame.index
+    h.update(repr((type(index).__name__, index.names, frame.shape)).encode())
+    if not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1:
+        h.update(repr(index.tolist()).encode())
+    for name, column in frame.items():
+        h.update(repr((name, str(column.dtype))).encode())
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            h.update(column.to_numpy(dtype="float64", na_value=np.nan).tobytes())  # NaN stands for NA
+            h.update(column.isna().to_numpy().tobytes())  # and NA is told from a NaN value
+        else:
+            try:
+                h.update("\x1f".join(map(repr, column.tolist())).encode("utf-8", "surrogatepass"))
+            except Exception as exc:  # a cell whose repr fails
+                raise _Unkeyable from exc
+    return h.hexdigest()
 
 
 def remembered(builder: F) -> F:
