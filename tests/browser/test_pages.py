@@ -20,7 +20,7 @@ from perf.bench import app_pages
 
 from .conftest import REPO, assert_no_exception, save_screenshot, wait_for_app
 
-PAGES = app_pages(REPO / "app.py")
+PAGES = app_pages()
 # What counts as a figure on screen: metrics, charts, tables, maps, and presentation mode's pictures (inline SVG).
 FIGURES = '[data-testid="stMetricValue"], [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], svg, img'
 NORTH_WEST = ("North West", "E12000002")
@@ -79,6 +79,9 @@ def test_every_page_renders_its_figures_without_exception(page, app_url, pg):
     text = page.get_by_test_id("stMain").inner_text()
     assert re.search(r"\d", text), f"{pg.title}: no number on the page"
     assert "Traceback" not in text
+    # client.toolbarMode = "viewer": no Deploy button or developer menu for the people using the dashboard
+    expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
     save_screenshot(page, f"page-{pg.stem}")
 
 
