@@ -16,6 +16,10 @@ COMMANDS = {
     "table": ("kpi.commands", "print one indicator's table as published (protected; --exact for the national team)"),
     "slides": ("kpi.commands", "export a presentation (PowerPoint, optionally PDF) for an area"),
     "users": ("kpi.data.users_command", "manage the roles table: who may see which schemes and exact figures"),
+    "submissions": ("kpi.data.store_command", "list a store's submissions (who sent which files, and withdrawals)"),
+    "withdraw": ("kpi.data.store_command", "commit a new store version without one submission's rows"),
+    "publish": ("kpi.data.store_command", "mark a store version (default: the live one) as the public view"),
+    "versions": ("kpi.data.store_command", "list a store's versions with their date, rows and published mark"),
     "bench": ("perf.bench", "benchmark the pages' queries against pandas and bare DuckDB"),
     "load": ("perf.load", "a bounded load test: concurrent sessions on Streamlit's websocket, loopback only"),
 }

@@ -98,6 +98,15 @@ def unlisted_files(root: Path) -> list[str]:
     ]
 
 
+def age_past_grace(root: Path) -> None:
+    """Date every data file back past the clean-up grace period, as if the next commit came much later."""
+    then = time.time() - store.GRACE_SECONDS - 60
+    for sub in store.DATA_DIRS:
+        for p in (root / sub).rglob("*"):
+            if p.is_file():
+                os.utime(p, (then, then))
+
+
 @pytest.fixture(scope="module")
 def base_store(tmp_path_factory) -> Path:
     """Schemes S001 and S002, one response R100 and one people_supported row, built with ingest itself."""
@@ -256,11 +265,15 @@ def test_people_supported_accepts_financial_year_labels_and_dedupes_on_its_key(t
                                                "S001,2023-24,Live in,40,25",  # identical to the stored row
                                                "S001,2024-25,Live in,44,26",
                                                "S002,2024,Homeshare,7,"])
-    report = ingest.ingest([path], data_dir=root).files[0]
+    run = ingest.ingest([path], data_dir=root)
+    report = run.files[0]
     assert (report.read, report.stored, report.duplicates, report.quarantined) == (3, 2, 1, 0)
     rows = store.read_table(root, "people_supported").to_pylist()
     assert len(rows) == 3 and store.read_manifest(root).rows["people_supported"] == 3
-    assert len(store.read_manifest(root).tables["people_supported"]) == 1  # rewritten as one file
+    # The run's rows are a file of their own (the stored row's file is untouched), so its submission can be withdrawn.
+    manifest = store.read_manifest(root)
+    assert len(manifest.tables["people_supported"]) == 2
+    assert manifest.submissions[run.submission] == [manifest.tables["people_supported"][1]]
 
 
 @pytest.mark.parametrize(
@@ -585,8 +598,10 @@ def test_json_output_shape(tmp_path, root, capsys):
     path = messy_export(tmp_path / "messy.csv")
     assert cli.main(["ingest", str(path), "--data", str(root), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"ok", "data_dir", "committed", "version", "totals", "files"}
+    # Every earlier field is kept; the submission the run committed (and whether it was a dry run) came with versions.
+    assert set(out) == {"ok", "data_dir", "committed", "version", "totals", "files", "submission", "dry_run"}
     assert out["ok"] is True and out["committed"] is True
+    assert (out["submission"], out["dry_run"]) == ("S0002", False)  # the base store's own rows are S0001
     assert out["totals"] == {"read": 20, "stored": 4, "duplicates": 3, "quarantined": 13}
     [f] = out["files"]
     assert set(f) == {"path", "table", "read", "stored", "duplicates", "quarantined", "quarantine_file", "reasons"}
@@ -652,6 +667,7 @@ def test_kill_9_just_before_the_manifest_swap_leaves_the_previous_store(tmp_path
     assert (root / store.MANIFEST).read_bytes() == manifest_bytes  # ...but none is live
     assert stored_count(root) == before
 
+    age_past_grace(root)  # orphans go once older than the grace period (younger ones may be a write in progress)
     report = ingest.ingest([path], data_dir=root).files[0]
     assert (report.stored, report.quarantined) == (300, 1)
     assert stored_count(root) == before + 300
@@ -672,6 +688,7 @@ def test_kill_9_at_a_random_early_moment_loses_nothing(tmp_path, root):
     finished = proc.returncode == 0
     assert after == (before + 300 if finished else before), f"seed {seed}, delay {delay:.2f}s"
 
+    age_past_grace(root)
     report = ingest.ingest([path], data_dir=root).files[0]
     assert report.stored == (0 if finished else 300), f"seed {seed}"
     assert stored_count(root) == before + 300

@@ -43,7 +43,10 @@ def build(root: str | Path, manifest: store.Manifest) -> None:
             con.close()
 
 
-def commit(root: str | Path, manifest: store.Manifest) -> store.Manifest:
-    """Derive, then swap: build `manifest`'s aggregates, then make it live. Call with the store lock held."""
+def commit(root: str | Path, manifest: store.Manifest, *, grace: float | None = None) -> store.Manifest:
+    """Derive, then swap: build `manifest`'s aggregates, then make it live. Call with the store lock held.
+
+    `grace`: how long the files the previous versions no longer share are kept (store.GRACE_SECONDS by default).
+    """
     build(root, manifest)
-    return store.swap(root, manifest)
+    return store.swap(root, manifest, grace=grace)

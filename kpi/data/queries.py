@@ -267,19 +267,22 @@ def build_derived(con: duckdb.DuckDBPyConnection, name: str, out_path: Path) -> 
 # The reading connection the app, the CLI and exports share
 
 
-def connect(root: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+def connect(root: str | os.PathLike | None = None, manifest: store.Manifest | None = None, *,
+            version: int | None = None) -> duckdb.DuckDBPyConnection:
     """Open DuckDB over a store: aggregates and small tables loaded in memory, raw responses as a view.
 
+    The version read: `manifest` (one already read), else `version` (e.g. `store.published_version(root)`), else the
+    live one; its files stay in the store while it may be in use (kpi.data.store).
     DuckDB 2.0 refuses one connection used by two threads at once: callers run each query on `con.cursor()`.
     """
     root = paths.data_dir(root)
-    manifest = store.require_store(root)
+    manifest = manifest if manifest is not None else store.require_store(root, version)
     con = duckdb.connect(config={"preserve_insertion_order": False})
     con.read_parquet([str(p) for p in manifest.files(root, "schemes")]).create("schemes")
     # A yearly return row is the record of the people counts: its key is fixed here, from the store's secret.
+    con.from_arrow(store.read_table(root, "people_supported", manifest=manifest)).create("people_rows")  # 0 files: ok
     con.execute("CREATE TABLE people_supported AS SELECT *, (md5_number_lower($s || scheme_id || '|' || year || '|' "
-                "|| arrangement) % 256)::BIGINT AS row_key FROM read_parquet($f)",
-                {"s": manifest.key_secret, "f": [str(p) for p in manifest.files(root, "people_supported")]})
+                "|| arrangement) % 256)::BIGINT AS row_key FROM people_rows", {"s": manifest.key_secret})
     con.read_parquet([str(p) for p in manifest.files(root, "responses")], hive_partitioning=True).create_view(
         "responses"
     )

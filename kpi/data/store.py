@@ -1,16 +1,26 @@
 """The Parquet store: a folder of immutable Parquet files and one `manifest.json` that says which files are live.
 
-Why a manifest: a write (sample, ingest) adds new files under fresh names, builds the derived aggregates from them,
-and only then swaps `manifest.json` with an atomic rename. Readers open only files the manifest lists, so a failed
-or killed write leaves the previous store intact and readable; its half-written files are orphans that the next
-write removes.
+Why a manifest: a write (sample, ingest, withdraw) adds new files under fresh names, builds the derived aggregates
+from them, and only then swaps `manifest.json` with an atomic rename. Readers open only files the manifest lists, so
+a failed or killed write leaves the previous store intact and readable.
+
+Versions and clean-up: every committed manifest is also kept as `manifests/v<version>.json`, written durably before
+the live swap, so any version can be read again (`read_manifest(root, version)`). Files are not deleted when a
+commit stops listing them, because a reader may have read the previous manifest a moment earlier and be opening its
+files now. A file is deleted (`clean`, at every commit) only when no manifest that may still be in use lists it:
+the live one, the published one (`published_version`), and every one that was live at some moment of the last
+`GRACE_SECONDS`. Orphans of failed or killed writes (files no such manifest lists) go once they are older than the
+grace period; `.tmp-*` files go at once. So a reader that read version N has at least the grace period to open N's
+files, and the files of the published version stay for as long as it is published.
 
 Layout of a store directory::
 
-    manifest.json
+    manifest.json                           the live version
+    manifests/v000042.json                  every committed version (kpi.data.versions lists them)
+    submissions.jsonl                       submissions, withdrawals, publications (kpi.data.journal)
     responses/fy=2019/part-<id>.parquet     hive-partitioned by financial year
-    schemes/part-<id>.parquet
-    people_supported/part-<id>.parquet
+    schemes/part-<id>.parquet               one file per submission that added schemes
+    people_supported/part-<id>.parquet      one file per submission that added rows
     derived/<name>-<id>.parquet             aggregates the pages query (see kpi.data.derive)
     quarantine/<timestamp>-<file>.csv       rows ingest refused, each with its reason
 """
@@ -31,9 +41,12 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kpi.data import schema
+from kpi.data import journal, schema
 
 MANIFEST = "manifest.json"
+HISTORY = "manifests"  # every committed manifest, as v<version>.json
+GRACE_SECONDS = 15 * 60  # how long files of a superseded version outlive it (readers may still be opening them)
+DATA_DIRS = ("responses", "schemes", "people_supported", "derived", "quarantine")
 FORMAT = 3  # 2: aggregates carry scheme name, area and programme; 3: and record-key sums (cell key method)
 RAW_TABLES = ("responses", "schemes", "people_supported")
 
@@ -57,28 +70,70 @@ class Manifest:
     # and so every published count, stays the same.
     key_secret: str = ""
     updated_at: str = ""
+    # What made this version: "sample", "submission S0003", "withdrawal S0003" ("" before this was recorded). A
+    # journal record counts only when the manifest of its version names it (a crash may leave a record behind).
+    change: str = ""
+    # Submission id -> the files (raw tables and quarantine) it added that this version still lists. Files no
+    # submission claims are the store's initial rows (kpi.data.submissions.INITIAL: a sample's, or older stores').
+    submissions: dict[str, list[str]] = field(default_factory=dict)
 
     def files(self, root: Path, table: str) -> list[Path]:
         return [root / p for p in self.tables.get(table, [])]
 
 
-def read_manifest(root: str | os.PathLike) -> Manifest:
-    """The live manifest of the store at `root`; an empty one when the folder holds no store yet."""
-    path = Path(root) / MANIFEST
-    if not path.exists():
-        return Manifest()
+_FIELDS = set(Manifest.__dataclass_fields__)
+
+
+def _parse(path: Path) -> Manifest:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StoreError(f"{path}: cannot read the store manifest ({exc})") from exc
     if raw.get("format") != FORMAT:
         raise StoreError(f"{path}: store format {raw.get('format')!r} is not {FORMAT}")
-    return Manifest(**raw)
+    return Manifest(**{k: v for k, v in raw.items() if k in _FIELDS})  # fields of a later release are ignored
 
 
-def require_store(root: str | os.PathLike) -> Manifest:
+def history_path(root: str | os.PathLike, version: int) -> Path:
+    return Path(root) / HISTORY / f"v{version:06d}.json"
+
+
+def read_manifest(root: str | os.PathLike, version: int | None = None) -> Manifest:
+    """The live manifest of the store at `root` (an empty one when the folder holds no store yet), or with `version`
+    the manifest of that committed version, from the history. StoreError when there is no such version."""
+    path = Path(root) / MANIFEST
+    live = _parse(path) if path.exists() else Manifest()
+    if version is None or version == live.version:
+        return live
+    old = history_path(root, version)
+    # A history file above the live version is from a commit killed before its swap: never a version.
+    if not 1 <= version < live.version:
+        raise StoreError(f"{root}: the store has no version {version} (its versions are 1 to {live.version})")
+    if not old.exists():
+        raise StoreError(f"{root}: version {version} is not in the store's history (it was committed before the "
+                         "history was kept)")
+    return _parse(old)
+
+
+def published_version(root: str | os.PathLike, live: Manifest | None = None) -> int | None:
+    """The version the public sees: the last one `kpi.data.versions.publish` marked, or None when none is.
+
+    A store with no publication record whose live manifest is synthetic (the bundled sample, made before versions
+    were published) counts as published at its live version: made-up rows are safe to show.
+    """
+    live = live if live is not None else read_manifest(root)
+    if not live.version:
+        return None
+    marked = [e["version"] for e in journal.read(root, "publication")
+              if isinstance(e.get("version"), int) and 1 <= e["version"] <= live.version]
+    if marked:
+        return marked[-1]
+    return live.version if live.synthetic else None
+
+
+def require_store(root: str | os.PathLike, version: int | None = None) -> Manifest:
     """Like read_manifest, but a store with no responses is an error that says how to make one."""
-    m = read_manifest(root)
+    m = read_manifest(root, version)
     if not m.tables.get("responses") or not m.tables.get("schemes"):
         raise StoreError(
             f"{root}: no KHI data store here (no {MANIFEST} with responses and schemes). "
@@ -137,19 +192,31 @@ def write_text(root: str | os.PathLike, relative: str, text: str) -> str:
     return relative
 
 
-def swap(root: str | os.PathLike, manifest: Manifest) -> Manifest:
-    """Make `manifest` live: bump its version and swap manifest.json atomically, then drop unlisted files.
+def _manifest_text(manifest: Manifest) -> str:
+    return json.dumps(asdict(manifest), indent=2, sort_keys=True) + "\n"
+
+
+def swap(root: str | os.PathLike, manifest: Manifest, *, grace: float | None = None) -> Manifest:
+    """Make `manifest` live: bump its version, keep it in the history, swap manifest.json atomically, then `clean`.
 
     Call with the store lock held (see `locked`), after its derived aggregates are built (`kpi.data.derive.commit`
-    does both). Returns the committed manifest.
+    does both). `grace`: seconds superseded versions' files are kept (default GRACE_SECONDS). Returns the committed
+    manifest.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(root)
+    if previous.version and not history_path(root, previous.version).exists():
+        # A store written before the history was kept: its live version joins the history, so it can be published.
+        write_text(root, history_path(root, previous.version).relative_to(root).as_posix(), _manifest_text(previous))
     manifest.version = previous.version + 1
-    manifest.updated_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    write_text(root, MANIFEST, json.dumps(asdict(manifest), indent=2, sort_keys=True) + "\n")
-    remove_orphans(root, manifest)
+    manifest.updated_at = journal.now_iso()
+    text = _manifest_text(manifest)
+    # History first: once a version is live it is in the history (a crash between the two leaves a history file
+    # above the live version, which read_manifest ignores and the next commit overwrites).
+    write_text(root, history_path(root, manifest.version).relative_to(root).as_posix(), text)
+    write_text(root, MANIFEST, text)
+    clean(root, grace=grace)
     return manifest
 
 
@@ -160,21 +227,66 @@ def live_files(manifest: Manifest) -> set[str]:
     return live
 
 
-def remove_orphans(root: Path, manifest: Manifest) -> None:
-    """Delete files no manifest lists: leftovers of a write that failed or was killed."""
-    live = live_files(manifest)
-    for sub in ("responses", "schemes", "people_supported", "derived", "quarantine"):
+def _committed_at(manifest: Manifest) -> float:
+    try:
+        return dt.datetime.fromisoformat(manifest.updated_at).timestamp()
+    except ValueError:
+        return 0.0  # not recorded: long ago
+
+
+def versions_in_use(root: str | os.PathLike, grace: float | None = None, now: float | None = None) -> set[int]:
+    """Versions whose files must stay: the live one, the published one, and each one that was live at some moment
+    of the last `grace` seconds (a reader may have read it then and be opening its files now)."""
+    grace = GRACE_SECONDS if grace is None else grace
+    now = dt.datetime.now(dt.timezone.utc).timestamp() if now is None else now
+    live = read_manifest(root)
+    keep = {live.version}
+    published = published_version(root, live)
+    if published:
+        keep.add(published)
+    successor = live
+    # updated_at is to the second: a version's successor may have come up to a second later than it says.
+    slack = 1.0 if grace > 0 else 0.0
+    while successor.version > 1 and now - _committed_at(successor) < grace + slack:
+        try:
+            successor = read_manifest(root, successor.version - 1)  # live until `successor` came: within the grace
+        except StoreError:
+            break  # not in the history (a store written before it was kept)
+        keep.add(successor.version)
+    return keep
+
+
+def clean(root: str | os.PathLike, *, grace: float | None = None, now: float | None = None) -> list[str]:
+    """Delete data files no manifest in use lists (see the module doc); returns their relative paths.
+
+    Call with the store lock held. `grace` defaults to GRACE_SECONDS; `now` (a Unix time) lets tests move the clock.
+    """
+    root = Path(root)
+    grace = GRACE_SECONDS if grace is None else grace
+    now = dt.datetime.now(dt.timezone.utc).timestamp() if now is None else now
+    kept: set[str] = set()
+    for version in versions_in_use(root, grace, now):
+        with contextlib.suppress(StoreError):
+            kept |= live_files(read_manifest(root, version))
+    removed = []
+    for sub in DATA_DIRS:
         base = root / sub
         if not base.exists():
             continue
         for path in base.rglob("*"):
-            if path.is_file() and path.relative_to(root).as_posix() not in live:
+            rel = path.relative_to(root).as_posix()
+            if not path.is_file() or rel in kept:
+                continue
+            # An unlisted file younger than the grace period may be a write still in progress outside the lock.
+            if path.name.startswith(".tmp-") or path.stat().st_mtime < now - grace:
                 path.unlink(missing_ok=True)
+                removed.append(rel)
         for d in sorted((p for p in base.rglob("*") if p.is_dir()), reverse=True):
             with contextlib.suppress(OSError):
                 d.rmdir()  # only empties go
-    for tmp in root.glob(".tmp-*"):
+    for tmp in (*root.glob(".tmp-*"), *(root / HISTORY).glob(".tmp-*")):
         tmp.unlink(missing_ok=True)
+    return sorted(removed)
 
 
 @contextlib.contextmanager
@@ -190,12 +302,14 @@ def locked(root: str | os.PathLike) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def read_table(root: str | os.PathLike, table: str, columns: Iterable[str] | None = None) -> pa.Table:
-    """All live rows of a raw table as one Arrow table (empty, with the contract schema, when there are none).
+def read_table(root: str | os.PathLike, table: str, columns: Iterable[str] | None = None,
+               manifest: Manifest | None = None) -> pa.Table:
+    """All rows of a raw table in the live manifest (or `manifest`) as one Arrow table (empty, with the contract
+    schema, when there are none).
 
     For the small tables and for ingest's duplicate checks; pages query through kpi.data.queries instead.
     """
-    m = read_manifest(root)
+    m = manifest if manifest is not None else read_manifest(root)
     files = m.files(Path(root), table)
     target = schema.arrow_schema(table)
     if columns is not None:

@@ -19,6 +19,11 @@ be read or mapped, `IngestError` is raised (exit code 2) and the store is left b
 Parquet files are written under fresh names and one `derive.commit` swaps the manifest, so a crash or `kill -9`
 at any moment leaves the previous store intact (see `kpi.data.store`). `docs/data-contract.md` describes the rules.
 
+A committing run is a submission (`kpi.data.submissions`): recorded with who sent it (`submitted_by`), each file's
+sha256 and counts, and the version it made, so it can be listed and withdrawn. `dry_run=True` validates and reports
+without writing anything; `allowed_schemes` refuses a file with any row of a scheme outside the set (the upload
+page's scope).
+
 Modules, in the order a run uses them: `files` (reading each format), `headers` (mapping a header onto a table),
 `cells` (one cell to the contract's type), `validate` (rules, references, keys), `write` (new files and quarantine),
 `pipeline` (the run and its commit), `command` (the CLI), `report` (what a run reports).
@@ -28,8 +33,8 @@ from kpi.data.ingest.command import add_arguments, run
 from kpi.data.ingest.cells import convert
 from kpi.data.ingest.files import IngestError, read_export
 from kpi.data.ingest.headers import map_header
-from kpi.data.ingest.pipeline import PAUSE_ENV, PAUSE_MARKER, TABLE_ORDER, ingest
-from kpi.data.ingest.report import REASONS_SHOWN, FileReport, IngestReport, Problem
+from kpi.data.ingest.pipeline import PAUSE_ENV, PAUSE_MARKER, TABLE_ORDER, IngestReport, ingest
+from kpi.data.ingest.report import REASONS_SHOWN, FileReport, Problem
 from kpi.data.ingest.validate import stored_rows_by_key
 from kpi.data.ingest.write import INGESTED_NOTE, QUARANTINE_COLUMNS
 

@@ -59,10 +59,15 @@ def _quarantine_name(root: Path, stamp: str, path: str, taken: set[str]) -> str:
     return rel
 
 
-def write_new_files(run: Run, exports: list[Export], reports: list[FileReport]) -> store.Manifest:
-    """Write the run's new files (none live yet) and return the manifest that would make them live."""
+def write_new_files(run: Run, exports: list[Export], reports: list[FileReport], submission: str) -> store.Manifest:
+    """Write the run's new files (none live yet) and return the manifest that would make them live.
+
+    Every file written holds rows of this run only, and the manifest lists them under `submission`
+    (`Manifest.submissions`), so the submission can be withdrawn later by dropping exactly those files.
+    """
     root, old = run.root, run.manifest
     new = copy.deepcopy(old)
+    claimed: list[str] = []
     responses = run.new_rows["responses"]
     if responses:
         by_year: dict[int, list[tuple]] = {}
@@ -75,12 +80,16 @@ def write_new_files(run: Run, exports: list[Export], reports: list[FileReport]) 
         ]
         new.tables["responses"] = [*old.tables.get("responses", []), *added]
         new.rows["responses"] = old.rows.get("responses", 0) + len(responses)
+        claimed += added
     for table in ("schemes", "people_supported"):
-        if run.new_rows[table]:
-            # Small tables: one file holding old and new rows, so readers never stitch many tiny files.
-            whole = pa.concat_tables([store.read_table(root, table), _arrow(table, run.new_rows[table])])
-            new.tables[table] = [store.write_parquet(root, f"{table}/{store.new_file_name()}", whole)]
-            new.rows[table] = whole.num_rows
+        rows = run.new_rows[table]
+        if rows:
+            # One new file per run, like responses (not old and new rows rewritten together): a submission's rows
+            # stay its own file, so withdrawing it drops that file. Readers load these small tables whole anyway.
+            rel = store.write_parquet(root, f"{table}/{store.new_file_name()}", _arrow(table, rows))
+            new.tables[table] = [*old.tables.get(table, []), rel]
+            new.rows[table] = old.rows.get(table, 0) + len(rows)
+            claimed.append(rel)
     if any(run.new_rows.values()):
         # Ingested rows are real: the store must never again show them under the synthetic-data banner.
         new.synthetic, new.note = False, _ingested_note(old)
@@ -94,4 +103,6 @@ def write_new_files(run: Run, exports: list[Export], reports: list[FileReport]) 
             reports[export.index].quarantine_file = rel
             new.quarantine.append(rel)
             new.quarantined_rows += len(problems)
+            claimed.append(rel)
+    new.submissions[submission] = claimed
     return new

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from kpi.data import derive, store
+from kpi.data import derive, store, versions
 from kpi.data.sample.responses import chunks
 from kpi.data.sample.tables import write_responses
 from kpi.data.sample.world import World
@@ -32,7 +32,7 @@ def generate(
     The rows depend only on `seed` and `responses`; `chunk_rows` only sets how many responses are held and written
     at a time (memory stays bounded by it). Responses go to `responses/fy=YYYY/part-*.parquet`. Returns the
     committed manifest (marked synthetic). Raises SampleError when `out_dir` already holds anything or an argument
-    is out of range.
+    is out of range. The store's only version is published (kpi.data.versions).
     """
     root = Path(out_dir)
     _check_arguments(responses, seed, chunk_rows)
@@ -54,11 +54,16 @@ def generate(
         rows={"schemes": world.n_schemes, "people_supported": world.people_rows, "responses": responses},
         # From the seed, so the sample regenerates identically; it protects nothing real (every row is made up).
         key_secret=hashlib.sha256(f"khi synthetic sample {seed}".encode()).hexdigest()[:32],
+        change="sample",  # its rows are the store's initial submission, "synthetic sample" (kpi.data.submissions)
     )
     with store.locked(root):
         if store.read_manifest(root).tables:  # another writer got there while we were generating
             raise SampleError(f"{root}: a store appeared here while the sample was being written; not replacing it")
-        return derive.commit(root, manifest)
+        committed = derive.commit(root, manifest)
+        # Published at creation: made-up rows are safe to show, and it stays what the public sees until a version
+        # with real rows is published.
+        versions.mark_published(root, committed.version, "kpi sample", "synthetic sample, published at creation")
+        return committed
 
 
 def _check_arguments(responses: int, seed: int, chunk_rows: int) -> None:
