@@ -476,14 +476,17 @@ def test_one_bad_file_among_good_ones_commits_nothing(tmp_path, root):
 @pytest.mark.parametrize(
     "name,content,message",
     [
-        ("latin1.csv", "Response ID,Person ID\nR1,Zoë\n".encode("cp1252"), r"latin1\.csv: is not UTF-8 text"),
+        # Windows-1252 text is read (tests/test_ingest_hostile.py); UTF-8 with one damaged byte is refused, never
+        # read as Windows-1252, which would garble every accented letter.
+        ("damaged.csv", b"Response ID,Person ID\nR1,Zo\xc3\xab\nR2,Zo\xeb\n",
+         r"damaged\.csv: is UTF-8 text with an invalid byte \(0xeb\) on line 3"),
         ("empty.csv", b"\n\n", r"empty\.csv: the file is empty \(no header row\)"),
         ("broken.xlsx", b"PK\x03\x04 not really a workbook", r"broken\.xlsx: is not a readable XLSX workbook"),
         ("broken.parquet", b"PAR1 not really parquet", r"broken\.parquet: is not a readable Parquet file"),
         ("twice.csv", b"Response ID,ID,Person ID\n", r"duplicate columns: 'Response ID' and 'ID' both mean "
                                                      r"response_id"),
         ("nameless.csv", b"scheme_id,year,arrangement,people,\nS001,2019,live_in,3,oops\n",
-         r"unknown columns: \(no name, column 5\)"),
+         r"\(values under no header in column 5\)"),
     ],
 )
 def test_unreadable_files_raise_and_change_nothing(tmp_path, root, name, content, message):
@@ -589,7 +592,12 @@ def test_json_output_shape(tmp_path, root, capsys):
     assert out["ok"] is True and out["committed"] is True
     assert out["totals"] == {"read": 20, "stored": 4, "duplicates": 3, "quarantined": 13}
     [f] = out["files"]
-    assert set(f) == {"path", "table", "read", "stored", "duplicates", "quarantined", "quarantine_file", "reasons"}
+    # The fields of the first release stay; later ones (how the file was read and matched) are added after them.
+    assert set(f) == {"path", "table", "read", "stored", "duplicates", "quarantined", "quarantine_file", "reasons",
+                      "match", "read_as", "notes", "sheets"}
+    assert f["match"].startswith("matched to table responses: 13 of 13 columns recognised, including response_id")
+    assert f["read_as"] == "read as CSV: UTF-8 with a byte-order mark, comma-delimited"
+    assert (f["notes"], f["sheets"]) == ([], [])
     assert (f["path"], f["table"], f["read"], f["stored"], f["duplicates"], f["quarantined"]) == (
         str(path), "responses", 20, 4, 3, 13)
     assert len(f["reasons"]) == ingest.REASONS_SHOWN and f["reasons"][0].startswith("messy.csv row 8, column ")

@@ -29,10 +29,11 @@ from kpi.data.ingest.cells import convert
 from kpi.data.ingest.files import IngestError, read_export
 from kpi.data.ingest.headers import map_header
 from kpi.data.ingest.pipeline import PAUSE_ENV, PAUSE_MARKER, TABLE_ORDER, ingest
-from kpi.data.ingest.report import REASONS_SHOWN, FileReport, IngestReport, Problem
+from kpi.data.ingest.report import REASONS_SHOWN, FileReport, IngestReport, Problem, SheetReport
 from kpi.data.ingest.validate import stored_rows_by_key
 from kpi.data.ingest.write import INGESTED_NOTE, QUARANTINE_COLUMNS
 
-__all__ = ["ingest", "IngestReport", "FileReport", "Problem", "IngestError", "add_arguments", "run", "read_export",
+__all__ = ["ingest", "IngestReport", "FileReport", "SheetReport", "Problem", "IngestError", "add_arguments", "run",
+           "read_export",
            "map_header", "convert", "stored_rows_by_key", "PAUSE_ENV", "PAUSE_MARKER", "TABLE_ORDER",
            "QUARANTINE_COLUMNS", "REASONS_SHOWN", "INGESTED_NOTE"]
