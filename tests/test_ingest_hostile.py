@@ -266,6 +266,11 @@ CASES = [
                  r" header names the table's columns, at least the required ones \(responses: response_id, ")),
     Case("csv-not-an-export", a_csv([["Name", "Age"], ["Ann", "34"]]),
          Refused(r"no header row found: .* \(the closest, row 1, names 1 column of responses: age_band\)")),
+    Case("csv-data-above-a-pasted-second-header", a_csv([["Resp", *HEADER[1:]], rec(1), rec(2), HEADER, rec(3)]),
+         Refused(r"row 2 is above the header \(row 4\) but holds a value under every required column: it looks "
+                 r"like data")),
+    Case("csv-two-row-header", a_csv([["About the answer", "", "", "", "", "Answers", "", ""], HEADER, rec(1)]),
+         Accepted((1, 1, 0, 0), said=r"the header is row 2; row 1 above it \(a title: 'About the answer'\)")),
     Case("csv-header-only", a_csv([HEADER]), Accepted((0, 0, 0, 0))),
     Case("csv-blank-and-whitespace-rows", a_csv([HEADER, rec(1), [], ["", "", ""], ["  ", "\t", "\u00a0"], rec(2)]),
          Accepted((2, 2, 0, 0))),
@@ -524,9 +529,9 @@ def test_a_workbook_reports_every_sheet_read_or_skipped_in_json(tmp_path, root, 
     [f] = json.loads(capsys.readouterr().out)["files"]
     assert (f["read"], f["stored"], f["quarantined"]) == (22, 21, 1)  # the 20 rows of the second sheet are read
     assert [(s["sheet"], s["header_row"], s["read"], s["stored"], s["quarantined"]) for s in f["sheets"]] == [
-        ("Jan", 1, 2, 1, 1), ("Feb", 1, 20, 20, 0), ("Cover", None, 0, 0, 0)]
-    assert f["sheets"][2]["skipped"].startswith("no header row among its first 20 non-empty rows")
-    assert f["notes"] == [f"sheet 'Cover' skipped: {f['sheets'][2]['skipped']}"]
+        ("Cover", None, 0, 0, 0), ("Jan", 1, 2, 1, 1), ("Feb", 1, 20, 20, 0)]
+    assert f["sheets"][0]["skipped"].startswith("no header row among its first 20 non-empty rows")
+    assert f["notes"] == [f"sheet 'Cover' skipped: {f['sheets'][0]['skipped']}"]
     assert f["reasons"] == ["export.xlsx sheet 'Jan' row 3, column friends_count: 'lots' is not a whole number"]
     assert f["read_as"] == "read as XLSX: 3 worksheets: 'Cover', 'Jan', 'Feb'"
 

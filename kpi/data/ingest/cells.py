@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from kpi.data import aliases, schema
-from kpi.data.ingest.values import (CellError, FormulaWithoutValue, Unreadable, blank, broken_character,
-                                    control_character, finite, invisible_character, show, shown)
+from kpi.data.ingest.values import (SUSPECT, CellError, FormulaWithoutValue, Unreadable, blank, control_character,
+                                    finite, invisible_character, show, shown)
 
 __all__ = ["Invalid", "convert", "show", "MAX_TEXT"]
 
@@ -115,7 +115,7 @@ def _to_text(raw: Any) -> str:
 
 
 def _unusable(raw: Any) -> Invalid | None:
-    """Why a cell holds no usable value whatever its column, or None."""
+    """Why a cell that is not text holds no usable value whatever its column, or None."""
     if isinstance(raw, FormulaWithoutValue):
         return Invalid("formula_without_value", f"the formula '{shown(raw.formula)}' has no saved value (the"
                        " workbook was saved by a program that did not calculate it: open and save it in Excel or"
@@ -126,23 +126,28 @@ def _unusable(raw: Any) -> Invalid | None:
         return Invalid("unreadable_value", f"'{shown(raw.text)}' cannot be read as a value ({raw.why})")
     if isinstance(raw, _CONTAINERS):
         return Invalid("unreadable_value", f"a {type(raw).__name__} value cannot be stored in a single cell")
-    if isinstance(raw, str):
-        control = control_character(raw)
-        if control:
-            return Invalid("control_character", f"'{shown(raw)}' contains the control character {control} (a"
-                           " damaged export?)")
-        if broken_character(raw):
-            return Invalid("unreadable_value", f"'{shown(raw)}' contains a broken character (a lone surrogate)")
-    elif not blank(raw) and not finite(raw):  # NaN is an empty number cell, infinity is not a value
+    if not blank(raw) and not finite(raw):  # NaN is an empty number cell, infinity is not a value
         return Invalid("unreadable_value", f"'{shown(raw)}' is not a finite number")
     return None
 
 
+def _damaged_text(raw: str) -> Invalid:
+    control = control_character(raw)
+    if control:
+        return Invalid("control_character", f"'{shown(raw)}' contains the control character {control} (a damaged"
+                       " export?)")
+    return Invalid("unreadable_value", f"'{shown(raw)}' contains a broken character (a lone surrogate)")
+
+
 def convert(col: schema.Column, raw: Any, today: dt.date) -> Any:
     """The stored value for one cell, or Invalid naming the rule it breaks. Empty cells become None."""
-    bad = _unusable(raw)
-    if bad is not None:
-        raise bad
+    if isinstance(raw, str):  # most cells: one regex for what no column accepts
+        if SUSPECT.search(raw):
+            raise _damaged_text(raw)
+    elif raw is not None:
+        bad = _unusable(raw)
+        if bad is not None:
+            raise bad
     if blank(raw):
         if col.required:
             raise Invalid("required", "value is missing (the column is required)")

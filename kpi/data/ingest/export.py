@@ -4,7 +4,10 @@ sheet). A CSV or Parquet file is one sheet; a workbook has one per worksheet."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+from kpi.data import aliases
 
 
 @dataclass
@@ -29,6 +32,10 @@ class Part:
     columns: dict[int, str]  # position in the sheet -> contract column
     records: list[tuple[int, list[Any]]]
     layout: list[int | None] | None = None  # for each position in the sheet, its position in Export.header
+
+    @cached_property
+    def normalised_header(self) -> list[str]:
+        return [aliases.normalise(h) for h in self.header]
 
     def aligned(self, values: list[Any], width: int) -> list[Any]:
         """The row laid out under the file's header (for the quarantine file); extra values stay at the end."""

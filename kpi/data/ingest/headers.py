@@ -172,6 +172,19 @@ def _title_note(sheet: Sheet, pos: int, several: bool) -> str:
     return f"{where}the header is row {sheet.rows[pos][0]}; {rows} not read"
 
 
+def _refuse_data_above(where: str, sheet: Sheet, pos: int, m: _Mapping) -> None:
+    """Rows above the header are not read, so they must be titles: a row with a value under every required column
+    is data (a damaged first header, then a pasted second one), and the file is refused rather than lose it."""
+    required = [i for i, col in m.columns.items() if schema.TABLES[m.table].column(col).required]
+    for number, values in sheet.rows[:pos]:
+        if len(recognised(values, m.table)) >= MIN_RECOGNISED:
+            continue  # another header (a damaged or a group header): a title, not data
+        if all(i < len(values) and not blank(values[i]) for i in required):
+            raise IngestError(f"{where}: row {number} is above the header (row {sheet.rows[pos][0]}) but holds a value"
+                              " under every required column: it looks like data, not a title, and would not be read;"
+                              " fix the header row or remove the rows above it")
+
+
 def map_header(export: Export, table: str | None = None) -> None:
     """Set the export's parts, header, table and match, detecting the table when none is given; IngestError when a
     sheet's header cannot be mapped, the sheets disagree, or no sheet has a header."""
@@ -195,6 +208,7 @@ def map_header(export: Export, table: str | None = None) -> None:
         records = sheet.rows[pos + 1:]
         m = _choose(where, header, header_row, records, table)
         if pos > 0:
+            _refuse_data_above(where, sheet, pos, m)
             export.notes.append(_title_note(sheet, pos, export.several_sheets))
         found.append((sheet, Part(sheet.name, header, header_row, m.columns, records), m))
     for name, why in export.skipped:

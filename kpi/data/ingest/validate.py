@@ -76,8 +76,16 @@ _UNFORESEEN = (ValueError, TypeError, OverflowError, ArithmeticError, UnicodeErr
 
 
 def _same_as_header(part: Part, values: list[Any]) -> bool:
-    cells = [aliases.normalise(str(v)) if not blank(v) else "" for v in values[: len(part.header)]]
-    return any(cells) and cells == [aliases.normalise(h) for h in part.header[: len(cells)]]
+    header = part.normalised_header
+    first = min(part.columns)  # one cell decides for nearly every row: only a likely repeat is compared whole
+    cell = values[first] if first < len(values) else None
+    # Normalising drops at most spaces and punctuation: a cell much longer or shorter cannot match (and costs nothing).
+    if not isinstance(cell, str) or len(cell) < len(header[first]) or len(cell) > 2 * len(part.header[first]) + 8:
+        return False
+    if aliases.normalise(cell) != header[first]:
+        return False
+    cells = [aliases.normalise(str(v)) if not blank(v) else "" for v in values[: len(header)]]
+    return cells == header[: len(cells)]
 
 
 def _validate(export: Export, part: Part, number: int, values: list[Any], run: Run) -> tuple | Problem:
@@ -160,8 +168,10 @@ def reconcile(export: Export, run: Run) -> FileReport:
         sheets[at].quarantined += 1
     report.quarantined = len(problems)
     report.reasons = [p.reason for _, p, _ in problems]
-    if export.kind == "xlsx":
-        report.sheets = sheets + [SheetReport(name, None, skipped=why) for name, why in export.skipped]
+    if export.kind == "xlsx":  # in the workbook's order, skipped sheets included
+        by_name = {s.sheet: s for s in sheets} | {name: SheetReport(name, None, skipped=why)
+                                                   for name, why in export.skipped}
+        report.sheets = [by_name[s.name] for s in export.sheets]
     if problems:
         # The quarantine file lays every row out under the file's header, in characters UTF-8 can hold.
         width = len(export.header)

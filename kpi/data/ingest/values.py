@@ -87,6 +87,7 @@ def finite(value: Any) -> bool:
 # joiners, bidirectional overrides, a stray byte-order mark). Tab and line breaks are ordinary in free text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # either of the two above
 _HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
@@ -97,6 +98,8 @@ def control_character(text: str) -> str | None:
 
 def invisible_character(text: str) -> str | None:
     """The first format character (Unicode category Cf: zero-width, bidi overrides...) in text, named."""
+    if text.isascii():  # nearly every id and name: no character to look up
+        return None
     for ch in text:
         if unicodedata.category(ch) == "Cf":
             return f"U+{ord(ch):04X} {unicodedata.name(ch, 'FORMAT CHARACTER')}"
