@@ -503,6 +503,7 @@ def test_a_hostile_file_is_refused_whole_or_every_row_is_accounted_for(case, tmp
     for r, reason in zip(rows, f.reasons):
         assert r["file"] == str(path) and r["row"].isdigit() and r["reason"] == reason
         assert reason.startswith(f"{path.name} ") and f" row {r['row']}" in reason
+        assert reason.endswith(f" [{r['rule']}]")
         assert r["column"] or r["rule"] in ("too_many_values", "repeated_header")
         assert len(reason) < 600, reason  # a 10k-character cell is cut in the reason, kept whole in the file
     if case.expect.rows:
@@ -532,7 +533,8 @@ def test_a_workbook_reports_every_sheet_read_or_skipped_in_json(tmp_path, root, 
         ("Cover", None, 0, 0, 0), ("Jan", 1, 2, 1, 1), ("Feb", 1, 20, 20, 0)]
     assert f["sheets"][0]["skipped"].startswith("no header row among its first 20 non-empty rows")
     assert f["notes"] == [f"sheet 'Cover' skipped: {f['sheets'][0]['skipped']}"]
-    assert f["reasons"] == ["export.xlsx sheet 'Jan' row 3, column friends_count: 'lots' is not a whole number"]
+    assert f["reasons"] == ["export.xlsx sheet 'Jan' row 3, column friends_count: 'lots' is not a whole number "
+                            "[not_whole_number]"]
     assert f["read_as"] == "read as XLSX: 3 worksheets: 'Cover', 'Jan', 'Feb'"
 
 
@@ -541,7 +543,7 @@ def test_rows_of_a_sheet_in_another_column_order_keep_their_values_in_the_quaran
     path = a_workbook({"A": [HEADER, rec(1)], "B": [HEADER[::-1], rec(3)[::-1], bad[::-1]]})(tmp_path)
     f = ingest.ingest([path], data_dir=root, today=TODAY).files[0]
     assert f.reasons == ["export.xlsx sheet 'B' row 3, column completed_on: '31/02/2024' is not a valid date "
-                         "(expected YYYY-MM-DD or DD/MM/YYYY)"]
+                         "(expected YYYY-MM-DD or DD/MM/YYYY) [invalid_date]"]
     [row] = _quarantined(root, f.quarantine_file)
     assert {h: row[h] for h in HEADER} == dict(zip(HEADER, bad))  # under the first sheet's headers, not shifted
     stored = _rows_by_key(root, "responses")["R3"]

@@ -104,5 +104,7 @@ class Problem:
 
     @property
     def reason(self) -> str:
+        """File, row, column, the rule as a sentence, and its id: `one.csv row 7, column x: ... [invalid_date]`."""
         where = f"{Path(self.file).name}" + (f" sheet '{self.sheet}'" if self.sheet else "") + f" row {self.row}"
-        return f"{where}, column {self.column}: {self.text}" if self.column else f"{where}: {self.text}"
+        where += f", column {self.column}" if self.column else ""
+        return f"{where}: {self.text} [{self.rule}]"
