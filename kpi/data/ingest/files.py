@@ -23,7 +23,7 @@ _SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xls
              ".pq": "parquet"}
 _MAGIC = ((b"PK\x03\x04", "xlsx"), (b"PAR1", "parquet"), (b"\xd0\xcf\x11\xe0", "ole2"))
 _DESCRIBED = {"xlsx": "a zip archive (an XLSX workbook?)", "parquet": "a Parquet file",
-              "ole2": "an old binary Office file (.xls?)"}
+              "ole2": "an old binary Office file"}
 
 
 def _kind(path: Path) -> str:
@@ -32,8 +32,8 @@ def _kind(path: Path) -> str:
     by_content = next((kind for m, kind in _MAGIC if magic.startswith(m)), None)
     named = _SUFFIXES.get(path.suffix.lower())
     if by_content == "ole2":
-        raise IngestError(f"{path}: is an old binary Office file (.xls), which ingest does not read; save it as"
-                          " .xlsx or as CSV UTF-8")
+        raise IngestError(f"{path}: is an old binary Office file (.xls) or a password-protected workbook, which"
+                          " ingest does not read; save it, without a password, as .xlsx or as CSV UTF-8")
     if named is None:  # an export saved without its extension: trust the magic bytes
         return by_content or "csv"
     if named == "csv" and by_content is not None:
