@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,12 +58,24 @@ def test_doc_lists_every_header_alias(doc, alias, column):
     assert f"`{alias}`" in doc
 
 
-@pytest.mark.parametrize("rule", ["required", "not_allowed", "invalid_date", "date_too_early", "future_date",
-                                  "not_whole_number", "invalid_year", "out_of_range", "not_yes_no",
-                                  "too_many_values", "unknown_scheme", "conflicting_key"])
+RULES = ["required", "not_allowed", "invalid_date", "date_too_early", "future_date", "not_whole_number",
+         "invalid_year", "out_of_range", "not_yes_no", "too_many_values", "unknown_scheme", "conflicting_key",
+         "repeated_header", "too_long", "invisible_character", "control_character", "formula_without_value",
+         "formula_error", "unreadable_value"]
+# Where the code names a rule: `Invalid("rule", ...)` in cells.py, `rule="rule"` for a Problem in validate.py.
+RULE_IN_CODE = re.compile(r'Invalid\(\s*"([a-z_]+)"|rule="([a-z_]+)"')
+
+
+@pytest.mark.parametrize("rule", RULES)
 def test_doc_names_every_quarantine_rule(doc, rule):
     assert f"`{rule}`" in doc
     assert f'"{rule}"' in INGEST_SOURCE, f"{rule} is not a rule ingest uses"
+
+
+def test_every_rule_the_code_uses_is_in_the_list_above():
+    used = {a or b for a, b in RULE_IN_CODE.findall(INGEST_SOURCE)}
+    assert used == set(RULES), (f"rules in kpi/data/ingest/ missing here: {sorted(used - set(RULES))}; listed here"
+                                f" but not found in the code: {sorted(set(RULES) - used)}")
 
 
 def test_doc_states_the_reconciliation_and_quarantine_columns(doc):

@@ -83,6 +83,15 @@ def quarantine_rows(root: Path, rel: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def sentence_and_rule(root: Path, report) -> tuple[str, str]:
+    """The one reason of a report without its `[rule]` suffix, and that rule (the quarantine file's rule too)."""
+    [reason] = report.reasons
+    sentence, _, rule = reason.rpartition(" [")
+    [row] = quarantine_rows(root, report.quarantine_file)
+    assert rule == f"{row['rule']}]" and row["reason"] == reason
+    return sentence, rule[:-1]
+
+
 def stored_count(root: Path, table: str = "responses") -> int:
     return store.read_table(root, table).num_rows
 
@@ -217,8 +226,8 @@ def test_printed_labels_are_stored_as_contract_values(tmp_path, root, header, pr
 def test_each_rule_quarantines_the_row_with_its_sentence(tmp_path, root, change, reason):
     report = one_row(tmp_path, root, change)
     assert (report.read, report.stored, report.duplicates, report.quarantined) == (1, 0, 0, 1)
-    assert len(report.reasons) == 1
-    assert re.search(reason, report.reasons[0]), report.reasons[0]
+    sentence, _ = sentence_and_rule(root, report)
+    assert re.search(reason, sentence), sentence
 
 
 def test_the_first_broken_rule_in_column_order_is_the_one_reason(tmp_path, root):
@@ -226,6 +235,7 @@ def test_the_first_broken_rule_in_column_order_is_the_one_reason(tmp_path, root)
                                       "Number of friends": "lots"})
     assert report.reasons == [
         "one.csv row 2, column completed_on: '31/02/2024' is not a valid date (expected YYYY-MM-DD or DD/MM/YYYY)"
+        " [invalid_date]"
     ]
 
 
@@ -235,7 +245,7 @@ def test_a_row_with_more_values_than_the_header_is_quarantined(tmp_path, root):
                                              "R2,P1,S001,2024-01-01,Live-in,,"])
     report = ingest.ingest([path], data_dir=root).files[0]
     assert (report.stored, report.quarantined) == (1, 1)  # trailing empty values are harmless
-    assert report.reasons == ["wide.csv row 2: has 6 values but the header has 5 columns"]
+    assert report.reasons == ["wide.csv row 2: has 6 values but the header has 5 columns [too_many_values]"]
 
 
 @pytest.mark.parametrize(
@@ -257,7 +267,7 @@ def test_people_supported_rules(tmp_path, root, line, reason):
     path = write_csv(tmp_path / "people.csv", ["scheme_id,year,arrangement,people,carers", line])
     report = ingest.ingest([path], data_dir=root).files[0]
     assert report.table == "people_supported"
-    assert report.quarantined == 1 and re.search(reason, report.reasons[0]), report.reasons
+    assert report.quarantined == 1 and re.search(reason, sentence_and_rule(root, report)[0]), report.reasons
 
 
 def test_people_supported_accepts_financial_year_labels_and_dedupes_on_its_key(tmp_path, root):
@@ -291,7 +301,7 @@ def test_scheme_rules(tmp_path, root, line, reason):
     path = write_csv(tmp_path / "schemes.csv", [SCHEMES_CSV.splitlines()[0], line])
     report = ingest.ingest([path], data_dir=root).files[0]
     assert report.table == "schemes"
-    assert report.quarantined == 1 and re.search(reason, report.reasons[0]), report.reasons
+    assert report.quarantined == 1 and re.search(reason, sentence_and_rule(root, report)[0]), report.reasons
 
 
 def test_responses_may_use_a_scheme_added_in_the_same_run_whatever_the_file_order(tmp_path, root):
@@ -306,7 +316,7 @@ def test_a_key_reused_with_other_content_in_the_same_run_names_the_earlier_row(t
     report = ingest.ingest([rows_csv(tmp_path / "twice.csv", RESPONSE_HEADER, rows)], data_dir=root).files[0]
     assert report.reasons == [
         "twice.csv row 3, column response_id: 'R1' is already in row 2 of twice.csv with different content "
-        "(person_id differ)"
+        "(person_id differ) [conflicting_key]"
     ]
 
 
@@ -373,11 +383,12 @@ def test_messy_export_is_ingested_with_exact_counts_and_each_reason(tmp_path, ro
                                                                len(expected_reasons))
     assert (f.read, f.stored, f.duplicates, f.quarantined) == (20, 4, 3, 13)
     assert f.reconciles and report.committed
-    assert f.reasons == expected_reasons
+    assert [r.rpartition(" [")[0] for r in f.reasons] == expected_reasons
     assert stored_count(root) == before + n[STORED]
 
     rows = quarantine_rows(root, f.quarantine_file)
-    assert [r["reason"] for r in rows] == expected_reasons
+    assert [r["reason"] for r in rows] == f.reasons
+    assert all(r["reason"].endswith(f" [{r['rule']}]") for r in rows)  # every reason names its rule
     assert rows[0]["file"] == str(path) and rows[0]["row"] == "8" and rows[0]["column"] == "response_id"
     assert rows[1]["value"] == "S999" and rows[1]["rule"] == "unknown_scheme"
     assert rows[1]["Response ID"] == "R004" and rows[1]["Scheme ID"] == "S999"  # the original values ride along
@@ -432,8 +443,9 @@ def test_xlsx_export_with_date_cells_numbers_and_a_blank_row(tmp_path, root):
     report = ingest.ingest([tmp_path / "export.xlsx"], data_dir=root).files[0]
     assert (report.read, report.stored, report.quarantined) == (4, 2, 2)
     assert report.reasons == [
-        "export.xlsx row 5, column completed_on: '2009-01-01' is before 2010-01-01, the earliest date accepted",
-        "export.xlsx row 6, column friends_count: '2.5' is not a whole number",
+        "export.xlsx row 5, column completed_on: '2009-01-01' is before 2010-01-01, the earliest date accepted"
+        " [date_too_early]",
+        "export.xlsx row 6, column friends_count: '2.5' is not a whole number [not_whole_number]",
     ]
     rows = {r["response_id"]: r for r in store.read_table(root, "responses").to_pylist()}
     assert rows["1001"]["completed_on"] == dt.date(2024, 3, 31) and rows["1001"]["completed_with_help"] is True
@@ -455,6 +467,7 @@ def test_parquet_export_with_typed_columns(tmp_path, root):
     assert (report.table, report.read, report.stored, report.quarantined) == ("responses", 2, 1, 1)
     assert report.reasons == [
         "export.parquet row 3, column completed_on: '2008-05-01' is before 2010-01-01, the earliest date accepted"
+        " [date_too_early]"
     ]
 
 
@@ -489,14 +502,17 @@ def test_one_bad_file_among_good_ones_commits_nothing(tmp_path, root):
 @pytest.mark.parametrize(
     "name,content,message",
     [
-        ("latin1.csv", "Response ID,Person ID\nR1,Zoë\n".encode("cp1252"), r"latin1\.csv: is not UTF-8 text"),
+        # Windows-1252 text is read (tests/test_ingest_hostile.py); UTF-8 with one damaged byte is refused, never
+        # read as Windows-1252, which would garble every accented letter.
+        ("damaged.csv", b"Response ID,Person ID\nR1,Zo\xc3\xab\nR2,Zo\xeb\n",
+         r"damaged\.csv: is UTF-8 text with an invalid byte \(0xeb\) on line 3"),
         ("empty.csv", b"\n\n", r"empty\.csv: the file is empty \(no header row\)"),
         ("broken.xlsx", b"PK\x03\x04 not really a workbook", r"broken\.xlsx: is not a readable XLSX workbook"),
         ("broken.parquet", b"PAR1 not really parquet", r"broken\.parquet: is not a readable Parquet file"),
         ("twice.csv", b"Response ID,ID,Person ID\n", r"duplicate columns: 'Response ID' and 'ID' both mean "
                                                      r"response_id"),
         ("nameless.csv", b"scheme_id,year,arrangement,people,\nS001,2019,live_in,3,oops\n",
-         r"unknown columns: \(no name, column 5\)"),
+         r"\(values under no header in column 5\)"),
     ],
 )
 def test_unreadable_files_raise_and_change_nothing(tmp_path, root, name, content, message):
@@ -604,7 +620,12 @@ def test_json_output_shape(tmp_path, root, capsys):
     assert (out["submission"], out["dry_run"]) == ("S0002", False)  # the base store's own rows are S0001
     assert out["totals"] == {"read": 20, "stored": 4, "duplicates": 3, "quarantined": 13}
     [f] = out["files"]
-    assert set(f) == {"path", "table", "read", "stored", "duplicates", "quarantined", "quarantine_file", "reasons"}
+    # The fields of the first release stay; later ones (how the file was read and matched) are added after them.
+    assert set(f) == {"path", "table", "read", "stored", "duplicates", "quarantined", "quarantine_file", "reasons",
+                      "match", "read_as", "notes", "sheets"}
+    assert f["match"].startswith("matched to table responses: 13 of 13 columns recognised, including response_id")
+    assert f["read_as"] == "read as CSV: UTF-8 with a byte-order mark, comma-delimited"
+    assert (f["notes"], f["sheets"]) == ([], [])
     assert (f["path"], f["table"], f["read"], f["stored"], f["duplicates"], f["quarantined"]) == (
         str(path), "responses", 20, 4, 3, 13)
     assert len(f["reasons"]) == ingest.REASONS_SHOWN and f["reasons"][0].startswith("messy.csv row 8, column ")
@@ -780,4 +801,5 @@ def test_a_real_commit_rebuilds_the_derived_aggregates(tmp_path, root, monkeypat
 def test_today_can_be_pinned_for_the_future_date_rule(tmp_path, root):
     path = rows_csv(tmp_path / "r.csv", RESPONSE_HEADER, [["R1", *GOOD[1:3], "2024-02-01", *GOOD[4:]]])
     report = ingest.ingest(path, data_dir=root, today=dt.date(2024, 1, 31)).files[0]
-    assert report.reasons == ["r.csv row 2, column completed_on: '2024-02-01' is in the future (today is 2024-01-31)"]
+    assert report.reasons == ["r.csv row 2, column completed_on: '2024-02-01' is in the future (today is 2024-01-31)"
+                              " [future_date]"]

@@ -81,9 +81,16 @@ def _is_synthetic() -> bool:
         return False
 
 
+def _version() -> str:
+    try:
+        return data.version_note()
+    except Exception:  # the footer must never break a page
+        return ""
+
+
 def footer_text(table: pd.DataFrame, period: str | None = None) -> str:
     """Source and period, date made, n, the interval level, the protection note and, for the sample, its notice."""
-    details = [_answers(table), f"{_confidence(table)} confidence intervals", PROTECTION_NOTE]
+    details = [_answers(table), f"{_confidence(table)} confidence intervals", PROTECTION_NOTE, _version()]
     return text.footer_text(period or state.period_label(), dt.date.today(), _is_synthetic(), details=details)
 
 

@@ -10,6 +10,7 @@ key, so two viewers never share a cached result. `viewer_scope()` is the one pla
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import urllib.parse
 from typing import Iterable, Sequence
@@ -17,7 +18,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 import streamlit as st
 
-from kpi.data import audit, paths, queries, schema, store, users
+from kpi.data import audit, journal, paths, queries, schema, store, users
 from kpi.data.queries import Filters
 from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
@@ -103,27 +104,53 @@ def _page() -> str:
         return ""
 
 
-def store_key() -> tuple[str, int]:
-    """(data dir, manifest version): every cache is keyed on it, so a new ingest is picked up at once."""
+LATEST_ROLES = frozenset({"scheme_manager", "hub", "analyst", "admin"})  # may see figures not yet published
+_LATEST = "_khi_read_latest"  # this session reads the latest version (set by read_latest for those roles only)
+
+
+def versions() -> tuple[int, int | None]:
+    """(the live version, the published version or None), re-read only when the manifest or the journal changes."""
     root = paths.data_dir()
-    try:  # a stat per call; the manifest is parsed again only when it changes
-        changed = (root / store.MANIFEST).stat().st_mtime_ns
-    except OSError:
-        changed = 0
-    return str(root), _manifest_version(str(root), changed)
+    stamps = []
+    for name in (store.MANIFEST, journal.LOG):  # a stat each: cheap, and a new commit or publication shows at once
+        try:
+            stamps.append((root / name).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(0)
+    return _versions(str(root), tuple(stamps))
 
 
 @functools.lru_cache(maxsize=8)
-def _manifest_version(root: str, changed: int) -> int:
-    return store.read_manifest(root).version
+def _versions(root: str, stamps: tuple) -> tuple[int, int | None]:
+    live = store.read_manifest(root)
+    return live.version, store.published_version(root, live)
+
+
+def read_latest(scope: Scope, wanted: bool) -> bool:
+    """Set (for this session) whether it reads the latest version: only for LATEST_ROLES, and always when nothing
+    is published yet (they see it labelled as unpublished). Returns what was set."""
+    live, published = versions()
+    latest = scope.role in LATEST_ROLES and (wanted or published is None)
+    st.session_state[_LATEST] = latest
+    return latest
+
+
+def store_key() -> tuple[str, int | None]:
+    """(data dir, the version this session reads): every cache is keyed on it.
+
+    The published version; the latest one for a session `read_latest` allowed; None when nothing is published and
+    the session may not see unpublished figures (nav.page_start then says so and shows nothing else).
+    """
+    live, published = versions()
+    return str(paths.data_dir()), live if st.session_state.get(_LATEST) else published
 
 
 def store_problem() -> str | None:
     """Why the store cannot be read, in a sentence (None when it is fine)."""
     root = paths.data_dir()
     try:
-        store.require_store(root)
-        connection()
+        live = store.require_store(root)
+        _connect(str(root), live.version)
     except store.StoreError as exc:
         return str(exc)
     except Exception as exc:  # a damaged Parquet file: say so rather than show a traceback
@@ -133,12 +160,15 @@ def store_problem() -> str | None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _connect(root: str, version: int):
-    return api.connect(root)
+    return api.connect(root, version)
 
 
 def connection():
-    """The shared DuckDB connection (kpi.metrics.api runs each query on its own cursor, so sessions can share it)."""
+    """The shared DuckDB connection to the version this session reads (kpi.metrics.api runs each query on its own
+    cursor, so sessions can share it)."""
     root, version = store_key()
+    if version is None:
+        raise store.StoreError("no version of the figures is published yet")
     return _connect(root, version)
 
 
@@ -212,19 +242,32 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope) -> pd.
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _store_info(root, version) -> dict:
-    return api.store_info(root)
+def _store_info(root, version, stamps) -> dict:
+    return api.store_info(root, version)
 
 
 def store_info() -> dict:
     """About the store, no figures: whether it is synthetic, its note, version and date (`kpi.metrics.api`)."""
     root, version = store_key()
-    return _store_info(root, version)
+    return _store_info(root, version, versions())
+
+
+def version_note() -> str:
+    """Which version of the figures this is, for every footer, export and slide."""
+    info = store_info()
+    try:
+        day = dt.datetime.fromisoformat(info["updated_at"])
+        when = f" of {day.day} {day:%B %Y}"
+    except (TypeError, ValueError, KeyError):
+        when = ""
+    if info["version"] == info["published"]:
+        return f"Published figures: version {info['version']}{when}"
+    return f"Latest figures, not yet published: version {info['version']}{when}"
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _coverage(scope, root, version, _con) -> dict:
-    return api.coverage(scope=scope, con=_con, data_dir=root)
+    return api.coverage(scope=scope, con=_con, data_dir=root, version=version)
 
 
 def coverage(*, scope: Scope) -> dict:

@@ -24,6 +24,7 @@ PAGES = (
     ("pages/compare.py", "Compare areas", ":material/compare_arrows:", None),
     ("pages/definitions.py", "Definitions and data", ":material/menu_book:", None),
     ("pages/presentation.py", "Presentation mode", ":material/co_present:", None),
+    ("pages/upload.py", "Send data", ":material/upload_file:", ("scheme_manager", "hub", "admin")),
     ("pages/admin.py", "Access and audit", ":material/admin_panel_settings:", ("admin",)),
 )
 
@@ -43,9 +44,52 @@ def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
     """What every dashboard page does first: go through app.py, its title, the sample notice, the filters
     (`show`: which filters, default all)."""
     through_app()
+    version_choice(data.viewer_scope())
+    if data.store_key()[1] is None:
+        st.title(title)
+        st.info(NOTHING_PUBLISHED, icon=":material/hourglass_empty:")
+        st.stop()
     st.title(title)
     sample_notice()
+    version_notice()
     return state.filters_sidebar() if show is None else state.filters_sidebar(show=show)
+
+
+NOTHING_PUBLISHED = ("No figures have been published yet. The figures appear here once an administrator has checked "
+                     "and published them.")
+_WANTED = "_khi_latest_wanted"  # the session's own copy: Streamlit forgets widget values on a page switch
+
+
+def version_choice(scope) -> None:
+    """The sidebar switch between the published figures and the latest ones, for the roles that may see figures not
+    yet published (ui.data.LATEST_ROLES); kept in the URL as ?version=latest. Everyone else reads the published
+    version, whatever the URL says."""
+    if _WANTED not in st.session_state:
+        st.session_state[_WANTED] = st.query_params.get("version") == "latest"
+    if scope.role not in data.LATEST_ROLES:
+        data.read_latest(scope, False)
+        return
+    live, published = data.versions()
+    if published is not None and live != published:
+        st.session_state["khi_latest"] = st.session_state[_WANTED]
+        st.sidebar.toggle("Show the latest figures, not yet published", key="khi_latest",
+                          on_change=lambda: st.session_state.update({_WANTED: st.session_state["khi_latest"]}),
+                          help=f"Version {live} has data not yet published. The public sees version {published}.")
+    latest = data.read_latest(scope, st.session_state[_WANTED])
+    if latest and live != published:
+        st.query_params["version"] = "latest"
+    elif "version" in st.query_params:
+        del st.query_params["version"]
+
+
+def version_notice() -> None:
+    """Says so, on every page, when the figures shown are not the published ones."""
+    info = data.store_info()
+    if info["version"] != info["published"]:
+        public = (f"The public sees version {info['published']}." if info["published"] is not None
+                  else "Nothing is published yet, so the public sees no figures.")
+        st.warning(f"**{data.version_note()}.** These figures may still change. {public}",
+                   icon=":material/pending:")
 
 
 def through_app() -> None:

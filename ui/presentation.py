@@ -107,9 +107,10 @@ def talk(years: list[int], schemes: dict[str, tuple[str, str]]) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def _deck(area, period, ids, scheme, scope, root, version, today) -> slides.Deck:
+def _deck(area, period, ids, scheme, scope, root, version, today, version_note) -> slides.Deck:
     # `today` is in the key so a deck made yesterday is not offered with yesterday's date.
-    return slides.build_deck(area, period, list(ids), scope=scope, con=data.connection(), scheme=scheme)
+    return slides.build_deck(area, period, list(ids), scope=scope, con=data.connection(), scheme=scheme,
+                             version_note=version_note)
 
 
 def deck(plan: dict, scope: Scope) -> slides.Deck:
@@ -117,7 +118,7 @@ def deck(plan: dict, scope: Scope) -> slides.Deck:
     today's date."""
     root, version = data.store_key()
     talk = _deck(plan["area"] or None, plan["year"], tuple(plan["khis"]), plan["scheme"] or None, scope, root,
-                 version, str(dt.date.today()))
+                 version, str(dt.date.today()), data.version_note())
     data.audit_view(scope, tuple(plan["khis"]), (), _filters(plan))
     return talk
 

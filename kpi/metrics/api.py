@@ -33,13 +33,18 @@ __all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "k
 
 @functools.lru_cache(maxsize=4)
 def _connect_cached(root: str, version: int):
-    return queries.connect(root)
+    return queries.connect(root, version=version)
 
 
-def connect(data_dir: str | os.PathLike | None = None):
-    """A DuckDB connection over the store; reopened when the store's manifest version changes."""
+def connect(data_dir: str | os.PathLike | None = None, version: int | None = None):
+    """A DuckDB connection over one version of the store (default: the live one), kept open per version.
+
+    A version's files stay in the store while it is live, published or recently live (kpi.data.store), so a
+    connection opened on it keeps reading while ingests commit newer versions.
+    """
     root = paths.data_dir(data_dir)
-    version = store.read_manifest(root).version
+    if version is None:
+        version = store.read_manifest(root).version
     return _connect_cached(str(root), version)
 
 
@@ -117,22 +122,25 @@ def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdo
     return ks, by, figures, exact
 
 
-def store_info(data_dir=None) -> dict:
-    """About the store, with no figure in it: synthetic or not, its note, version and last update."""
+def store_info(data_dir=None, version: int | None = None) -> dict:
+    """About one version of the store (default: the live one), with no figure in it: synthetic or not, its note,
+    version and date, the live and the published version."""
     root = paths.data_dir(data_dir)
-    manifest = store.read_manifest(root)
+    live = store.read_manifest(root)
+    manifest = live if version in (None, live.version) else store.read_manifest(root, version)
     return dict(synthetic=manifest.synthetic, note=manifest.note, updated_at=manifest.updated_at,
-                version=manifest.version, data_dir=str(root))
+                version=manifest.version, data_dir=str(root), live=live.version,
+                published=store.published_version(root, live))
 
 
-def coverage(*, scope: Scope, con=None, data_dir=None) -> dict:
+def coverage(*, scope: Scope, con=None, data_dir=None, version: int | None = None) -> dict:
     """What the store holds (date range, rows, schemes, people, quarantined rows) and whether it is synthetic.
 
     Outside the exact scopes the totals of answers, people and rows set aside are rounded to the nearest hundred
     (`disclosure.round_total`; `rounded` says so): an exact total is an exact count.
     """
     root = paths.data_dir(data_dir)
-    manifest = store.read_manifest(root)
+    manifest = store.read_manifest(root, version)
     cur = _cursor(con, data_dir)
     try:
         info = queries.coverage(cur)

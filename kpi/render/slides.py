@@ -81,11 +81,12 @@ class Deck:
     made: dt.date
     synthetic: bool
     slides: tuple[Slide, ...] = field(default_factory=tuple)
+    version_note: str = ""  # which version of the figures, e.g. "Published figures: version 7 of 2 May 2026"
 
     @property
     def footer(self) -> str:
         return footer_text(self.period_label, self.made, self.synthetic, place=self.place,
-                           details=[PROTECTION_NOTE])
+                           details=[PROTECTION_NOTE, self.version_note])
 
     @property
     def title(self) -> str:
@@ -138,7 +139,7 @@ def _scheme_row(scheme: str, scope: Scope, con, data_dir) -> dict:
 
 
 def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], *, scope: Scope, data_dir=None,
-               con=None, scheme: str | None = None, made: dt.date | None = None) -> Deck:
+               con=None, scheme: str | None = None, made: dt.date | None = None, version_note: str = "") -> Deck:
     """One slide per KHI for an area (GSS code; None = the whole UK) or a scheme, for one financial year.
 
     period: the financial year by its starting year (2019 = 2019-20); None = the latest year with answers.
@@ -181,7 +182,8 @@ def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], 
         slides.append(_slide(registry.get(mid), row, programmes))
     synthetic = store.read_manifest(paths.data_dir(data_dir)).synthetic
     return Deck(place=place, area=area, scheme=scheme, period=period, period_label=schema.fy_label(period),
-                made=made or dt.date.today(), synthetic=bool(synthetic), slides=tuple(slides))
+                made=made or dt.date.today(), synthetic=bool(synthetic), slides=tuple(slides),
+                version_note=version_note)
 
 
 # ---------------------------------------------------------------------------------------------------------------

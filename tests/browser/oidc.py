@@ -136,11 +136,12 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-@pytest.fixture(scope="module")
-def signin_app(streamlit_server, oidc_provider, sample_store, tmp_path_factory):
+def start_signin_app(streamlit_server, oidc_provider, store_dir, folder):
+    """The dashboard over `store_dir` with sign-in through `oidc_provider`, behind a Forwarder; its secrets file and
+    access folder (roles table, audit log) in `folder`. Returns (SigninApp, the Forwarder to close)."""
     forwarder = Forwarder()
     public = f"http://127.0.0.1:{forwarder.port}"
-    path = tmp_path_factory.mktemp("signin") / "secrets.toml"
+    path = folder / "secrets.toml"
     path.write_text(
         "[auth]\n"
         f'redirect_uri = "{public}/oauth2callback"\n'
@@ -149,13 +150,20 @@ def signin_app(streamlit_server, oidc_provider, sample_store, tmp_path_factory):
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "{oidc_provider.metadata_url}"\n'
     )
-    access = str(path.parent / "access")
-    env = {"KHI_DATA_DIR": str(sample_store), "STREAMLIT_SECRETS_FILES": str(path), "KHI_ACCESS_DIR": access,
+    access = str(folder / "access")
+    env = {"KHI_DATA_DIR": str(store_dir), "STREAMLIT_SECRETS_FILES": str(path), "KHI_ACCESS_DIR": access,
            "NO_PROXY": "127.0.0.1,localhost", "KHI_TEST_PROCESS": "a"}
     first = streamlit_server("app.py", env=env)
     forwarder.switch(_port(first))
+    return SigninApp(url=public, forwarder=forwarder, env=env, backends={"a": first}, access=access), forwarder
+
+
+@pytest.fixture(scope="module")
+def signin_app(streamlit_server, oidc_provider, sample_store, tmp_path_factory):
+    app, forwarder = start_signin_app(streamlit_server, oidc_provider, sample_store,
+                                      tmp_path_factory.mktemp("signin"))
     try:
-        yield SigninApp(url=public, forwarder=forwarder, env=env, backends={"a": first}, access=access)
+        yield app
     finally:
         forwarder.close()
 

@@ -14,7 +14,8 @@ from kpi.data.ingest.report import REASONS_SHOWN
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="CSV (UTF-8), XLSX or Parquet exports")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="CSV (encoding and delimiter detected), XLSX (every sheet) or Parquet exports")
     parser.add_argument("--table", choices=tuple(schema.TABLES), help="the table the files hold (default: detect)")
     parser.add_argument("--data", metavar="DIR",
                         help="the store to add to (default: KHI_DATA_DIR; never the bundled sample)")
@@ -30,11 +31,22 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"error: {exc}\nThe store was not changed.", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: say so in one line (and in JSON), never a traceback for the person ingesting
+        error = (f"ingest failed unexpectedly ({type(exc).__name__}: {exc}); please report it. A run commits in one"
+                 " step, so the store holds either the previous version or the new one, never a mix")
+        if args.json:
+            print(json.dumps({"ok": False, "error": error, "committed": None, "files": []}, indent=2))
+        else:
+            print(f"error: {error}", file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return 0
     for f in report.files:
         print(f.summary())
+        for line in (f.read_as, f.match, *f.notes):
+            if line:
+                print(f"  {line}")
         if f.quarantine_file:
             print(f"  quarantined rows and their reasons: {Path(report.data_dir) / f.quarantine_file}")
         for reason in f.reasons[:REASONS_SHOWN]:

@@ -1,118 +1,69 @@
-"""Reading export files (CSV, XLSX, Parquet) into a header and numbered records, as a spreadsheet numbers them."""
+"""Reading an export file (CSV, XLSX, Parquet) into sheets of numbered rows, or IngestError naming the file.
+
+Each format has its reader (`csv_text`, `workbook`, `parquet_file`); this module decides which one reads a file,
+from its first bytes as much as from its name: a workbook named .csv, or binary data, is refused with a message that
+says what the file is, never read as garbled text.
+"""
 
 from __future__ import annotations
 
-import csv
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
 
-import pyarrow.parquet as pq
+from kpi.data.ingest.csv_text import read_csv
+from kpi.data.ingest.errors import IngestError
+from kpi.data.ingest.export import Export, Sheet
+from kpi.data.ingest.parquet_file import read_parquet
+from kpi.data.ingest.values import blank
+from kpi.data.ingest.workbook import read_workbook
 
+__all__ = ["IngestError", "Export", "Sheet", "blank", "read_export"]
 
-class IngestError(Exception):
-    """The run cannot start (a file unreadable or unmappable, or the store is the bundled sample); nothing written."""
-
-
-# Reading files into (header, numbered records). Values stay as the file holds them (str from CSV; str, number,
-# date or bool from XLSX and Parquet) until the contract converts them.
-@dataclass
-class Export:
-    path: str
-    header: list[str]
-    header_row: int
-    records: list[tuple[int, list[Any]]]  # (spreadsheet row number, values), blank records already dropped
-    table: str = ""
-    columns: dict[int, str] = field(default_factory=dict)  # position in the file -> contract column
-    index: int = 0  # position in the run: one path named twice is two inputs
-
-
-def blank(value: Any) -> bool:
-    # NaN is how pandas-written Parquet says "empty" in a number column.
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and value != value
-    )
-
-
-def _numbered(rows: Iterable[Sequence[Any]], path: str) -> tuple[list[str], int, list[tuple[int, list[Any]]]]:
-    header: list[str] | None = None
-    header_row = 0
-    records: list[tuple[int, list[Any]]] = []
-    for number, values in enumerate(rows, start=1):
-        values = list(values)
-        if all(blank(v) for v in values):
-            continue  # blank records are not rows, but they keep their place in the numbering
-        if header is None:
-            header = ["" if v is None else str(v).strip() for v in values]
-            header_row = number
-        else:
-            records.append((number, values))
-    if header is None:
-        raise IngestError(f"{path}: the file is empty (no header row)")
-    return header, header_row, records
-
-
-def _read_csv(path: Path) -> Iterator[list[str]]:
-    try:
-        # utf-8-sig drops a BOM when there is one; newline="" lets csv handle CRLF and quoted line breaks itself.
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            yield from csv.reader(fh)
-    except UnicodeDecodeError as exc:
-        raise IngestError(
-            f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as 'CSV UTF-8' and try again"
-        ) from exc
-    except csv.Error as exc:
-        raise IngestError(f"{path}: is not a readable CSV file ({exc})") from exc
-
-
-def _read_xlsx(path: Path) -> list[tuple[Any, ...]]:
-    import openpyxl  # only XLSX inputs pay for the import
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged or non-XLSX file
-        raise IngestError(f"{path}: is not a readable XLSX workbook ({exc})") from exc
-    try:
-        # read_only yields one tuple per sheet row from row 1, empty rows included, so numbering stays true.
-        return list(wb.worksheets[0].iter_rows(values_only=True))
-    finally:
-        wb.close()
-
-
-def _read_parquet(path: Path) -> Iterator[list[Any]]:
-    try:
-        pf = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... for a damaged file
-        raise IngestError(f"{path}: is not a readable Parquet file ({exc})") from exc
-    yield list(pf.schema_arrow.names)
-    for batch in pf.iter_batches(batch_size=65_536):
-        columns = [col.to_pylist() for col in batch.columns]
-        yield from (list(values) for values in zip(*columns))
+_SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet",
+             ".pq": "parquet"}
+_MAGIC = ((b"PK\x03\x04", "xlsx"), (b"PAR1", "parquet"), (b"\xd0\xcf\x11\xe0", "ole2"))
+_DESCRIBED = {"xlsx": "a zip archive (an XLSX workbook?)", "parquet": "a Parquet file",
+              "ole2": "an old binary Office file"}
 
 
 def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return "csv"
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    with open(path, "rb") as fh:  # an export saved without its extension: trust the magic bytes
+    with open(path, "rb") as fh:
         magic = fh.read(4)
-    return "xlsx" if magic.startswith(b"PK") else "parquet" if magic == b"PAR1" else "csv"
+    by_content = next((kind for m, kind in _MAGIC if magic.startswith(m)), None)
+    named = _SUFFIXES.get(path.suffix.lower())
+    if by_content == "ole2":
+        raise IngestError(f"{path}: is an old binary Office file (.xls) or a password-protected workbook, which"
+                          " ingest does not read; save it, without a password, as .xlsx or as CSV UTF-8")
+    if named is None:  # an export saved without its extension: trust the magic bytes
+        return by_content or "csv"
+    if named == "csv" and by_content is not None:
+        raise IngestError(f"{path}: is named {path.suffix} but is {_DESCRIBED[by_content]}, not CSV text;"
+                          " give it its real extension")
+    return named
 
 
 def read_export(path: str | os.PathLike) -> Export:
-    """Read one export into its header and numbered non-blank records; IngestError when it cannot be read."""
+    """Read one export into sheets of numbered non-blank rows; IngestError when it cannot be read."""
     p = Path(path)
     if not p.is_file():
         raise IngestError(f"{path}: no such file")
     try:
+        if p.stat().st_size == 0:
+            raise IngestError(f"{path}: the file is empty (0 bytes)")
         kind = _kind(p)
-        rows = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind](p)
-        header, header_row, records = _numbered(rows, str(path))
+        if kind == "csv":
+            rows, dialect = read_csv(p)
+            export = Export(str(path), kind, [Sheet("", rows)], dialect.describe(), dialect.to_json())
+        elif kind == "xlsx":
+            sheets, notes = read_workbook(p)
+            names = ", ".join(f"'{s.name}'" + (" (hidden)" if s.hidden else "") for s in sheets)
+            count = f"{len(sheets)} worksheet{'s' if len(sheets) > 1 else ''}"
+            export = Export(str(path), kind, sheets, f"read as XLSX: {count}: {names}",
+                            {"format": "xlsx", "sheets": [s.name for s in sheets]}, notes)
+        else:
+            export = Export(str(path), kind, [read_parquet(p)], "read as Parquet", {"format": "parquet"})
     except OSError as exc:
         raise IngestError(f"{path}: cannot be read ({exc})") from exc
-    return Export(str(path), header, header_row, records)
+    if not any(sheet.rows for sheet in export.sheets):
+        raise IngestError(f"{path}: the file is empty (no header row)")
+    return export

@@ -10,6 +10,22 @@ REASONS_SHOWN = 5  # reasons printed (and put in --json) per file; the quarantin
 
 
 @dataclass
+class SheetReport:
+    """How one sheet of a workbook reconciled, or why it was skipped (header_row None)."""
+
+    sheet: str
+    header_row: int | None
+    read: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    skipped: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class FileReport:
     """How one input file reconciled: read = stored + duplicates + quarantined."""
 
@@ -21,6 +37,10 @@ class FileReport:
     quarantined: int = 0
     quarantine_file: str | None = None  # relative to the store, as listed in Manifest.quarantine
     reasons: list[str] = field(default_factory=list)  # one per quarantined row, in row order
+    match: str = ""  # the table the file was matched to, and why
+    read_as: str = ""  # the format, and for CSV the encoding and delimiter detected
+    notes: list[str] = field(default_factory=list)  # title rows above the header, sheets skipped...
+    sheets: list[SheetReport] = field(default_factory=list)  # workbooks only: one per worksheet
 
     @property
     def reconciles(self) -> bool:
@@ -36,6 +56,10 @@ class FileReport:
             "quarantined": self.quarantined,
             "quarantine_file": self.quarantine_file,
             "reasons": self.reasons[:REASONS_SHOWN],
+            "match": self.match,
+            "read_as": self.read_as,
+            "notes": self.notes,
+            "sheets": [s.to_json() for s in self.sheets],
         }
 
     def summary(self) -> str:
@@ -76,8 +100,11 @@ class Problem:
     value: str
     rule: str  # short id, e.g. invalid_date
     text: str  # the rule as a sentence about the value
+    sheet: str = ""  # the worksheet, when the file is a workbook of several sheets
 
     @property
     def reason(self) -> str:
-        where = f"{Path(self.file).name} row {self.row}"
-        return f"{where}, column {self.column}: {self.text}" if self.column else f"{where}: {self.text}"
+        """File, row, column, the rule as a sentence, and its id: `one.csv row 7, column x: ... [invalid_date]`."""
+        where = f"{Path(self.file).name}" + (f" sheet '{self.sheet}'" if self.sheet else "") + f" row {self.row}"
+        where += f", column {self.column}" if self.column else ""
+        return f"{where}: {self.text} [{self.rule}]"

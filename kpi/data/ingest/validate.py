@@ -15,10 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from kpi.data import schema, store
-from kpi.data.ingest.cells import Invalid, convert, show
-from kpi.data.ingest.files import Export, blank
-from kpi.data.ingest.report import FileReport, Problem
+from kpi.data import aliases, schema, store
+from kpi.data.ingest.cells import Invalid, convert
+from kpi.data.ingest.export import Export, Part
+from kpi.data.ingest.report import FileReport, Problem, SheetReport
+from kpi.data.ingest.values import blank, shown, writable
 
 
 def key_text(values: Sequence[Any]) -> str:
@@ -69,25 +70,51 @@ class Run:
     quarantine: dict[int, list[tuple[Problem, list[Any]]]] = field(default_factory=dict)  # by export.index
 
 
-def _validate(export: Export, number: int, values: list[Any], run: Run) -> tuple | Problem:
+# Conversion errors other than Invalid are bugs of a converter meeting a value nobody foresaw: the row is quarantined
+# with the error's name rather than the run ending in a traceback.
+_UNFORESEEN = (ValueError, TypeError, OverflowError, ArithmeticError, UnicodeError, AttributeError)
+
+
+def _same_as_header(part: Part, values: list[Any]) -> bool:
+    header = part.normalised_header
+    first = min(part.columns)  # one cell decides for nearly every row: only a likely repeat is compared whole
+    cell = values[first] if first < len(values) else None
+    # Normalising drops at most spaces and punctuation: a cell much longer or shorter cannot match (and costs nothing).
+    if not isinstance(cell, str) or len(cell) < len(header[first]) or len(cell) > 2 * len(part.header[first]) + 8:
+        return False
+    if aliases.normalise(cell) != header[first]:
+        return False
+    cells = [aliases.normalise(str(v)) if not blank(v) else "" for v in values[: len(header)]]
+    return cells == header[: len(cells)]
+
+
+def _validate(export: Export, part: Part, number: int, values: list[Any], run: Run) -> tuple | Problem:
     spec = schema.TABLES[export.table]
-    if len(values) > len(export.header) and any(not blank(v) for v in values[len(export.header):]):
-        return Problem(export.path, number, "", "", "too_many_values",
-                       f"has {len(values)} values but the header has {len(export.header)} columns")
-    cells = {name: (values[i] if i < len(values) else None) for i, name in export.columns.items()}
+    sheet = part.sheet if export.several_sheets else ""
+    width = len(part.header)
+    if len(values) > width and any(not blank(v) for v in values[width:]):
+        return Problem(export.path, number, "", "", rule="too_many_values",
+                       text=f"has {len(values)} values but the header has {width} columns", sheet=sheet)
+    if _same_as_header(part, values):  # two exports pasted one under the other
+        return Problem(export.path, number, "", "", rule="repeated_header",
+                       text=f"repeats the header (row {part.header_row}): two exports pasted together?", sheet=sheet)
+    cells = {name: (values[i] if i < len(values) else None) for i, name in part.columns.items()}
     out = []
     for col in spec.columns:
         raw = cells.get(col.name)
         try:
             out.append(convert(col, raw, run.today))
         except Invalid as bad:
-            return Problem(export.path, number, col.name, show(raw), bad.rule, bad.text)
+            return Problem(export.path, number, col.name, shown(raw), rule=bad.rule, text=bad.text, sheet=sheet)
+        except _UNFORESEEN as exc:
+            return Problem(export.path, number, col.name, shown(raw), rule="unreadable_value",
+                           text=f"'{shown(raw)}' cannot be read as {col.kind} ({type(exc).__name__})", sheet=sheet)
     row = tuple(out)
     for column, target in spec.references.items():
         value = row[spec.names.index(column)]
         if target == "schemes.scheme_id" and value not in run.schemes:
-            return Problem(export.path, number, column, value, "unknown_scheme",
-                           f"'{value}' is not a scheme in the store or earlier in this ingest")
+            return Problem(export.path, number, column, shown(value), rule="unknown_scheme",
+                           text=f"'{shown(value)}' is not a scheme in the store or earlier in this ingest", sheet=sheet)
     return row
 
 
@@ -98,39 +125,56 @@ def _conflict_text(key_value: str, where: str, names: Sequence[str], old: tuple,
 
 def reconcile(export: Export, run: Run) -> FileReport:
     spec = schema.TABLES[export.table]
-    report = FileReport(export.path, export.table, read=len(export.records))
+    report = FileReport(export.path, export.table, read=len(export.records), match=export.match,
+                        read_as=export.read_as, notes=list(export.notes))
+    sheets = [SheetReport(p.sheet, p.header_row, read=len(p.records)) for p in export.parts]
     key_idx = [spec.names.index(k) for k in spec.key]
     key_column = ", ".join(spec.key)
-    valid: list[tuple[int, list[Any], tuple, str]] = []
-    problems: list[tuple[Problem, list[Any]]] = []
-    for number, values in export.records:
-        result = _validate(export, number, values, run)
-        if isinstance(result, Problem):
-            problems.append((result, values))
-        else:
-            valid.append((number, values, result, key_text([result[i] for i in key_idx])))
+    valid: list[tuple[int, int, list[Any], tuple, str]] = []
+    problems: list[tuple[int, Problem, list[Any]]] = []
+    for at, part in enumerate(export.parts):
+        for number, values in part.records:
+            result = _validate(export, part, number, values, run)
+            if isinstance(result, Problem):
+                problems.append((at, result, values))
+            else:
+                valid.append((at, number, values, result, key_text([result[i] for i in key_idx])))
     stored = stored_rows_by_key(run.root, run.manifest, export.table, (k for *_, k in valid))
     seen = run.seen[export.table]
-    for number, values, row, key in valid:
+    for at, number, values, row, key in valid:
         shown_key = key.replace("\x1f", ", ")
         earlier = stored.get(key)
         where = "stored"
         if earlier is None and key in seen:
             earlier, where = seen[key].values, seen[key].where
         if earlier is None:
-            seen[key] = Seen(row, f"in row {number} of {Path(export.path).name}")
+            sheet = f" (sheet '{export.parts[at].sheet}')" if export.several_sheets else ""
+            seen[key] = Seen(row, f"in row {number}{sheet} of {Path(export.path).name}")
             run.new_rows[export.table].append(row)
             if export.table == "schemes":
                 run.schemes.add(row[0])
             report.stored += 1
+            sheets[at].stored += 1
         elif earlier == row:
             report.duplicates += 1
+            sheets[at].duplicates += 1
         else:
-            text = _conflict_text(shown_key, where, spec.names, earlier, row)
-            problems.append((Problem(export.path, number, key_column, shown_key, "conflicting_key", text), values))
-    problems.sort(key=lambda p: p[0].row)
+            text = _conflict_text(shown(shown_key), where, spec.names, earlier, row)
+            problem = Problem(export.path, number, key_column, shown(shown_key), rule="conflicting_key", text=text,
+                              sheet=export.parts[at].sheet if export.several_sheets else "")
+            problems.append((at, problem, values))
+    problems.sort(key=lambda p: (p[0], p[1].row))
+    for at, _, _ in problems:
+        sheets[at].quarantined += 1
     report.quarantined = len(problems)
-    report.reasons = [p.reason for p, _ in problems]
+    report.reasons = [p.reason for _, p, _ in problems]
+    if export.kind == "xlsx":  # in the workbook's order, skipped sheets included
+        by_name = {s.sheet: s for s in sheets} | {name: SheetReport(name, None, skipped=why)
+                                                   for name, why in export.skipped}
+        report.sheets = [by_name[s.name] for s in export.sheets]
     if problems:
-        run.quarantine[export.index] = problems
+        # The quarantine file lays every row out under the file's header, in characters UTF-8 can hold.
+        width = len(export.header)
+        run.quarantine[export.index] = [(p, [writable(v) for v in export.parts[at].aligned(values, width)])
+                                        for at, p, values in problems]
     return report
