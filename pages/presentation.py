@@ -12,6 +12,7 @@ import streamlit as st
 from ui import data, nav, presentation
 
 nav.through_app()
+nav.version_gate("Presentation mode")
 
 years = sorted(data.available_years(), reverse=True)
 if not years:

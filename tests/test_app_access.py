@@ -289,3 +289,48 @@ def test_what_a_hub_was_shown_is_never_served_to_the_public_from_a_cache(real_st
     monkeypatch.setattr(auth, "identity", lambda: None)
     public = open_page("pages/compare.py", level="scheme", metric="connected_positive")
     assert not _leaks(_everything_shown(public), real_store)
+
+
+def _ingest_one_more(root, tmp_path):
+    """A real submission after the store's published version: version 2 holds one more answer."""
+    from kpi.data.ingest import ingest
+
+    t = store.read_table(root, "responses").to_pandas().head(1)
+    path = tmp_path / "one.csv"
+    t.assign(response_id="NEW-1").to_csv(path, index=False)
+    return ingest([path], "responses", root, submitted_by="test")
+
+
+def test_the_public_sees_the_published_version_and_analysts_may_choose_the_latest(real_store, monkeypatch, tmp_path):
+    published = store.published_version(real_store)
+    report = _ingest_one_more(real_store, tmp_path)
+    assert report.committed and report.version > published
+    public = open_page("pages/definitions.py", version="latest")  # asking for the latest changes nothing
+    assert f"(store version {published})" in _everything_shown(public)
+    assert not [w for w in public.warning if "not yet published" in w.value]
+    assert "Show the latest figures, not yet published" not in [t.label for t in public.toggle]
+
+    users.add(tmp_path / "access", "ana@example.org", "analyst", by="test")
+    _sign_in(monkeypatch, "ana@example.org")
+    analyst = open_page("pages/definitions.py")
+    exact = lambda at: next(m for m in at.metric if m.label == "Answers").value  # noqa: E731
+    published_total = exact(analyst)
+    analyst.toggle(key="khi_latest").set_value(True).run()
+    assert [w.value for w in analyst.warning if "not yet published" in w.value]
+    assert int(exact(analyst).replace(",", "")) == int(published_total.replace(",", "")) + 1
+    assert analyst.query_params.get("version") == "latest"
+    assert f"(store version {report.version})" in _everything_shown(analyst)
+
+
+def test_a_real_store_with_nothing_published_shows_the_public_nothing(real_store, monkeypatch, tmp_path):
+    (real_store / "submissions.jsonl").unlink(missing_ok=True)  # no publication record: nothing published
+    assert store.published_version(real_store) is None
+    for page in ("overview", "compare", "presentation", "definitions"):
+        at = open_page(f"pages/{page}.py")
+        assert [i.value for i in at.info] == [nav.NOTHING_PUBLISHED]
+        assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+    users.add(tmp_path / "access", "ana@example.org", "analyst", by="test")
+    _sign_in(monkeypatch, "ana@example.org")
+    at = open_page("pages/overview.py")  # the national team sees the latest, labelled as not published
+    assert [w.value for w in at.warning if "Nothing is published yet" in w.value]
+    assert at.get("plotly_chart")

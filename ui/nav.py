@@ -44,15 +44,21 @@ def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
     """What every dashboard page does first: go through app.py, its title, the sample notice, the filters
     (`show`: which filters, default all)."""
     through_app()
+    version_gate(title)
+    st.title(title)
+    sample_notice()
+    version_notice()
+    return state.filters_sidebar() if show is None else state.filters_sidebar(show=show)
+
+
+def version_gate(title: str) -> None:
+    """Which version this session reads (version_choice); when it may read none (nothing published, and it may not
+    see unpublished figures), the page says so and stops."""
     version_choice(data.viewer_scope())
     if data.store_key()[1] is None:
         st.title(title)
         st.info(NOTHING_PUBLISHED, icon=":material/hourglass_empty:")
         st.stop()
-    st.title(title)
-    sample_notice()
-    version_notice()
-    return state.filters_sidebar() if show is None else state.filters_sidebar(show=show)
 
 
 NOTHING_PUBLISHED = ("No figures have been published yet. The figures appear here once an administrator has checked "

@@ -108,7 +108,7 @@ def reasons_table(report) -> pd.DataFrame:
 def show_report(report) -> None:
     for f in report.files:
         details = [getattr(f, "match", ""), getattr(f, "read_as", ""), *getattr(f, "notes", [])]
-        line = " ".join(d.rstrip(".") + "." for d in details if d)
+        line = " ".join(d[:1].upper() + d[1:].rstrip(".") + "." for d in details if d)
         st.markdown(f"**{Path(f.path).name}**: read {f.read:,} = to be stored {f.stored:,} + already in the store "
                     f"{f.duplicates:,} + set aside {f.quarantined:,}." + (f" {line}" if line else ""))
     st.dataframe(report_table(report), hide_index=True, width="stretch")
