@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import types
 import hashlib
 import json
 import os
@@ -39,6 +40,21 @@ FUTURE = (TODAY + dt.timedelta(days=30)).strftime("%d/%m/%Y")
 @pytest.fixture(autouse=True)
 def _no_derive(monkeypatch):
     monkeypatch.setattr("kpi.data.derive.build", lambda root, manifest: None)
+
+
+class _Today(dt.date):
+    @classmethod
+    def today(cls):
+        return TODAY
+
+
+@pytest.fixture(autouse=True)
+def _today_as_at_import(monkeypatch):
+    """Ingest's "today" is the TODAY the expected messages were written with, even if a run crosses midnight."""
+    from kpi.data.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "dt", types.SimpleNamespace(date=_Today, datetime=dt.datetime,
+                                                              timedelta=dt.timedelta, timezone=dt.timezone))
 
 
 # ---------------------------------------------------------------------------------------------------------------
