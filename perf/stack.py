@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perf import REPO
+
+
+def haproxy_missing() -> str | None:
+    """Why the stack cannot start here (no haproxy binary), or None."""
+    if shutil.which("haproxy") or os.access("/usr/sbin/haproxy", os.X_OK):
+        return None
+    return "haproxy is not installed (bash scripts/test.sh or scripts/serve.sh installs Debian's haproxy)"
 
 
 def free_port() -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -26,7 +25,7 @@ import pytest
 
 from perf import REPO
 from perf.load import load_test
-from perf.stack import start_stack, stop_stack, wait_until
+from perf.stack import haproxy_missing, start_stack, stop_stack, wait_until
 from perf.stclient import Cookies, open_stream, open_tab, step
 
 
@@ -34,15 +33,9 @@ SAMPLE = REPO / "data" / "sample"
 TIMEOUT = 120  # a step on a cold worker of a busy 2-core machine can take a while
 
 
-def _haproxy_missing() -> str | None:
-    if shutil.which("haproxy") or os.access("/usr/sbin/haproxy", os.X_OK):
-        return None
-    return "haproxy is not installed (bash scripts/test.sh installs Debian's haproxy)"
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    missing = _haproxy_missing()
+    missing = haproxy_missing()
     if missing:
         if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
             pytest.fail(f"{missing} (CI=true: a missing haproxy fails the run, it never skips)", pytrace=False)
