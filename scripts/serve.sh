@@ -219,7 +219,7 @@ while :; do
     done
     if [ "$ready" = 0 ] && all_healthy; then
         ready=1
-        say "ready: http://$shown:$port ($workers workers behind HAProxy, sticky by cookie). Ctrl+C stops everything."
+        say "ready: http://$shown:$port ($workers worker(s) behind HAProxy, sticky by cookie). Ctrl+C stops everything."
     fi
     sleep 1 &
     sleeper=$!
