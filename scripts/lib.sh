@@ -69,7 +69,8 @@ haproxy_path() {
         say "Ask an administrator to run: apt-get install haproxy"
         return 1
     fi
-    if ! apt_install haproxy || ! [ -x /usr/sbin/haproxy ]; then
+    # Its output to stderr: callers capture this function's stdout as the path.
+    if ! apt_install haproxy >&2 || ! [ -x /usr/sbin/haproxy ]; then
         say "HAProxy could not be installed with apt-get (see the messages above)."
         say "Install Debian's haproxy package (apt-get install haproxy), then run this again."
         return 1

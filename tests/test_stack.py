@@ -110,6 +110,7 @@ def test_a_killed_worker_is_restarted_and_its_tab_reconnects_to_the_other(stack)
     survivor = ({"w1", "w2"} - {victim}).pop()
     old_pid = stack.worker_pid(victim)
     upgrades = _counter(stack, "hrsp_1xx")
+    failed_checks = _counter(stack, "chkfail")
     os.kill(old_pid, signal.SIGKILL)
 
     # At once, as the browser's reconnect would: the dead worker refuses, HAProxy redispatches to the live one.
@@ -120,9 +121,13 @@ def test_a_killed_worker_is_restarted_and_its_tab_reconnects_to_the_other(stack)
     assert now[survivor] - upgrades[survivor] == 1 and now[victim] == upgrades[victim], (upgrades, now)
 
     def restarted() -> bool:
+        # A new process, and HAProxy's checks failed on the dead one and pass again: after a failed check the status
+        # reads "UP 2/3" (or DOWN, if the restart took longer than 3 checks) until a check succeeds, which only the
+        # new process can answer. (A status read before the first failed check would still say UP.)
         pid = stack.worker_pid(victim)
-        return pid not in (None, old_pid) and os.path.exists(f"/proc/{pid}") and \
-            stack.stats()[victim]["status"] == "UP"
+        row = stack.stats()[victim]
+        return pid not in (None, old_pid) and os.path.exists(f"/proc/{pid}") and row["status"] == "UP" \
+            and row["check_status"] == "L7OK" and int(row["chkfail"]) > failed_checks[victim]
 
     assert wait_until(restarted, timeout=120), f"{victim} was not restarted and UP:\n{stack.log_tail()}"
     assert f"worker {victim} (pid {old_pid}" in stack.log_tail(20_000)
