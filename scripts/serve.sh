@@ -13,6 +13,7 @@
 # A worker that exits is restarted; HAProxy's health checks and `option redispatch` send its people to another worker
 # meanwhile. Ctrl+C or SIGTERM stops HAProxy and every worker. Why each part is there: docs/deployment.md.
 set -euo pipefail
+caller="$PWD"  # relative paths given on the command line are the caller's, not the repository's
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
@@ -22,7 +23,7 @@ usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0
 port=8501
 workers="$(nproc 2>/dev/null || echo 2)"
 address=0.0.0.0
-data="${KHI_DATA_DIR:-data/sample}"
+data="${KHI_DATA_DIR:-}"
 secrets=""
 run_dir=""
 extra=()
@@ -53,16 +54,19 @@ if ! [[ "$workers" =~ ^[0-9]+$ ]] || [ "$workers" -lt 1 ]; then
     say "--workers must be a whole number, 1 or more"
     exit 2
 fi
+from_caller() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$caller" "$1" ;; esac; }
+if [ -z "$data" ]; then data="$PWD/data/sample"; else data="$(from_caller "$data")"; fi
 if [ ! -f "$data/manifest.json" ]; then
     say "no store at $data (no manifest.json): make one with 'python -m kpi ingest' or 'python -m kpi sample'"
     exit 2
 fi
 data="$(cd "$data" && pwd)"
 if [ -n "$secrets" ]; then
+    secrets="$(from_caller "$secrets")"
     [ -f "$secrets" ] || { say "--secrets: no file at $secrets"; exit 2; }
     secrets="$(cd "$(dirname "$secrets")" && pwd)/$(basename "$secrets")"
 fi
-run_dir="${run_dir:-artifacts/serve-$port}"
+if [ -n "$run_dir" ]; then run_dir="$(from_caller "$run_dir")"; else run_dir="artifacts/serve-$port"; fi
 mkdir -p "$run_dir"
 run_dir="$(cd "$run_dir" && pwd)"
 
