@@ -83,3 +83,43 @@ def time_derive(root: Path) -> dict:
     out["total_seconds"] = round(sum(v["seconds"] for v in out.values()), 2)
     return out
 
+
+
+def rss_mb(pids) -> float:
+    """Resident memory of these processes now, summed (processes that have gone are skipped)."""
+    total_kb = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
+class RssPeak:
+    """Samples the summed RSS of `pids_fn()` every `interval` s in a thread, keeping the highest sum: the server's
+    memory high-water mark however many processes it is (one `streamlit run`, or HAProxy and N workers)."""
+
+    def __init__(self, pids_fn, interval: float = 0.5):
+        import threading
+
+        self.pids_fn, self.interval, self.peak_mb = pids_fn, interval, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="khi-rss", daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.peak_mb = max(self.peak_mb, rss_mb(self.pids_fn()))
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()

@@ -52,3 +52,28 @@ ensure_venv() {
     .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
     printf '%s\n' "$want" > "$stamp"
 }
+
+# Print the path of Debian's HAProxy (the sticky balancer of scripts/serve.sh), installing the package when it is
+# missing. Fails with a sentence saying what to do when it cannot be installed: there is no fallback without it.
+haproxy_path() {
+    local bin
+    bin="$(command -v haproxy 2>/dev/null || true)"
+    # /usr/sbin is not on every account's PATH.
+    if [ -z "$bin" ] && [ -x /usr/sbin/haproxy ]; then bin=/usr/sbin/haproxy; fi
+    if [ -n "$bin" ]; then
+        printf '%s\n' "$bin"
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+        say "HAProxy is not installed and this account cannot install it (not root, no sudo)."
+        say "Ask an administrator to run: apt-get install haproxy"
+        return 1
+    fi
+    # Its output to stderr: callers capture this function's stdout as the path.
+    if ! apt_install haproxy >&2 || ! [ -x /usr/sbin/haproxy ]; then
+        say "HAProxy could not be installed with apt-get (see the messages above)."
+        say "Install Debian's haproxy package (apt-get install haproxy), then run this again."
+        return 1
+    fi
+    printf '%s\n' /usr/sbin/haproxy
+}

@@ -2,8 +2,9 @@
 # Install everything the whole test suite needs, then run it: bash scripts/test.sh [pytest arguments]
 # - Debian's chromium for the real-browser tests and kaleido's image export (Playwright's own browser
 #   download is not used: `playwright install` is never run). KHI_CHROMIUM points at another binary.
+# - Debian's haproxy for tests/test_stack.py (the serving stack of scripts/serve.sh).
 # - .venv with requirements-dev.txt.
-# Exits with pytest's exit code. With CI=true a missing browser fails the browser tests instead of skipping them.
+# Exits with pytest's exit code. With CI=true a missing browser (or haproxy) fails its tests instead of skipping them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
@@ -13,6 +14,8 @@ chromium="${KHI_CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then
     apt_install chromium
 fi
+
+haproxy_path >/dev/null  # installs it when missing
 
 # axe-core (npm, pinned in package-lock.json) for tests/browser/test_accessibility.py; Debian's npm when none.
 if [ ! -f node_modules/axe-core/axe.min.js ]; then

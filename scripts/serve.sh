@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Serve the dashboard to a room: HAProxy (sticky by cookie) in front of N `streamlit run app.py` workers.
+#
+# Usage: bash scripts/serve.sh [--port 8501] [--workers N] [--data DIR] [--address 0.0.0.0] [--secrets FILE]
+#                              [--run-dir DIR] [-- extra `streamlit run` options for every worker]
+#   --port      where people connect (HAProxy listens here; default 8501)
+#   --workers   Streamlit processes (default: the number of cores); each listens on a free loopback port
+#   --data      the store every worker reads (default: KHI_DATA_DIR, else the bundled sample data/sample)
+#   --address   the address HAProxy listens on (default 0.0.0.0: the room; 127.0.0.1 for this machine only)
+#   --secrets   a secrets.toml for every worker (sign-in); default: .streamlit/secrets.toml when it exists
+#   --run-dir   the generated haproxy.cfg, logs, pid files and HAProxy's stats socket (default artifacts/serve-PORT)
+#
+# A worker that exits is restarted; HAProxy's health checks and `option redispatch` send its people to another worker
+# meanwhile. Ctrl+C or SIGTERM stops HAProxy and every worker. Why each part is there: docs/deployment.md.
+set -euo pipefail
+caller="$PWD"  # relative paths given on the command line are the caller's, not the repository's
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+
+port=8501
+workers="$(nproc 2>/dev/null || echo 2)"
+address=0.0.0.0
+data="${KHI_DATA_DIR:-}"
+secrets=""
+run_dir=""
+extra=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --port|--workers|--data|--address|--secrets|--run-dir)
+            [ $# -ge 2 ] || { say "$1 needs a value (see --help)"; exit 2; }
+            case "$1" in
+                --port) port="$2" ;;
+                --workers) workers="$2" ;;
+                --data) data="$2" ;;
+                --address) address="$2" ;;
+                --secrets) secrets="$2" ;;
+                --run-dir) run_dir="$2" ;;
+            esac
+            shift 2 ;;
+        --) shift; extra=("$@"); break ;;
+        -h|--help) usage; exit 0 ;;
+        *) say "unknown option: $1 (see --help)"; exit 2 ;;
+    esac
+done
+
+if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+    say "--port must be 1-65535"
+    exit 2
+fi
+if ! [[ "$workers" =~ ^[0-9]+$ ]] || [ "$workers" -lt 1 ]; then
+    say "--workers must be a whole number, 1 or more"
+    exit 2
+fi
+from_caller() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$caller" "$1" ;; esac; }
+if [ -z "$data" ]; then data="$PWD/data/sample"; else data="$(from_caller "$data")"; fi
+if [ ! -f "$data/manifest.json" ]; then
+    say "no store at $data (no manifest.json): make one with 'python -m kpi ingest' or 'python -m kpi sample'"
+    exit 2
+fi
+data="$(cd "$data" && pwd)"
+if [ -n "$secrets" ]; then
+    secrets="$(from_caller "$secrets")"
+    [ -f "$secrets" ] || { say "--secrets: no file at $secrets"; exit 2; }
+    secrets="$(cd "$(dirname "$secrets")" && pwd)/$(basename "$secrets")"
+fi
+if [ -n "$run_dir" ]; then run_dir="$(from_caller "$run_dir")"; else run_dir="artifacts/serve-$port"; fi
+mkdir -p "$run_dir"
+run_dir="$(cd "$run_dir" && pwd)"
+
+ensure_venv requirements.txt
+haproxy="$(haproxy_path)"
+
+# Free loopback ports for the workers, all held at once so they differ (released just before the workers bind them).
+mapfile -t worker_ports < <(.venv/bin/python -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print("\n".join(str(s.getsockname()[1]) for s in socks))
+' "$workers")
+
+servers=""
+for ((i = 0; i < workers; i++)); do
+    servers+="    server w$((i + 1)) 127.0.0.1:${worker_ports[i]} cookie w$((i + 1))"$'\n'
+done
+cfg="$(<deploy/haproxy.cfg.template)"
+cfg="${cfg//@BIND@/$address}"
+cfg="${cfg//@PORT@/$port}"
+cfg="${cfg//@RUN_DIR@/$run_dir}"
+cfg="${cfg//@SERVERS@/${servers%$'\n'}}"
+printf '%s\n' "$cfg" > "$run_dir/haproxy.cfg"
+if ! "$haproxy" -c -q -f "$run_dir/haproxy.cfg"; then
+    say "HAProxy rejected the generated config $run_dir/haproxy.cfg (from deploy/haproxy.cfg.template)"
+    exit 1
+fi
+
+# Every worker reads the same store and signs cookies with the same secret (sign-in's [auth] cookie_secret, when set
+# in secrets.toml, takes precedence in Streamlit; this one covers Streamlit's other signed cookies).
+export KHI_DATA_DIR="$data" PYTHONUNBUFFERED=1
+export STREAMLIT_SERVER_COOKIE_SECRET="${STREAMLIT_SERVER_COOKIE_SECRET:-$(.venv/bin/python -c \
+    'import secrets; print(secrets.token_hex(32))')}"
+worker_cmd=(.venv/bin/python -m streamlit run app.py --server.address 127.0.0.1 --server.headless true
+            --browser.gatherUsageStats false)
+if [ -n "$secrets" ]; then
+    worker_cmd+=(--secrets.files "$secrets")
+elif [ -f .streamlit/secrets.toml ]; then
+    secrets="$PWD/.streamlit/secrets.toml"
+fi
+worker_cmd+=("${extra[@]}")
+
+haproxy_pid=""
+pids=()      # worker i's current pid (its own process group: setsid)
+started=()   # $SECONDS when it was started
+fails=()     # exits in a row that came soon after a start (for the back-off)
+restart_at=() # when a dead worker is due to be started again ("" while it runs)
+sleeper=""
+stopping=0
+
+start_worker() {
+    local i=$1
+    # setsid: its own process group, so stopping it also ends anything it started (kaleido's chromium).
+    setsid "${worker_cmd[@]}" --server.port "${worker_ports[i]}" >>"$run_dir/w$((i + 1)).log" 2>&1 </dev/null &
+    pids[i]=$!
+    started[i]=$SECONDS
+    restart_at[i]=""
+    printf '%s\n' "${pids[i]}" > "$run_dir/w$((i + 1)).pid"
+}
+
+# Note a worker that exited and schedule its restart: after 1 s, then doubling up to 30 s while it keeps dying young
+# (a broken store or app would otherwise restart in a tight loop).
+worker_exited() {
+    local i=$1 code=0 ran delay
+    wait "${pids[i]}" || code=$?
+    ran=$((SECONDS - started[i]))
+    if [ "$ran" -lt 30 ]; then fails[i]=$((${fails[i]:-0} + 1)); else fails[i]=0; fi
+    delay=$((fails[i] > 5 ? 30 : (fails[i] > 0 ? 1 << (fails[i] - 1) : 1)))
+    restart_at[i]=$((SECONDS + delay))
+    say "worker w$((i + 1)) (pid ${pids[i]}, port ${worker_ports[i]}) exited with code $code after ${ran} s;" \
+        "restarting it in ${delay} s (log: $run_dir/w$((i + 1)).log)"
+}
+
+alive_groups() {  # how many of the given process groups still have a process
+    local n=0 g
+    for g in "$@"; do kill -0 -- "-$g" 2>/dev/null && n=$((n + 1)); done
+    echo "$n"
+}
+
+cleanup() {
+    local code=$?
+    [ "$stopping" = 1 ] && return
+    stopping=1
+    trap - INT TERM HUP
+    say "stopping HAProxy and ${#pids[@]} worker(s)"
+    local groups=() g
+    [ -n "$haproxy_pid" ] && groups+=("$haproxy_pid")
+    groups+=("${pids[@]}")
+    for g in "${groups[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
+    if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null || true; fi
+    for _ in $(seq 1 100); do
+        [ "$(alive_groups "${groups[@]}")" = 0 ] && break
+        sleep 0.1
+    done
+    for g in "${groups[@]}"; do kill -KILL -- "-$g" 2>/dev/null || true; done
+    rm -f "$run_dir"/w*.pid "$run_dir/haproxy.pid" "$run_dir/serve.pid" "$run_dir/haproxy.sock"
+    exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+printf '%s\n' "$$" > "$run_dir/serve.pid"
+
+# HAProxy first, so a port already in use fails at once, before the workers take seconds to start.
+setsid "$haproxy" -db -f "$run_dir/haproxy.cfg" >>"$run_dir/haproxy.log" 2>&1 </dev/null &
+haproxy_pid=$!
+printf '%s\n' "$haproxy_pid" > "$run_dir/haproxy.pid"
+sleep 0.5
+if ! kill -0 "$haproxy_pid" 2>/dev/null; then
+    say "HAProxy did not start (is port $port in use?):"
+    tail -n 5 "$run_dir/haproxy.log" >&2
+    exit 1
+fi
+for ((i = 0; i < workers; i++)); do start_worker "$i"; done
+say "starting $workers worker(s) on 127.0.0.1 ports ${worker_ports[*]} over $data${secrets:+ (sign-in settings:" \
+    "$secrets)}; logs in $run_dir"
+
+# Ready when every worker answers its health check and HAProxy answers for them.
+all_healthy() {
+    .venv/bin/python -c '
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never through a proxy
+for where in sys.argv[1:]:
+    try:
+        with opener.open(f"http://{where}/_stcore/health", timeout=2) as r:
+            assert r.read().strip() == b"ok"
+    except Exception:
+        sys.exit(1)
+' "${worker_ports[@]/#/127.0.0.1:}" "$front:$port"
+}
+
+ready=0
+front="$address"
+shown="$address"
+if [ "$address" = 0.0.0.0 ]; then
+    front=127.0.0.1
+    shown="$(hostname -f 2>/dev/null || hostname)"
+fi
+while :; do
+    if ! kill -0 "$haproxy_pid" 2>/dev/null; then
+        say "HAProxy stopped unexpectedly (see $run_dir/haproxy.log): stopping the workers"
+        exit 1
+    fi
+    for ((i = 0; i < workers; i++)); do
+        if [ -z "${restart_at[i]}" ] && ! kill -0 "${pids[i]}" 2>/dev/null; then
+            worker_exited "$i"
+        elif [ -n "${restart_at[i]}" ] && [ "$SECONDS" -ge "${restart_at[i]}" ]; then
+            start_worker "$i"
+            say "worker w$((i + 1)) restarted (pid ${pids[i]})"
+        fi
+    done
+    if [ "$ready" = 0 ] && all_healthy; then
+        ready=1
+        say "ready: http://$shown:$port ($workers worker(s) behind HAProxy, sticky by cookie). Ctrl+C stops everything."
+    fi
+    sleep 1 &
+    sleeper=$!
+    wait "$sleeper" || true  # returns early when a signal arrives, so Ctrl+C is handled at once
+done
