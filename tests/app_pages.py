@@ -18,3 +18,28 @@ def open_page(path: str, **params) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def record_downloads(monkeypatch) -> list[tuple[str, str, object]]:
+    """Every download button pages offer from now on: (label, file name, data). `data` is what a click downloads,
+    or the function that makes it (pages build CSVs, slides and images only when clicked): see `resolve`."""
+    import functools
+
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+
+    got: list = []
+    original = DeltaGenerator.download_button
+
+    def record(self, label, data, *args, **kwargs):
+        got.append((label, kwargs.get("file_name"), data))
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", record)
+    monkeypatch.setattr(st, "download_button", functools.partial(record, st._main))
+    return got
+
+
+def resolve(data) -> bytes | str:
+    """What a click on a download button gives."""
+    return data() if callable(data) else data

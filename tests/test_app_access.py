@@ -16,11 +16,9 @@ import shutil
 import pptx
 import pypdf
 import pytest
-import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from app_pages import open_page
+from app_pages import open_page, record_downloads, resolve
 
 from kpi.data import audit, store, users
 from ui import auth, nav
@@ -112,17 +110,7 @@ def test_the_synthetic_sample_without_sign_in_says_everyone_sees_everything(samp
 
 @pytest.fixture()
 def downloads(monkeypatch):
-    """Every download button a page offers: (label, file name, what a click would download)."""
-    got = []
-    original = DeltaGenerator.download_button
-
-    def record(self, label, data, *args, **kwargs):
-        got.append((label, kwargs.get("file_name"), data))
-        return original(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", record)
-    monkeypatch.setattr(st, "download_button", functools.partial(record, st._main))
-    return got
+    return record_downloads(monkeypatch)
 
 
 def _contents(data) -> str:
@@ -130,7 +118,7 @@ def _contents(data) -> str:
     PNG, the figure and footer it is drawn from (reading text back out of pixels would prove nothing more)."""
     if isinstance(data, functools.partial) and data.func.__name__ == "figure_png":
         return data.args[0].to_json() + str(data.args[1])
-    data = data() if callable(data) else data
+    data = resolve(data)
     if isinstance(data, str):
         return data
     if data[:4] == b"PK\x03\x04":

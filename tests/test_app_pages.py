@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.metrics import api, registry
 from kpi.render import charts, people, tables
 from kpi.data.queries import Filters
+from tests.app_pages import record_downloads, resolve
 from tests.scopes import PUBLIC, SCHEMES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -143,20 +144,19 @@ def test_filters_survive_a_page_switch(sample_env):
 
 
 @pytest.fixture()
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """The bytes each download button offers, by its file name (AppTest keeps them in a mock media store)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+def downloads(monkeypatch):
+    """What each download button gives when clicked, by its file name."""
+    offered = record_downloads(monkeypatch)
 
-    seen: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
+    class Clicked(dict):
+        def __missing__(self, name):
+            for _, file_name, data in offered:
+                if file_name == name:
+                    out = resolve(data)
+                    return out.encode() if isinstance(out, str) else out
+            raise KeyError(name)
 
-    def record(self, path_or_data, mimetype, kind, filename=None):
-        if filename:
-            seen[filename] = path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode()
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
-    return seen
+    return Clicked()
 
 
 def test_csv_downloads_are_the_cli_tables_byte_for_byte(sample_env, downloads):

@@ -4,6 +4,7 @@ line (source, period, date, n, interval level, synthetic notice)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pandas as pd
 import streamlit as st
@@ -112,7 +113,9 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
         st.dataframe(plain_table(table), hide_index=True, width="stretch")
     left, right = st.columns([1, 4], vertical_alignment="center")
     # on_click logs the download when it is of scheme-level or exact figures (the audit log); it costs a rerun.
-    left.download_button("Download CSV", data=download_data(table), file_name=filename, mime="text/csv",
+    # data as a function: the CSV is built when someone clicks, not on every view of the page.
+    left.download_button("Download CSV", data=functools.partial(download_data, table), file_name=filename,
+                         mime="text/csv",
                          on_click=data.audit_download, args=(table, "csv", state.current_filters()),
                          key=f"{key}-csv", icon=":material/download:")
     right.caption(footer_text(table, period))
