@@ -9,10 +9,11 @@ The UI calls `record` when `needs_audit(scope, by, filters)` says a view or down
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from kpi.data import jsonlines
 
 LOG = "audit.jsonl"
 ACTIONS = ("view", "download")
@@ -53,19 +54,7 @@ def record(folder: str | os.PathLike, who: str, action: str, *, page: str = "", 
         "format": fmt,
         "scope": scope.describe() if scope is not None else "",
     }
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(folder / LOG, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line  # a crash left a half line: start on a fresh one, leaving it as it is
-        os.write(fd, line)  # one write of one line: appended whole, after whatever is there
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return entry
+    return jsonlines.append(Path(folder) / LOG, entry)
 
 
 def read(folder: str | os.PathLike, *, who: str | None = None, since: str | None = None) -> list[dict]:
@@ -73,22 +62,5 @@ def read(folder: str | os.PathLike, *, who: str | None = None, since: str | None
 
     A line that is not complete JSON (the last line of a crash mid-write) is skipped.
     """
-    path = Path(folder) / LOG
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    out = []
-    for line in raw.split(b"\n"):
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(entry, dict):
-            continue
-        if who is not None and entry.get("who") != who:
-            continue
-        if since is not None and entry.get("at", "") < since:
-            continue
-        out.append(entry)
-    return out
+    return [e for e in jsonlines.read(Path(folder) / LOG)
+            if (who is None or e.get("who") == who) and (since is None or e.get("at", "") >= since)]

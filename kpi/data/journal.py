@@ -15,9 +15,10 @@ counts only when the manifest of its version says it made that version (`Manifes
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
+
+from kpi.data import jsonlines
 
 LOG = "submissions.jsonl"
 
@@ -28,33 +29,9 @@ def now_iso(when: dt.datetime | None = None) -> str:
 
 def append(root: str | os.PathLike, entry: dict) -> dict:
     """Append one record durably (call with the store lock held); returns it."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(root / LOG, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line  # a crash left a half line: start on a fresh one, leaving it as it is
-        os.write(fd, line)  # one write of one line: appended whole, after whatever is there
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return entry
+    return jsonlines.append(Path(root) / LOG, entry, mode=0o644)
 
 
 def read(root: str | os.PathLike, event: str | None = None) -> list[dict]:
     """Every complete record, oldest first; only those of one kind (`event`) when given."""
-    try:
-        raw = (Path(root) / LOG).read_bytes()
-    except FileNotFoundError:
-        return []
-    out = []
-    for line in raw.split(b"\n"):
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and (event is None or entry.get("event") == event):
-            out.append(entry)
-    return out
+    return [e for e in jsonlines.read(Path(root) / LOG) if event is None or e.get("event") == event]

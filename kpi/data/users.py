@@ -11,14 +11,13 @@ is also appended to `users-changes.jsonl` beside it. `kpi.metrics.access.scope_f
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kpi.data import paths, queries, schema, store
+from kpi.data import jsonlines, paths, queries, schema, store
 
 ROLES = ("public", "ambassador", "hub", "scheme_manager", "analyst", "admin")
 TABLE = "users.json"
@@ -144,15 +143,6 @@ def lookup(identity: Identity, folder: str | os.PathLike) -> User | None:
     return None
 
 
-def _append_line(path: Path, record: dict) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.write(fd, (json.dumps(record, sort_keys=True) + "\n").encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _save(folder: Path, users: dict[str, User]) -> None:
     body = {"format": FORMAT, "users": [users[k].as_dict() for k in sorted(users)]}
     store.write_text(folder, TABLE, json.dumps(body, indent=2, sort_keys=True) + "\n")  # temp file, fsync, rename
@@ -160,13 +150,7 @@ def _save(folder: Path, users: dict[str, User]) -> None:
 
 def changes(folder: str | os.PathLike) -> list[dict]:
     """Every change made to the table, oldest first (a half-written last line is skipped)."""
-    path = Path(folder) / CHANGES
-    out = []
-    with contextlib.suppress(FileNotFoundError), open(path, encoding="utf-8") as fh:
-        for line in fh:
-            with contextlib.suppress(ValueError):
-                out.append(json.loads(line))
-    return out
+    return jsonlines.read(Path(folder) / CHANGES)
 
 
 def _change(folder, who: str, by: str, action: str, update) -> User | None:
@@ -185,7 +169,7 @@ def _change(folder, who: str, by: str, action: str, update) -> User | None:
         else:
             users[key] = after
         _save(folder, users)
-        _append_line(folder / CHANGES, {"at": _now(), "by": by.strip(), "action": action, "key": key,
+        jsonlines.append(folder / CHANGES, {"at": _now(), "by": by.strip(), "action": action, "key": key,
                                         "before": before.as_dict() if before else None,
                                         "after": after.as_dict() if after else None})
     return after
