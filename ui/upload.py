@@ -84,11 +84,22 @@ def discard() -> None:
 
 
 def check(files: list[Path], table: str, scope: Scope):
-    """The validation report of a dry run (nothing stored), or the IngestError that refuses the files."""
+    """The validation report of a dry run (nothing stored), or the IngestError that refuses the files.
+
+    Kept for the session while the files, the kind chosen and the store's version stay the same: a rerun of the page
+    (any widget) does not validate the files again.
+    """
+    staged = st.session_state.get(_STAGED) or {}
+    key = (table, store.read_manifest(paths.data_dir()).version, scope)
+    if staged.get("checked", (None, None))[0] == key:
+        return staged["checked"][1]
     try:
-        return ingest(files, table or None, paths.data_dir(), dry_run=True, allowed_schemes=allowed_schemes(scope))
+        result = ingest(files, table or None, paths.data_dir(), dry_run=True, allowed_schemes=allowed_schemes(scope))
     except IngestError as exc:
-        return exc
+        result = exc
+    if staged:
+        staged["checked"] = (key, result)
+    return result
 
 
 def report_table(report) -> pd.DataFrame:
