@@ -9,7 +9,6 @@ Exclusions are by rule id AND selector, each with the reason; nothing is ignored
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -25,23 +24,14 @@ EXCLUSIONS: tuple[tuple[str, str, str], ...] = ()
 
 
 def _pages() -> list[tuple[str, str]]:
-    """(title, URL path) for each st.Page in app.py: url_path when given, else the file's stem; "" for the default.
+    """(title, URL path) of each page everyone's navigation lists (ui.nav.PAGES, which app.py shows); "" for the
+    default. Streamlit serves a page at its script's file name without the extension, the default at the root.
+    The signed-in pages (Send data, Access and audit) are checked through sign-in in tests/browser/test_sign_in.py
+    and test_upload.py, not here."""
+    from ui import nav
 
-    Streamlit derives a page's URL from `url_path=` or the script's file name (without a numeric prefix or
-    extension); the default page is served at the root.
-    """
-    tree = ast.parse((REPO / "app.py").read_text(encoding="utf-8"))
-    pages = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page"):
-            continue
-        if not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            continue  # a callable page (the no-data notice): not a navigation entry with its own URL
-        kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
-        stem = Path(node.args[0].value).stem.lstrip("0123456789_- ")
-        path = "" if kw.get("default") else kw.get("url_path", stem)
-        pages.append((kw.get("title", stem), path))
-    return pages
+    return [(title, "" if i == 0 else Path(script).stem)
+            for i, (script, title, _, roles) in enumerate(nav.PAGES) if roles is None]
 
 
 PAGES = _pages()
