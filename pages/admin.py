@@ -11,7 +11,7 @@ st.markdown("**What this page shows:** who may see what on this dashboard, and w
             "scheme-level or exact figures. The same table and log as `python -m kpi users`.")
 
 st.header("People and their access")
-st.caption(f"The roles table in `{folder}`. A change takes effect on the person's next page view. "
+st.caption(f"The roles table in {folder}. A change takes effect on the person's next page view. "
            "Anyone signed in but not listed here sees only the public figures.")
 st.dataframe(admin.people_table(folder), hide_index=True, width="stretch")
 left, right = st.columns(2)

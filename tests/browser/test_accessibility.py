@@ -1,10 +1,7 @@
 """axe-core on every page of the app: no "serious" or "critical" violation.
 
-axe-core is the npm package pinned in package.json / package-lock.json (scripts/test.sh runs `npm ci` when
-node_modules/axe-core is missing), injected into each page through Playwright. The pages are read from app.py's
-st.navigation list, so a new page is checked without touching this file.
-
-Exclusions are by rule id AND selector, each with the reason; nothing is ignored wholesale.
+axe-core (tests/browser/axe.py) is injected into each page through Playwright. The pages are read from the
+navigation everyone gets (ui.nav.PAGES), so a new page is checked without touching this file.
 """
 
 from __future__ import annotations
@@ -14,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-FAILING_IMPACTS = ("serious", "critical")
-APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+from .axe import serious_violations
 
-# (rule id, CSS selector of the node axe reports, why it cannot be fixed from the app). Keep each one narrow.
-EXCLUSIONS: tuple[tuple[str, str, str], ...] = ()
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -35,19 +28,6 @@ def _pages() -> list[tuple[str, str]]:
 
 
 PAGES = _pages()
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> Path:
-    if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `npm ci` at the repository root (scripts/test.sh does it)",
-                    pytrace=False)
-    return AXE
-
-
-def _excluded(rule: str, target: list) -> bool:
-    selector = " ".join(str(t) for t in target)
-    return any(rule == r and selector == s for r, s, _ in EXCLUSIONS)
 
 
 def test_the_app_lists_the_pages_this_test_checks():
@@ -71,7 +51,7 @@ def app_url(streamlit_server, sample_store, chromium_browser) -> str:
 
 
 @pytest.mark.parametrize("title, path", PAGES, ids=[t for t, _ in PAGES])
-def test_page_has_no_serious_or_critical_axe_violation(page, app_url, axe_source, title, path, wait_for_app,
+def test_page_has_no_serious_or_critical_axe_violation(page, app_url, title, path, wait_for_app,
                                                        assert_no_exception, save_screenshot):
     page.goto(f"{app_url}/{path}")
     wait_for_app(page)
@@ -79,15 +59,7 @@ def test_page_has_no_serious_or_critical_axe_violation(page, app_url, axe_source
     nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
     assert any(n.strip().endswith(title) for n in nav), f"the sidebar shows {nav}, not the app's navigation"
 
-    page.add_script_tag(path=str(axe_source))
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    failing = []
-    for v in results["violations"]:
-        for node in v["nodes"]:
-            impact = node.get("impact") or v.get("impact")
-            if impact in FAILING_IMPACTS and not _excluded(v["id"], node["target"]):
-                failing.append({"rule": v["id"], "impact": impact, "help": v["help"], "target": node["target"],
-                                "html": node["html"][:300], "summary": node.get("failureSummary", "")[:400]})
+    failing = serious_violations(page)
     if failing:
         save_screenshot(page, f"axe-{title}")
     assert not failing, f"axe-core found {len(failing)} serious/critical problem(s) on {title!r}:\n" + \

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from kpi.data import audit, store, users
 from ui.nav import NOT_AVAILABLE
 
+from .axe import serious_violations
 from .oidc import SIDEBAR, oidc_provider, provider_server, sign_in, signin_app  # noqa: F401  (fixtures)
 
 ANA = {"email": "ana@example.org", "email_verified": True, "name": "Ana Analyst"}
@@ -211,6 +212,7 @@ def test_an_admin_manages_access_and_reads_a_download_in_the_audit_log(
     expect(page.get_by_role("heading", name="Access and audit")).to_be_visible()
     assert_no_exception(page)
     save_screenshot(page, "admin-access-and-audit")
+    assert not serious_violations(page), "axe-core: the Access and audit page"
     page.get_by_label("E-mail address (or sub: and the provider's subject)").fill("new.hub@example.org")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Added new.hub@example.org")).to_be_visible()

@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 
 from kpi.data import store, submissions, users
 
+from .axe import serious_violations
 from .conftest import wait_for_app
-from .oidc import SIDEBAR, oidc_provider, provider_server, sign_in, start_signin_app  # noqa: F401  (fixtures)
+from .oidc import SIDEBAR, oidc_provider, sign_in, start_signin_app  # noqa: F401  (fixtures)
 
 GOOD_ROWS = 150  # more than the public rounding of totals (100), so the rounded total moves too
 BAD_ROWS = 2
@@ -80,6 +81,7 @@ def test_a_scheme_manager_uploads_an_admin_publishes_and_a_withdrawal_takes_the_
     assert [s.id for s in submissions.submissions(upload_app.root)] == ["S0000"], "the check stored nothing"
     assert_no_exception(page)
     save_screenshot(page, "upload-report")
+    assert not serious_violations(page), "axe-core: the Send data page with its report"
     page.get_by_role("button", name="Store these rows").click()
     expect(main).to_contain_text(f"Stored {GOOD_ROWS} rows as submission S0001", timeout=60_000)
 
