@@ -103,7 +103,7 @@ def test_signed_in_shows_who_and_sign_out():
     at = run_sidebar({"auth": AUTH}, {"is_logged_in": True, "sub": "s1", "exp": exp, "email": "a_b@example.org",
                                       "email_verified": True})
     assert buttons(at) == [auth.SIGN_OUT]
-    assert "Signed in as" in at.sidebar.caption[0].value and "a\\_b@example\\.org" in at.sidebar.caption[0].value
+    assert "Signed in as" in at.sidebar.markdown[0].value and "a\\_b@example\\.org" in at.sidebar.markdown[0].value
     assert at.text[0].value == "identity=a_b@example.org configured=True"
 
 
