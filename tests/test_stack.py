@@ -16,6 +16,7 @@ Under CI=true a missing haproxy fails (scripts/test.sh installs it), never skips
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import subprocess
@@ -31,6 +32,13 @@ from perf.stclient import Cookies, open_stream, open_tab, step
 
 SAMPLE = REPO / "data" / "sample"
 TIMEOUT = 120  # a step on a cold worker of a busy 2-core machine can take a while
+
+
+def _run(coro):
+    """asyncio.run in a thread of its own: when the browser tests ran first in this process, Playwright's sync API
+    has left an event loop running in the main thread, and asyncio.run refuses to start inside it."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +77,7 @@ def _counter(stack, field: str) -> dict[str, int]:
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_tab_stays_on_its_worker_and_new_tabs_spread(stack):
-    tabs = [asyncio.run(_tab(stack.url)) for _ in range(4)]
+    tabs = [_run(_tab(stack.url)) for _ in range(4)]
     assert all(not problems for _, _, problems in tabs), tabs
     workers = [cookies.worker for cookies, _, _ in tabs]
     assert set(workers) == {"w1", "w2"}, f"4 new tabs should spread over both workers, got {workers}"
@@ -78,7 +86,7 @@ def test_a_tab_stays_on_its_worker_and_new_tabs_spread(stack):
     pinned = cookies.worker
     before = _counter(stack, "hrsp_1xx")  # websocket upgrades (101) each worker answered
     for _ in range(3):
-        resumed, problems = asyncio.run(_resume(stack.url, cookies, session))
+        resumed, problems = _run(_resume(stack.url, cookies, session))
         assert not problems
         assert resumed == session, "the cookie should bring the tab back to the process holding its session"
     after = _counter(stack, "hrsp_1xx")
@@ -86,7 +94,7 @@ def test_a_tab_stays_on_its_worker_and_new_tabs_spread(stack):
     assert after[pinned] - before[pinned] == 3 and after[other] == before[other], (before, after)
 
     # Control: the same session id on the other worker's cookie is unknown there, so Streamlit starts a new session.
-    elsewhere, problems = asyncio.run(_resume(stack.url, Cookies({"SERVERID": other}), session))
+    elsewhere, problems = _run(_resume(stack.url, Cookies({"SERVERID": other}), session))
     assert not problems
     assert elsewhere != session
 
@@ -104,7 +112,7 @@ def test_five_sessions_for_ten_seconds_through_the_stack_without_errors(stack):
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_killed_worker_is_restarted_and_its_tab_reconnects_to_the_other(stack):
-    cookies, session, problems = asyncio.run(_tab(stack.url))
+    cookies, session, problems = _run(_tab(stack.url))
     assert not problems
     victim = cookies.worker
     survivor = ({"w1", "w2"} - {victim}).pop()
@@ -114,7 +122,7 @@ def test_a_killed_worker_is_restarted_and_its_tab_reconnects_to_the_other(stack)
     os.kill(old_pid, signal.SIGKILL)
 
     # At once, as the browser's reconnect would: the dead worker refuses, HAProxy redispatches to the live one.
-    resumed, problems = asyncio.run(_resume(stack.url, cookies, session))
+    resumed, problems = _run(_resume(stack.url, cookies, session))
     assert not problems
     assert resumed != session, "the killed process's session cannot have survived"
     now = _counter(stack, "hrsp_1xx")
@@ -133,7 +141,7 @@ def test_a_killed_worker_is_restarted_and_its_tab_reconnects_to_the_other(stack)
     assert f"worker {victim} (pid {old_pid}" in stack.log_tail(20_000)
 
     # The restarted worker takes tabs again (new tabs go to the worker with fewer connections, ties in turn).
-    served = [asyncio.run(_tab(stack.url)) for _ in range(4)]
+    served = [_run(_tab(stack.url)) for _ in range(4)]
     assert all(not p for _, _, p in served)
     assert victim in {c.worker for c, _, _ in served}
 
