@@ -3,7 +3,7 @@ submissions; publish a version (admins)."""
 
 import streamlit as st
 
-from ui import upload, nav
+from ui import blocks, nav, upload
 
 nav.page_start("Send data", show=())
 scope, me = upload.require_uploader()
@@ -12,7 +12,7 @@ st.markdown(f"**What this page does:** you send files for {upload.scope_words(sc
             "figures at once, and in the public figures when an administrator publishes them.")
 
 st.header("Send files")
-upload.say_result()
+blocks.say_result("_khi_upload_result")
 kind = st.selectbox("What is in the files", list(upload.KINDS), format_func=upload.KINDS.get, key="upload_kind")
 files = st.file_uploader(
     f"CSV, Excel (.xlsx) or Parquet files, up to {upload.MAX_MB} MB each", type=["csv", "xlsx", "parquet"],
@@ -33,7 +33,7 @@ if files:
             st.info("There is nothing new to store in these files.")
 
 st.header("Submissions")
-upload.say_withdraw_result()
+blocks.say_result("_khi_withdraw_result")
 mine = upload.my_submissions(scope, me)
 st.caption("Every set of files stored, who sent them and when." +
            (" All submissions." if scope.role == "admin" else " Yours."))
@@ -47,7 +47,7 @@ if live:
 
 if scope.role == "admin":
     st.header("Publish")
-    upload.say_publish_result()
+    blocks.say_result("_khi_publish_result")
     st.caption("The public sees the published version. Publish the latest version once its figures are checked.")
     st.dataframe(upload.versions_table(), hide_index=True, width="stretch")
     st.button("Publish the latest version", type="primary", on_click=upload.publish, args=(me,))

@@ -31,3 +31,13 @@ def sample_env(sample_store, monkeypatch) -> Path:
     """Point KHI_DATA_DIR at the fixture store for code that resolves the data directory itself (the app)."""
     monkeypatch.setenv("KHI_DATA_DIR", str(sample_store))
     return sample_store
+
+
+@pytest.fixture
+def root(base_store, tmp_path) -> Path:
+    """A writable copy of the module's `base_store` (the ingest test modules each define theirs)."""
+    from kpi.data import store
+
+    dst = tmp_path / "store"
+    store.copy_store(base_store, dst)
+    return dst

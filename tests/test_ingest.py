@@ -151,13 +151,6 @@ def base_store(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture
-def root(base_store, tmp_path) -> Path:
-    dst = tmp_path / "store"
-    store.copy_store(base_store, dst)
-    return dst
-
-
 def one_row(tmp_path: Path, root: Path, change: dict[str, str], header=RESPONSE_HEADER, base=GOOD):
     """Ingest a single response: GOOD with `change` applied ({header: value}); returns the file's report."""
     row = list(base)

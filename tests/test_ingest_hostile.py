@@ -52,13 +52,6 @@ def base_store(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture
-def root(base_store, tmp_path) -> Path:
-    dst = tmp_path / "store"
-    store.copy_store(base_store, dst)
-    return dst
-
-
 def tree_hashes(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}

@@ -26,8 +26,9 @@ import pytest
 
 from perf import REPO
 from perf.load import load_test
-from perf.stack import haproxy_missing, start_stack, stop_stack, wait_until
+from perf.stack import wait_until
 from perf.stclient import Cookies, open_stream, open_tab, step
+from tests.stacks import running_stack
 
 
 SAMPLE = REPO / "data" / "sample"
@@ -43,16 +44,8 @@ def _run(coro):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    missing = haproxy_missing()
-    if missing:
-        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
-            pytest.fail(f"{missing} (CI=true: a missing haproxy fails the run, it never skips)", pytrace=False)
-        pytest.skip(missing)
-    s = start_stack(SAMPLE, 2, tmp_path_factory.mktemp("stack"))
-    try:
+    with running_stack(SAMPLE, tmp_path_factory.mktemp("stack")) as s:
         yield s
-    finally:
-        stop_stack(s)
 
 
 async def _tab(url: str, cookies: Cookies | None = None, session_id: str | None = None):

@@ -14,8 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from kpi.data import audit, schema, users
+from kpi.metrics.scope import ADMIN_ROLES
 from kpi.render import tables
-from ui import auth, data, nav
+from ui import blocks, data, nav
 
 ROLE_WORDS = {"public": "Public (signed in, no more than the public)", "ambassador": "Ambassador",
               "hub": "Regional hub", "scheme_manager": "Scheme manager", "analyst": "Analyst or director",
@@ -24,13 +25,12 @@ ROLE_WORDS = {"public": "Public (signed in, no more than the public)", "ambassad
 
 def require_admin() -> tuple[Path, str]:
     """(the access folder, the admin's name for the logs); anyone else sees "not available" and the run stops."""
-    scope = data.viewer_scope()
+    _, me = nav.require_role(ADMIN_ROLES)
     folder = data.access_folder()
-    who = auth.identity()
-    if scope.role != "admin" or folder is None or who is None:
+    if folder is None:
         st.info(nav.NOT_AVAILABLE)
         st.stop()
-    return folder, who.label
+    return folder, me
 
 
 def _places(u: users.User) -> str:
@@ -62,7 +62,7 @@ def edit_form(folder: Path, by: str) -> None:
         st.multiselect("Schemes (for a scheme manager)", list(schemes),
                        format_func=lambda s: f"{schemes[s][0]} ({s})", key="admin_schemes")
         st.form_submit_button("Save", type="primary", on_click=_save, args=(folder, by, set(schemes)))
-    _say("admin_edit_result")
+    blocks.say_result("admin_edit_result")
 
 
 def _save(folder: Path, by: str, known: set[str]) -> None:
@@ -84,20 +84,13 @@ def _save(folder: Path, by: str, known: set[str]) -> None:
                                               f"{ROLE_WORDS[row.role]}{where}.")
 
 
-def _say(key: str) -> None:
-    """Show (once) what the last submit of a form did."""
-    result = st.session_state.pop(key, None)
-    if result:
-        (st.error if result[0] == "error" else st.success)(result[1])
-
-
 def remove_form(folder: Path, by: str) -> None:
     with st.form("khi_user_remove"):
         st.selectbox("Person", list(users.load(folder)), index=None, placeholder="Choose someone",
                      key="admin_remove_who")
         st.checkbox("Yes, take away their access now", key="admin_remove_sure")
         st.form_submit_button("Remove", on_click=_remove, args=(folder, by))
-    _say("admin_remove_result")
+    blocks.say_result("admin_remove_result")
 
 
 def _remove(folder: Path, by: str) -> None:

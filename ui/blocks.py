@@ -119,3 +119,11 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
                          on_click=data.audit_download, args=(table, "csv", state.current_filters()),
                          key=f"{key}-csv", icon=":material/download:")
     right.caption(footer_text(table, period))
+
+
+def say_result(key: str) -> None:
+    """Show, once, what a form's callback did: the ("success" | "error", text) it left in st.session_state[key]
+    (callbacks run before the page, so the page says it where the form is)."""
+    result = st.session_state.pop(key, None)
+    if result:
+        (st.error if result[0] == "error" else st.success)(result[1])

@@ -67,9 +67,7 @@ def audit_view(scope: Scope, metric, by=(), filters: Filters = Filters(), action
     key = (action, tuple(metric) if not isinstance(metric, str) else metric, tuple(by), filters, scope)
     if folder is None or key in seen:
         return
-    who = auth.identity()
-    audit.record(folder, who.label if who else "signed out", action, page=_page(), metric=metric, by=by,
-                 filters=filters, scope=scope)
+    _record(folder, action, scope, metric, by, filters)
     seen.add(key)
 
 
@@ -91,9 +89,14 @@ def audit_download(table: pd.DataFrame | None, fmt: str, filters: Filters = Filt
     folder = access_folder()
     if folder is None or not audit.needs_audit(scope, by, filters):
         return
+    _record(folder, "download", scope, metric or "", by, filters, fmt)
+
+
+def _record(folder, action: str, scope: Scope, metric, by, filters: Filters, fmt: str = "") -> None:
+    """One audit record for the signed-in person, on the page being viewed."""
     who = auth.identity()
-    audit.record(folder, who.label if who else "signed out", "download", page=_page(), metric=metric or "",
-                 by=by, filters=filters, fmt=fmt, scope=scope)
+    audit.record(folder, who.label if who else "signed out", action, page=_page(), metric=metric, by=by,
+                 filters=filters, fmt=fmt, scope=scope)
 
 
 def _page() -> str:

@@ -12,6 +12,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from kpi.data.queries import Filters
+from kpi.metrics.scope import ADMIN_ROLES, UPLOAD_ROLES
 from ui import auth, data, state
 
 
@@ -24,14 +25,25 @@ PAGES = (
     ("pages/compare.py", "Compare areas", ":material/compare_arrows:", None),
     ("pages/definitions.py", "Definitions and data", ":material/menu_book:", None),
     ("pages/presentation.py", "Presentation mode", ":material/co_present:", None),
-    ("pages/upload.py", "Send data", ":material/upload_file:", ("scheme_manager", "hub", "admin")),
-    ("pages/admin.py", "Access and audit", ":material/admin_panel_settings:", ("admin",)),
+    ("pages/upload.py", "Send data", ":material/upload_file:", UPLOAD_ROLES),
+    ("pages/admin.py", "Access and audit", ":material/admin_panel_settings:", ADMIN_ROLES),
 )
 
 
 def page_list(scope) -> list[tuple[str, str, str]]:
     """(script, title, icon) of the pages a viewer's role may use (a Scope), the overview first."""
     return [(script, title, icon) for script, title, icon, roles in PAGES if roles is None or scope.role in roles]
+
+
+def require_role(roles) -> tuple:
+    """A restricted page's own check, on every run (not only the navigation's: a typed URL, a role withdrawn a
+    minute ago): (the viewer's scope, their name for the records), or "not available" and the run stops."""
+    scope = data.viewer_scope()
+    who = auth.identity()
+    if who is None or scope.role not in roles:
+        st.info(NOT_AVAILABLE)
+        st.stop()
+    return scope, who.label
 
 
 def pages(scope) -> list:

@@ -20,10 +20,10 @@ import streamlit as st
 
 from kpi.data import paths, schema, store, submissions, versions
 from kpi.data.ingest import IngestError, ingest
-from kpi.metrics.scope import Scope
-from ui import auth, data, nav
+from kpi.metrics.scope import UPLOAD_ROLES, Scope
+from kpi.render import tables
+from ui import nav
 
-UPLOAD_ROLES = frozenset({"scheme_manager", "hub", "admin"})
 MAX_MB = 50  # .streamlit/config.toml server.maxUploadSize: Streamlit refuses larger files before they arrive
 KINDS = {"": "Find out from the file's columns", "responses": "Outcomes tool answers (responses)",
          "schemes": "Schemes", "people_supported": "People supported each year (yearly return)"}
@@ -32,12 +32,7 @@ _STAGED = "_khi_upload_staged"
 
 def require_uploader() -> tuple[Scope, str]:
     """(the scope, the person's name for the records); anyone else sees "not available" and the run stops."""
-    scope = data.viewer_scope()
-    who = auth.identity()
-    if scope.role not in UPLOAD_ROLES or who is None:
-        st.info(nav.NOT_AVAILABLE)
-        st.stop()
-    return scope, who.label
+    return nav.require_role(UPLOAD_ROLES)
 
 
 def allowed_schemes(scope: Scope) -> set[str] | None:
@@ -127,8 +122,6 @@ def show_report(report) -> None:
     if len(reasons):
         st.markdown(f"**{len(reasons):,} rows would be set aside** (quarantined), each with its reason:")
         st.dataframe(reasons, hide_index=True, width="stretch")
-        from kpi.render import tables
-
         st.download_button("Download the rows set aside, with reasons (CSV)", data=tables.to_csv(reasons),
                            file_name="khi-upload-set-aside.csv", mime="text/csv", on_click="ignore",
                            icon=":material/download:")
@@ -152,12 +145,6 @@ def confirm(files: list[Path], table: str, scope: Scope, who: str) -> None:
     st.session_state["_khi_upload_result"] = ("success", text)
     st.session_state["_khi_upload_nonce"] = st.session_state.get("_khi_upload_nonce", 0) + 1  # empty the uploader
     discard()
-
-
-def say_result() -> None:
-    result = st.session_state.pop("_khi_upload_result", None)
-    if result:
-        (st.error if result[0] == "error" else st.success)(result[1])
 
 
 def my_submissions(scope: Scope, who: str) -> list[submissions.Submission]:
@@ -194,12 +181,6 @@ def withdraw(submission_id: str | None, who: str) -> None:
     st.session_state["withdraw_reason"] = ""
 
 
-def say_withdraw_result() -> None:
-    result = st.session_state.pop("_khi_withdraw_result", None)
-    if result:
-        (st.error if result[0] == "error" else st.success)(result[1])
-
-
 def versions_table() -> pd.DataFrame:
     rows = [{"Version": v.version, "Made (UTC)": v.committed_at, "What changed": v.change,
              "Answers": v.rows.get("responses", 0), "Live": "latest" if v.live else "",
@@ -216,12 +197,6 @@ def publish(who: str) -> None:
         st.session_state["_khi_publish_result"] = ("error", str(exc))
         return
     st.session_state["_khi_publish_result"] = ("success", f"Published version {version}: the public sees it now.")
-
-
-def say_publish_result() -> None:
-    result = st.session_state.pop("_khi_publish_result", None)
-    if result:
-        (st.error if result[0] == "error" else st.success)(result[1])
 
 
 def scope_words(scope: Scope) -> str:

@@ -7,8 +7,9 @@ the comparison with it, and the confidence, statistic and method used.
 Every function that returns figures or scheme information takes the viewer's `scope` (kpi.metrics.scope.Scope) as a
 required keyword: the request is narrowed to what the scope may see in the query itself (`Scope.restrict`), refused
 with `ScopeError` when it names a scheme or region outside it, and its figures are exact only when the scope may see
-every row exactly; otherwise disclosure control is applied (the public figures). `coverage` and `years` describe the
-store (date range, totals, how many schemes), which every page shows, and take no scope.
+every row exactly; otherwise disclosure control is applied (the public figures). `coverage` (what the store holds)
+takes the scope too: its totals are rounded outside the exact scopes. `store_info` and `years` hold no figures and
+take none.
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ __all__ = ["ROLES", "Scope", "ScopeError", "NOT_AVAILABLE"]
 NOT_AVAILABLE = "This view is not available to you."
 EXACT_ROLES = frozenset({"analyst", "admin"})
 SCHEME_ROLES = frozenset({"hub", "scheme_manager", "analyst", "admin"})  # may see some scheme-level figures
+UPLOAD_ROLES = frozenset({"scheme_manager", "hub", "admin"})  # may send data (their own schemes; admins any)
+ADMIN_ROLES = frozenset({"admin"})  # manage the roles table, read the audit log, publish
 
 
 class ScopeError(ValueError):

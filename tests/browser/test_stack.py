@@ -18,23 +18,17 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from perf.stack import haproxy_missing, start_stack, stop_stack, wait_until
+from perf.stack import wait_until
 
-from .conftest import assert_no_exception, running_under_ci, save_screenshot, wait_for_app
+from tests.stacks import running_stack
+
+from .conftest import assert_no_exception, save_screenshot, wait_for_app
 
 
 @pytest.fixture(scope="module")
 def stack(sample_store, tmp_path_factory):
-    missing = haproxy_missing()
-    if missing:
-        if running_under_ci():
-            pytest.fail(f"{missing} (CI=true: a missing haproxy fails the run, it never skips)", pytrace=False)
-        pytest.skip(missing)
-    s = start_stack(sample_store, 2, tmp_path_factory.mktemp("browser-stack"))
-    try:
+    with running_stack(sample_store, tmp_path_factory.mktemp("browser-stack")) as s:
         yield s
-    finally:
-        stop_stack(s)
 
 
 def _figures(page) -> list[str]:
