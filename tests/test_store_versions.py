@@ -5,6 +5,7 @@ version's files stay, and the rule that makes a synthetic store published.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -215,9 +216,11 @@ def test_a_synthetic_store_without_a_publication_record_counts_as_published(tmp_
 def test_the_bundled_sample_is_published_and_unchanged():
     assert store.published_version(paths.BUNDLED_SAMPLE_DIR) == 1
     [v] = versions.versions(paths.BUNDLED_SAMPLE_DIR)
-    assert v.published and v.live and v.readable
-    assert not (paths.BUNDLED_SAMPLE_DIR / store.HISTORY).exists()
-    assert not (paths.BUNDLED_SAMPLE_DIR / "submissions.jsonl").exists()
+    assert v.published and v.live and v.readable and v.synthetic
+    # As `kpi sample` writes it: its one version in the history, published at creation, and nothing submitted since.
+    assert [p.name for p in (paths.BUNDLED_SAMPLE_DIR / store.HISTORY).iterdir()] == ["v000001.json"]
+    events = [json.loads(line) for line in (paths.BUNDLED_SAMPLE_DIR / "submissions.jsonl").read_text().splitlines()]
+    assert [(e["event"], e["version"], e["by"]) for e in events] == [("publication", 1, "kpi sample")]
 
 
 def test_a_store_written_before_the_history_joins_it_at_its_next_commit(tmp_path, small_sample):  # noqa: F811
@@ -231,6 +234,12 @@ def test_a_store_written_before_the_history_joins_it_at_its_next_commit(tmp_path
     assert [v.version for v in versions.versions(root)] == [1, 2]
 
 
-def test_an_old_manifest_without_the_new_fields_reads_fine():
-    m = store.read_manifest(paths.BUNDLED_SAMPLE_DIR)
+def test_an_old_manifest_without_the_new_fields_reads_fine(tmp_path, small_sample):  # noqa: F811
+    root = tmp_path / "s"
+    store.copy_store(small_sample, root)
+    written = json.loads((root / store.MANIFEST).read_text())
+    for field in ("change", "submissions"):  # as a manifest written before submissions were recorded
+        del written[field]
+    (root / store.MANIFEST).write_text(json.dumps(written))
+    m = store.read_manifest(root)
     assert m.change == "" and m.submissions == {} and m.format == store.FORMAT

@@ -16,15 +16,19 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _thresholds(probs: tuple[float, ...], sd: float, gain: float) -> np.ndarray:
+def _thresholds(probs: tuple[float, ...], sd: float, gain: float, offsets=(0.0,),
+                offset_weights=(1.0,)) -> np.ndarray:
     """Descending cut points t_k with P(latent > t_k) = P(answer is among the k+1 best) on average.
 
-    The latent is N(0, sd²) + gain × (response number: 0, 1, 2 in REPEAT_PROBS proportions) + logistic noise.
+    The latent is N(0, sd²) + gain × (response number: 0, 1, 2 in REPEAT_PROBS proportions) + logistic noise, plus
+    one of `offsets` (schemes' effects) in proportion to `offset_weights` (their shares of responses).
     """
     later = np.array([1.0, 1 - REPEAT_PROBS[0], REPEAT_PROBS[2]])
     seq_share = later / later.sum()  # share of responses that are a person's 1st, 2nd, 3rd
-    shifts = (_GH_NODES[:, None] * sd + gain * np.arange(3)[None, :]).ravel()
-    weights = (_GH_WEIGHTS[:, None] * seq_share[None, :]).ravel()
+    offset_share = np.asarray(offset_weights, float) / np.sum(offset_weights)
+    shifts = (_GH_NODES[:, None, None] * sd + np.asarray(offsets, float)[None, :, None]
+              + gain * np.arange(3)[None, None, :]).ravel()
+    weights = (_GH_WEIGHTS[:, None, None] * offset_share[None, :, None] * seq_share[None, None, :]).ravel()
     cuts = []
     for target in np.cumsum(probs)[:-1]:
         lo, hi = -30.0, 30.0
@@ -45,11 +49,17 @@ def ordinal(latent: np.ndarray, cuts: np.ndarray, rng: np.random.Generator) -> n
     return (y[:, None] <= cuts[None, :]).sum(axis=1).astype(np.int8)
 
 
-# The cut points every response block uses.
-IMPACT_CUTS = {
-    col: _thresholds((pos, 1 - pos - neg, neg), np.hypot(SCHEME_SD, PERSON_SD), gain)
-    for col, (pos, neg, _na, _null, gain) in IMPACTS.items()
-}
+def impact_cuts(scheme_effect: np.ndarray, scheme_share: np.ndarray) -> dict[str, np.ndarray]:
+    """Cut points per impact domain for a world's schemes: effects (scheme x domain, in IMPACTS order) weighted by
+    each scheme's share of responses, so the clear outliers (large and asymmetric in effect) do not pull the
+    national shares off their targets: the headline figures land on the published ones."""
+    return {
+        col: _thresholds((pos, 1 - pos - neg, neg), PERSON_SD, gain, scheme_effect[:, d], scheme_share)
+        for d, (col, (pos, neg, _na, _null, gain)) in enumerate(IMPACTS.items())
+    }
+
+
+# The cut points every response block uses for the other items (no scheme effect, or a small symmetric one).
 CONNECTIONS_CUTS = _thresholds(CONNECTIONS_PROBS, 0.5 * PERSON_SD, 0.15)
 LONELY_CUTS = _thresholds(LONELY_PROBS, 0.5 * PERSON_SD, 0.15)
 EXPERIENCE_CUTS = _thresholds(EXPERIENCE_PROBS, np.hypot(0.5 * PERSON_SD, SCHEME_SD), 0.0)

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 
 from kpi.data import schema
-from kpi.data.sample.calibration import CONNECTIONS_CUTS, EXPERIENCE_CUTS, IMPACT_CUTS, LONELY_CUTS, ordinal
+from kpi.data.sample.calibration import CONNECTIONS_CUTS, EXPERIENCE_CUTS, LONELY_CUTS, ordinal
 from kpi.data.sample.story import (
     AGE_PROBS, EPOCH, GAP_DAYS, HELP_PROB_BY_NEED, IMPACTS, LAST_DAY, LONELY_PROBS, NEED_PROBS, PERSON_SD, REPEAT_PROBS,
     YEARS,
@@ -97,7 +97,7 @@ def _block(world: World, seed: int, block: int, rows: int) -> dict[str, np.ndarr
 
     for d, (col, (_pos, _neg, na, null, gain)) in enumerate(IMPACTS.items()):
         latent = world.quality[r_scheme, d] + r_effect + gain * seq
-        code = ordinal(latent, IMPACT_CUTS[col], rng)  # 0 positive, 1 none, 2 negative, as in the schema
+        code = ordinal(latent, world.impact_cuts[col], rng)  # 0 positive, 1 none, 2 negative, as in the schema
         u = rng.random(rows)
         code[u < na] = 3  # not applicable
         code[(u >= na) & (u < na + null)] = -1  # unanswered

@@ -16,26 +16,30 @@ LAST_DAY = dt.date(schema.SAMPLE_YEARS[-1] + 1, 3, 31)  # end of 2024-25
 EPOCH = dt.date(1970, 1, 1)  # day 0 of Arrow date32 values
 
 
-# The published story, as knots that years in between interpolate. People supported by Shared Lives, per area.
-# Sized so England is just under 12,000 around 2017-18 and the UK about 9,900-10,200 in 2024-25: the national
-# fall is carried by the South East and Yorkshire, the growth by the North West (about half), London, the South West,
-# the North East (from 2020) and Scotland.
-KNOT_YEARS = (2014, 2016, 2018, 2020, 2022, 2024)
+# The published story, as knots that years in between interpolate (2022-23 lies halfway between 2021-22 and
+# 2023-24). People supported by Shared Lives, per area. The latest year tells the published England story: just under
+# 12,000 people, about +580 on 2023-24 after about +1,000 a year since the 2021-22 low (COVID); the regions that grew
+# added about 1,200, over half of it in the North West and most of the rest in London and the South West, with the
+# North East (one of the smallest regions) growing; the South East and Yorkshire fell clearly; the East and West
+# Midlands are flat; the East of England, the smallest region every year, fell; Scotland, Wales and Northern Ireland
+# grew. Each latest-year change is large enough for its growth status (registry.GROWTH_RULE) to hold.
+# Earlier years keep the older published scale: England just under 12,000 around 2016-17 and 11,470 in 2019-20.
+KNOT_YEARS = (2014, 2016, 2018, 2019, 2020, 2021, 2023, 2024)
 SHARED_LIVES_PEOPLE: dict[str, tuple[int, ...]] = {
-    "E12000001": (640, 620, 600, 590, 680, 800),  # North East: flat, growing late
-    "E12000002": (1350, 1550, 1800, 1950, 2050, 2150),  # North West: strong growth
-    "E12000003": (1950, 2250, 2100, 1500, 950, 680),  # Yorkshire: strong years, then falling
-    "E12000004": (1050, 1100, 1080, 1040, 1030, 1045),  # East Midlands: flat
-    "E12000005": (1300, 1350, 1330, 1300, 1290, 1310),  # West Midlands: flat
-    "E12000006": (460, 450, 420, 350, 260, 210),  # East of England: smallest, falling
-    "E12000007": (470, 520, 580, 600, 640, 680),  # London: growing
-    "E12000008": (2500, 2850, 2700, 1800, 1000, 620),  # South East: strong years, then falling
-    "E12000009": (1050, 1100, 1170, 1180, 1220, 1260),  # South West: growing
-    "W92000004": (1000, 1050, 1100, 1080, 900, 700),  # Wales: about 1,100 around 2019-20
-    "S92000003": (330, 390, 470, 530, 572, 560),  # Scotland: 435 in 2017-18, 572 in 2021-22
-    "N92000002": (200, 210, 210, 190, 180, 170),
+    "E12000001": (640, 620, 600, 600, 540, 480, 590, 720),  # North East: flat, then growing from 2021-22
+    "E12000002": (1350, 1550, 1800, 1850, 1720, 1700, 2230, 2850),  # North West: strong growth, half the latest
+    "E12000003": (1950, 2250, 2100, 1950, 1700, 1450, 1530, 1295),  # Yorkshire: strong years, then falling
+    "E12000004": (1050, 1100, 1080, 1060, 980, 900, 1130, 1140),  # East Midlands: flat in the latest year
+    "E12000005": (1300, 1350, 1330, 1320, 1200, 1100, 1380, 1370),  # West Midlands: flat in the latest year
+    "E12000006": (460, 450, 420, 400, 360, 330, 540, 450),  # East of England: smallest, falling in the latest year
+    "E12000007": (470, 520, 600, 640, 620, 640, 900, 1120),  # London: growing
+    "E12000008": (2500, 2850, 2700, 2500, 2200, 1800, 2030, 1765),  # South East: strong years, then falling
+    "E12000009": (1050, 1100, 1170, 1200, 1100, 1000, 1040, 1240),  # South West: growing
+    "W92000004": (1000, 1050, 1100, 1100, 950, 850, 790, 900),  # Wales: about 1,100 around 2019-20, growing again
+    "S92000003": (330, 390, 470, 500, 540, 572, 520, 605),  # Scotland: 435 in 2017-18, 572 in 2021-22
+    "N92000002": (200, 210, 210, 200, 180, 170, 165, 215),
 }
-HOMESHARE_PEOPLE = (420, 500, 600, 700, 850, 1000)  # UK Homeshare, growing as new programmes open
+HOMESHARE_PEOPLE = (420, 500, 600, 635, 700, 800, 980, 1040)  # UK Homeshare, growing as new programmes open
 
 # Schemes per area: Shared Lives (Scotland has 15 in the published figures) and Homeshare programmes (none in the
 # East of England, so its story stays "smallest and falling").
@@ -48,13 +52,15 @@ HOMESHARE_SCHEMES = {
     "E12000008": 5, "E12000009": 4, "W92000004": 2, "S92000003": 3,
 }
 
-# Shared Lives arrangement mix (live-in, short breaks, day support) by year: about half live-in early on, day
-# support collapsing in 2020 (COVID) and live-in near 58% by 2024-25.
+# Shared Lives arrangement mix (live-in, short breaks, day support) by knot year: about half live-in early on, day
+# support collapsing in 2020 (COVID) and back by 2024-25, when about half are live-in again. Schemes that offer no day
+# support (world.py) put the realised live-in share about 3 points above these.
 MIX_KNOTS = np.array(
-    [[0.47, 0.30, 0.23], [0.49, 0.29, 0.22], [0.50, 0.28, 0.22], [0.58, 0.27, 0.15], [0.57, 0.27, 0.16],
-     [0.57, 0.26, 0.17]]
+    [[0.47, 0.30, 0.23], [0.49, 0.29, 0.22], [0.50, 0.28, 0.22], [0.50, 0.28, 0.22], [0.58, 0.27, 0.15],
+     [0.57, 0.27, 0.16], [0.50, 0.27, 0.23], [0.47, 0.27, 0.26]]
 )
-# Approved carers per person: about 0.9 until 2021-22 (9,193 for 10,549), 1.05 by 2024-25 (10,406 for 9,898).
+# Approved carers per person: about 0.9 until 2021-22, 1.05 by 2024-25, the ratios of the published 9,193 carers for
+# 10,549 people (2021-22) and 10,406 for 9,898 (2024-25); the sample follows the ratios, not those older totals.
 CARER_RATIO = ((2014, 0.92), (2021, 0.92), (2022, 0.97), (2023, 1.03), (2024, 1.06))  # small rows round down a little
 
 # Who answers. Age bands in schema order; needs in schema order, conditional on programme and age.

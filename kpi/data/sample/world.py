@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpi.data import schema
+from kpi.data.sample.calibration import impact_cuts
 from kpi.data.sample.story import (
     CARER_RATIO, HOMESHARE_PEOPLE, HOMESHARE_SCHEMES, IMPACTS, KNOT_YEARS, MIX_KNOTS, OUTLIER_SHIFT, SCHEME_DOMAIN_SD,
     SCHEME_SD, SHARED_LIVES_PEOPLE, SHARED_LIVES_SCHEMES, YEARS,
@@ -157,3 +158,4 @@ class World:
             common[idx] = OUTLIER_SHIFT[kind]
         self.quality = common[:, None] + rng.normal(0.0, SCHEME_DOMAIN_SD, (n, len(IMPACTS)))
         self.quality_common = common
+        self.impact_cuts = impact_cuts(self.quality, size)
