@@ -31,15 +31,15 @@ SHARED_LIVES_PEOPLE: dict[str, tuple[int, ...]] = {
     "E12000003": (1950, 2250, 2100, 1950, 1700, 1450, 1530, 1295),  # Yorkshire: strong years, then falling
     "E12000004": (1050, 1100, 1080, 1060, 980, 900, 1130, 1140),  # East Midlands: flat in the latest year
     "E12000005": (1300, 1350, 1330, 1320, 1200, 1100, 1380, 1370),  # West Midlands: flat in the latest year
-    "E12000006": (460, 450, 420, 400, 360, 330, 540, 450),  # East of England: smallest, falling in the latest year
-    "E12000007": (470, 520, 600, 640, 620, 640, 900, 1120),  # London: growing
-    "E12000008": (2500, 2850, 2700, 2500, 2200, 1800, 2030, 1765),  # South East: strong years, then falling
+    "E12000006": (560, 550, 520, 500, 420, 400, 540, 450),  # East of England: smallest, falling
+    "E12000007": (600, 620, 650, 680, 640, 660, 900, 1120),  # London: growing
+    "E12000008": (2400, 2700, 2600, 2350, 2200, 1800, 2030, 1765),  # South East: strong years, then falling
     "E12000009": (1050, 1100, 1170, 1200, 1100, 1000, 1040, 1240),  # South West: growing
     "W92000004": (1000, 1050, 1100, 1100, 950, 850, 790, 900),  # Wales: about 1,100 around 2019-20, growing again
     "S92000003": (330, 390, 470, 500, 540, 572, 520, 605),  # Scotland: 435 in 2017-18, 572 in 2021-22
     "N92000002": (200, 210, 210, 200, 180, 170, 165, 215),
 }
-HOMESHARE_PEOPLE = (420, 500, 600, 635, 700, 800, 980, 1040)  # UK Homeshare, growing as new programmes open
+HOMESHARE_PEOPLE = (420, 500, 600, 620, 700, 800, 980, 1040)  # UK Homeshare, growing as new programmes open
 
 # Schemes per area: Shared Lives (Scotland has 15 in the published figures) and Homeshare programmes (none in the
 # East of England, so its story stays "smallest and falling").
