@@ -19,7 +19,7 @@ EPOCH = dt.date(1970, 1, 1)  # day 0 of Arrow date32 values
 # The published story, as knots that years in between interpolate (2022-23 lies halfway between 2021-22 and
 # 2023-24). People supported by Shared Lives, per area. The latest year tells the published England story: just under
 # 12,000 people, about +580 on 2023-24 after about +1,000 a year since the 2021-22 low (COVID); the regions that grew
-# added about 1,200, over half of it in the North West and most of the rest in London and the South West, with the
+# added about 1,170, about half of it in the North West and most of the rest in London and the South West, with the
 # North East (one of the smallest regions) growing; the South East and Yorkshire fell clearly; the East and West
 # Midlands are flat; the East of England, the smallest region every year, fell; Scotland, Wales and Northern Ireland
 # grew. Each latest-year change is large enough for its growth status (registry.GROWTH_RULE) to hold.
