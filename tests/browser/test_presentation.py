@@ -124,3 +124,53 @@ def test_presentation_link_with_unknown_parts_is_reported_not_a_traceback(page, 
     latest = max(api.years(data_dir=sample_store))
     deck = slides.build_deck(None, latest, ["connected_positive"], scope=PUBLIC, data_dir=sample_store)
     expect(page.locator(SENTENCE)).to_have_text(deck.slides[0].sentence)
+
+
+def _slide_number(page) -> int:
+    text = page.get_by_text(re.compile(r"^Slide \d+ of \d+")).inner_text()
+    return int(re.match(r"Slide (\d+)", text).group(1))
+
+
+def _expect_slide(page, number: int, total: int) -> None:
+    expect(page.get_by_text(re.compile(rf"^Slide {number} of {total} "))).to_be_visible()
+    expect(page.locator(".khi-slide")).to_have_attribute("aria-label", f"Slide {number} of {total}")
+
+
+def test_arrows_and_clicker_keys_move_slides_after_a_sidebar_change(page, streamlit_server, sample_store,
+                                                                    wait_for_app, assert_no_exception):
+    """Issue 16: → / ← still move the slides after the presenter changes a sidebar choice (the focus is left in the
+    picker), and a presenter's clicker (PageDown / PageUp) moves them too."""
+    base = streamlit_server("app.py", env={"KHI_DATA_DIR": str(sample_store)})
+    page.goto(base)  # the warm-up visit (see the first test); the overview is slow on a shared machine
+    wait_for_app(page, charts=False, timeout_ms=120_000)
+    three = FIVE[:3]
+    page.goto(f"{base}/presentation?{urlencode([('khi', k) for k in three])}")
+    wait_for_app(page, charts=False)
+    _expect_slide(page, 1, 3)
+    page.keyboard.press("ArrowRight")
+    _expect_slide(page, 2, 3)
+
+    # Change the area the way a presenter does: open the picker, choose with the mouse. The focus stays in it.
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("combobox", name="Nation or region").click()
+    page.get_by_role("option", name="North West").click()
+    wait_for_app(page, charts=False)
+    _expect_slide(page, 1, 3)  # a new talk starts at its first slide
+    expect(page.get_by_role("heading", level=1)).to_contain_text("North West")
+
+    for key, number in (("ArrowRight", 2), ("ArrowRight", 3), ("ArrowLeft", 2), ("PageDown", 3), ("PageUp", 2),
+                        ("PageUp", 1)):
+        page.keyboard.press(key)
+        wait_for_app(page, charts=False)
+        _expect_slide(page, number, 3)
+
+    # And after a second change (the keys are not lost on a rerun), the period this time.
+    sidebar.get_by_role("combobox", name="Period (financial year)").click()
+    page.get_by_role("option").nth(1).click()
+    wait_for_app(page, charts=False)
+    _expect_slide(page, 1, 3)
+    page.keyboard.press("PageDown")
+    _expect_slide(page, 2, 3)
+    page.keyboard.press("ArrowLeft")
+    _expect_slide(page, 1, 3)
+    assert_no_exception(page)
