@@ -8,6 +8,7 @@ harness's rule (skip on a developer's machine without chromium, fail under CI=tr
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib.util
 import io
 import json
@@ -363,9 +364,10 @@ def test_png_and_svg_exports_are_valid_images_with_the_footer(deck, chromium):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
     svg = export.figure_svg(fig, deck.footer).decode("utf-8")
     assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")
+    words_in_svg = _text(html.unescape(re.sub(r"<[^>]+>", " ", svg)))  # the footer may be wrapped over lines
     for words in ("Source: Shared Lives Plus outcomes tool", "North West", deck.period_label, "Made 22 November 2026",
                   "Synthetic sample data — not real people"):
-        assert words in svg
+        assert words in words_in_svg
     assert "font-family" in svg  # the chart font survived (an invalid family list would drop it: serif text)
     assert len(fig.layout.annotations) == 0  # the caller's figure is not changed
 
@@ -375,3 +377,34 @@ def test_export_draws_per_call_when_the_server_cannot_start(chromium, monkeypatc
     monkeypatch.setattr(export, "_server_ok", False)
     svg = export.figure_svg(charts.people_pictogram(50), "Source: test footer.").decode("utf-8")
     assert "Source: test footer." in svg
+
+
+def _ink_box(png: bytes) -> tuple[int, int, int, int, int, int]:
+    """(width, height, left, top, right, bottom) of everything drawn that is not the white background."""
+    from PIL import Image, ImageChops
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    box = ImageChops.difference(image, Image.new("RGB", image.size, "white")).point(lambda v: 255 if v > 40 else 0)
+    return (*image.size, *box.getbbox())
+
+
+@pytest.mark.browser
+def test_a_long_footer_wraps_within_the_image_instead_of_being_cut(deck, chromium):
+    """Issue 16: a footer far wider than the image is wrapped to its width, and the image grows to hold its lines."""
+    long_footer = " ".join([deck.footer] * 3)  # about 600 characters
+    fig = charts.people_pictogram(deck.slides[0].value, title=deck.slides[0].sentence)
+    width = 600
+    png = export.figure_png(fig, long_footer, width=width, scale=1)
+    w, h, left, top, right, bottom = _ink_box(png)
+    assert w == width and h > fig.layout.height  # taller by the footer's lines: the picture keeps its size
+    # Nothing touches the right or bottom edge: no line runs off the image.
+    assert right <= w - 4 and bottom <= h - 4, (w, h, right, bottom)
+
+    svg = export.figure_svg(fig, long_footer, width=width).decode("utf-8")
+    lines = [html.unescape(re.sub(r"<[^>]+>", "", t)) for t in
+             re.findall(r'<tspan class="line"[^>]*>(.*?)</tspan>', svg)]
+    footer_lines = lines[lines.index(next(t for t in lines if t.startswith("Source:"))):]
+    assert len(footer_lines) >= 6  # wrapped, not one long line
+    assert _text(" ".join(footer_lines)) == _text(long_footer)  # every word kept, in order
+    ys = [float(y) for y in re.findall(r'<svg[^>]* height="([0-9.]+)"', svg)[:1]]
+    assert ys and ys[0] == h

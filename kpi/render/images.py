@@ -50,6 +50,7 @@ def _point_kaleido_at_chromium() -> None:
 
 def _with_footer(fig: go.Figure, footer_text: str | None, width: int) -> go.Figure:
     out = go.Figure(fig)  # a copy: the caller's figure (often on screen too) is not changed
+    style.title_to_width(out, width=width)
     if footer_text:
         style.footer(out, footer_text, width=width)  # wrapped to the image's width, the image made taller
         out.layout.annotations[-1].name = FOOTER_NAME

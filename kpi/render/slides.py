@@ -29,7 +29,7 @@ from kpi.data import paths, schema, store
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.data.queries import Filters
 from kpi.render import people, style
-from kpi.render.text import SOURCE, capitalised, footer_text, number
+from kpi.render.text import SOURCE, capitalised, footer_text, number, slide_detail, speaker_notes
 
 __all__ = ["SOURCE", "Slide", "Deck", "DeckError", "build_deck", "write_pptx", "write_pdf", "pptx_bytes",
            "pdf_bytes"]
@@ -102,40 +102,6 @@ class Deck:
 # Building the deck
 
 
-def _detail(k: registry.KHI, said: registry.Share | None, n: float | None, lower: float | None,
-            upper: float | None) -> str:
-    """What the slide says under its figure, in the same plain words on screen, in PowerPoint and PDF."""
-    parts = []
-    if n is not None and k.table != "people_supported":
-        parts.append(f"{n:,.0f} people answered.")
-    if said is not None:
-        parts.append(f"The figure is {said.percent}.")  # the percentage the words were rounded from
-    if lower is not None and upper is not None:
-        parts.append(f"It is very likely between {registry.format_value(k, lower)} and "
-                     f"{registry.format_value(k, upper)}.")
-    return " ".join(parts)
-
-
-def _notes(k: registry.KHI, said: registry.Share | None, value: float | None, n: float | None,
-           lower: float | None, upper: float | None) -> str:
-    """The speaker notes: what the measure means and the technical detail the slide leaves out."""
-    lines = [f"{k.title}.", f"What it means: {k.explanation}", f"Question asked: {k.question}"]
-    if value is None:
-        lines.append(f"No figure is shown (“{SUPPRESSED_TEXT}”): fewer people answered than the minimum that keeps "
-                     "answers private.")
-        return "\n".join(lines)
-    if n is not None and k.table != "people_supported":
-        lines.append(f"n = {n:,.0f} answers.")
-    if lower is not None and upper is not None:
-        lines.append(f"Estimate {registry.format_value(k, value)}; 95% confidence interval "
-                     f"{registry.format_value(k, lower)} to {registry.format_value(k, upper)} ({registry.method_name(k.kind)}).")
-    if said is not None:
-        lines.append(f"Said as “{said.words}”: {said.percent} to the nearest whole person in {said.out_of}, "
-                     "so the words, the big figure and the picture say the same.")
-    lines.append(f"{PROTECTION_NOTE}; figures from too few answers are not shown (“{SUPPRESSED_TEXT}”).")
-    return "\n".join(lines)
-
-
 def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     suppressed = bool(row.get("suppressed", False))
     value = None if suppressed else number(row.get("value"))
@@ -158,8 +124,8 @@ def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
         figure=figure, unit=unit,
         value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=count,
         picture_text="" if count is None else f"{count} in 10 people",
-        detail="" if suppressed else _detail(k, said, n, lower, upper),
-        notes=_notes(k, said, value, n, lower, upper),
+        detail="" if suppressed else slide_detail(k, said, n, lower, upper),
+        notes=speaker_notes(k, said, value, n, lower, upper),
         explanation=k.explanation, question=k.question,
     )
 
