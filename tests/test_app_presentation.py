@@ -100,7 +100,7 @@ def test_no_khis_chosen_asks_for_some_instead_of_a_slide(sample_env):
     assert not [el for el in at.get("html") if 'class="khi-slide"' in el.proto.body]
 
 
-# --- Easy Read: one way of saying each figure (issue 16) ---------------------------------------------------------------
+# --- Easy Read: one way of saying each figure (issue 16) ----------------------------------------------------------
 
 def _inner(slide_html: str, cls: str) -> str | None:
     """The text of the first element with class `cls` (tags dropped, entities decoded), None when there is none."""

@@ -186,7 +186,7 @@ def show(deck: slides.Deck, index: int) -> None:
 def slide_html(s: slides.Slide, number: int, total: int, footer: str) -> str:
     """The slide: sentence, figure and picture, the plain words under them (n, the percentage, the interval), and the
     footer (source, place, period, the synthetic-data notice) on the slide itself, as on the .pptx and PDF.
-    Sizes: sentence 40px, figure 120px, picture words 32px, detail 24px, footer 16px."""
+    Sizes: sentence 40px, figure 120px (both smaller on a phone), picture words 32px, detail 24px, footer 16px."""
     parts = [f'<h2 class="khi-sentence">{html.escape(s.sentence)}</h2>']
     if s.suppressed:
         parts.append(f'<p class="khi-detail">Fewer than the minimum number of people answered about '
@@ -212,12 +212,13 @@ def slide_html(s: slides.Slide, number: int, total: int, footer: str) -> str:
 _CSS = """
 <style>
 .khi-slide { padding: 1.5rem 0 1rem 0; min-height: 55vh; display: flex; flex-direction: column; }
-.khi-slide .khi-sentence { font-size: 40px; line-height: 1.25; font-weight: 700; color: #1A1C1E; margin: 0 0 2rem 0;
-  padding: 0; }
+.khi-slide .khi-sentence { font-size: clamp(26px, 6vw, 40px); line-height: 1.25; font-weight: 700; color: #1A1C1E;
+  margin: 0 0 2rem 0; padding: 0; }
 .khi-slide .khi-body { display: flex; flex-wrap: wrap; align-items: center; gap: 2rem 4rem; }
-.khi-slide .khi-figure { font-size: 120px; line-height: 1; font-weight: 700; color: #00666E; margin: 0; }
-.khi-slide .khi-unit { font-size: 40px; color: #1A1C1E; }
-.khi-slide .khi-people { flex: 1 1 420px; max-width: 640px; margin: 0; }
+.khi-slide .khi-figure { font-size: clamp(64px, 16vw, 120px); line-height: 1; font-weight: 700; color: #00666E;
+  margin: 0; }
+.khi-slide .khi-unit { font-size: clamp(26px, 6vw, 40px); color: #1A1C1E; }
+.khi-slide .khi-people { flex: 1 1 min(420px, 100%); max-width: 640px; margin: 0; }
 .khi-slide .khi-people img { width: 100%; height: auto; display: block; }
 .khi-slide .khi-picture-text { font-size: 32px; font-weight: 700; color: #1A1C1E; margin-top: 0.75rem; }
 .khi-slide .khi-detail { font-size: 24px; line-height: 1.4; color: #1A1C1E; margin: 2rem 0 0 0; max-width: 60rem; }

@@ -92,7 +92,8 @@ def speaker_notes(k: registry.KHI, said: registry.Share | None, value: float | N
         lines.append(f"n = {n:,.0f} answers.")
     if lower is not None and upper is not None:
         lines.append(f"Estimate {registry.format_value(k, value)}; 95% confidence interval "
-                     f"{registry.format_value(k, lower)} to {registry.format_value(k, upper)} ({registry.method_name(k.kind)}).")
+                     f"{registry.format_value(k, lower)} to {registry.format_value(k, upper)} "
+                     f"({registry.method_name(k.kind)}).")
     if said is not None:
         lines.append(f"Said as “{said.words}”: {said.percent} to the nearest whole person in {said.out_of}, "
                      "so the words, the big figure and the picture say the same.")
