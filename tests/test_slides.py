@@ -408,3 +408,23 @@ def test_a_long_footer_wraps_within_the_image_instead_of_being_cut(deck, chromiu
     assert _text(" ".join(footer_lines)) == _text(long_footer)  # every word kept, in order
     ys = [float(y) for y in re.findall(r'<svg[^>]* height="([0-9.]+)"', svg)[:1]]
     assert ys and ys[0] == h
+
+
+@pytest.mark.parametrize("value, figure, words", [(3.0, "3 in 100", "About 3 in 100 people"),
+                                                  (0.3, "Fewer than 1 in 100", "Fewer than 1 in 100 people")])
+def test_a_small_share_is_said_out_of_100_without_a_picture_of_ten(value, figure, words):
+    """Ten people cannot show 3 in 100: the slide says it in words and numerals, and draws no picture."""
+    k = registry.get("lonely_often")
+    s = slides._slide(k, {"value": value, "lower": value / 2, "upper": value * 2, "denominator": 500.0}, ())
+    assert s.figure == figure and s.unit == "people" and s.people is None and s.picture_text == ""
+    assert s.sentence.startswith(words) and f"The figure is {registry.format_value(k, value)}." in s.detail
+    d = slides.Deck(place="the UK", area=None, scheme=None, period=2024, period_label="2024-25", made=MADE,
+                    synthetic=True, slides=(s,))
+    from pptx import Presentation
+
+    slide = Presentation(io.BytesIO(slides.pptx_bytes(d))).slides[0]
+    named = {sh.name: sh for sh in slide.shapes}
+    assert named["Figure"].text_frame.text == f"{figure} people" and "Picture: ten people" not in named
+    from pypdf import PdfReader
+
+    assert figure in _text(PdfReader(io.BytesIO(slides.pdf_bytes(d))).pages[0].extract_text())

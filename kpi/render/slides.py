@@ -43,6 +43,11 @@ PERSON_ON, PERSON_OFF, PERSON_OFF_EDGE = (style.rgb(c) for c in (people.ON, peop
 UNIT_WORDS = {"percentage points": "points"}  # a bare "4" or "+12" needs its unit beside it
 
 FIGURE_PT = 96
+LONG_FIGURE_PT = 60  # a long figure ("Fewer than 1 in 100") in a size that keeps it on one line
+
+
+def _figure_pt(figure: str) -> int:
+    return FIGURE_PT if len(figure) <= 10 else LONG_FIGURE_PT
 SUPPRESSED_PT = 48
 SENTENCE_PT = 32
 DETAIL_PT = 20
@@ -263,7 +268,8 @@ def pptx_bytes(deck: Deck) -> bytes:
             text_box(slide, 0.6, 4.4, 12.1, 1.2, f"Fewer than the minimum number of people answered about "
                      f"“{s.title}” here, so we do not show a figure.", DETAIL_PT, colour=MUTED, name="Detail")
         else:
-            figure = text_box(slide, 0.6, 2.35, 5.6 if s.people is not None else 12.1, 1.7, s.figure, FIGURE_PT,
+            figure = text_box(slide, 0.6, 2.35, 5.6 if s.people is not None else 12.1, 1.7, s.figure,
+                              _figure_pt(s.figure),
                               bold=True, colour=ACCENT, anchor=MSO_ANCHOR.MIDDLE, name="Figure")
             if s.unit:
                 run = figure.text_frame.paragraphs[0].add_run()
@@ -346,12 +352,13 @@ def pdf_bytes(deck: Deck) -> bytes:
             write(43, 270, width, f"Fewer than the minimum number of people answered about “{s.title}” here, "
                                   "so we do not show a figure.", DETAIL_PT, colour=MUTED)
         else:
-            write(43, 175, 400 if s.people is not None else width, s.figure, FIGURE_PT, bold=True, colour=ACCENT,
+            size = _figure_pt(s.figure)
+            write(43, 175, 400 if s.people is not None else width, s.figure, size, bold=True, colour=ACCENT,
                   line=1.05)
             if s.unit:
-                pdf.set_font("Helvetica", "B", FIGURE_PT)
+                pdf.set_font("Helvetica", "B", size)
                 unit_x = 43 + pdf.get_string_width(_pdf_text(s.figure)) + 12
-                write(unit_x, 175 + FIGURE_PT * 0.62, width - unit_x, s.unit, PICTURE_TEXT_PT, bold=True)
+                write(unit_x, 175 + size * 0.62, width - unit_x, s.unit, PICTURE_TEXT_PT, bold=True)
             y = write(43, 292, 400, s.title, DETAIL_PT, bold=True)
             write(43, y + 8, 400, s.detail, DETAIL_PT)
             if s.people is not None:
