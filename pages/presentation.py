@@ -1,9 +1,10 @@
 """Presentation mode: one KHI per screen in large type, for ambassadors presenting the figures to an audience.
 
-The slide area shows only the registry's plain-English sentence, the big figure and ten people with k coloured in
-(with the same in words). The presenter's choices (KHIs, area or scheme, period, slide) live in the URL, so a link
-reopens the talk (ui.presentation). Keyboard: the Next and Previous buttons have Streamlit shortcuts (→ and ←,
-ignored while typing in a box), and are also ordinary focusable buttons (Tab to them, Enter or Space). Downloads come
+The slide says each figure one way, Easy Read: the registry's sentence ("Nearly 9 in 10 people ..."), the big figure
+("9 in 10") and ten people with 9 coloured in, then plain words and the footer (source, synthetic-data notice). The
+presenter's choices (KHIs, area or scheme, period, slide) live in the URL, so a link reopens the talk
+(ui.presentation). Keyboard: → and Page Down (a clicker) press Next, ← and Page Up press Previous, also after a sidebar
+change (never while typing); both are ordinary focusable buttons too (Tab to them, Enter or Space). Downloads come
 from kpi.render.slides, so the .pptx and .pdf show exactly what the screen shows.
 """
 

@@ -8,6 +8,7 @@ harness's rule (skip on a developer's machine without chromium, fail under CI=tr
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib.util
 import io
 import json
@@ -76,12 +77,14 @@ def test_deck_figures_equal_khi_table_for_the_area_and_year(deck, sample_store, 
         k = registry.get(s.metric_id)
         assert not s.suppressed and not row["suppressed"]
         assert s.value == pytest.approx(float(row["value"]))
-        assert s.figure == registry.format_value(k, float(row["value"]))
+        shown = registry.format_value(k, float(row["value"]))  # "87%": in the words under the figure
+        assert s.figure == registry.share(float(row["value"])).figure and s.unit == "people"  # "9 in 10"
+        assert f"The figure is {shown}." in s.detail
         assert s.n == pytest.approx(float(row["denominator"]))
         assert (s.lower, s.upper) == (pytest.approx(float(row["lower"])), pytest.approx(float(row["upper"])))
         assert s.sentence == registry.sentence(k, float(row["value"]))
         assert s.people == people.count(float(row["value"]))
-        assert s.picture_text == f"{s.people} out of 10 people"
+        assert s.picture_text == f"{s.people} in 10 people"
 
 
 def test_deck_names_place_and_period(deck, year):
@@ -138,10 +141,49 @@ def test_figure_and_interval_words():
     assert text.interval_text("connected_positive", None, 91.7) == ""
 
 
-@pytest.mark.parametrize("pct, k", [(0, 0), (4.9, 0), (5, 1), (14.99, 1), (15, 2), (50, 5), (86.5, 9), (94.9, 9),
-                                    (95, 10), (100, 10), (-3, 0), (120, 10)])
+# From the percentage as shown (14.99 is shown "15%", so 2 in 10), halves up; under 9.5% a share is said out of 100
+# ("About 5 in 100 people"), which ten people cannot show: no one coloured in (and the slide has no picture).
+@pytest.mark.parametrize("pct, k", [(0, 0), (4.9, 0), (5, 0), (9.4, 0), (9.5, 1), (14.4, 1), (14.99, 2), (15, 2),
+                                    (50, 5), (86.5, 9), (94.4, 9), (94.9, 10), (95, 10), (100, 10), (-3, 0),
+                                    (120, 10)])
 def test_people_count_rounds_to_the_nearest_whole_person(pct, k):
     assert people.count(pct) == k
+
+
+_SAID = re.compile(r"^(?:(About|Nearly|More than) (\d+) in (10|100) people|(Fewer than) 1 in (10|100) people|"
+                   r"(Nearly everyone|Everyone|Nobody))$")
+
+
+def test_share_words_figure_picture_and_percentage_agree():
+    """The one rule (registry.share), checked against the percentage as shown, 0% to 100% in steps of 0.05 — never
+    "About 9 in 10" beside 87%, never "9 in 10" beside eight people coloured in."""
+    for pct in [x / 20 for x in range(0, 2001)]:
+        _check_share(pct)
+
+
+def _check_share(pct: float) -> None:
+    said = registry.share(pct)
+    k = registry.get("connected_positive")
+    assert said.percent == registry.format_value(k, pct)
+    shown = float(said.percent.rstrip("%"))
+    m = _SAID.match(said.words)
+    assert m, said.words
+    if m.group(6):  # everyone / nobody
+        assert said.out_of == 10 and said.figure == f"{said.count} in 10"
+        assert said.count == {"Everyone": 10, "Nearly everyone": 10, "Nobody": 0}[m.group(6)]
+        assert (shown == 100) if m.group(6) == "Everyone" else (shown == 0) if m.group(6) == "Nobody" else (
+            95 <= shown <= 100 and pct < 100)
+    elif m.group(4):  # fewer than 1 in 100
+        assert said.out_of == 100 and said.count == 0 and 0 < shown < 0.5
+    else:
+        qualifier, count, out_of = m.group(1), int(m.group(2)), int(m.group(3))
+        assert (count, out_of) == (said.count, said.out_of) and said.figure == f"{count} in {out_of}"
+        exact = shown * out_of / 100
+        assert abs(exact - count) <= 0.5  # the nearest whole person
+        assert {"About": exact == count, "Nearly": exact < count, "More than": exact > count}[qualifier], said
+        assert (out_of == 10) == (shown >= 9.5)
+    # The picture colours in the same number (and is drawn only out of 10).
+    assert people.count(pct) == (said.count if said.out_of == 10 else 0)
 
 
 @pytest.mark.parametrize("k", [0, 1, 9, 10])
@@ -186,7 +228,7 @@ def test_suppressed_slide_has_no_number_and_no_picture(sample_store, small_schem
     text = _text(PdfReader(io.BytesIO(slides.pdf_bytes(d))).pages[0].extract_text())
     assert SUPPRESSED_TEXT in text.lower()
     assert not re.search(r"\d", text.split("Source:")[0]), text
-    assert "out of 10 people" not in text
+    assert "in 10 people" not in text
 
 
 # --- PowerPoint and PDF ------------------------------------------------------------------------------------------------
@@ -216,8 +258,15 @@ def test_pptx_has_one_16_9_slide_per_khi_with_sentence_figure_picture_and_footer
         expected = people.boxes(slides.PICTURE_LEFT_IN, slides.PICTURE_TOP_IN, slides.PICTURE_W_IN)
         assert [round(sh.left / Inches(1), 3) for sh in heads] == [round(h.x, 3) for h, _ in expected]
         assert s.picture_text in named["Picture: ten people"]._element.nvGrpSpPr.cNvPr.get("descr")
-        assert f"{s.n:,.0f} people answered" in named["Detail"].text_frame.text
-        assert "95% confidence interval" in named["Detail"].text_frame.text
+        # The plain words on the slide, the technical detail in the speaker notes.
+        assert named["Detail"].text_frame.text == s.detail
+        assert f"{s.n:,.0f} people answered." in s.detail and "It is very likely between" in s.detail
+        assert "confidence" not in s.detail and "(n)" not in s.detail
+        notes = slide.notes_slide.notes_text_frame.text
+        assert notes == s.notes
+        assert f"n = {s.n:,.0f} answers" in notes and "95% confidence interval" in notes
+        assert registry.method_name(registry.get(s.metric_id).kind) in notes
+        assert f"Said as “{registry.share(s.value).words}”" in notes and SUPPRESSED_TEXT in notes
         assert named["Footer"].text_frame.text == deck.footer
 
 
@@ -225,14 +274,20 @@ def test_pdf_has_the_same_sentences_figures_and_footer_per_page(deck, tmp_path):
     from pypdf import PdfReader
 
     reader = PdfReader(str(slides.write_pdf(deck, tmp_path / "talk.pdf")))
-    assert len(reader.pages) == len(FIVE)
+    assert len(reader.pages) > len(FIVE)  # the slides, then the presenter's notes
     for s, page in zip(deck.slides, reader.pages):
         text = _text(page.extract_text())
         assert s.sentence in text
-        assert s.figure in text and s.picture_text in text
+        assert s.figure in text and s.picture_text in text and s.detail in text
+        assert "confidence" not in text  # the technical words are in the notes
         assert deck.footer in text
         box = page.mediabox
         assert round(float(box.width) / float(box.height), 3) == round(16 / 9, 3)
+    notes = _text(" ".join(page.extract_text() for page in reader.pages[len(FIVE):]))
+    assert notes.startswith(slides.NOTES_HEADING)
+    for number, s in enumerate(deck.slides, start=1):
+        assert f"Slide {number}: {s.sentence}" in notes
+        assert _text(s.notes) in notes  # the PowerPoint's speaker notes, word for word
 
 
 # --- errors and the command line -------------------------------------------------------------------------------------
@@ -309,9 +364,10 @@ def test_png_and_svg_exports_are_valid_images_with_the_footer(deck, chromium):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
     svg = export.figure_svg(fig, deck.footer).decode("utf-8")
     assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>")
+    words_in_svg = _text(html.unescape(re.sub(r"<[^>]+>", " ", svg)))  # the footer may be wrapped over lines
     for words in ("Source: Shared Lives Plus outcomes tool", "North West", deck.period_label, "Made 22 November 2026",
                   "Synthetic sample data — not real people"):
-        assert words in svg
+        assert words in words_in_svg
     assert "font-family" in svg  # the chart font survived (an invalid family list would drop it: serif text)
     assert len(fig.layout.annotations) == 0  # the caller's figure is not changed
 
@@ -321,3 +377,54 @@ def test_export_draws_per_call_when_the_server_cannot_start(chromium, monkeypatc
     monkeypatch.setattr(export, "_server_ok", False)
     svg = export.figure_svg(charts.people_pictogram(50), "Source: test footer.").decode("utf-8")
     assert "Source: test footer." in svg
+
+
+def _ink_box(png: bytes) -> tuple[int, int, int, int, int, int]:
+    """(width, height, left, top, right, bottom) of everything drawn that is not the white background."""
+    from PIL import Image, ImageChops
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    box = ImageChops.difference(image, Image.new("RGB", image.size, "white")).point(lambda v: 255 if v > 40 else 0)
+    return (*image.size, *box.getbbox())
+
+
+@pytest.mark.browser
+def test_a_long_footer_wraps_within_the_image_instead_of_being_cut(deck, chromium):
+    """Issue 16: a footer far wider than the image is wrapped to its width, and the image grows to hold its lines."""
+    long_footer = " ".join([deck.footer] * 3)  # about 600 characters
+    fig = charts.people_pictogram(deck.slides[0].value, title=deck.slides[0].sentence)
+    width = 600
+    png = export.figure_png(fig, long_footer, width=width, scale=1)
+    w, h, left, top, right, bottom = _ink_box(png)
+    assert w == width and h > fig.layout.height  # taller by the footer's lines: the picture keeps its size
+    # Nothing touches the right or bottom edge: no line runs off the image.
+    assert right <= w - 4 and bottom <= h - 4, (w, h, right, bottom)
+
+    svg = export.figure_svg(fig, long_footer, width=width).decode("utf-8")
+    lines = [html.unescape(re.sub(r"<[^>]+>", "", t)) for t in
+             re.findall(r'<tspan class="line"[^>]*>(.*?)</tspan>', svg)]
+    footer_lines = lines[lines.index(next(t for t in lines if t.startswith("Source:"))):]
+    assert len(footer_lines) >= 6  # wrapped, not one long line
+    assert _text(" ".join(footer_lines)) == _text(long_footer)  # every word kept, in order
+    ys = [float(y) for y in re.findall(r'<svg[^>]* height="([0-9.]+)"', svg)[:1]]
+    assert ys and ys[0] == h
+
+
+@pytest.mark.parametrize("value, figure, words", [(3.0, "3 in 100", "About 3 in 100 people"),
+                                                  (0.3, "Fewer than 1 in 100", "Fewer than 1 in 100 people")])
+def test_a_small_share_is_said_out_of_100_without_a_picture_of_ten(value, figure, words):
+    """Ten people cannot show 3 in 100: the slide says it in words and numerals, and draws no picture."""
+    k = registry.get("lonely_often")
+    s = slides._slide(k, {"value": value, "lower": value / 2, "upper": value * 2, "denominator": 500.0}, ())
+    assert s.figure == figure and s.unit == "people" and s.people is None and s.picture_text == ""
+    assert s.sentence.startswith(words) and f"The figure is {registry.format_value(k, value)}." in s.detail
+    d = slides.Deck(place="the UK", area=None, scheme=None, period=2024, period_label="2024-25", made=MADE,
+                    synthetic=True, slides=(s,))
+    from pptx import Presentation
+
+    slide = Presentation(io.BytesIO(slides.pptx_bytes(d))).slides[0]
+    named = {sh.name: sh for sh in slide.shapes}
+    assert named["Figure"].text_frame.text == f"{figure} people" and "Picture: ten people" not in named
+    from pypdf import PdfReader
+
+    assert figure in _text(PdfReader(io.BytesIO(slides.pdf_bytes(d))).pages[0].extract_text())

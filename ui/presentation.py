@@ -1,8 +1,9 @@
 """Presentation mode's UI: the talk kept in the URL and the sidebar, the slide drawn in HTML, and the downloads.
 
 The talk (KHIs, area or scheme, period, slide) lives in the URL through ui.state's one query-parameter code, so a
-link reopens it. The slide shows only the registry's sentence, the big figure and ten people with k coloured in (the
-same in words). Nothing is fetched: the picture is inline SVG.
+link reopens it. The slide says each figure one way (kpi.metrics.registry.share, as the .pptx and PDF do): the sentence,
+the big figure ("9 in 10") and ten people with 9 coloured in, then plain words (n, the percentage, the interval) and
+the footer with the source and the synthetic-data notice. Nothing is fetched: the picture is inline SVG.
 """
 
 from __future__ import annotations
@@ -157,32 +158,40 @@ def downloads(deck: slides.Deck, plan: dict) -> None:
                               icon=":material/image:", width="stretch", **logged("svg"))
     st.caption(f"Every slide and picture says: {deck.footer}")
     explain("suppressed", label=f"What does “{SUPPRESSED_TEXT}” mean?")
-    st.caption("Keys: → next slide, ← previous slide (or Tab to the buttons and press Enter).")
+    st.caption("Keys: → or Page Down (a clicker's forward button) next slide, ← or Page Up previous slide "
+               "(or Tab to the buttons and press Enter).")
 
 
 def show(deck: slides.Deck, index: int) -> None:
-    """The page's h1 (for screen readers), the Previous and Next buttons (→ and ← shortcuts) and the slide."""
+    """The page's h1 (for screen readers), the Previous and Next buttons (→ ← and a clicker's Page Down / Page Up,
+    through `_KEYS`) and the slide."""
     total, number = len(deck.slides), index + 1
     # The page's one h1, for screen readers and axe; the slide itself starts at the sentence (h2).
     st.html(f'<h1 class="khi-sr-only" style="position:absolute;width:1px;height:1px;overflow:hidden;'
             f'clip:rect(0 0 0 0);white-space:nowrap;margin:0;padding:0">Presentation mode: {html.escape(deck.place)}, '
             f'{html.escape(deck.period_label)}</h1>')
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    bar.button("Previous", key="pres_prev", on_click=_step, args=(-1,), shortcut="Left", disabled=number == 1,
-               icon=":material/arrow_back:")
-    bar.button("Next", key="pres_next", on_click=_step, args=(1,), shortcut="Right", disabled=number == total,
-               icon=":material/arrow_forward:", type="primary")
+    bar.button("Previous", key="pres_prev", on_click=_step, args=(-1,), disabled=number == 1,
+               icon=":material/arrow_back:", help="Keys: ← or Page Up")
+    bar.button("Next", key="pres_next", on_click=_step, args=(1,), disabled=number == total,
+               icon=":material/arrow_forward:", type="primary", help="Keys: → or Page Down")
     bar.markdown(f"Slide {number} of {total} · {html.escape(deck.place)}, {deck.period_label}")
-    st.html(_CSS + slide_html(deck.slides[index], number, total))
+    st.html(_CSS + slide_html(deck.slides[index], number, total, deck.footer))
+    st.html(_KEYS, unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The slide in HTML
 
-def slide_html(s: slides.Slide, number: int, total: int) -> str:
-    """The slide: sentence, figure and picture only. Sizes: sentence 40px, figure 120px, picture words 32px."""
+def slide_html(s: slides.Slide, number: int, total: int, footer: str) -> str:
+    """The slide: sentence, figure and picture, the plain words under them (n, the percentage, the interval), and the
+    footer (source, place, period, the synthetic-data notice) on the slide itself, as on the .pptx and PDF.
+    Sizes: sentence 40px, figure 120px (both smaller on a phone), picture words 32px, detail 24px, footer 16px."""
     parts = [f'<h2 class="khi-sentence">{html.escape(s.sentence)}</h2>']
-    if not s.suppressed:
+    if s.suppressed:
+        parts.append(f'<p class="khi-detail">Fewer than the minimum number of people answered about '
+                     f'“{html.escape(s.title)}” here, so we do not show a figure.</p>')
+    else:
         picture = ""
         if s.people is not None:
             # An <img> of inline SVG data: st.html's sanitiser drops <svg> elements but keeps data: images.
@@ -193,20 +202,57 @@ def slide_html(s: slides.Slide, number: int, total: int) -> str:
         unit = f' <span class="khi-unit">{html.escape(s.unit)}</span>' if s.unit else ""
         parts.append(f'<div class="khi-body"><p class="khi-figure">{html.escape(s.figure or "")}{unit}</p>'
                      f'{picture}</div>')
+        if s.detail:
+            parts.append(f'<p class="khi-detail">{html.escape(s.detail)}</p>')
+    parts.append(f'<p class="khi-footer">{html.escape(footer)}</p>')
     return (f'<section class="khi-slide" aria-label="Slide {number} of {total}" '
             f'data-metric="{html.escape(s.metric_id)}">{"".join(parts)}</section>')
 
 
 _CSS = """
 <style>
-.khi-slide { padding: 1.5rem 0 1rem 0; min-height: 55vh; }
-.khi-slide .khi-sentence { font-size: 40px; line-height: 1.25; font-weight: 700; color: #1A1C1E; margin: 0 0 2rem 0;
-  padding: 0; }
+.khi-slide { padding: 1.5rem 0 1rem 0; min-height: 55vh; display: flex; flex-direction: column; }
+.khi-slide .khi-sentence { font-size: clamp(26px, 6vw, 40px); line-height: 1.25; font-weight: 700; color: #1A1C1E;
+  margin: 0 0 2rem 0; padding: 0; }
 .khi-slide .khi-body { display: flex; flex-wrap: wrap; align-items: center; gap: 2rem 4rem; }
-.khi-slide .khi-figure { font-size: 120px; line-height: 1; font-weight: 700; color: #00666E; margin: 0; }
-.khi-slide .khi-unit { font-size: 40px; color: #1A1C1E; }
-.khi-slide .khi-people { flex: 1 1 420px; max-width: 640px; margin: 0; }
+.khi-slide .khi-figure { font-size: clamp(64px, 16vw, 120px); line-height: 1; font-weight: 700; color: #00666E;
+  margin: 0; }
+.khi-slide .khi-unit { font-size: clamp(26px, 6vw, 40px); color: #1A1C1E; }
+.khi-slide .khi-people { flex: 1 1 min(420px, 100%); max-width: 640px; margin: 0; }
 .khi-slide .khi-people img { width: 100%; height: auto; display: block; }
 .khi-slide .khi-picture-text { font-size: 32px; font-weight: 700; color: #1A1C1E; margin-top: 0.75rem; }
+.khi-slide .khi-detail { font-size: 24px; line-height: 1.4; color: #1A1C1E; margin: 2rem 0 0 0; max-width: 60rem; }
+.khi-slide .khi-footer { font-size: 16px; line-height: 1.4; color: #54595F; margin: auto 0 0 0; padding-top: 2rem; }
 </style>
+"""
+
+# The slide keys, in the page itself (st.html runs it once per browser tab; the listener outlives reruns, so a sidebar
+# change never loses it). → and Page Down press Next, ← and Page Up press Previous — a presenter's clicker sends Page
+# Down / Page Up. Also when the focus was left in a closed sidebar picker after a change (Streamlit's own button
+# shortcuts stop there); never while typing or while a picker's list is open.
+_KEYS = """
+<script>
+(() => {
+  if (window.khiSlideKeys) return;
+  window.khiSlideKeys = true;
+  const STEP = {ArrowRight: "next", PageDown: "next", ArrowLeft: "prev", PageUp: "prev"};
+  const typing = (el) => {
+    if (!el || el === document.body) return false;
+    if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
+    if (el.tagName !== "INPUT") return false;
+    // A picker whose list is closed shows its choice, not what someone is typing (typing opens the list).
+    return !(el.getAttribute("role") === "combobox" && el.getAttribute("aria-expanded") !== "true");
+  };
+  // Capture phase: the sidebar's pickers stop the arrow keys before they reach the document.
+  window.addEventListener("keydown", (event) => {
+    const which = STEP[event.key];
+    if (!which || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (!document.querySelector(".khi-slide") || typing(event.target)) return;
+    const button = document.querySelector(`.st-key-pres_${which} button`);
+    event.preventDefault();  // Page Down would otherwise scroll the page
+    event.stopPropagation();
+    if (button && !button.disabled) button.click();
+  }, true);
+})();
+</script>
 """

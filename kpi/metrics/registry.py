@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -190,25 +190,63 @@ def queries_categorical() -> dict[str, str]:
 # Plain English
 
 
+class Share(NamedTuple):
+    """A share of people said one way (Easy Read): what the sentence, the big figure, the ten-person picture and the
+    percentage beside them all use, so they never disagree (`share` is the rule)."""
+    count: int  # people out of `out_of`: the numeral in the words and the people coloured in
+    out_of: int  # 10; 100 when the share is too small for a picture of ten people
+    words: str  # "Nearly 9 in 10 people"
+    percent: str  # the percentage as shown beside it, "87%"
+
+    @property
+    def figure(self) -> str:
+        """The big figure: the numerals of the words ("9 in 10"; "Fewer than 1 in 100" has none to show)."""
+        if self.count == 0 and self.out_of == 100:
+            return "Fewer than 1 in 100"
+        return f"{self.count} in {self.out_of}"
+
+    @property
+    def pictured(self) -> bool:
+        """Whether ten people can show it (out of 10); "3 in 100" is said in words only."""
+        return self.out_of == 10
+
+
+def share(value_pct: float) -> Share | None:
+    """The one rule for saying a share of people (None for a missing value).
+
+    It starts from the percentage as shown (whole numbers from 10%, one decimal below), so the words never disagree
+    with the figure beside them: out of 10 from 9.5% up (and for nobody), else out of 100; the nearest whole person,
+    halves up (85% is 9 in 10, as the picture colours it); "About" only when the shown percentage is exactly that
+    many (90% is "About 9 in 10", 87% "Nearly 9 in 10", 93% "More than 9 in 10"); "Everyone" and "Nobody" only for
+    100% and 0%, "Nearly everyone" for 10 in 10 otherwise.
+    """
+    if value_pct is None or value_pct != value_pct:
+        return None
+    value_pct = min(100.0, max(0.0, float(value_pct)))
+    places = int(_places(np.array([True]), np.array([False]), np.array([value_pct]))[0])
+    shown = float(f"{value_pct:.{places}f}")
+    percent = f"{shown:.{places}f}%"
+    out_of = 10 if shown >= 9.5 or value_pct == 0 else 100
+    exact = shown * out_of / 100
+    count = int(min(out_of, np.floor(exact + 0.5)))
+    if value_pct >= 100:
+        words = "Everyone"
+    elif value_pct <= 0:
+        words = "Nobody"
+    elif count == out_of:
+        words = "Nearly everyone"
+    elif count == 0:
+        words = f"Fewer than 1 in {out_of} people"
+    else:
+        qualifier = "About" if exact == count else "Nearly" if exact < count else "More than"
+        words = f"{qualifier} {count} in {out_of} people"
+    return Share(count, out_of, words, percent)
+
+
 def plain_share(p: float) -> str:
-    """A proportion as words people use: 0.89 -> 'Nearly 9 in 10 people', 0.03 -> 'About 3 in 100 people'."""
-    if p != p:  # NaN
-        return ""
-    if p >= 1:
-        return "Everyone"
-    if p <= 0:
-        return "Nobody"
-    if p < 0.01:
-        return "Fewer than 1 in 100 people"
-    scale = 10 if p >= 0.095 else 100
-    x = p * scale
-    k = round(x)
-    if k >= scale:
-        return "Nearly everyone"
-    if k == 0:
-        return f"Fewer than 1 in {scale} people"
-    qualifier = "Nearly" if x - k < -0.05 else "More than" if x - k > 0.05 else "About"
-    return f"{qualifier} {k} in {scale} people"
+    """A proportion as words people use: 0.89 -> 'Nearly 9 in 10 people', 0.03 -> 'About 3 in 100 people' (`share`)."""
+    said = share(p * 100.0 if p == p else p)
+    return "" if said is None else said.words
 
 
 def support_name(programmes: tuple[str, ...]) -> str:
@@ -226,12 +264,16 @@ def sentence(k: KHI, value: float | None, *, programmes: tuple[str, ...] = ()) -
         return f"{k.title}: {SUPPRESSED_TEXT}"
     text = k.sentence
     if "{share}" in text:
-        share = plain_share(value / 100.0)
-        text = text.replace("{share}", share)
+        text = text.replace("{share}", share(value).words)
     # Signs read badly inside a sentence ("+85 more people"): the words carry the direction.
     shown = format_value(k, abs(value) if k.kind == "net" else value).lstrip("+")
     text = text.replace("{support}", support_name(programmes)).replace("{value}", shown)
     return text[0].upper() + text[1:] + "."
+
+
+def _places(percent: np.ndarray, whole: np.ndarray, values: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.where(whole | (percent & (np.abs(np.round(values, 1)) >= 10)), 0, 1)
 
 
 def _decimals(ks: Sequence[KHI], values: np.ndarray) -> np.ndarray:
@@ -239,8 +281,7 @@ def _decimals(ks: Sequence[KHI], values: np.ndarray) -> np.ndarray:
     numbers for counts of people and for percentages from 10 up, one decimal place for everything else."""
     percent = np.array([k.unit in ("%", "percentage points") for k in ks], dtype=bool)
     whole = np.array([k.kind in ("people", "net_change") for k in ks], dtype=bool)
-    with np.errstate(invalid="ignore"):
-        return np.where(whole | (percent & (np.abs(np.round(values, 1)) >= 10)), 0, 1)
+    return _places(percent, whole, values)
 
 
 def decimals(k: KHI, value: float) -> int:

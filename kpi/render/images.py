@@ -48,10 +48,11 @@ def _point_kaleido_at_chromium() -> None:
         os.environ["BROWSER_PATH"] = path
 
 
-def _with_footer(fig: go.Figure, footer_text: str | None) -> go.Figure:
+def _with_footer(fig: go.Figure, footer_text: str | None, width: int) -> go.Figure:
     out = go.Figure(fig)  # a copy: the caller's figure (often on screen too) is not changed
+    style.title_to_width(out, width=width)
     if footer_text:
-        style.footer(out, footer_text)
+        style.footer(out, footer_text, width=width)  # wrapped to the image's width, the image made taller
         out.layout.annotations[-1].name = FOOTER_NAME
         return out
     texts = [str(a.text or "") for a in (fig.layout.annotations or ())]
@@ -126,7 +127,7 @@ def _render(fig: go.Figure, fmt: str, width: int | None, height: int | None, sca
 
     _point_kaleido_at_chromium()
     width = int(width or fig.layout.width or DEFAULT_WIDTH)
-    height = int(height or fig.layout.height or 500)
+    height = int(height or fig.layout.height or 500)  # the footer's lines are in fig.layout.height already
     opts = dict(format=fmt, width=width, height=height, scale=scale)
     fig_dict = fig.to_dict()
     with _lock:
@@ -142,10 +143,12 @@ def _render(fig: go.Figure, fmt: str, width: int | None, height: int | None, sca
 
 def figure_image(fig: go.Figure, fmt: str, footer_text: str | None = None, *, width: int | None = None,
                  height: int | None = None, scale: float = 1) -> bytes:
-    """The figure as `fmt` ("png" or "svg") bytes, with its footer added."""
+    """The figure as `fmt` ("png" or "svg") bytes, with its footer added (wrapped to `width`; the image grows by its
+    lines unless `height` is given)."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"image format must be 'png' or 'svg', not {fmt!r}")
-    out = _with_footer(fig, footer_text)
+    width = int(width or fig.layout.width or DEFAULT_WIDTH)
+    out = _with_footer(fig, footer_text, width)
     data = _render(out, fmt, width, height, scale)
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 

@@ -6,9 +6,9 @@ positions and sizes from `boxes`, so the four look alike.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
+from kpi.metrics import registry
 from kpi.render.style import OKABE_ITO
 
 __all__ = ["count", "Box", "boxes", "height", "corner", "svg", "ON", "OFF", "OFF_EDGE", "PEOPLE"]
@@ -32,8 +32,11 @@ class Box(NamedTuple):
 
 
 def count(value_pct: float) -> int:
-    """How many of 10 people to colour in for a percentage: the nearest whole person (4.9% → 0, 5% → 1)."""
-    return int(min(PEOPLE, max(0, math.floor(value_pct / 10 + 0.5))))
+    """How many of 10 people to colour in for a percentage: the numeral of its words (`registry.share`, the one rule:
+    87% → 9, as in "Nearly 9 in 10 people"); 0 for a share said out of 100 ("About 3 in 100"), which ten people
+    cannot show."""
+    said = registry.share(value_pct)
+    return said.count if said is not None and said.pictured else 0
 
 
 def boxes(left: float, top: float, width: float) -> list[tuple[Box, Box]]:

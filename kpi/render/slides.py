@@ -1,11 +1,13 @@
 """Slides for ambassadors: one KHI per slide, as PowerPoint (python-pptx) and PDF (fpdf2). No Streamlit here.
 
 `build_deck` computes every figure through `kpi.metrics.api.khi_table` with the viewer's scope, so a slide hides exactly
-what the screen hides ("too few answers to show": no number, no picture). `write_pptx` and `write_pdf` draw the same
-content:
-the registry's plain-English sentence, the big figure, ten people with k coloured in (drawn with shapes, so nothing is
-fetched) and the same in words, n and the 95% interval in words, and a footer with the source, place, period, the
-date made and the synthetic-data notice when the store is synthetic.
+what the screen hides ("too few answers to show": no number, no picture). The slide says each figure one way (Easy
+Read, `kpi.metrics.registry.share`): the sentence "Nearly 9 in 10 people ...", the big figure "9 in 10", nine of ten
+people coloured in, then plain words ("895 people answered. The figure is 87%. It is very likely between 85% and
+90%."). `write_pptx` and `write_pdf` draw exactly what the screen (ui.presentation) draws, with a footer carrying the
+source, place, period, date made and the synthetic-data notice when the store is synthetic; the technical detail
+(n, interval and method, the rounding, disclosure) is in the speaker notes (PowerPoint) or the notes pages at the end
+(PDF).
 
 Command line (`python -m kpi slides`, in kpi.commands):
     python -m kpi slides --area E12000002 --period 2019 --out talk.pptx --pdf talk.pdf
@@ -27,7 +29,7 @@ from kpi.data import paths, schema, store
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.data.queries import Filters
 from kpi.render import people, style
-from kpi.render.text import SOURCE, capitalised, footer_text, number
+from kpi.render.text import SOURCE, capitalised, footer_text, number, slide_detail, speaker_notes
 
 __all__ = ["SOURCE", "Slide", "Deck", "DeckError", "build_deck", "write_pptx", "write_pdf", "pptx_bytes",
            "pdf_bytes"]
@@ -41,11 +43,17 @@ PERSON_ON, PERSON_OFF, PERSON_OFF_EDGE = (style.rgb(c) for c in (people.ON, peop
 UNIT_WORDS = {"percentage points": "points"}  # a bare "4" or "+12" needs its unit beside it
 
 FIGURE_PT = 96
+LONG_FIGURE_PT = 60  # a long figure ("Fewer than 1 in 100") in a size that keeps it on one line
+
+
+def _figure_pt(figure: str) -> int:
+    return FIGURE_PT if len(figure) <= 10 else LONG_FIGURE_PT
 SUPPRESSED_PT = 48
 SENTENCE_PT = 32
 DETAIL_PT = 20
 PICTURE_TEXT_PT = 24
 FOOTER_PT = 12
+NOTES_HEADING = "Notes for the presenter"  # the PDF's last page(s): what PowerPoint keeps in its speaker notes
 
 
 class DeckError(ValueError):
@@ -57,16 +65,18 @@ class Slide:
     metric_id: str
     title: str
     sentence: str
-    figure: str | None  # the figure as shown, e.g. "87%"; None when suppressed
-    unit: str  # words after the figure when it is not a percentage ("friends", "people"); "" for %
+    figure: str | None  # the big figure: "9 in 10" for a share of people (registry.share), else e.g. "+930"; None
+    # when suppressed
+    unit: str  # words after the figure ("people", "friends"); "" for a percentage
     value: float | None
     lower: float | None
     upper: float | None
     n: float | None  # answers behind the figure (publicly rounded); None for counts of people or when suppressed
     suppressed: bool
     people: int | None  # how many of 10 people to colour in; None: no picture
-    picture_text: str  # the picture in words, "9 out of 10 people"; "" when there is no picture
-    detail: str  # n and the interval in words
+    picture_text: str  # the picture in words, "9 in 10 people"; "" when there is no picture
+    detail: str  # plain words under the figure: "895 people answered. The figure is 87%. It is very likely ..."
+    notes: str  # the speaker notes: meaning, question, n, interval and method, the rounding, disclosure
     explanation: str
     question: str
 
@@ -97,16 +107,6 @@ class Deck:
 # Building the deck
 
 
-def _detail(k: registry.KHI, n: float | None, lower: float | None, upper: float | None) -> str:
-    parts = []
-    if n is not None and k.table != "people_supported":
-        parts.append(f"{n:,.0f} people answered (n).")
-    if lower is not None and upper is not None:
-        lo, hi = registry.format_value(k, lower), registry.format_value(k, upper)
-        parts.append(f"The true figure is very likely between {lo} and {hi} (95% confidence interval).")
-    return " ".join(parts)
-
-
 def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     suppressed = bool(row.get("suppressed", False))
     value = None if suppressed else number(row.get("value"))
@@ -114,15 +114,23 @@ def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     lower = None if suppressed else number(row.get("lower"))
     upper = None if suppressed else number(row.get("upper"))
     n = None if suppressed or k.table == "people_supported" else number(row.get("denominator"))
-    count = people.count(value) if not suppressed and k.share_of_people else None
+    # A share of people is said one way everywhere (registry.share): "Nearly 9 in 10 people", big figure "9 in 10",
+    # nine people coloured in; the percentage goes in the words under it.
+    said = registry.share(value) if not suppressed and k.share_of_people else None
+    count = said.count if said is not None and said.pictured else None
+    if said is not None:
+        figure, unit = said.figure, "people"
+    else:
+        figure = None if suppressed else registry.format_value(k, value)
+        unit = "" if k.unit == "%" else UNIT_WORDS.get(k.unit, k.unit)
     return Slide(
         metric_id=k.id, title=k.title,
         sentence=registry.sentence(k, None if suppressed else value, programmes=programmes),
-        figure=None if suppressed else registry.format_value(k, value),
-        unit="" if k.unit == "%" else UNIT_WORDS.get(k.unit, k.unit),
+        figure=figure, unit=unit,
         value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=count,
-        picture_text="" if count is None else f"{count} out of 10 people",
-        detail="" if suppressed else _detail(k, n, lower, upper),
+        picture_text="" if count is None else f"{count} in 10 people",
+        detail="" if suppressed else slide_detail(k, said, n, lower, upper),
+        notes=speaker_notes(k, said, value, n, lower, upper),
         explanation=k.explanation, question=k.question,
     )
 
@@ -260,7 +268,8 @@ def pptx_bytes(deck: Deck) -> bytes:
             text_box(slide, 0.6, 4.4, 12.1, 1.2, f"Fewer than the minimum number of people answered about "
                      f"“{s.title}” here, so we do not show a figure.", DETAIL_PT, colour=MUTED, name="Detail")
         else:
-            figure = text_box(slide, 0.6, 2.35, 5.6 if s.people is not None else 12.1, 1.7, s.figure, FIGURE_PT,
+            figure = text_box(slide, 0.6, 2.35, 5.6 if s.people is not None else 12.1, 1.7, s.figure,
+                              _figure_pt(s.figure),
                               bold=True, colour=ACCENT, anchor=MSO_ANCHOR.MIDDLE, name="Figure")
             if s.unit:
                 run = figure.text_frame.paragraphs[0].add_run()
@@ -292,9 +301,8 @@ def pptx_bytes(deck: Deck) -> bytes:
                 text_box(slide, PICTURE_LEFT_IN, _below_picture(), PICTURE_W_IN, 0.7, s.picture_text,
                          PICTURE_TEXT_PT, bold=True, name="Picture in words")
         text_box(slide, 0.6, 6.75, 12.1, 0.55, deck.footer, FOOTER_PT, colour=MUTED, name="Footer")
-        notes = slide.notes_slide.notes_text_frame
-        notes.text = (f"{s.title}. What it means: {s.explanation} Question asked: {s.question} "
-                      f"{s.detail}").strip()
+        # The technical detail (n, interval and method, rounding, disclosure) is for the presenter, not the slide.
+        slide.notes_slide.notes_text_frame.text = s.notes
 
     buffer = io.BytesIO()
     prs.save(buffer)
@@ -313,7 +321,8 @@ def _pdf_text(text: str) -> str:
 
 
 def pdf_bytes(deck: Deck) -> bytes:
-    """The same content as the PowerPoint, one 16:9 page per KHI (Helvetica: no font file needed anywhere)."""
+    """The same content as the PowerPoint, one 16:9 page per KHI, then the speaker notes on pages of their own
+    (Helvetica: no font file needed anywhere)."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="pt", format=(SLIDE_H_IN * 72, SLIDE_W_IN * 72))
@@ -343,12 +352,13 @@ def pdf_bytes(deck: Deck) -> bytes:
             write(43, 270, width, f"Fewer than the minimum number of people answered about “{s.title}” here, "
                                   "so we do not show a figure.", DETAIL_PT, colour=MUTED)
         else:
-            write(43, 175, 400 if s.people is not None else width, s.figure, FIGURE_PT, bold=True, colour=ACCENT,
+            size = _figure_pt(s.figure)
+            write(43, 175, 400 if s.people is not None else width, s.figure, size, bold=True, colour=ACCENT,
                   line=1.05)
             if s.unit:
-                pdf.set_font("Helvetica", "B", FIGURE_PT)
+                pdf.set_font("Helvetica", "B", size)
                 unit_x = 43 + pdf.get_string_width(_pdf_text(s.figure)) + 12
-                write(unit_x, 175 + FIGURE_PT * 0.62, width - unit_x, s.unit, PICTURE_TEXT_PT, bold=True)
+                write(unit_x, 175 + size * 0.62, width - unit_x, s.unit, PICTURE_TEXT_PT, bold=True)
             y = write(43, 292, 400, s.title, DETAIL_PT, bold=True)
             write(43, y + 8, 400, s.detail, DETAIL_PT)
             if s.people is not None:
@@ -366,6 +376,14 @@ def pdf_bytes(deck: Deck) -> bytes:
                 write(PICTURE_LEFT_IN * 72, _below_picture() * 72, PICTURE_W_IN * 72, s.picture_text, PICTURE_TEXT_PT,
                       bold=True)
         write(43, 6.8 * 72, width, deck.footer, FOOTER_PT, colour=MUTED)
+    # A PDF has no speaker notes: the presenter's notes (the PowerPoint's notes, word for word) follow the slides.
+    pdf.add_page()
+    pdf.set_auto_page_break(True, margin=43)
+    y = write(43, 29, width, NOTES_HEADING, SENTENCE_PT, bold=True)
+    for number, s in enumerate(deck.slides, start=1):
+        y = write(43, y + 14, width, f"Slide {number}: {s.sentence}", DETAIL_PT, bold=True)
+        y = write(43, y + 4, width, s.notes, FOOTER_PT + 2)
+    write(43, pdf.get_y() + 14, width, deck.footer, FOOTER_PT, colour=MUTED)
     return bytes(pdf.output())
 
 

@@ -127,11 +127,48 @@ def add_annotations(fig: go.Figure, items: list[dict]) -> None:
         fig.update_layout(annotations=[*fig.layout.annotations, *items])
 
 
-def footer(fig: go.Figure, text: str) -> go.Figure:
-    """Source, period, date made and the synthetic-data notice, written under the chart (for PNG/SVG/slides)."""
-    fig.add_annotation(text=wrap(text, 130), x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top",
-                       yshift=-45, showarrow=False, align="left", font=dict(size=14, color=MUTED_TEXT))
-    bottom = fig.layout.margin.b if fig.layout.margin and fig.layout.margin.b is not None else 50
-    lines = wrap(text, 130).count("<br>") + 1
-    fig.update_layout(margin=dict(b=bottom + 30 + 20 * lines))
+FOOTER_SIZE = 14
+# A generous average character width, in ems, for an image's sans-serif text (digits and capitals are wide): lines
+# wrapped to the width this allows fit the image.
+_FOOTER_CHAR_EM = 0.6
+_FOOTER_LINE_PX = 20
+
+
+def _chars(fig: go.Figure, width: int, size: int) -> int:
+    """How many characters of `size` px text fit on a line of an image `width` px wide, inside the margins."""
+    margin = fig.layout.margin
+    left = margin.l if margin and margin.l is not None else 80
+    right = margin.r if margin and margin.r is not None else 80
+    return max(30, int((width - left - right) / (size * _FOOTER_CHAR_EM)))
+
+
+def title_to_width(fig: go.Figure, *, width: int) -> go.Figure:
+    """The title re-wrapped for an image `width` px wide (the screen's wrap can be too wide for a narrow export), the
+    top margin and the image grown by any extra lines, so the title is never cut at the side."""
+    title = fig.layout.title.text if fig.layout.title else None
+    if not title:
+        return fig
+    size = (fig.layout.title.font.size if fig.layout.title.font and fig.layout.title.font.size else TITLE_SIZE)
+    wrapped = wrap(title.replace("<br>", " "), int(_chars(fig, width, size) / 1.1))  # bold is wider
+    top = fig.layout.margin.t if fig.layout.margin and fig.layout.margin.t is not None else 100
+    needed = 30 + int(size * 1.35) * (wrapped.count("<br>") + 1)
+    fig.update_layout(title_text=wrapped)
+    if needed > top:
+        fig.update_layout(margin=dict(t=needed), height=(fig.layout.height or 500) + needed - top)
+    return fig
+
+
+def footer(fig: go.Figure, text: str, *, width: int) -> go.Figure:
+    """Source, period, date made and the synthetic-data notice, written under the chart (for PNG/SVG).
+
+    `width` is the image's width in pixels: the text is wrapped to fit it, and the image is made taller by the
+    footer's lines, so a long footer is never cut off at the side or the bottom and the chart keeps its size.
+    """
+    margin = fig.layout.margin
+    wrapped = wrap(text, _chars(fig, width, FOOTER_SIZE))
+    fig.add_annotation(text=wrapped, x=0, y=0, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                       yshift=-45, showarrow=False, align="left", font=dict(size=FOOTER_SIZE, color=MUTED_TEXT))
+    bottom = margin.b if margin and margin.b is not None else 50
+    extra = 30 + _FOOTER_LINE_PX * (wrapped.count("<br>") + 1)
+    fig.update_layout(margin=dict(b=bottom + extra), height=(fig.layout.height or 500) + extra)
     return fig

@@ -7,8 +7,10 @@ import math
 from typing import Sequence
 
 from kpi.metrics import registry
+from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 
-__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised"]
+__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised",
+           "slide_detail", "speaker_notes"]
 
 SOURCE = "Shared Lives Plus outcomes tool"
 SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
@@ -60,3 +62,40 @@ def interval_text(k: registry.KHI | str | None, lower, upper) -> str:
 def capitalised(text: str) -> str:
     """The first letter upper case, the rest as it is (for a phrase used as a sentence)."""
     return text[:1].upper() + text[1:]
+
+
+def slide_detail(k: registry.KHI, said: registry.Share | None, n: float | None, lower: float | None,
+            upper: float | None) -> str:
+    """What a slide says under its figure, the same plain words on screen, in PowerPoint and PDF: "895 people answered.
+    The figure is 87%. It is very likely between 85% and 90%." (`said`: the share as words say it, or None)."""
+    parts = []
+    if n is not None and k.table != "people_supported":
+        parts.append(f"{n:,.0f} people answered.")
+    if said is not None:
+        parts.append(f"The figure is {said.percent}.")  # the percentage the words were rounded from
+    if lower is not None and upper is not None:
+        parts.append(f"It is very likely between {registry.format_value(k, lower)} and "
+                     f"{registry.format_value(k, upper)}.")
+    return " ".join(parts)
+
+
+def speaker_notes(k: registry.KHI, said: registry.Share | None, value: float | None, n: float | None,
+           lower: float | None, upper: float | None) -> str:
+    """A slide's speaker notes: what the measure means and the technical detail the slide leaves out (n, the 95%
+    interval and its method, how the words were rounded, disclosure); `value` None: suppressed."""
+    lines = [f"{k.title}.", f"What it means: {k.explanation}", f"Question asked: {k.question}"]
+    if value is None:
+        lines.append(f"No figure is shown (“{SUPPRESSED_TEXT}”): fewer people answered than the minimum that keeps "
+                     "answers private.")
+        return "\n".join(lines)
+    if n is not None and k.table != "people_supported":
+        lines.append(f"n = {n:,.0f} answers.")
+    if lower is not None and upper is not None:
+        lines.append(f"Estimate {registry.format_value(k, value)}; 95% confidence interval "
+                     f"{registry.format_value(k, lower)} to {registry.format_value(k, upper)} "
+                     f"({registry.method_name(k.kind)}).")
+    if said is not None:
+        lines.append(f"Said as “{said.words}”: {said.percent} to the nearest whole person in {said.out_of}, "
+                     "so the words, the big figure and the picture say the same.")
+    lines.append(f"{PROTECTION_NOTE}; figures from too few answers are not shown (“{SUPPRESSED_TEXT}”).")
+    return "\n".join(lines)
