@@ -10,6 +10,7 @@ key, so two viewers never share a cached result. `viewer_scope()` is the one pla
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import urllib.parse
@@ -204,6 +205,31 @@ def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: 
     return api.split_by_metric(khi_tables(metric_ids, by, filters, confidence, scope=scope))
 
 
+GROWTH_TOTALS = ("people_growth_pct", "people_net_change")
+
+
+def growth_summary(filters: Filters, *, scope: Scope) -> list[dict]:
+    """What the Regional growth page's story and totals read, per programme in view (the sector counts Shared Lives
+    and Homeshare apart): "england" (the English regions in view, as one total), "regions" (those regions, with their
+    share of the growing regions' increase), "nations" (Wales, Scotland, Northern Ireland in view) and "all" (the
+    whole view as one total); each a dict of KHI tables as khi_parts gives them, absent when the view has none."""
+    chosen = filters.areas or tuple(schema.AREAS)
+    english = tuple(a for a in chosen if a in schema.ENGLISH_REGIONS)
+    nations = tuple(a for a in chosen if a not in schema.ENGLISH_REGIONS)
+    out = []
+    for programme in filters.programmes or schema.PROGRAMMES:
+        f = dataclasses.replace(filters, programmes=(programme,))
+        item = {"programme": programme, "all": khi_parts(GROWTH_TOTALS, (), f, scope=scope)}
+        if english:
+            in_england = dataclasses.replace(f, areas=english)
+            item["england"] = khi_parts(GROWTH_TOTALS, (), in_england, scope=scope)
+            item["regions"] = khi_parts((*GROWTH_TOTALS, "people_growth_share"), "region", in_england, scope=scope)
+        if nations:
+            item["nations"] = khi_parts(GROWTH_TOTALS, "region", dataclasses.replace(f, areas=nations), scope=scope)
+        out.append(item)
+    return out
+
+
 @st.cache_data(show_spinner=False, max_entries=500)
 def _headline(ids, filters, scope, root, version, _con) -> pd.DataFrame:
     return api.headline(ids, filters, scope=scope, con=_con)
@@ -287,6 +313,17 @@ def _years(root, version, _con) -> list[int]:
 def available_years() -> list[int]:
     root, version = store_key()
     return _years(root, version, connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _people_years(root, version, _con) -> tuple[int, int]:
+    return api.people_years(con=_con)
+
+
+def people_years() -> tuple[int, int]:
+    """The first and last year of the schemes' yearly returns (`kpi.metrics.api.people_years`)."""
+    root, version = store_key()
+    return _people_years(root, version, connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
