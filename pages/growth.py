@@ -4,7 +4,6 @@ Thin page: widgets -> ui.data.khi (kpi.metrics.api growth KHIs) -> kpi.render fi
 Titles state the finding in words.
 """
 
-import pandas as pd
 import streamlit as st
 
 from kpi.metrics import registry
@@ -58,21 +57,15 @@ if filters.age_bands or filters.needs:
             icon=":material/filter_alt_off:")
 
 # -- The story and the totals, per programme (the sector counts Shared Lives and Homeshare apart) ------------------
-summary = data.growth_summary(filters, scope=scope)
 english = views.english_regions(filters.areas or tuple(schema.AREAS))
-england = state.place_label(Filters(areas=english)) if english else None
-everywhere = "UK" if not filters.areas else text.capitalised(state.place_label(filters))
-for item in summary:
-    story = growth_charts.summary_story(item, england=england) if england else None
-    if story:
-        st.markdown(f"**{story}**")
+summary = data.growth_summary(
+    filters, scope=scope, england=state.place_label(Filters(areas=english)) if english else None,
+    everywhere="UK" if not filters.areas else text.capitalised(state.place_label(filters)))
+for story in summary["stories"]:
+    st.markdown(f"**{story}**")
 st.header("England and the nations")
-totals = pd.concat([growth_charts.summary_table(item, england=england or "", everywhere=everywhere)
-                    for item in summary], ignore_index=True)
-behind = pd.concat([part for item in summary for key in ("england", "nations", "all") for part in
-                    item.get(key, {}).values()], ignore_index=True)
-blocks.table_block(behind, key="growth-totals", filename="people_supported_change_by_nation.csv", period=period,
-                   toggle=False, shown=totals)
+blocks.table_block(summary["figures"], key="growth-totals", filename="people_supported_change_by_nation.csv",
+                   period=period, toggle=False, shown=summary["totals"])
 st.caption("Start and end: people supported in the first and last year of the period. The change and the % change "
            "carry their 95% intervals; the growth status follows the rule below.")
 

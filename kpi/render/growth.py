@@ -204,6 +204,7 @@ def _year(values) -> list[str]:
     return [schema.fy_label(int(v)) if pd.notna(v) else "" for v in values]
 
 
+@remembered
 def reader_table(table: pd.DataFrame) -> pd.DataFrame:
     """One growth KHI's table (kpi.metrics.api, as the viewer may see it) with the columns a reader understands.
 
@@ -252,7 +253,7 @@ def reader_table(table: pd.DataFrame) -> pd.DataFrame:
 def change_table(pct: pd.DataFrame, net: pd.DataFrame, place: str | None = None) -> pd.DataFrame:
     """Start, end, change with its interval, % change with its interval and the growth status, one row per place:
     the growth (% change) and net change tables of the same places merged. `place` names a one-row total."""
-    a, b = reader_table(net), reader_table(pct)
+    a, b = reader_table(net).copy(), reader_table(pct)  # remembered outputs are shared: never changed in place
     if place is not None:
         a.insert(0, "Area", place)
     extra = [c for c in b.columns if c not in a.columns or c == "Note"]
