@@ -63,6 +63,7 @@ def test_regional_growth_tells_the_latest_years_story(page, app_url, sample_stor
     # The totals table (a canvas grid: its text is not in the page) is there, with England's row first.
     expect(page.get_by_test_id("stHeading").filter(has_text="England and the nations")).to_be_visible()
     expect(main.locator(".st-key-growth-totals-csv")).to_be_visible()
+    save_screenshot(page, "growth-latest-year")
 
     # "falling" beside each falling region: in the story (English regions), the status list and the bars' labels.
     falling_line = main.locator("li").filter(has_text=re.compile(r"^Falling:"))
@@ -75,11 +76,11 @@ def test_regional_growth_tells_the_latest_years_story(page, app_url, sample_stor
     # On the growing / flat / falling bars, each falling region's row reads "falling" on its own line of the chart.
     chart = main.locator(".st-key-growth-status")
     chart.scroll_into_view_if_needed()
-    words = [(t.inner_text().strip(), t.bounding_box()) for t in chart.locator(".annotation-text").all()]
+    words = [((t.text_content() or "").strip(), t.bounding_box()) for t in chart.locator(".annotation-text").all()]
     for name in falling:
         tick = chart.locator(".ytick text").filter(has_text=re.compile(rf"^{re.escape(name)}$")).bounding_box()
         beside = [w for w, box in words
                   if box and abs((box["y"] + box["height"] / 2) - (tick["y"] + tick["height"] / 2)) < 6]
         assert any(w.endswith("falling") for w in beside), (name, beside)
     assert sum(w.endswith("falling") for w, _ in words) == len(falling)
-    save_screenshot(page, "growth-latest-year")
+    save_screenshot(page, "growth-latest-year-status")
