@@ -145,3 +145,9 @@ def test_people_counts_name_the_schemes_returns_as_their_source():
     footer = text.footer_text("2024-25", dt.date(2026, 5, 2), True, source=text.source_of(["people_supported"]))
     assert footer.startswith("Source: Shared Lives and Homeshare schemes' yearly returns, 2024-25.")
     assert "outcomes tool" not in footer
+
+
+def test_story_of_one_region_in_view_is_its_change_alone():
+    pct, share = _regions({NW: (2000, 2100, "flat")})
+    assert growth.growth_story(_total(2000, 2100), pct, share, place="North West", who="Homeshare") == (
+        "Homeshare in the North West grew by 100 people to 2,100.")

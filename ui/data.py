@@ -231,7 +231,8 @@ def _growth_requests(filters: Filters) -> list[tuple[str, list[tuple[str, tuple,
     out = []
     for programme in filters.programmes or schema.PROGRAMMES:
         f = dataclasses.replace(filters, programmes=(programme,))
-        parts = [("all", GROWTH_TOTALS, (), f)]
+        # The whole view's total only when it adds up more than one of the places listed (else it repeats one).
+        parts = [("all", GROWTH_TOTALS, (), f)] if bool(english) + len(nations) > 1 else []
         if english:
             in_england = dataclasses.replace(f, areas=english)
             parts += [("england", GROWTH_TOTALS, (), in_england),

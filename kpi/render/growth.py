@@ -314,6 +314,8 @@ def growth_story(total: pd.DataFrame, growth: pd.DataFrame, share: pd.DataFrame,
         change, end = float(row["value"]), float(row["people_end"])
         verb = f"grew by {change:,.0f}" if change > 0 else f"fell by {-change:,.0f}" if change < 0 else "stayed at"
         parts = [f"{subject} {verb} people to {end:,.0f}" if change else f"{subject} {verb} {end:,.0f} people"]
+    if len(share) < 2:  # one region in view: where the growth was and who fell say nothing more
+        return "; ".join(parts) + "."
     shown = share[~places.suppressed(share) & (share["value"] > 0)]
     if shown.empty:
         parts.append("no region grew")
