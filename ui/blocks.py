@@ -116,7 +116,8 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
     """The table part of a chart block on its own (for figures shown as cards rather than a chart); `shown` as in
     chart_block."""
     if not toggle or st.toggle("Show as table", key=f"{key}-table"):
-        st.dataframe(plain_table(table) if shown is None else shown, hide_index=True, width="stretch")
+        st.dataframe(plain_table(table) if shown is None else shown, hide_index=True, width="stretch",
+                     column_config=None if shown is None else _thousands(shown))
     left, right = st.columns([1, 4], vertical_alignment="center")
     # on_click logs the download when it is of scheme-level or exact figures (the audit log); it costs a rerun.
     # data as a function: the CSV is built when someone clicks, not on every view of the page.
@@ -126,6 +127,12 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
                          on_click=data.audit_download, args=(table, "csv", state.current_filters()),
                          key=f"{key}-csv", icon=":material/download:")
     right.caption(footer_text(table, period))
+
+
+def _thousands(table: pd.DataFrame) -> dict:
+    """Counts in a reader table shown with thousands separators (11,940), as everywhere else; years as they are."""
+    return {c: st.column_config.NumberColumn(format="localized") for c in table.columns
+            if pd.api.types.is_numeric_dtype(table[c]) and "year" not in str(c).lower()}
 
 
 def say_result(key: str) -> None:

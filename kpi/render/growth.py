@@ -193,6 +193,7 @@ def growth_pct_title(table: pd.DataFrame) -> str:
 _LABELS = (("programme_label", "Programme"), ("area_name", "Area"), ("year_label", "Year"),
            ("arrangement_label", "Arrangement"))
 _CHANGE_KINDS = ("net_change", "growth_pct", "growth_share")
+_COMPARED = ("Benchmark", "Compared with the benchmark")
 
 
 def _limits(table: pd.DataFrame, what: str) -> tuple[str, str]:
@@ -239,6 +240,8 @@ def reader_table(table: pd.DataFrame) -> pd.DataFrame:
     else:  # people supported
         lo, hi = _limits(table, "People supported")
         out["People supported"], out[lo], out[hi] = value, lower, upper
+    if "comparison" in table and (table["comparison"] != "not compared").any():  # as plain tables say it
+        out[_COMPARED[0]], out[_COMPARED[1]] = table["benchmark"].to_numpy(float), table["comparison"].to_numpy()
     for col in out.columns:  # a rounded -0.0 reads as a fall: it is no change
         if pd.api.types.is_float_dtype(out[col]):
             out[col] = out[col] + 0.0
@@ -256,7 +259,8 @@ def change_table(pct: pd.DataFrame, net: pd.DataFrame, place: str | None = None)
     a, b = reader_table(net).copy(), reader_table(pct)  # remembered outputs are shared: never changed in place
     if place is not None:
         a.insert(0, "Area", place)
-    extra = [c for c in b.columns if c not in a.columns or c == "Note"]
+    # The benchmark comparison is left out: the totals are the whole story here, not areas set against the UK.
+    extra = [c for c in b.columns if (c not in a.columns or c == "Note") and c not in _COMPARED]
     out = pd.concat([a.drop(columns="Note"), b[extra].reset_index(drop=True)], axis=1)
     # A row is hidden when either figure is (the note says so once).
     out["Note"] = np.where((a["Note"] != "") | (b["Note"] != ""), SUPPRESSED_TEXT, "")
