@@ -7,9 +7,10 @@ Titles state the finding in words.
 import streamlit as st
 
 from kpi.metrics import registry
-from kpi.render import comparison, maps
+from kpi.data.queries import Filters
+from kpi.render import comparison, maps, text
 from kpi.render import growth as growth_charts
-from kpi.data import reference
+from kpi.data import reference, schema
 from kpi.data.schema import fy_label
 from ui import blocks, data, glossary, nav, state, views
 
@@ -18,16 +19,31 @@ MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is 
     "growth": registry.get("people_growth_pct").title + " (%)",
 }
 MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
+SPAN_PARAM = "span"  # the URL key that keeps the period compared
 
 
 filters = nav.page_start("Regional growth")
-
-# The region-level growth KHIs in one call; each part is that KHI's own table (its CSV is the CLI's).
 scope = data.viewer_scope()
+
+# The period: the latest year of the schemes' returns against the year before, unless the reader asks for longer
+# (kept in the URL, ?span=). The sidebar's Period filter, when set, still decides (one year: it against the year
+# before; several: the first against the last). The returns cover their own years, not the survey's.
+first_year, last_year = data.people_years()
+if filters.years:
+    st.caption("The period comes from the **Period** filter in the sidebar. Clear it to choose the period here.")
+else:
+    spans = {"year": (last_year - 1, f"{fy_label(last_year)} against the year before")}
+    if last_year - 5 > first_year:
+        spans["five"] = (last_year - 5, f"Five years: {fy_label(last_year - 5)} to {fy_label(last_year)}")
+    spans["all"] = (first_year, f"All the years: {fy_label(first_year)} to {fy_label(last_year)}")
+    span = state.url_choice(SPAN_PARAM, {code: label for code, (_, label) in spans.items()}, "year", st.radio,
+                            "Compare", key="growth_span", horizontal=True)
+    filters = filters.with_years(range(spans[span][0], last_year + 1))
+
+# The region-level growth KHIs in one call; each part is that KHI's own table.
 by_region = data.khi_parts(["people_growth_pct", "people_per_100k", "people_net_change", "people_growth_share"],
                            ("region",), filters, scope=scope)
 growth = by_region["people_growth_pct"]
-# The scheme returns cover their own years (not the survey's), so the period comes from the growth table itself.
 first, last = growth["period_start"].min(), growth["period_end"].max()
 period = f"{fy_label(int(first))} to {fy_label(int(last))}" if len(growth) else state.period_label(filters)
 st.markdown(
@@ -40,6 +56,19 @@ if filters.age_bands or filters.needs:
             "they support by arrangement only. The figures below are for all ages and all needs.",
             icon=":material/filter_alt_off:")
 
+# -- The story and the totals, per programme (the sector counts Shared Lives and Homeshare apart) ------------------
+english = views.english_regions(filters.areas or tuple(schema.AREAS))
+summary = data.growth_summary(
+    filters, scope=scope, england=state.place_label(Filters(areas=english)) if english else None,
+    everywhere="UK" if not filters.areas else text.capitalised(state.place_label(filters)))
+for story in summary["stories"]:
+    st.markdown(f"**{story}**")
+st.header("England and the nations")
+blocks.table_block(summary["figures"], key="growth-totals", filename="people_supported_change_by_nation.csv",
+                   period=period, toggle=False, shown=summary["totals"])
+st.caption("Start and end: people supported in the first and last year of the period. The change and the % change "
+           "carry their 95% intervals; the growth status follows the rule below.")
+
 # -- The map -------------------------------------------------------------------------------------------------------
 st.header("Where people are supported")
 measure = state.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, "Colour the map by",
@@ -47,10 +76,12 @@ measure = state.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, "Colou
 if measure == "per_100k":
     rate = by_region["people_per_100k"]
     fig = maps.region_map(rate, title=growth_charts.rate_title(rate))
-    blocks.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period)
+    blocks.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period,
+                       shown=growth_charts.reader_table(rate))
 else:
     fig = maps.region_map(growth, title=growth_charts.growth_pct_title(growth))
-    blocks.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period)
+    blocks.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period,
+                       shown=growth_charts.reader_table(growth))
 st.caption("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read its "
            "figure, its 95% interval and how many people it rests on.")
 
@@ -64,23 +95,26 @@ st.markdown(
 )
 blocks.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_title(growth)), growth,
                    key="growth-status",
-                   filename="people_growth_pct_by_region.csv", period=period)
+                   filename="people_growth_pct_by_region.csv", period=period,
+                   shown=growth_charts.reader_table(growth))
 glossary.explain("confidence interval")
 
 # -- Net change and share of growth --------------------------------------------------------------------------------
 st.header("How many more (or fewer) people")
 net = by_region["people_net_change"]
-# The status words on these bars come from the growth KHI; the CSV stays the net-change table, as the CLI gives it.
+# The status words on these bars come from the growth KHI.
 net_shown = views.with_status(net, growth)
 blocks.chart_block(growth_charts.growth_bars(net_shown, title=growth_charts.net_change_title(net)), net,
                    key="growth-net",
-                   filename="people_net_change_by_region.csv", period=period)
+                   filename="people_net_change_by_region.csv", period=period,
+                   shown=growth_charts.reader_table(net))
 
 share = by_region["people_growth_share"]
 share_shown = views.with_status(share, growth)
 blocks.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.share_title(share)), share,
                    key="growth-share",
-                   filename="people_growth_share_by_region.csv", period=period)
+                   filename="people_growth_share_by_region.csv", period=period,
+                   shown=growth_charts.reader_table(share))
 st.caption("Share of growth: each growing area's increase as a part of all the increases added together. "
            "Areas that shrank count as 0%.")
 
@@ -88,7 +122,8 @@ st.caption("Share of growth: each growing area's increase as a part of all the i
 st.header("People supported for the size of the population")
 rate = by_region["people_per_100k"]
 blocks.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate, key="growth-rate",
-                   filename="people_per_100k_by_region.csv", period=period)
+                   filename="people_per_100k_by_region.csv", period=period,
+                   shown=growth_charts.reader_table(rate))
 st.caption(f"Population: ONS mid-year estimates, all ages. Source: {reference.ONS_SOURCE}.")
 glossary.explain("benchmark")
 
@@ -97,5 +132,6 @@ st.header("People supported each year, by arrangement")
 people = data.khi("people_supported", ("region", "year", "arrangement"), filters, scope=scope)
 blocks.chart_block(
     growth_charts.people_stacked(people, title=growth_charts.net_change_title(net)),
-    people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period)
+    people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period,
+    shown=growth_charts.reader_table(people))
 glossary.explain("suppressed")

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import open_page
+from app_pages import open_page, record_downloads, resolve
 
 from kpi.metrics import api, registry, stats
-from kpi.render import comparison, growth, maps
+from kpi.render import comparison, growth, maps, text
 from kpi.data import schema
 from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
@@ -139,22 +139,108 @@ def _figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
-def test_growth_page_shows_north_west_growing_and_east_of_england_falling(sample_env):
-    at = open_page("pages/growth.py")
+def _growth_expected(store, years: tuple[int, ...]) -> dict:
+    """What the Regional growth page should say for these years, from kpi.metrics.api as the public sees it."""
+    f = api.Filters(years=years)
+
+    def parts(ids, by, filters):
+        return api.split_by_metric(api.khi_tables(ids, by, filters, data_dir=store, scope=PUBLIC))
+
+    totals, stories = [], []
+    nations = tuple(a for a in schema.AREAS if a not in schema.ENGLISH_REGIONS)
+    for programme in schema.PROGRAMMES:
+        p = api.Filters(years=years, programmes=(programme,))
+        eng = api.Filters(years=years, programmes=(programme,), areas=schema.ENGLISH_REGIONS)
+        item = {"programme": programme, "all": parts(GROWTH_TOTALS, (), p), "england": parts(GROWTH_TOTALS, (), eng),
+                "nations": parts(GROWTH_TOTALS, "region", api.Filters(years=years, programmes=(programme,),
+                                                                       areas=nations)),
+                "regions": parts([*GROWTH_TOTALS, "people_growth_share"], "region", eng)}
+        totals.append(growth.summary_table(item, everywhere="UK"))
+        stories.append(growth.summary_story(item))
+    status = api.khi_table("people_growth_pct", "region", f, data_dir=store, scope=PUBLIC)
+    return {"totals": pd.concat(totals, ignore_index=True), "stories": stories, "status": status}
+
+
+GROWTH_TOTALS = ["people_growth_pct", "people_net_change"]
+
+
+def _status_lists(at: AppTest) -> dict[str, str]:
     lists = next(m.value for m in at.markdown if m.value.startswith("- **Growing:**"))
-    growing, flat, falling = lists.splitlines()
-    assert "North West" in growing and "East of England" in falling
+    return dict(line.split(":** ", 1) for line in lists.replace("- **", "").splitlines())
+
+
+def _names(status: pd.DataFrame, word: str) -> str:
+    names = status.loc[(status["status"] == word) & ~status["suppressed"], "area_name"].tolist()
+    return ", ".join(names) or "none"
+
+
+def test_growth_page_opens_on_the_latest_year_with_the_story_and_the_totals(sample_env):
+    at = open_page("pages/growth.py")
+    first, last = api.people_years(data_dir=sample_env)
+    assert at.radio(key="growth_span").value == "year"
+    assert at.query_params["span"] in ("year", ["year"])
+    assert any(f"Change compares **{schema.fy_label(last - 1)}** with **{schema.fy_label(last)}**" in m.value
+               for m in at.markdown)
+    expected = _growth_expected(str(sample_env), (last - 1, last))
+    # The story leads, computed from the figures the public sees: one sentence per programme, Shared Lives first.
+    bold = [m.value.strip("*") for m in at.markdown if m.value.startswith("**") and " in England " in m.value]
+    assert bold == expected["stories"] and bold[0].startswith("Shared Lives in England ")
+    england = expected["totals"].iloc[0]
+    assert f"to {england['People at the end']:,.0f}" in bold[0] or "stayed at" in bold[0]
+    # England, each nation and the UK, with start, end, change, % change and their intervals.
+    totals = next(d.value for d in at.dataframe if "Place" in d.value.columns)
+    pd.testing.assert_frame_equal(totals.reset_index(drop=True), expected["totals"], check_dtype=False)
+    assert {"England", "Wales", "Scotland", "UK"} <= set(totals["Place"])
+    # The growing / flat / falling lists are for the same year against the year before.
+    lists = _status_lists(at)
+    for word in ("Growing", "Flat", "Falling"):
+        assert lists[word] == _names(expected["status"], word.lower())
     assert any(registry.GROWTH_RULE in m.value for m in at.markdown)
-    titles = [f["layout"]["title"]["text"].replace("<br>", " ") for f in _figures(at)]
-    assert "The North West grew the most: +" in " | ".join(titles)
+    assert [h.value for h in at.header][:3] == ["England and the nations", "Where people are supported",
+                                                "Which areas are growing, flat or falling"]
     assert _figures(at)[0]["data"][0]["type"] == "choroplethmap"
-    assert [h.value for h in at.header][:2] == ["Where people are supported", "Which areas are growing, flat or falling"]
     assert not any("do not apply" in i.value for i in at.info)
+    # People counts name the schemes' yearly returns as their source, never the outcomes tool.
+    footers = [c.value for c in at.caption if c.value.startswith("Source:")]
+    assert footers and all(f.startswith(f"Source: {text.PEOPLE_SOURCE}") for f in footers)
 
     # The map's measure is a choice kept in the URL.
     at.radio(key="growth_map_measure").set_value("growth").run()
     assert at.query_params["map"] in ("growth", ["growth"])
     assert "grew the fastest" in _figures(at)[0]["layout"]["title"]["text"]
+
+
+def test_growth_page_keeps_a_longer_period_in_the_url(sample_env):
+    first, last = api.people_years(data_dir=sample_env)
+    at = open_page("pages/growth.py", span="all")
+    assert at.radio(key="growth_span").value == "all"
+    assert any(f"Change compares **{schema.fy_label(first)}** with **{schema.fy_label(last)}**" in m.value
+               for m in at.markdown)
+    status = api.khi_table("people_growth_pct", "region", api.Filters(years=tuple(range(first, last + 1))),
+                           data_dir=sample_env, scope=PUBLIC)
+    assert _status_lists(at)["Falling"] == _names(status, "falling")
+    titles = [f["layout"]["title"]["text"].replace("<br>", " ") for f in _figures(at)]
+    assert f"since {schema.fy_label(first)}" in " | ".join(titles)
+
+    at.radio(key="growth_span").set_value("year").run()
+    assert at.query_params["span"] in ("year", ["year"])
+
+    at = open_page("pages/growth.py", span="decade")
+    assert at.radio(key="growth_span").value == "year"
+    assert any("span=decade" in w.value for w in at.warning)
+
+
+def test_growth_page_csvs_have_columns_a_reader_understands(sample_env, monkeypatch):
+    got = record_downloads(monkeypatch)
+    open_page("pages/growth.py")
+    csvs = {name: resolve(data) for label, name, data in got if name.endswith(".csv")}
+    assert "people_supported_change_by_nation.csv" in csvs and "people_net_change_by_region.csv" in csvs
+    for name, csv in csvs.items():
+        header = csv.splitlines()[0].split(",")
+        assert not {"denominator", "numerator", "metric_id", "method"} & set(header), name
+    net = csvs["people_net_change_by_region.csv"].splitlines()[0]
+    assert net.startswith("Area,From,To,People at the start,People at the end,Change,Change: lower 95% limit,")
+    assert "% change" in csvs["people_supported_change_by_nation.csv"].splitlines()[0]
 
 
 def test_growth_page_says_age_and_need_filters_do_not_apply(sample_env):

@@ -92,33 +92,47 @@ def _version() -> str:
 def footer_text(table: pd.DataFrame, period: str | None = None) -> str:
     """Source and period, date made, n, the interval level, the protection note and, for the sample, its notice."""
     details = [_answers(table), f"{_confidence(table)} confidence intervals", PROTECTION_NOTE, _version()]
-    return text.footer_text(period or state.period_label(), dt.date.today(), _is_synthetic(), details=details)
+    ids = table["metric_id"].unique() if "metric_id" in table.columns else ()
+    return text.footer_text(period or state.period_label(), dt.date.today(), _is_synthetic(), details=details,
+                            source=text.source_of(ids))
 
 
 def chart_block(fig, table: pd.DataFrame, *, key: str, filename: str, title: str | None = None,
-                period: str | None = None) -> None:
-    """A chart with its "Show as table" alternative, a CSV of exactly the table shown, and a footer line."""
+                period: str | None = None, shown: pd.DataFrame | None = None) -> None:
+    """A chart with its "Show as table" alternative, a CSV of exactly the table shown, and a footer line.
+
+    shown: a table already shaped for readers (e.g. kpi.render.growth.reader_table) to show and export instead of
+    the KHI table; the footer and the audit record still read `table`."""
     alt = title or (fig.layout.title.text or "").replace("<br>", " ") or None
     # theme=None: the figure keeps its own fonts and colours, the same as in image exports and slides.
     st.plotly_chart(fig, key=key, width="stretch", alt=alt, theme=None,
                     config={"displaylogo": False,
                             "toImageButtonOptions": {"filename": filename.removesuffix(".csv")}})
-    table_block(table, key=key, filename=filename, period=period)
+    table_block(table, key=key, filename=filename, period=period, shown=shown)
 
 
 def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | None = None,
-                toggle: bool = True) -> None:
-    """The table part of a chart block on its own (for figures shown as cards rather than a chart)."""
+                toggle: bool = True, shown: pd.DataFrame | None = None) -> None:
+    """The table part of a chart block on its own (for figures shown as cards rather than a chart); `shown` as in
+    chart_block."""
     if not toggle or st.toggle("Show as table", key=f"{key}-table"):
-        st.dataframe(plain_table(table), hide_index=True, width="stretch")
+        st.dataframe(plain_table(table) if shown is None else shown, hide_index=True, width="stretch",
+                     column_config=None if shown is None else _thousands(shown))
     left, right = st.columns([1, 4], vertical_alignment="center")
     # on_click logs the download when it is of scheme-level or exact figures (the audit log); it costs a rerun.
     # data as a function: the CSV is built when someone clicks, not on every view of the page.
-    left.download_button("Download CSV", data=functools.partial(download_data, table), file_name=filename,
+    left.download_button("Download CSV", data=functools.partial(download_data, table if shown is None else shown),
+                         file_name=filename,
                          mime="text/csv",
                          on_click=data.audit_download, args=(table, "csv", state.current_filters()),
                          key=f"{key}-csv", icon=":material/download:")
     right.caption(footer_text(table, period))
+
+
+def _thousands(table: pd.DataFrame) -> dict:
+    """Counts in a reader table shown with thousands separators (11,940), as everywhere else; years as they are."""
+    return {c: st.column_config.NumberColumn(format="localized") for c in table.columns
+            if pd.api.types.is_numeric_dtype(table[c]) and "year" not in str(c).lower()}
 
 
 def say_result(key: str) -> None:

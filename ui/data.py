@@ -10,6 +10,7 @@ key, so two viewers never share a cached result. `viewer_scope()` is the one pla
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import urllib.parse
@@ -22,6 +23,7 @@ from kpi.data import audit, journal, paths, queries, schema, store, users
 from kpi.data.queries import Filters
 from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
+from kpi.render import growth as growth_render
 from ui import auth
 
 # Sign-in off and the store synthetic (the bundled sample, a demo): everyone may see every scheme's protected
@@ -198,10 +200,75 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     return table
 
 
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _khi_parts(metric_ids, by, filters, confidence, scope, root, version, _con) -> dict[str, pd.DataFrame]:
+    return api.split_by_metric(api.khi_tables(list(metric_ids), by, filters, scope=scope, con=_con,
+                                              confidence=confidence))
+
+
 def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
               confidence: float = 0.95, *, scope: Scope) -> dict[str, pd.DataFrame]:
-    """Several KHIs fetched together (one cached call) but returned one table each, each equal to its khi()."""
-    return api.split_by_metric(khi_tables(metric_ids, by, filters, confidence, scope=scope))
+    """Several KHIs fetched together (one query per aggregate) but returned one table each, each equal to its khi();
+    cached split (splitting costs more than the cached query on a page that asks for many)."""
+    by = (by,) if isinstance(by, str) else tuple(by)
+    root, version = store_key()
+    metric_ids = tuple(metric_ids)
+    parts = _khi_parts(metric_ids, by, filters, confidence, scope, root, version, connection())
+    audit_view(scope, metric_ids, by, filters)
+    return parts
+
+
+GROWTH_TOTALS = ("people_growth_pct", "people_net_change")
+
+
+def _growth_requests(filters: Filters) -> list[tuple[str, list[tuple[str, tuple, tuple, Filters]]]]:
+    """Per programme in view (the sector counts Shared Lives and Homeshare apart): (programme, [(part, KHIs, by,
+    filters)]): "england" (the English regions in view, as one total), "regions" (those regions, with their share of
+    the growing regions' increase), "nations" (Wales, Scotland, Northern Ireland in view), "all" (the whole view)."""
+    chosen = filters.areas or tuple(schema.AREAS)
+    english = tuple(a for a in chosen if a in schema.ENGLISH_REGIONS)
+    nations = tuple(a for a in chosen if a not in schema.ENGLISH_REGIONS)
+    out = []
+    for programme in filters.programmes or schema.PROGRAMMES:
+        f = dataclasses.replace(filters, programmes=(programme,))
+        # The whole view's total only when it adds up more than one of the places listed (else it repeats one).
+        parts = [("all", GROWTH_TOTALS, (), f)] if bool(english) + len(nations) > 1 else []
+        if english:
+            in_england = dataclasses.replace(f, areas=english)
+            parts += [("england", GROWTH_TOTALS, (), in_england),
+                      ("regions", (*GROWTH_TOTALS, "people_growth_share"), ("region",), in_england)]
+        if nations:
+            parts.append(("nations", GROWTH_TOTALS, ("region",), dataclasses.replace(f, areas=nations)))
+        out.append((programme, parts))
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _growth_summary(filters, england, everywhere, scope, root, version, _con) -> dict:
+    # The sentences and the table are built here, so they are cached with the figures they come from.
+    stories, totals, figures = [], [], []
+    for programme, requests in _growth_requests(filters):
+        item = {"programme": programme}
+        for part, ids, by, f in requests:
+            item[part] = api.split_by_metric(api.khi_tables(list(ids), by, f, scope=scope, con=_con))
+            if part != "regions":
+                figures += list(item[part].values())
+        stories.append(growth_render.summary_story(item, england=england) if england else None)
+        totals.append(growth_render.summary_table(item, england=england or "", everywhere=everywhere))
+    return {"stories": [s for s in stories if s], "totals": pd.concat(totals, ignore_index=True),
+            "figures": pd.concat(figures, ignore_index=True)}
+
+
+def growth_summary(filters: Filters, *, scope: Scope, england: str | None, everywhere: str) -> dict:
+    """The Regional growth page's lead: "stories" (kpi.render.growth.summary_story, one per programme in view, when
+    the view has English regions), "totals" (summary_table: the English regions in view as one total named
+    `england`, each nation, the whole view named `everywhere`) and "figures" (the KHI tables behind the totals)."""
+    root, version = store_key()
+    out = _growth_summary(filters, england, everywhere, scope, root, version, connection())
+    for _, requests in _growth_requests(filters):
+        for _, ids, by, f in requests:
+            audit_view(scope, ids, by, f)
+    return out
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
@@ -287,6 +354,17 @@ def _years(root, version, _con) -> list[int]:
 def available_years() -> list[int]:
     root, version = store_key()
     return _years(root, version, connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _people_years(root, version, _con) -> tuple[int, int]:
+    return api.people_years(con=_con)
+
+
+def people_years() -> tuple[int, int]:
+    """The first and last year of the schemes' yearly returns (`kpi.metrics.api.people_years`)."""
+    root, version = store_key()
+    return _people_years(root, version, connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

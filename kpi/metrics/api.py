@@ -8,8 +8,8 @@ Every function that returns figures or scheme information takes the viewer's `sc
 required keyword: the request is narrowed to what the scope may see in the query itself (`Scope.restrict`), refused
 with `ScopeError` when it names a scheme or region outside it, and its figures are exact only when the scope may see
 every row exactly; otherwise disclosure control is applied (the public figures). `coverage` (what the store holds)
-takes the scope too: its totals are rounded outside the exact scopes. `store_info` and `years` hold no figures and
-take none.
+takes the scope too: its totals are rounded outside the exact scopes. `store_info`, `years` and `people_years` hold no
+figures and take none.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
 __all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "split_by_metric",
-           "headline", "trend", "funnel", "coverage", "years", "scheme_list", "connect"]
+           "headline", "trend", "funnel", "coverage", "years", "people_years", "scheme_list", "connect"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -168,6 +168,15 @@ def years(*, con=None, data_dir=None) -> list[int]:
     cur = _cursor(con, data_dir)
     try:
         return queries.years_available(cur)
+    finally:
+        cur.close()
+
+
+def people_years(*, con=None, data_dir=None) -> tuple[int, int]:
+    """The first and last financial year the schemes' yearly returns cover (their own years, not the survey's)."""
+    cur = _cursor(con, data_dir)
+    try:
+        return queries.people_years(cur)
     finally:
         cur.close()
 

@@ -16,7 +16,7 @@ from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render.style import add_annotations
 from kpi.render.text import figure_text, interval_text
 
-__all__ = ["khi_of", "suppressed", "place_names", "axis_title", "interval_words", "n_text", "hover_data",
+__all__ = ["khi_of", "suppressed", "place_names", "with_the", "listed", "axis_title", "interval_words", "n_text", "hover_data",
            "row_labels", "error_bars", "note_hidden"]
 
 
@@ -38,6 +38,17 @@ def place_names(table: pd.DataFrame) -> pd.Series:
     if "area_name" in table:
         return table["area_name"].astype(str)
     return pd.Series(["All"] * len(table), index=table.index)
+
+
+def with_the(name: str) -> str:
+    """A place as a sentence names it mid-sentence: 'the North West', 'the East of England', 'London'."""
+    return f"the {name}" if name.startswith(("North", "South", "East", "West")) else name
+
+
+def listed(names) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    names = list(names)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def axis_title(k: registry.KHI | None) -> str | None:

@@ -9,10 +9,12 @@ from typing import Sequence
 from kpi.metrics import registry
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 
-__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised",
-           "slide_detail", "speaker_notes"]
+__all__ = ["SOURCE", "PEOPLE_SOURCE", "SYNTHETIC_NOTICE", "source_of", "number", "footer_text", "figure_text",
+           "interval_text", "capitalised", "slide_detail", "speaker_notes"]
 
 SOURCE = "Shared Lives Plus outcomes tool"
+# People counts come from what the schemes send once a year, not from the outcomes tool's answers.
+PEOPLE_SOURCE = "Shared Lives and Homeshare schemes' yearly returns"
 SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
 
 
@@ -25,15 +27,22 @@ def number(x) -> float | None:
     return None if math.isnan(x) else x
 
 
+def source_of(metric_ids) -> str:
+    """The source to name for figures of these KHIs: the schemes' yearly returns when all are people counts."""
+    ks = [_khi(m) for m in metric_ids]
+    return PEOPLE_SOURCE if ks and all(k is not None and k.table == "people_supported" for k in ks) else SOURCE
+
+
 def footer_text(period: str, made: dt.date, synthetic: bool, *, place: str | None = None,
-                details: Sequence[str] = ()) -> str:
+                details: Sequence[str] = (), source: str = SOURCE) -> str:
     """The source line under every figure, slide and image.
 
     With `place` (slides, images): "Source: S. North West, 2019-20. Made 2 May 2026. Synthetic …".
     Without (dashboard): "Source: S, 2019-20. Made 2 May 2026. <details>. Synthetic …"; details are e.g.
-    "n = 1,234 answers" and "95% confidence intervals" (empty ones are left out).
+    "n = 1,234 answers" and "95% confidence intervals" (empty ones are left out). `source`: SOURCE, or
+    PEOPLE_SOURCE for people counts (`source_of`).
     """
-    source = f"Source: {SOURCE}. {place}, {period}" if place else f"Source: {SOURCE}, {period}"
+    source = f"Source: {source}. {place}, {period}" if place else f"Source: {source}, {period}"
     parts = [source, f"Made {made.day} {made:%B %Y}", *(d for d in details if d)]
     if synthetic:
         parts.append(SYNTHETIC_NOTICE)

@@ -1,0 +1,86 @@
+"""Regional growth in a real browser: it opens on the latest year against the year before and leads with the story a
+director can repeat — the England total, where the growth was and which regions fell — as kpi.metrics.api computes it
+for the store the app runs on (the public's figures), so the test follows whatever the bundled sample holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kpi.data import schema
+from kpi.metrics import api
+from kpi.render import growth
+from tests.scopes import PUBLIC
+
+from .conftest import assert_no_exception, save_screenshot, wait_for_app
+
+TOTALS = ["people_growth_pct", "people_net_change"]
+# This is often a fresh server's first view (imports, then every query cold) on a shared, busy machine.
+FIRST_VIEW_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def app_url(streamlit_server, sample_store):
+    return streamlit_server(script="app.py", env={"KHI_DATA_DIR": str(sample_store)})
+
+
+def _parts(store, ids, by, filters):
+    return api.split_by_metric(api.khi_tables(ids, by, filters, data_dir=store, scope=PUBLIC))
+
+
+def _shared_lives_in_england(store, years) -> dict:
+    """The Shared Lives figures the story is told from, for the latest year against the year before."""
+    eng = api.Filters(years=years, programmes=("shared_lives",), areas=schema.ENGLISH_REGIONS)
+    return {"programme": "shared_lives", "england": _parts(store, TOTALS, (), eng),
+            "regions": _parts(store, [*TOTALS, "people_growth_share"], "region", eng)}
+
+
+def test_regional_growth_tells_the_latest_years_story(page, app_url, sample_store):
+    first, last = api.people_years(data_dir=sample_store)
+    years = (last - 1, last)
+    item = _shared_lives_in_england(sample_store, years)
+    england = item["england"]["people_net_change"].iloc[0]
+    story = growth.summary_story(item)
+    status = api.khi_table("people_growth_pct", "region", api.Filters(years=years), data_dir=sample_store,
+                           scope=PUBLIC)
+    falling = status.loc[(status["status"] == "falling") & ~status["suppressed"], "area_name"].tolist()
+
+    page.goto(f"{app_url}/growth")
+    main = page.get_by_test_id("stMain")
+    # The story leads the page, as the api's public figures give it: the England total and its change. (Waited for
+    # first: a fresh server's first deep link runs the page twice, and the app looks idle for a moment between.)
+    lead = main.get_by_text(re.compile(r"^Shared Lives in England "))
+    expect(lead).to_have_text(story, timeout=FIRST_VIEW_MS)
+    wait_for_app(page, timeout_ms=FIRST_VIEW_MS)
+    assert_no_exception(page)
+    expect(page).to_have_url(re.compile(r"span=year"))
+    expect(main).to_contain_text(f"Change compares {schema.fy_label(last - 1)} with {schema.fy_label(last)}")
+    total = f"{england['people_end']:,.0f}"
+    assert total in story and f"{abs(england['value']):,.0f} people" in story
+    # The totals table (a canvas grid: its text is not in the page) is there, with England's row first.
+    expect(page.get_by_test_id("stHeading").filter(has_text="England and the nations")).to_be_visible()
+    expect(main.locator(".st-key-growth-totals-csv")).to_be_visible()
+    save_screenshot(page, "growth-latest-year")
+
+    # "falling" beside each falling region: in the story (English regions), the status list and the bars' labels.
+    falling_line = main.locator("li").filter(has_text=re.compile(r"^Falling:"))
+    expect(falling_line).to_have_text(f"Falling: {', '.join(falling) or 'none'}")
+    sl = item["regions"]["people_growth_pct"]
+    sl_falling = sl.loc[(sl["status"] == "falling") & ~sl["suppressed"], "area_name"].tolist()
+    for name in sl_falling:
+        assert name in story
+    assert story.endswith(" fell.") == bool(sl_falling)
+    # On the growing / flat / falling bars, each falling region's row reads "falling" on its own line of the chart.
+    chart = main.locator(".st-key-growth-status")
+    chart.scroll_into_view_if_needed()
+    words = [((t.text_content() or "").strip(), t.bounding_box()) for t in chart.locator(".annotation-text").all()]
+    for name in falling:
+        tick = chart.locator(".ytick text").filter(has_text=re.compile(rf"^{re.escape(name)}$")).bounding_box()
+        beside = [w for w, box in words
+                  if box and abs((box["y"] + box["height"] / 2) - (tick["y"] + tick["height"] / 2)) < 6]
+        assert any(w.endswith("falling") for w in beside), (name, beside)
+    assert sum(w.endswith("falling") for w, _ in words) == len(falling)
+    save_screenshot(page, "growth-latest-year-status")
