@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.metrics import api, registry
 from kpi.render import charts, people, tables
+from kpi.data import schema
 from kpi.data.queries import Filters
 from tests.app_pages import record_downloads, resolve
 from tests.scopes import PUBLIC, SCHEMES
@@ -66,6 +67,22 @@ def test_page_renders_with_sample_notice(pages, page):
     at = pages[page]
     assert not at.exception
     assert any("sample data" in i.value for i in at.info), "the synthetic-data banner is missing"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_sample_banner_speaks_plainly(pages, page):
+    from ui import nav
+
+    banner = [i.value for i in pages[page].info if nav.SAMPLE_BANNER in i.value]
+    assert banner, "the plain-words sample banner is missing"
+    assert "seed" not in banner[0] and "responses" not in banner[0], banner[0]
+
+
+def test_definitions_explain_their_jargon(pages):
+    page = texts(pages["definitions"]).lower()
+    for jargon in ("quarantined", "store version"):
+        assert jargon not in page
+    assert "set aside" in page and "version" in page
 
 
 def test_overview_shows_headline_sentences_titles_and_harm_beside_them(pages, sample_env):
@@ -261,3 +278,103 @@ def test_through_app_switches_legacy_mode_off_and_reruns(tmp_path):
     assert at.session_state["runs"] == 2
     assert PagesManager.uses_pages_directory is False
     assert [m.value for m in at.markdown] == ["after through_app"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The overview's "Where to look", and views where every scheme is too small to show
+
+
+def _links(at: AppTest) -> list:
+    return [el.proto for el in at.get("page_link")]
+
+
+def test_overview_where_to_look_lists_the_areas_that_differ_and_links_to_them(pages, sample_env):
+    from urllib.parse import parse_qs
+
+    from ui import cards, views
+
+    at = pages["overview"]
+    latest = max(api.years())
+    regions = api.khi_tables(registry.HEADLINE_IDS, ("region",), Filters(years=(latest,)), scope=PUBLIC)
+    differ = views.differing(regions[~regions["suppressed"]])
+    links = [link for link in _links(at) if link.page.endswith("compare")]
+    if differ.empty:
+        assert cards.NO_AREA_DIFFERS in texts(at) and not links
+        return
+    assert len(links) == min(len(differ), cards.WHERE_TO_LOOK_MAX)
+    wanted = {(r["metric_id"], r["area_code"], r["comparison"], r["area_name"]) for r in differ.to_dict("records")}
+    for link in links:
+        query = parse_qs(link.query_string)
+        assert query["level"] == ["region"] and query["year"] == [f"{latest}-{(latest + 1) % 100:02d}"]
+        match = [w for w in wanted if (w[0], w[1]) == (query["metric"][0], query["area"][0])]
+        assert match, f"{link.label} links to an area that does not differ"
+        metric_id, _, word, name = match[0]
+        assert name in link.label and f"{word} than the benchmark" in link.label
+        assert "95% interval" in link.label and "n = " in link.label
+    if len(differ) > cards.WHERE_TO_LOOK_MAX:
+        assert f"And {len(differ) - cards.WHERE_TO_LOOK_MAX} more" in texts(at)
+
+
+def test_overview_where_to_look_says_so_when_no_area_differs(sample_env):
+    """One region in view: an area whose own figure is the benchmark's subject rarely differs; find one that does not
+    from the api (never a pinned figure), and the page must say so in words."""
+    from ui import cards, views
+
+    latest = max(api.years())
+    for code in schema.AREAS:
+        f = Filters(years=(latest,), areas=(code,))
+        regions = api.khi_tables(registry.HEADLINE_IDS, ("region",), f, scope=PUBLIC)
+        if views.differing(regions[~regions["suppressed"]]).empty:
+            break
+    else:
+        pytest.skip("every region differs on some headline measure in this store")
+    at = run_page("overview", {"area": code, "year": schema.fy_label(latest)})
+    assert cards.NO_AREA_DIFFERS in texts(at)
+    assert not [link for link in _links(at) if link.page.endswith("compare")]
+
+
+def test_overview_impact_chart_says_which_period_it_covers(pages):
+    impact = json.loads(pages["overview"].get("plotly_chart")[-1].proto.spec)["layout"]["title"]["text"]
+    first, last = min(api.years()), max(api.years())
+    assert f"({schema.fy_label(first)} to {schema.fy_label(last)})" in impact.replace("<br>", " ")
+
+
+def _all_suppressed_view(metric_id: str) -> dict:
+    """URL parameters of a view (one year, area, age band and need) with schemes in it, every one too small to show:
+    searched for with the api, so the test follows whatever the store holds."""
+    latest = max(api.years())
+    for code in schema.AREAS:
+        for age in schema.AGE_BANDS:
+            for need in schema.PRIMARY_NEEDS:
+                f = Filters(years=(latest,), areas=(code,), age_bands=(age,), needs=(need,))
+                funnel = api.funnel(metric_id, f, scope=SCHEMES)
+                if len(funnel) >= 2 and funnel["suppressed"].all():
+                    return {"year": schema.fy_label(latest), "area": code, "age": age, "need": need}
+    pytest.skip("no view in this store has only suppressed schemes")
+
+
+def test_a_view_where_every_scheme_is_too_small_says_so_instead_of_empty_axes(sample_env):
+    from tests.app_pages import open_page
+    from ui import blocks
+
+    params = _all_suppressed_view("connected_positive")
+    at = open_page("pages/compare.py", metric="connected_positive", level="region", **params)
+    said = " ".join(i.value for i in at.info)
+    assert blocks.NOTHING_SHOWN in said
+    everything = texts(at) + " ".join(json.dumps(json.loads(el.proto.spec)["layout"]) for el in
+                                      at.get("plotly_chart"))
+    assert "within the" not in everything and "inside the 99.8% limits" not in everything
+    # Each chart drawn has a figure in it; the funnel, with nothing to show, is not drawn at all.
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        assert any(trace.get("x") or trace.get("y") for trace in spec["data"])
+
+
+def test_funnel_title_never_claims_suppressed_schemes_are_within_the_limits(sample_env):
+    from kpi.render import comparison
+
+    params = _all_suppressed_view("connected_positive")
+    f = Filters(years=(schema.parse_fy_label(params["year"]),), areas=(params["area"],), age_bands=(params["age"],),
+                needs=(params["need"],))
+    title = comparison.funnel_title(api.funnel("connected_positive", f, scope=SCHEMES))
+    assert "within" not in title and "no scheme has enough answers" in title

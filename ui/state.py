@@ -190,6 +190,14 @@ def _filters_from(state: Mapping[str, list], show: Sequence[str]) -> Filters:
                    age_bands=chosen("age_band"), needs=chosen("need"))
 
 
+def view_params(**choices: str) -> dict[str, list[str]]:
+    """This view's filters as the URL carries them (as filters_sidebar wrote them), with a page's own `choices` set
+    over them (e.g. metric=..., area=...): the query parameters of a link that opens another page on the same view."""
+    params = {key: values for key, values in _url_snapshot().items() if values}
+    params.update({key: [value] for key, value in choices.items()})
+    return params
+
+
 def current_filters() -> Filters:
     """The filters the page set with filters_sidebar() on this run (all data if none)."""
     return st.session_state.get("_khi_view", Filters())
