@@ -126,7 +126,7 @@ def test_growth_bars_label_each_area_with_its_status(store):
 def test_people_stacked_has_a_panel_per_area_and_a_trace_per_arrangement(store):
     table = api.khi_table("people_supported", ("region", "year", "arrangement"), data_dir=store, scope=PUBLIC)
     fig = growth.people_stacked(table, title="People")
-    assert {a.text for a in fig.layout.annotations} >= set(schema.AREAS.values())
+    assert {a.text.replace("<br>", " ") for a in fig.layout.annotations} >= set(schema.AREAS.values())
     assert {t.name for t in fig.data} == {schema.LABELS["arrangement"][a] for a in table["arrangement"].unique()}
     assert fig.layout.barmode == "stack"
 

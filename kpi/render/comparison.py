@@ -63,7 +63,7 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
     if len(bench) and _note_count(fig):
         fig.layout.annotations[-1].update(x=1, xanchor="right")
     # 44 px a row: names take two lines (style.wrap_categories); right: the row labels' column ("90%  similar")
-    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=120)
+    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=100)
 
 
 def _note_count(fig) -> int:
