@@ -7,6 +7,7 @@ with a warning. Downloads: the CSV a chart offers is byte for byte `kpi.tables.t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -284,40 +285,54 @@ def test_through_app_switches_legacy_mode_off_and_reruns(tmp_path):
 # The overview's "Where to look", and views where every scheme is too small to show
 
 
-def _links(at: AppTest) -> list:
-    return [el.proto for el in at.get("page_link")]
+def _links(at: AppTest) -> list[tuple[str, str, dict]]:
+    """(the list item's words, the area linked to, the link's query) of each link to the Compare page."""
+    from urllib.parse import parse_qs, urlsplit
+
+    found = []
+    for item in "\n".join(m.value for m in at.markdown).splitlines():
+        for name, url in re.findall(r"\[Compare ([^\]]+)\]\(([^)]+)\)", item):
+            assert urlsplit(url).path == "compare", url
+            found.append((item, name, parse_qs(urlsplit(url).query)))
+    return found
 
 
 def test_overview_where_to_look_lists_the_areas_that_differ_and_links_to_them(pages, sample_env):
-    from urllib.parse import parse_qs
-
     from ui import cards, views
 
     at = pages["overview"]
     latest = max(api.years())
     regions = api.khi_tables(registry.HEADLINE_IDS, ("region",), Filters(years=(latest,)), scope=PUBLIC)
     differ = views.differing(regions[~regions["suppressed"]])
-    links = [link for link in _links(at) if link.page.endswith("compare")]
+    links = _links(at)
     if differ.empty:
         assert cards.NO_AREA_DIFFERS in texts(at) and not links
         return
     assert len(links) == min(len(differ), cards.WHERE_TO_LOOK_MAX)
-    wanted = {(r["metric_id"], r["area_code"], r["comparison"], r["area_name"]) for r in differ.to_dict("records")}
-    for link in links:
-        query = parse_qs(link.query_string)
-        assert query["level"] == ["region"] and query["year"] == [f"{latest}-{(latest + 1) % 100:02d}"]
-        match = [w for w in wanted if (w[0], w[1]) == (query["metric"][0], query["area"][0])]
-        assert match, f"{link.label} links to an area that does not differ"
-        metric_id, _, word, name = match[0]
-        assert name in link.label and f"{word} than the benchmark" in link.label
-        assert "95% interval" in link.label and "n = " in link.label
+    wanted = {(r["metric_id"], r["area_code"]): r for r in differ.to_dict("records")}
+    for item, name, query in links:
+        assert query["level"] == ["region"] and query["year"] == [schema.fy_label(latest)]
+        row = wanted.get((query["metric"][0], query["area"][0]))
+        assert row is not None, f"{item} links to an area that does not differ"
+        k = registry.get(row["metric_id"])
+        assert name == row["area_name"] and f"is {row['comparison']} than the benchmark on *{k.title}*" in item
+        assert registry.format_value(k, row["value"]) in item and "95% interval" in item and "n = " in item
     if len(differ) > cards.WHERE_TO_LOOK_MAX:
         assert f"And {len(differ) - cards.WHERE_TO_LOOK_MAX} more" in texts(at)
 
 
+def test_overview_where_to_look_keeps_the_view_in_its_links(sample_env):
+    """A link carries the overview's other filters, so Compare opens on the same view."""
+    at = run_page("overview", {"programme": "shared_lives"})
+    links = _links(at)
+    if not links:
+        pytest.skip("no area differs for Shared Lives alone in this store")
+    assert all(query["programme"] == ["shared_lives"] for _, _, query in links)
+
+
 def test_overview_where_to_look_says_so_when_no_area_differs(sample_env):
-    """One region in view: an area whose own figure is the benchmark's subject rarely differs; find one that does not
-    from the api (never a pinned figure), and the page must say so in words."""
+    """One region in view: find, with the api (never a pinned figure), one that differs on no headline measure; the
+    page must say so in words."""
     from ui import cards, views
 
     latest = max(api.years())
@@ -330,7 +345,7 @@ def test_overview_where_to_look_says_so_when_no_area_differs(sample_env):
         pytest.skip("every region differs on some headline measure in this store")
     at = run_page("overview", {"area": code, "year": schema.fy_label(latest)})
     assert cards.NO_AREA_DIFFERS in texts(at)
-    assert not [link for link in _links(at) if link.page.endswith("compare")]
+    assert not _links(at)
 
 
 def test_overview_impact_chart_says_which_period_it_covers(pages):

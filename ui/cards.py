@@ -101,6 +101,7 @@ def metric_card(row: Mapping, negative: Mapping | None = None) -> None:
 
 
 NO_AREA_DIFFERS = "No area is significantly different from the benchmark on the headline measures."
+COMPARE_URL = "compare"  # the URL path Streamlit gives pages/compare.py
 WHERE_TO_LOOK_MAX = 6  # a short list for a director; the Compare page has the rest
 _ORDER = {"worse": 0, "lower": 1, "higher": 2, "better": 3}
 
@@ -118,14 +119,16 @@ def where_to_look(table: pd.DataFrame, year: int) -> None:
     ids = list(dict.fromkeys(table["metric_id"]))
     differ = differ.assign(_order=differ["comparison"].map(_ORDER), _khi=differ["metric_id"].map(ids.index))
     differ = differ.sort_values(["_order", "_khi", "value"])
+    lines = []
     for row in differ.head(WHERE_TO_LOOK_MAX).to_dict("records"):
         k = registry.get(row["metric_id"])
         figures = ", ".join(p for p in (places.interval_words(k, row), places.n_text(k, row)) if p)
-        label = (f"**{row['area_name']}**: {row['comparison']} than the benchmark on {k.title} — "
-                 f"{registry.format_value(k, number(row['value']))} ({figures}); the benchmark is "
-                 f"{registry.format_value(k, number(row['benchmark']))}")
-        st.page_link("pages/compare.py", label=label, icon=":material/arrow_forward:",
-                     query_params=state.view_params(metric=row["metric_id"], level="region",
-                                                    area=row["area_code"], year=schema.fy_label(year)))
+        link = state.view_link(COMPARE_URL, metric=row["metric_id"], level="region", area=row["area_code"],
+                               year=schema.fy_label(year))
+        # A markdown list, not st.page_link: a link's label stays on one line and was cut off on a phone.
+        lines.append(f"- **{row['area_name']}** is {row['comparison']} than the benchmark on *{k.title}*: "
+                     f"{registry.format_value(k, number(row['value']))} ({figures}), against "
+                     f"{registry.format_value(k, number(row['benchmark']))}. [Compare {row['area_name']}]({link})")
+    st.markdown("\n".join(lines))
     if len(differ) > WHERE_TO_LOOK_MAX:
         st.caption(f"And {len(differ) - WHERE_TO_LOOK_MAX} more: see the Compare areas page.")

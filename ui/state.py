@@ -4,6 +4,7 @@ query parameters (so a copied link reopens the same view, and an unrecognised pa
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Callable, Mapping, Sequence
 
 import streamlit as st
@@ -190,12 +191,12 @@ def _filters_from(state: Mapping[str, list], show: Sequence[str]) -> Filters:
                    age_bands=chosen("age_band"), needs=chosen("need"))
 
 
-def view_params(**choices: str) -> dict[str, list[str]]:
-    """This view's filters as the URL carries them (as filters_sidebar wrote them), with a page's own `choices` set
-    over them (e.g. metric=..., area=...): the query parameters of a link that opens another page on the same view."""
+def view_link(url_path: str, **choices: str) -> str:
+    """A relative link to another page (its url path, e.g. "compare") on this view: the filters as the URL carries
+    them (as filters_sidebar wrote them), with that page's own `choices` set over them (metric=..., area=...)."""
     params = {key: values for key, values in _url_snapshot().items() if values}
     params.update({key: [value] for key, value in choices.items()})
-    return params
+    return f"{url_path}?{urllib.parse.urlencode(params, doseq=True)}"
 
 
 def current_filters() -> Filters:
