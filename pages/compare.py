@@ -69,11 +69,13 @@ else:
                        key="compare-funnel",
                        filename=f"{metric_id}_funnel_by_scheme.csv")
     glossary.explain("funnel plot")
-    st.subheader("Schemes outside the 99.8% limits")
-    outliers = views.funnel_outliers(funnel, k)
-    if outliers.empty:
-        st.markdown("Every scheme shown is inside the 99.8% limits: none differs from the national figure by "
-                    "more than chance would explain.")
-    else:
-        st.dataframe(outliers, hide_index=True, width="stretch", key="compare-outliers")
-        st.caption(views.funnel_side(k))
+    # When no scheme can be shown, chart_block has said why: "every scheme is inside the limits" would be untrue.
+    if not views.nothing_shown(funnel):
+        st.subheader("Schemes outside the 99.8% limits")
+        outliers = views.funnel_outliers(funnel, k)
+        if outliers.empty:
+            st.markdown("Every scheme shown is inside the 99.8% limits: none differs from the national figure by "
+                        "more than chance would explain.")
+        else:
+            st.dataframe(outliers, hide_index=True, width="stretch", key="compare-outliers")
+            st.caption(views.funnel_side(k))

@@ -22,8 +22,9 @@ cols = st.columns(4)
 cols[0].metric("Answers", f"{about}{info['responses']:,}")
 cols[1].metric("People", f"{about}{info['people']:,}")
 cols[2].metric("Schemes", f"{info['schemes']:,}")
-cols[3].metric("Rows set aside (quarantined)", f"{about}{info['quarantined_rows']:,}",
-               help="Rows in the files we were given that broke the data rules. They are kept aside, not counted.")
+cols[3].metric("Rows set aside", f"{about}{info['quarantined_rows']:,}",
+               help="Rows in the files schemes sent that broke the data rules (a missing answer, a date that cannot "
+                    "be right). They are kept to one side and not counted in any figure.")
 try:
     updated = f"{dt.datetime.fromisoformat(info['updated_at']):%d %B %Y, %H:%M %Z}".strip(", ")
 except (TypeError, ValueError):
@@ -35,7 +36,8 @@ st.markdown(
     f"- Schemes' yearly returns of people supported: {schema.fy_label(info['first_year'])} to "
     f"{schema.fy_label(info['last_year'])}.\n"
     f"- {info['schemes_with_responses']:,} of {info['schemes']:,} schemes have survey answers.\n"
-    f"- Last updated: {updated} (store version {info['version']}).\n"
+    f"- Last updated: {updated}. These are version {info['version']} of the figures: each time data is added or "
+    "corrected the figures get a new version number, which every footer names.\n"
     + (f"- Totals of answers, people and rows set aside are rounded to the nearest "
        f"{disclosure.TOTAL_ROUNDING}.\n" if info["rounded"] else "") +
     f"- Figures from fewer than {disclosure.MIN_DENOMINATOR} answers are not shown (“{SUPPRESSED_TEXT}”). "

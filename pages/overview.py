@@ -37,9 +37,18 @@ with st.expander("The figures on this page as a table", icon=":material/table:")
     blocks.table_block(table, key="overview-headline", filename="khi-headline.csv",
                        period=schema.fy_label(latest), toggle=False)
 
+st.header("Where to look")
+st.markdown(f"Nations and regions whose figure in **{schema.fy_label(latest)}** is significantly better or worse "
+            "than the benchmark on the measures above. Each links to the comparison.")
+regions = data.khi_tables(ids, ("region",), f.with_years([latest]), scope=scope)
+cards.where_to_look(regions, latest)
+glossary.explain("benchmark")
+
 st.header("What people said about their support")
+period = state.period_label(f)
 impact = [(registry.get(pos).topic, pos, registry.harm_of(pos)) for pos in registry.IMPACT_TOPIC_IDS]
 answers = data.khi_tables([m for _, pos, neg in impact for m in (pos, neg)], filters=f, scope=scope)
-fig = charts.answers_stacked(answers, impact, title=charts.answers_title(answers, impact),
+# This chart covers every year in view, the cards above only the latest: its title says which.
+fig = charts.answers_stacked(answers, impact, title=f"{charts.answers_title(answers, impact)} ({period})",
                              answer_labels=("Made things better", "No difference", "Made things worse"))
 blocks.chart_block(fig, answers, key="overview-impact", filename="khi-impact-all-areas.csv")

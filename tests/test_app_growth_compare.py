@@ -85,7 +85,7 @@ def test_funnel_plot_names_outliers_and_counts_hidden_schemes(store):
     table.loc[inside, ["suppressed", "value"]] = [True, np.nan]  # two more hidden, as disclosure control would
     hidden = int(table["suppressed"].sum())
     fig = comparison.funnel_plot(table, title="Funnel")
-    named = {a.text for a in fig.layout.annotations}
+    named = {a.text.replace("<br>", " ") for a in fig.layout.annotations}  # names are drawn on short lines
     outliers = table.loc[table["funnel_position_998"].isin(["above", "below"]), "scheme_name"]
     assert len(outliers) and set(outliers) <= named
     assert f"{hidden} schemes not shown: {SUPPRESSED_TEXT}" in named
@@ -126,7 +126,7 @@ def test_growth_bars_label_each_area_with_its_status(store):
 def test_people_stacked_has_a_panel_per_area_and_a_trace_per_arrangement(store):
     table = api.khi_table("people_supported", ("region", "year", "arrangement"), data_dir=store, scope=PUBLIC)
     fig = growth.people_stacked(table, title="People")
-    assert {a.text for a in fig.layout.annotations} >= set(schema.AREAS.values())
+    assert {a.text.replace("<br>", " ") for a in fig.layout.annotations} >= set(schema.AREAS.values())
     assert {t.name for t in fig.data} == {schema.LABELS["arrangement"][a] for a in table["arrangement"].unique()}
     assert fig.layout.barmode == "stack"
 
@@ -255,7 +255,7 @@ def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_en
     where = set(outliers["Where it sits"])
     assert where == {"above the 99.8% limit", "below the 99.8% limit"}
     funnel = _figures(at)[1]
-    named = {a["text"] for a in funnel["layout"]["annotations"]}
+    named = {a["text"].replace("<br>", " ") for a in funnel["layout"]["annotations"]}  # names on short lines
     assert set(outliers["Scheme"]) <= named
     comparison = _figures(at)[0]
     words = {a["text"].split("  ")[-1] for a in comparison["layout"]["annotations"] if a.get("yref") == "y"}

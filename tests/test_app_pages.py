@@ -7,6 +7,7 @@ with a warning. Downloads: the CSV a chart offers is byte for byte `kpi.tables.t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.metrics import api, registry
 from kpi.render import charts, people, tables
+from kpi.data import schema
 from kpi.data.queries import Filters
 from tests.app_pages import record_downloads, resolve
 from tests.scopes import PUBLIC, SCHEMES
@@ -66,6 +68,22 @@ def test_page_renders_with_sample_notice(pages, page):
     at = pages[page]
     assert not at.exception
     assert any("sample data" in i.value for i in at.info), "the synthetic-data banner is missing"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_sample_banner_speaks_plainly(pages, page):
+    from ui import nav
+
+    banner = [i.value for i in pages[page].info if nav.SAMPLE_BANNER in i.value]
+    assert banner, "the plain-words sample banner is missing"
+    assert "seed" not in banner[0] and "responses" not in banner[0], banner[0]
+
+
+def test_definitions_explain_their_jargon(pages):
+    page = texts(pages["definitions"]).lower()
+    for jargon in ("quarantined", "store version"):
+        assert jargon not in page
+    assert "set aside" in page and "version" in page
 
 
 def test_overview_shows_headline_sentences_titles_and_harm_beside_them(pages, sample_env):
@@ -261,3 +279,117 @@ def test_through_app_switches_legacy_mode_off_and_reruns(tmp_path):
     assert at.session_state["runs"] == 2
     assert PagesManager.uses_pages_directory is False
     assert [m.value for m in at.markdown] == ["after through_app"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The overview's "Where to look", and views where every scheme is too small to show
+
+
+def _links(at: AppTest) -> list[tuple[str, str, dict]]:
+    """(the list item's words, the area linked to, the link's query) of each link to the Compare page."""
+    from urllib.parse import parse_qs, urlsplit
+
+    found = []
+    for item in "\n".join(m.value for m in at.markdown).splitlines():
+        for name, url in re.findall(r"\[Compare ([^\]]+)\]\(([^)]+)\)", item):
+            assert urlsplit(url).path == "compare", url
+            found.append((item, name, parse_qs(urlsplit(url).query)))
+    return found
+
+
+def test_overview_where_to_look_lists_the_areas_that_differ_and_links_to_them(pages, sample_env):
+    from ui import cards, views
+
+    at = pages["overview"]
+    latest = max(api.years())
+    regions = api.khi_tables(registry.HEADLINE_IDS, ("region",), Filters(years=(latest,)), scope=PUBLIC)
+    differ = views.differing(regions[~regions["suppressed"]])
+    links = _links(at)
+    if differ.empty:
+        assert cards.NO_AREA_DIFFERS in texts(at) and not links
+        return
+    assert len(links) == min(len(differ), cards.WHERE_TO_LOOK_MAX)
+    wanted = {(r["metric_id"], r["area_code"]): r for r in differ.to_dict("records")}
+    for item, name, query in links:
+        assert query["level"] == ["region"] and query["year"] == [schema.fy_label(latest)]
+        row = wanted.get((query["metric"][0], query["area"][0]))
+        assert row is not None, f"{item} links to an area that does not differ"
+        k = registry.get(row["metric_id"])
+        assert name == row["area_name"] and f"is {row['comparison']} than the benchmark on *{k.title}*" in item
+        assert registry.format_value(k, row["value"]) in item and "95% interval" in item and "n = " in item
+    if len(differ) > cards.WHERE_TO_LOOK_MAX:
+        assert f"And {len(differ) - cards.WHERE_TO_LOOK_MAX} more" in texts(at)
+
+
+def test_overview_where_to_look_keeps_the_view_in_its_links(sample_env):
+    """A link carries the overview's other filters, so Compare opens on the same view."""
+    at = run_page("overview", {"programme": "shared_lives"})
+    links = _links(at)
+    if not links:
+        pytest.skip("no area differs for Shared Lives alone in this store")
+    assert all(query["programme"] == ["shared_lives"] for _, _, query in links)
+
+
+def test_overview_where_to_look_says_so_when_no_area_differs(sample_env):
+    """One region in view: find, with the api (never a pinned figure), one that differs on no headline measure; the
+    page must say so in words."""
+    from ui import cards, views
+
+    latest = max(api.years())
+    for code in schema.AREAS:
+        f = Filters(years=(latest,), areas=(code,))
+        regions = api.khi_tables(registry.HEADLINE_IDS, ("region",), f, scope=PUBLIC)
+        if views.differing(regions[~regions["suppressed"]]).empty:
+            break
+    else:
+        pytest.skip("every region differs on some headline measure in this store")
+    at = run_page("overview", {"area": code, "year": schema.fy_label(latest)})
+    assert cards.NO_AREA_DIFFERS in texts(at)
+    assert not _links(at)
+
+
+def test_overview_impact_chart_says_which_period_it_covers(pages):
+    impact = json.loads(pages["overview"].get("plotly_chart")[-1].proto.spec)["layout"]["title"]["text"]
+    first, last = min(api.years()), max(api.years())
+    assert f"({schema.fy_label(first)} to {schema.fy_label(last)})" in impact.replace("<br>", " ")
+
+
+def _all_suppressed_view(metric_id: str) -> dict:
+    """URL parameters of a view (one year, area, age band and need) with schemes in it, every one too small to show:
+    searched for with the api, so the test follows whatever the store holds."""
+    latest = max(api.years())
+    for code in schema.AREAS:
+        for age in schema.AGE_BANDS:
+            for need in schema.PRIMARY_NEEDS:
+                f = Filters(years=(latest,), areas=(code,), age_bands=(age,), needs=(need,))
+                funnel = api.funnel(metric_id, f, scope=SCHEMES)
+                if len(funnel) >= 2 and funnel["suppressed"].all():
+                    return {"year": schema.fy_label(latest), "area": code, "age": age, "need": need}
+    pytest.skip("no view in this store has only suppressed schemes")
+
+
+def test_a_view_where_every_scheme_is_too_small_says_so_instead_of_empty_axes(sample_env):
+    from tests.app_pages import open_page
+    from ui import blocks
+
+    params = _all_suppressed_view("connected_positive")
+    at = open_page("pages/compare.py", metric="connected_positive", level="region", **params)
+    said = " ".join(i.value for i in at.info)
+    assert blocks.NOTHING_SHOWN in said
+    everything = texts(at) + " ".join(json.dumps(json.loads(el.proto.spec)["layout"]) for el in
+                                      at.get("plotly_chart"))
+    assert "within the" not in everything and "inside the 99.8% limits" not in everything
+    # Each chart drawn has a figure in it; the funnel, with nothing to show, is not drawn at all.
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        assert any(trace.get("x") or trace.get("y") for trace in spec["data"])
+
+
+def test_funnel_title_never_claims_suppressed_schemes_are_within_the_limits(sample_env):
+    from kpi.render import comparison
+
+    params = _all_suppressed_view("connected_positive")
+    f = Filters(years=(schema.parse_fy_label(params["year"]),), areas=(params["area"],), age_bands=(params["age"],),
+                needs=(params["need"],))
+    title = comparison.funnel_title(api.funnel("connected_positive", f, scope=SCHEMES))
+    assert "within" not in title and "no scheme has enough answers" in title

@@ -10,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from kpi.metrics import registry
-from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
+from kpi.metrics.disclosure import MIN_DENOMINATOR, PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.render import tables, text
 from kpi.render.memo import remembered
 from kpi.render.text import number
-from ui import data, state
+from ui import data, state, views
 
 _LABEL_COLUMNS = {"metric_title": "Measure", "scheme_name": "Scheme", "area_name": "Area", "year_label": "Year",
                   "programme_label": "Programme", "arrangement_label": "Arrangement",
@@ -97,12 +97,21 @@ def footer_text(table: pd.DataFrame, period: str | None = None) -> str:
                             source=text.source_of(ids))
 
 
+NOTHING_SHOWN = (f"No chart for this selection: every figure in it rests on fewer than {MIN_DENOMINATOR} answers, "
+                 f"which is {SUPPRESSED_TEXT} without risking someone being recognised. Choose fewer filters (a "
+                 "wider area, more years) to see figures.")
+
+
 def chart_block(fig, table: pd.DataFrame, *, key: str, filename: str, title: str | None = None,
                 period: str | None = None, shown: pd.DataFrame | None = None) -> None:
     """A chart with its "Show as table" alternative, a CSV of exactly the table shown, and a footer line.
 
     shown: a table already shaped for readers (e.g. kpi.render.growth.reader_table) to show and export instead of
     the KHI table; the footer and the audit record still read `table`."""
+    if views.nothing_shown(table):
+        # Empty axes under a title about nothing would mislead: say why there is no chart.
+        st.info(NOTHING_SHOWN, icon=":material/visibility_off:")
+        return
     alt = title or (fig.layout.title.text or "").replace("<br>", " ") or None
     # theme=None: the figure keeps its own fonts and colours, the same as in image exports and slides.
     st.plotly_chart(fig, key=key, width="stretch", alt=alt, theme=None,

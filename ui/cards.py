@@ -11,7 +11,9 @@ import streamlit as st
 from kpi.data import schema
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.render import places
 from kpi.render.text import number
+from ui import state, views
 from ui.blocks import table_block
 from ui.glossary import glossary
 
@@ -96,3 +98,37 @@ def metric_card(row: Mapping, negative: Mapping | None = None) -> None:
             with cols[1]:
                 _figure(dict(negative))
         st.markdown(_change_words(row), help=glossary("significance"))
+
+
+NO_AREA_DIFFERS = "No area is significantly different from the benchmark on the headline measures."
+COMPARE_URL = "compare"  # the URL path Streamlit gives pages/compare.py
+WHERE_TO_LOOK_MAX = 6  # a short list for a director; the Compare page has the rest
+_ORDER = {"worse": 0, "lower": 1, "higher": 2, "better": 3}
+
+
+def where_to_look(table: pd.DataFrame, year: int) -> None:
+    """The areas whose figure differs significantly from the benchmark on the headline KHIs, worse first, each a
+    link to the Compare page set to that KHI and area for `year`; or a sentence saying that none does.
+
+    `table` is a khi_tables result by region, as the viewer's scope sees it: its own `comparison` column (the
+    interval against the benchmark) decides, so no new statistic is made here."""
+    differ = views.differing(table[~table["suppressed"].fillna(False).astype(bool)])
+    if differ.empty:
+        st.markdown(NO_AREA_DIFFERS)
+        return
+    ids = list(dict.fromkeys(table["metric_id"]))
+    differ = differ.assign(_order=differ["comparison"].map(_ORDER), _khi=differ["metric_id"].map(ids.index))
+    differ = differ.sort_values(["_order", "_khi", "value"])
+    lines = []
+    for row in differ.head(WHERE_TO_LOOK_MAX).to_dict("records"):
+        k = registry.get(row["metric_id"])
+        figures = ", ".join(p for p in (places.interval_words(k, row), places.n_text(k, row)) if p)
+        link = state.view_link(COMPARE_URL, metric=row["metric_id"], level="region", area=row["area_code"],
+                               year=schema.fy_label(year))
+        # A markdown list, not st.page_link: a link's label stays on one line and was cut off on a phone.
+        lines.append(f"- **{row['area_name']}** is {row['comparison']} than the benchmark on *{k.title}*: "
+                     f"{registry.format_value(k, number(row['value']))} ({figures}), against "
+                     f"{registry.format_value(k, number(row['benchmark']))}. [Compare {row['area_name']}]({link})")
+    st.markdown("\n".join(lines))
+    if len(differ) > WHERE_TO_LOOK_MAX:
+        st.caption(f"And {len(differ) - WHERE_TO_LOOK_MAX} more: see the Compare areas page.")

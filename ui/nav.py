@@ -131,17 +131,19 @@ NOT_AVAILABLE = ("This view is not available to you. Scheme-level figures are fo
                  "those schemes: sign in, or ask your administrator for access.")
 
 
+SAMPLE_BANNER = ("These figures are made up (synthetic sample data) to show how the dashboard works. "
+                 "They are not real people.")
+
+
 def sample_notice() -> None:
-    """A banner on every page when the data is synthetic (and, when sign-in is off, that everyone sees everything)."""
+    """A banner on every page when the data is synthetic (and, when sign-in is off, that everyone sees everything).
+    In plain words: the store's own note (its seed and size) is for the people who made it, not for readers."""
     info = data.store_info()
     if info.get("synthetic"):
-        parts = [info.get("note") or ""]
+        text = f"**{SAMPLE_BANNER}**"
         if not auth.configured():
-            parts.append("Sign-in is off, so every scheme's figures are shown to everyone.")
-        # The store's note has no full stop of its own: sentences are joined here.
-        text = ". ".join(p.rstrip(".") for p in parts if p) + "."
-        st.info("**This is sample data, made up for testing. It is not about real people.** " + text,
-                icon=":material/science:")
+            text += " Sign-in is off, so every scheme's figures are shown to everyone."
+        st.info(text, icon=":material/science:")
 
 
 @st.cache_resource(show_spinner=False)

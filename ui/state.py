@@ -4,6 +4,7 @@ query parameters (so a copied link reopens the same view, and an unrecognised pa
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Callable, Mapping, Sequence
 
 import streamlit as st
@@ -188,6 +189,14 @@ def _filters_from(state: Mapping[str, list], show: Sequence[str]) -> Filters:
     return Filters(years=tuple(sorted(chosen("period"))), areas=tuple(sorted(areas)),
                    programmes=chosen("programme"), arrangements=chosen("arrangement"),
                    age_bands=chosen("age_band"), needs=chosen("need"))
+
+
+def view_link(url_path: str, **choices: str) -> str:
+    """A relative link to another page (its url path, e.g. "compare") on this view: the filters as the URL carries
+    them (as filters_sidebar wrote them), with that page's own `choices` set over them (metric=..., area=...)."""
+    params = {key: values for key, values in _url_snapshot().items() if values}
+    params.update({key: [value] for key, value in choices.items()})
+    return f"{url_path}?{urllib.parse.urlencode(params, doseq=True)}"
 
 
 def current_filters() -> Filters:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from kpi.data import schema
 from kpi.metrics import registry
+from kpi.render import places
 
 DIFFERS = ("better", "worse", "higher", "lower")  # comparison words for a figure that differs from its benchmark
 
@@ -22,6 +23,16 @@ def value_shown(table: pd.DataFrame, metric_id: str) -> float | None:
     """One KHI's figure in a one-row-per-KHI table, or None when it is suppressed."""
     row = table[table["metric_id"] == metric_id].iloc[0]
     return None if row["suppressed"] else float(row["value"])
+
+
+def nothing_shown(table: pd.DataFrame) -> bool:
+    """True when a view has no figure to show: no rows, or every row suppressed (too few answers) or empty."""
+    if table.empty:
+        return True
+    hidden = places.suppressed(table)
+    if "value" in table:
+        hidden = hidden | table["value"].isna()
+    return bool(hidden.all())
 
 
 def differing(table: pd.DataFrame) -> pd.DataFrame:

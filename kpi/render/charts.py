@@ -103,7 +103,8 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     hi_end = float(np.nanmax([upper.max(), value.max(), benchmark or 0, 1])) if len(t) else 1
     pad = hi_end * 0.02
     text_x = [0 if s else (u if not pd.isna(u) else v) + pad for s, u, v in zip(suppressed, upper, value)]
-    text = [SUPPRESSED_TEXT if s else f"{figure_text(mid, v)} · {c}" if c != "not compared" else figure_text(mid, v)
+    # The figure and its judgement on two lines, so the labels' margin leaves a phone a plot to read.
+    text = [SUPPRESSED_TEXT if s else f"{figure_text(mid, v)}<br>{c}" if c != "not compared" else figure_text(mid, v)
             for s, v, c in zip(suppressed, value, comparison)]
     fig.add_trace(go.Scatter(y=labels, x=text_x, mode="text", text=text, textposition="middle right",
                              textfont=dict(size=FONT_SIZE, color=TEXT), hoverinfo="skip", cliponaxis=False))
@@ -116,7 +117,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     top = 100.0 if unit == "%" else hi_end * 1.32  # a percentage axis ends at 100; labels go in the margin
     fig.update_xaxes(title_text=unit_axis(unit), range=[min(0.0, float(np.nanmin(lower.fillna(0))) * 1.1), top],
                      showgrid=True, gridcolor="#E5E5E5", zeroline=True, zerolinecolor=TEXT)
-    fig.update_layout(margin=dict(r=150 if unit == "%" else 30))
+    fig.update_layout(margin=dict(r=90 if unit == "%" else 30))
     return fig
 
 
@@ -197,13 +198,14 @@ def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], 
         if s:
             fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False, text=SUPPRESSED_TEXT)
     layout(fig, title, height=max(260, 56 * len(rows) + 210))
-    # The legend sits between the title and the bars, where a reader looks first.
+    # The legend sits at the foot of the chart, in rows of its own: above the bars it ran into a wrapped title, and
+    # on a phone its three entries take two or three rows, which only the bottom margin can grow into.
     fig.update_layout(barmode="stack", showlegend=True, uniformtext=dict(minsize=FONT_SIZE - 2, mode="show"),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, traceorder="normal",
-                                  font=dict(size=FONT_SIZE), entrywidth=190, entrywidthmode="pixels"))
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0,
+                                  traceorder="normal", font=dict(size=FONT_SIZE)))
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(range=[0, 100], title_text="% of people who answered", showgrid=False)
-    fig.update_layout(margin=dict(t=125, b=60, r=60, l=20))
+    fig.update_layout(height=fig.layout.height + 90, margin=dict(b=140, r=60, l=20))
     return fig
 
 
@@ -256,7 +258,7 @@ def distribution_chart(bands: pd.DataFrame, *, title: str, median: float | None 
     ))
     if median is not None and not pd.isna(median):
         fig.add_annotation(x=1, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
-                           showarrow=False, text=f"Middle number (median): {median:.0f} friends",
+                           showarrow=False, text=f"Middle number: {median:.0f} friends",
                            font=dict(size=FONT_SIZE))
     layout(fig, title, height=380)
     top = float(np.nanmax([upper.max(), value.max(), 1]))

@@ -6,6 +6,8 @@ higher / similar / lower), and funnel outliers are named on the plot.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -60,7 +62,8 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
     places.note_hidden(fig, int(hidden.sum()), "schemes" if "scheme_name" in table else "areas")
     if len(bench) and _note_count(fig):
         fig.layout.annotations[-1].update(x=1, xanchor="right")
-    return base_layout(fig, title, max(380, 30 * len(shown) + 160), right=190)
+    # 44 px a row: names take two lines (style.wrap_categories); right: the row labels' column ("90%  similar")
+    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=100)
 
 
 def _note_count(fig) -> int:
@@ -129,12 +132,13 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
 
 def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_max: float) -> None:
     """Name each outlier with a short pointer; neighbours alternate distance so their names do not overlap."""
-    part = part.assign(_name=list(names)).sort_values("denominator")
+    # Names on short lines, pointing inwards from the nearer edge: a scheme's full name is wider than half a phone.
+    part = part.assign(_name=["<br>".join(textwrap.wrap(str(n), 16)) for n in names]).sort_values("denominator")
     sign = -1 if where == "above" else 1  # screen pixels: negative is up
     items = []
     for i, (_, row) in enumerate(part.iterrows()):
         x = float(row["denominator"])
-        anchor = "right" if x > 0.8 * x_max else "left" if x < 0.1 * x_max else "center"
+        anchor = "right" if x > 0.5 * x_max else "left"
         items.append(dict(x=x, y=float(row["value"]), text=row["_name"], showarrow=True, arrowhead=0, arrowwidth=1,
                           arrowcolor="#444444", ax=0, ay=sign * (26 if i % 2 == 0 else 50), xanchor=anchor,
                           font={"size": 13, "color": TEXT}, bgcolor="rgba(255,255,255,0.85)"))
@@ -149,10 +153,13 @@ def _funnel_word(where: str, direction: str) -> str:
 
 
 def funnel_title(table: pd.DataFrame) -> str:
-    """'3 schemes were above the 99.8% limit and 4 below' (or 'All schemes were within the limits')."""
+    """'3 schemes were above the 99.8% limit and 4 below' (or 'every scheme shown was within the 99.8% limits', or,
+    when none can be shown, that no scheme has enough answers)."""
     pos = table.get("funnel_position_998", pd.Series(dtype=object))
     above, below = int((pos == "above").sum()), int((pos == "below").sum())
     title = str(table["metric_title"].iloc[0]) if len(table) else "Schemes"
+    if not len(table) or (places.suppressed(table) | table["value"].isna()).all():
+        return f"{title}: no scheme has enough answers to be shown"
     if not above and not below:
         return f"{title}: every scheme shown was within the 99.8% limits"
 

@@ -13,7 +13,8 @@ import plotly.graph_objects as go
 from kpi.data import schema
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
-from kpi.render.style import COMPARISON_COLOURS, NEUTRAL, NOT_COMPARED, OKABE_ITO, TEXT, base_layout
+from kpi.render.style import (CATEGORY_WRAP, COMPARISON_COLOURS, NEUTRAL, NOT_COMPARED, OKABE_ITO, TEXT, base_layout,
+                              wrap)
 from kpi.render.text import capitalised, figure_text
 from kpi.render.memo import remembered
 
@@ -58,7 +59,9 @@ def people_stacked(table: pd.DataFrame, *, title: str, columns: int = 3) -> go.F
     cols = min(columns, len(areas))
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True, horizontal_spacing=0.03,
                         vertical_spacing=0.09 if rows > 1 else 0.05,
-                        subplot_titles=[schema.AREAS.get(a, "All areas") if a else "All areas" for a in areas])
+                        # Panel names on short lines: a panel is about 100 px wide on a phone.
+                        subplot_titles=[wrap(schema.AREAS.get(a, "All areas") if a else "All areas", CATEGORY_WRAP)
+                                        for a in areas])
     arrangements = [a for a in schema.ARRANGEMENTS if a in set(table.get("arrangement", []))]
     colours = ARRANGEMENT_COLOURS
     traces, at_rows, at_cols = [], [], []
@@ -76,7 +79,7 @@ def people_stacked(table: pd.DataFrame, *, title: str, columns: int = 3) -> go.F
     # One add_traces: adding 48 traces one by one re-validates the figure each time (about 10 times slower).
     fig.add_traces(traces, rows=at_rows, cols=at_cols)
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.06 if rows > 1 else -0.15,
-                                               "title": {"text": "Arrangement: "}, "font": {"size": 16}})
+                                               "font": {"size": 16}})
     fig.update_xaxes(tickangle=-45, nticks=6)
     fig.update_yaxes(title_text=None, tickformat=",")
     fig.update_yaxes(title_text="People supported", col=1)
@@ -111,7 +114,8 @@ def growth_bars(table: pd.DataFrame, *, title: str) -> go.Figure:
     fig.update_xaxes(title_text=places.axis_title(k), zeroline=False,
                      ticksuffix="%" if unit == "%" else "", tickformat=",", showgrid=True, gridcolor="#e5e5e5")
     places.note_hidden(fig, int(hidden.sum()), "areas")
-    return base_layout(fig, title, max(360, 40 * len(shown) + 150), right=190)
+    # right: the row labels' column ("+1,100  growing" is about 110 px); 190 left a phone no plot
+    return base_layout(fig, title, max(360, 40 * len(shown) + 150), right=115)
 
 
 # ---------------------------------------------------------------------------------------------------------------

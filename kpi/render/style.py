@@ -45,7 +45,13 @@ LINE_COLOUR = OKABE_ITO["blue"]
 BAND_COLOUR = "rgba(0, 114, 178, 0.18)"
 
 FONT_SIZE = 16
-TITLE_SIZE = 20
+TITLE_SIZE = 17
+# Plotly never wraps a title, and a chart cannot know the screen's width: titles are broken at 32 characters, which
+# fit a phone (at most about 320 px of 17 px type in a 358 px chart at 390 px wide; 36 at 18 px measured 378 px) and
+# still read well on a desktop.
+TITLE_WRAP = 32
+TITLE_LINE = 24  # px per title line
+CATEGORY_WRAP = 14  # row names ("Yorkshire and The Humber") on two short lines, so a phone keeps a plot to read
 # Names with spaces are quoted: a bare "Source Sans 3" (a word starting with a digit) is invalid CSS and voids the list.
 FONT = dict(family="'Source Sans Pro', 'Source Sans 3', Arial, sans-serif", size=FONT_SIZE, color=TEXT)
 
@@ -72,14 +78,38 @@ def wrap(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
+def title_top(title: str | None, headroom: int = 0) -> tuple[str | None, int]:
+    """(the title broken into short lines, the top margin that holds them and `headroom` px more)."""
+    if not title:
+        return None, 20 + headroom
+    lines = textwrap.wrap(title, TITLE_WRAP) or [""]
+    return "<br>".join(lines), 24 + TITLE_LINE * len(lines) + headroom
+
+
+def wrap_categories(fig: go.Figure, width: int = CATEGORY_WRAP) -> None:
+    """Break long category names on the y axis into short lines (the categories themselves are unchanged, so
+    annotations placed at a category still find it)."""
+    names = []
+    for trace in fig.data:
+        ys = getattr(trace, "y", None)
+        if ys is not None and getattr(trace, "yaxis", None) in (None, "y"):
+            names += [y for y in ys if isinstance(y, str)]
+    names = list(dict.fromkeys(names))
+    if names:
+        fig.update_layout(yaxis={"tickmode": "array", "tickvals": names,
+                                 "ticktext": ["<br>".join(textwrap.wrap(n, width)) or n for n in names]})
+
+
 def layout(fig: go.Figure, title: str | None, *, height: int) -> go.Figure:
-    """The dashboard charts' layout: wrapped title, 16px type, white background, no legend."""
+    """The dashboard charts' layout: wrapped title, 16px type, white background, no legend. `height` is for the plot:
+    the title's lines are added on top."""
+    text, top = title_top(title, 12)
     fig.update_layout(
-        title=dict(text=wrap(title, 70) if title else None, font=dict(size=TITLE_SIZE, weight=600), x=0,
-                   xanchor="left"),
+        title=dict(text=text, font=dict(size=TITLE_SIZE, weight=600), x=0, xanchor="left", y=1, yanchor="top",
+                   yref="container", pad=dict(t=16)),
         font=FONT,
-        height=height,
-        margin=dict(l=10, r=30, t=80 if title else 20, b=50),
+        height=height + top - 80,
+        margin=dict(l=10, r=30, t=top, b=50),
         plot_bgcolor="white",
         paper_bgcolor="white",
         hoverlabel=dict(font_size=FONT_SIZE),
@@ -90,17 +120,16 @@ def layout(fig: go.Figure, title: str | None, *, height: int) -> go.Figure:
                      automargin=True)
     fig.update_yaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
                      automargin=True)
+    wrap_categories(fig)
     return fig
 
 
 def base_layout(fig: go.Figure, title: str, height: int, *, right: int = 20, headroom: int = 28) -> go.Figure:
     """The area and scheme figures' layout. `height` is for the plot itself: the title's lines (and `headroom` for
     notes above the plot) are added on top, so a long finding never overlaps the chart."""
-    # plotly does not wrap titles; long finding sentences would run off a narrow screen.
-    lines = textwrap.wrap(title, 75) or [""]
-    top = 24 + 28 * len(lines) + headroom
+    text, top = title_top(title, headroom)
     fig.update_layout(
-        title={"text": "<br>".join(lines), "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
+        title={"text": text or "", "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
                "pad": {"t": 16}, "font": {"size": TITLE_SIZE}},
         font=FONT,
         hoverlabel={"font_size": FONT["size"]},
@@ -114,6 +143,7 @@ def base_layout(fig: go.Figure, title: str, height: int, *, right: int = 20, hea
     fig.update_xaxes(tickfont=tick, title_font=tick, automargin=True)
     fig.update_yaxes(tickfont=tick, title_font=tick, automargin=True)
     fig.update_layout(legend_font_size=FONT["size"] - 2)
+    wrap_categories(fig)
     return fig
 
 
