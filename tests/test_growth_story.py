@@ -12,7 +12,7 @@ import pytest
 from kpi.data import schema
 from kpi.metrics import api
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
-from kpi.render import growth, tables, text
+from kpi.render import growth, places, tables, text
 from tests.scopes import PUBLIC
 
 NE, NW, YH, EM, SE, LON = "E12000001", "E12000002", "E12000003", "E12000004", "E12000008", "E12000007"
@@ -151,3 +151,11 @@ def test_story_of_one_region_in_view_is_its_change_alone():
     pct, share = _regions({NW: (2000, 2100, "flat")})
     assert growth.growth_story(_total(2000, 2100), pct, share, place="North West", who="Homeshare") == (
         "Homeshare in the North West grew by 100 people to 2,100.")
+
+
+@pytest.mark.parametrize("name, said", [("North West", "the North West"), ("East of England", "the East of England"),
+                                        ("West Midlands", "the West Midlands"), ("UK", "the UK"),
+                                        ("Northern Ireland", "Northern Ireland"), ("London", "London"),
+                                        ("Yorkshire and The Humber", "Yorkshire and The Humber")])
+def test_a_place_takes_the_only_where_english_does(name, said):
+    assert places.with_the(name) == said

@@ -41,8 +41,9 @@ def place_names(table: pd.DataFrame) -> pd.Series:
 
 
 def with_the(name: str) -> str:
-    """A place as a sentence names it mid-sentence: 'the North West', 'the East of England', 'London'."""
-    return f"the {name}" if name.startswith(("North", "South", "East", "West")) else name
+    """A place as a sentence names it mid-sentence: 'the North West', 'the East of England', 'the UK', 'London',
+    'Northern Ireland'."""
+    return f"the {name}" if name == "UK" or name.startswith(("North ", "South ", "East", "West")) else name
 
 
 def listed(names) -> str:
