@@ -137,8 +137,8 @@ def _leaks(text: str, root, typed: str = "") -> list[str]:
     return names + [sid for sid in _scheme_ids(root) if sid != typed and re.search(rf"\b{re.escape(sid)}\b", text)]
 
 
-@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "growth", "compare", "definitions",
-                                  "presentation"])
+@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "living_well", "growth", "compare",
+                                  "definitions", "presentation"])
 def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeypatch, downloads, page):
     monkeypatch.setattr(auth, "configured", lambda: True)  # sign-in configured, nobody signed in
     monkeypatch.setattr(auth, "identity", lambda: None)
@@ -183,7 +183,7 @@ def test_navigation_lists_the_admin_page_for_admins_only():
         assert "Access and audit" not in titles(scope), scope
         assert titles(scope)[0] == "Overview"
         assert ("Send data" in titles(scope)) == (scope.role in ("hub", "scheme_manager")), scope
-        assert len(titles(scope)) == 7 + ("Send data" in titles(scope))
+        assert len(titles(scope)) == 8 + ("Send data" in titles(scope))
     assert "Send data" in titles(Scope.admin())
 
 
