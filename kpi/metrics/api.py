@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -24,12 +25,13 @@ import pandas as pd
 
 from kpi.data import paths, queries, schema, store
 from kpi.data.queries import Filters
-from kpi.metrics import compute, disclosure, registry, stats, tables
+from kpi.metrics import compute, disclosure, registry, similar, stats, tables
 from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
 __all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "split_by_metric",
-           "headline", "trend", "funnel", "coverage", "years", "scheme_list", "connect"]
+           "headline", "trend", "funnel", "coverage", "years", "scheme_list", "connect", "similar_schemes",
+           "compare_with_similar"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -287,3 +289,31 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=No
     table.loc[table["suppressed"], [c for c in table.columns if c.startswith("funnel_")]] = np.nan
     return table
 
+
+def similar_schemes(scheme_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None,
+                    k: int = similar.K_DEFAULT) -> pd.DataFrame:
+    """A scheme's comparator group, its k nearest schemes in size and mix (kpi.metrics.similar, method in
+    docs/statistics.md), as the scope may see it. ScopeError when the scope may not see the scheme (the public
+    never may); a neighbour the scope may not see is named only by its area."""
+    cur = _cursor(con, data_dir)
+    try:
+        return similar.group(cur, str(scheme_id), filters, scope=scope, k=k)
+    finally:
+        cur.close()
+
+
+def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, con=None,
+                         data_dir=None, k: int = similar.K_DEFAULT, confidence: float = 0.95) -> pd.DataFrame:
+    """The scheme and its comparator group pooled, one row each, for one KHI and the view's other filters: value,
+    interval, n, the benchmark and the comparison with it, and (the scheme's row) `compared_with_similar`, better /
+    similar / worse than the group. The scheme's row is its own khi_table under the scope; ScopeError as for
+    `similar_schemes`."""
+    own = replace(filters, areas=(), schemes=(str(scheme_id),))
+    cur = _cursor(con, data_dir)
+    try:
+        similar.check_scheme(cur, str(scheme_id), scope)
+        mine = khi_table(metric_id, "scheme", own, scope=scope, con=con, data_dir=data_dir, confidence=confidence)
+        return similar.compare(cur, metric_id, str(scheme_id), filters, scope=scope, k=k, confidence=confidence,
+                               scheme_table=mine)
+    finally:
+        cur.close()

@@ -1,0 +1,143 @@
+"""Similar schemes: a comparator group for one scheme, its k nearest neighbours in size and mix, and the scheme
+compared with that group as well as with the benchmark.
+
+The idea is Fingertips' and CIPFA's nearest-neighbour comparator groups (areas alike in their make-up, found by
+distance on standardised features), applied to schemes. The method is in docs/statistics.md ("Similar schemes"):
+
+- candidates: the schemes of the same programme with at least `MIN_ANSWERS` answers in the years in view;
+- features (from the answers in those years): size, the log of the number of answers; the arrangement mix, the age
+  mix and the needs mix, each the share of answers in each category;
+- each feature standardised over the candidates (z-scores; a feature that does not vary is left out);
+- distance: Euclidean, with each of the four blocks (size, arrangement, age, needs) weighted equally, so the 8 needs
+  do not outvote the one size; the k nearest (ties by scheme id), k = 5 by default, 5 to 10 offered.
+
+Scheme-level: only a scope that may see the chosen scheme gets its group (ScopeError otherwise, and always for the
+public). Neighbours the scope may not see are listed by their area only, never by name. The group's pooled figure is
+computed from published (protected) counts unless the scope sees every figure exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from kpi.data import queries, schema
+from kpi.data.queries import Filters
+from kpi.metrics import compute, disclosure, registry, stats, tables
+from kpi.metrics.scope import Scope, ScopeError
+
+K_DEFAULT = 5
+K_CHOICES = tuple(range(5, 11))
+MIN_ANSWERS = disclosure.MIN_DENOMINATOR  # a scheme with fewer answers has no mix worth matching on
+BLOCKS = {"arrangement": schema.ARRANGEMENTS, "age_band": schema.AGE_BANDS, "primary_need": schema.PRIMARY_NEEDS}
+GROUP_LABEL = "Similar schemes ({k}, pooled)"
+
+
+def share_column(block: str, category: str) -> str:
+    return f"{block}:{category}"
+
+
+def profiles(cur, filters: Filters = Filters()) -> pd.DataFrame:
+    """Each scheme's size and mix in the years in view: scheme_id, scheme_name, area_code, programme, answers, and
+    one share column per arrangement, age band and primary need (`share_column`). Only the years filter applies:
+    the mix describes the whole scheme, whatever else the view is narrowed to."""
+    f = Filters(years=filters.years)
+    counts = {block: queries.cube_counts(cur, ["responses"], ("scheme", "programme", block), f) for block in BLOCKS}
+    ids = ["scheme_id", "scheme_name", "area_code", "programme"]
+    out = counts["arrangement"].groupby(ids, as_index=False)["responses"].sum().rename(columns={"responses": "answers"})
+    for block, categories in BLOCKS.items():
+        wide = counts[block].pivot_table(index="scheme_id", columns=block, values="responses", aggfunc="sum")
+        wide = wide.reindex(columns=list(categories)).fillna(0)
+        wide.columns = [share_column(block, c) for c in categories]
+        out = out.merge(wide, left_on="scheme_id", right_index=True, how="left")
+    out["scheme_id"] = out["scheme_id"].astype(str)
+    share_cols = [share_column(b, c) for b, cs in BLOCKS.items() for c in cs]
+    out[share_cols] = out[share_cols].fillna(0).div(out["answers"].astype(float), axis=0)
+    return out.sort_values("scheme_id").reset_index(drop=True)
+
+
+def nearest(profile: pd.DataFrame, scheme_id: str, k: int = K_DEFAULT) -> pd.DataFrame:
+    """The k schemes nearest to `scheme_id` (a `profiles` table), nearest first: the profile's id columns, answers,
+    distance and rank. Empty when the scheme is not a candidate (too few answers) or has no candidate alike."""
+    if k < 1:
+        raise ValueError(f"a comparator group needs at least one scheme, not k={k}")
+    profile = profile.assign(scheme_id=profile["scheme_id"].astype(str))
+    target = profile[profile["scheme_id"] == str(scheme_id)]
+    columns = [*profile.columns, "distance", "rank"]
+    if target.empty or int(target["answers"].iloc[0]) < MIN_ANSWERS:
+        return pd.DataFrame(columns=columns)
+    pool = profile[(profile["programme"] == target["programme"].iloc[0])
+                   & (profile["answers"] >= MIN_ANSWERS)].reset_index(drop=True)
+    squared = np.zeros(len(pool))
+    blocks = {"size": pd.DataFrame({"size": np.log(pool["answers"].astype(float))}),
+              **{b: pool[[share_column(b, c) for c in cs]].astype(float) for b, cs in BLOCKS.items()}}
+    me = int(np.flatnonzero(pool["scheme_id"] == str(scheme_id))[0])
+    for features in blocks.values():
+        sd = features.std(ddof=0)
+        varying = sd > 1e-12
+        if not varying.any():
+            continue
+        z = (features.loc[:, varying] - features.loc[:, varying].mean()) / sd[varying]
+        # Each block weighs the same: its squared distance averaged over its features.
+        squared += ((z - z.iloc[me]) ** 2).sum(axis=1).to_numpy() / int(varying.sum())
+    pool["distance"] = np.sqrt(squared)
+    others = pool.drop(index=me).sort_values(["distance", "scheme_id"], kind="stable").head(k)
+    return others.assign(rank=np.arange(1, len(others) + 1)).reset_index(drop=True)[columns]
+
+
+def check_scheme(cur, scheme_id: str, scope: Scope) -> pd.Series:
+    """The chosen scheme's row, if the scope may see it; ScopeError otherwise (always for the public)."""
+    if not isinstance(scope, Scope):
+        raise TypeError(f"scope must be a kpi.metrics.scope.Scope, not {type(scope).__name__}")
+    if not scope.sees_schemes:
+        raise ScopeError()
+    found = queries.schemes(cur, scheme_ids=[str(scheme_id)])
+    if found.empty or not scope.scheme_visible(str(scheme_id), found["area_code"].iloc[0]):
+        raise ScopeError()  # an unknown id reads the same as a hidden one
+    return found.iloc[0]
+
+
+def group(cur, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = K_DEFAULT) -> pd.DataFrame:
+    """The comparator group as the scope may see it: rank, scheme_id and scheme_name (empty for a scheme the scope
+    may not see), area_code, area_name, programme; and, for the exact scopes only, answers and distance."""
+    check_scheme(cur, scheme_id, scope)
+    found = nearest(profiles(cur, filters), str(scheme_id), k)
+    visible = np.array([scope.scheme_visible(s, a) for s, a in zip(found["scheme_id"], found["area_code"])], bool)
+    out = tables.add_labels(found[["rank", "scheme_id", "scheme_name", "area_code", "programme"]].copy())
+    out["scheme_id"] = np.where(visible, out["scheme_id"].astype(str), "")
+    out["scheme_name"] = np.where(visible, out["scheme_name"].astype(str),
+                                  [f"A scheme in {a}" for a in out["area_name"]])
+    if scope.exact_everywhere:
+        out["answers"], out["distance"] = found["answers"].to_numpy(), found["distance"].round(3).to_numpy()
+    return out
+
+
+def compare(cur, metric_id: str, scheme_id: str, filters: Filters = Filters(), *, scope: Scope,
+            k: int = K_DEFAULT, confidence: float = 0.95, scheme_table: pd.DataFrame) -> pd.DataFrame:
+    """Two rows, the scheme and its group pooled: each with its value, interval, n, the benchmark and its comparison
+    with it; `compared_with_similar` says whether the scheme is better, similar or worse than the group's pooled
+    value (stats.compare_to_benchmark with the group as the benchmark). `scheme_table`: the scheme's own khi_table,
+    made through the api under the scope. Both rows empty of figures when the scheme has no group."""
+    kh = registry.get(metric_id)
+    members = nearest(profiles(cur, filters), str(scheme_id), k)["scheme_id"].tolist()
+    mine = scheme_table.copy()
+    if not members or mine.empty:
+        return mine.assign(compared_with_similar="not compared", similar_schemes=len(members))
+    protect = not scope.exact_everywhere
+    pooled_filters = replace(filters, areas=(), schemes=tuple(members))
+    figures = compute.compute_many(cur, [kh], (), pooled_filters, confidence, protect)
+    figures = tables.with_benchmarks(cur, [kh], figures, (), pooled_filters, confidence, True, protect)
+    pooled = tables.finish([kh], figures, (), confidence, protect)
+    pooled = pooled.assign(scheme_id="", scheme_name=GROUP_LABEL.format(k=len(members)), area_code="",
+                           area_name="")
+    both = pd.concat([mine, pooled[[c for c in mine.columns if c in pooled.columns]]], ignore_index=True)
+    group_value = float(pooled["value"].iloc[0]) if not bool(pooled["suppressed"].iloc[0]) else np.nan
+    against = stats.compare_to_benchmark(both["lower"].to_numpy(float)[:1], both["upper"].to_numpy(float)[:1],
+                                         np.array([group_value]), kh.direction)
+    if bool(both["suppressed"].iloc[0]):
+        against = np.array(["not compared"])
+    both["compared_with_similar"] = [str(against[0]), ""]
+    both["similar_schemes"] = len(members)
+    return both
