@@ -158,6 +158,10 @@ def test_the_scheme_is_compared_with_its_group_pooled(con):
     assert mine["compared_with_similar"] == stats.compare_to_benchmark(
         np.array([own["lower"]]), np.array([own["upper"]]), np.array([expected["value"]]), k.direction)[0]
     assert mine["compared_with_similar"] in ("better", "similar", "worse")
+    with pytest.raises(ValueError):  # a pooled figure of one or two schemes is not offered
+        api.compare_with_similar("connected_positive", sid, f, scope=EXACT, con=con, k=2)
+    with pytest.raises(ValueError):  # nor a pooled count of people supported
+        api.compare_with_similar("people_supported", sid, f, scope=EXACT, con=con)
 
 
 def test_a_scheme_manager_gets_their_scheme_exact_and_the_group_protected(con):
@@ -175,3 +179,13 @@ def test_a_scheme_manager_gets_their_scheme_exact_and_the_group_protected(con):
     assert (both.iloc[1]["value"], both.iloc[1]["denominator"]) != (exact_pooled["value"], exact_pooled["denominator"])
     group = api.similar_schemes(sid, scope=manager, con=con)
     assert (group["scheme_id"] == "").all()  # none of the others is theirs
+
+
+def test_no_group_when_fewer_than_five_are_alike(fixture_profiles, monkeypatch):
+    monkeypatch.setattr(similar, "profiles", lambda cur, filters: fixture_profiles)
+    five = similar._members(None, "A", Filters(), 5)["scheme_id"].tolist()
+    assert len(five) == 5 and five[:3] == ["B", "C", "D"]
+    fewer = fixture_profiles[~fixture_profiles["scheme_id"].isin(["E", "F"])]  # A has four candidates left
+    monkeypatch.setattr(similar, "profiles", lambda cur, filters: fewer)
+    assert len(similar.nearest(fewer, "A", 5)) == 4
+    assert similar._members(None, "A", Filters(), 5).empty

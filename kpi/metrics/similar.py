@@ -9,7 +9,8 @@ distance on standardised features), applied to schemes. The method is in docs/st
   mix and the needs mix, each the share of answers in each category;
 - each feature standardised over the candidates (z-scores; a feature that does not vary is left out);
 - distance: Euclidean, with each of the four blocks (size, arrangement, age, needs) weighted equally, so the 8 needs
-  do not outvote the one size; the k nearest (ties by scheme id), k = 5 by default, 5 to 10 offered.
+  do not outvote the one size; the k nearest (ties by scheme id), k = 5 by default, 5 to 10 allowed; no group when
+  fewer than 5 are alike.
 
 Scheme-level: only a scope that may see the chosen scheme gets its group (ScopeError otherwise, and always for the
 public). Neighbours the scope may not see are listed by their area only, never by name. The group's pooled figure is
@@ -87,6 +88,12 @@ def nearest(profile: pd.DataFrame, scheme_id: str, k: int = K_DEFAULT) -> pd.Dat
     return others.assign(rank=np.arange(1, len(others) + 1)).reset_index(drop=True)[columns]
 
 
+def answers_based(metric_id: str) -> bool:
+    """Whether a KHI comes from people's answers (the groups are matched on answers; a count of people supported or
+    a rate per population is not a scheme's figure to pool)."""
+    return registry.get(metric_id).table != "people_supported"
+
+
 def check_scheme(cur, scheme_id: str, scope: Scope) -> pd.Series:
     """The chosen scheme's row, if the scope may see it; ScopeError otherwise (always for the public)."""
     if not isinstance(scope, Scope):
@@ -99,11 +106,20 @@ def check_scheme(cur, scheme_id: str, scope: Scope) -> pd.Series:
     return found.iloc[0]
 
 
+def _members(cur, scheme_id: str, filters: Filters, k: int) -> pd.DataFrame:
+    """The group (`nearest`), or none when fewer than the smallest group offered are alike: a pooled figure is then
+    never of one or two other schemes."""
+    if k not in K_CHOICES:
+        raise ValueError(f"a group of similar schemes has {K_CHOICES[0]} to {K_CHOICES[-1]} schemes, not {k}")
+    found = nearest(profiles(cur, filters), str(scheme_id), k)
+    return found if len(found) >= K_CHOICES[0] else found.iloc[:0]
+
+
 def group(cur, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = K_DEFAULT) -> pd.DataFrame:
     """The comparator group as the scope may see it: rank, scheme_id and scheme_name (empty for a scheme the scope
     may not see), area_code, area_name, programme; and, for the exact scopes only, answers and distance."""
     check_scheme(cur, scheme_id, scope)
-    found = nearest(profiles(cur, filters), str(scheme_id), k)
+    found = _members(cur, scheme_id, filters, k)
     visible = np.array([scope.scheme_visible(s, a) for s, a in zip(found["scheme_id"], found["area_code"])], bool)
     out = tables.add_labels(found[["rank", "scheme_id", "scheme_name", "area_code", "programme"]].copy())
     out["scheme_id"] = np.where(visible, out["scheme_id"].astype(str), "")
@@ -121,7 +137,9 @@ def compare(cur, metric_id: str, scheme_id: str, filters: Filters = Filters(), *
     value (stats.compare_to_benchmark with the group as the benchmark). `scheme_table`: the scheme's own khi_table,
     made through the api under the scope. Both rows empty of figures when the scheme has no group."""
     kh = registry.get(metric_id)
-    members = nearest(profiles(cur, filters), str(scheme_id), k)["scheme_id"].tolist()
+    if not answers_based(metric_id):
+        raise ValueError(f"similar schemes are compared on what people answered; {metric_id!r} is a {kh.statistic}")
+    members = _members(cur, scheme_id, filters, k)["scheme_id"].tolist()
     mine = scheme_table.copy()
     if not members or mine.empty:
         return mine.assign(compared_with_similar="not compared", similar_schemes=len(members))
