@@ -325,3 +325,25 @@ def test_a_real_store_with_nothing_published_shows_the_public_nothing(real_store
     at = open_page("pages/overview.py")  # the national team sees the latest, labelled as not published
     assert [w.value for w in at.warning if "Nothing is published yet" in w.value]
     assert at.get("plotly_chart")
+
+
+def test_a_hub_sets_its_scheme_against_similar_schemes_and_learns_no_other_name(real_store, monkeypatch, tmp_path,
+                                                                                 downloads):
+    """The Compare page's similar schemes for a signed-in hub: its own schemes to choose from, the group's schemes
+    outside its region named by their area only, in the page and in the CSV."""
+    users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
+    _sign_in(monkeypatch, "hub@example.org")
+    at = open_page("pages/compare.py", metric="dignity_always_mostly")
+    schemes = store.read_table(real_store, "schemes").to_pandas()
+    own = set(schemes.loc[schemes["area_code"] == NORTH_WEST, "scheme_id"])
+    assert set(at.selectbox(key="compare_similar_scheme").options) == {
+        f"{r.scheme_name} (North West)" for r in schemes.itertuples() if r.scheme_id in own}
+    group = next(d.value for d in at.dataframe if "Nearest" in d.value.columns)
+    elsewhere = group[group["Area"] != "North West"]
+    assert len(group) == 5 and len(elsewhere), "the fixture should give a group across regions"
+    assert elsewhere["Scheme"].str.startswith("A scheme in ").all() and "Distance (standardised)" not in group
+    others = schemes[schemes["area_code"] != NORTH_WEST]
+    csvs = [_contents(d) for _, name, d in downloads if "similar_schemes" in name]
+    assert csvs, "the similar schemes chart offers its CSV"
+    shown = _everything_shown(at) + "".join(csvs)
+    assert not [n for n in others["scheme_name"] if re.search(re.escape(n) + r"(?!\d)", shown)]
