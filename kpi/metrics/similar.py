@@ -44,19 +44,18 @@ def profiles(cur, filters: Filters = Filters()) -> pd.DataFrame:
     """Each scheme's size and mix in the years in view: scheme_id, scheme_name, area_code, programme, answers, and
     one share column per arrangement, age band and primary need (`share_column`). Only the years filter applies:
     the mix describes the whole scheme, whatever else the view is narrowed to."""
-    f = Filters(years=filters.years)
-    counts = {block: queries.cube_counts(cur, ["responses"], ("scheme", "programme", block), f) for block in BLOCKS}
+    by = ("scheme", "programme", *BLOCKS)
+    counts = queries.cube_counts(cur, ["responses"], by, Filters(years=filters.years))  # one query for all blocks
+    counts["scheme_id"] = counts["scheme_id"].astype(str)
     ids = ["scheme_id", "scheme_name", "area_code", "programme"]
-    out = counts["arrangement"].groupby(ids, as_index=False)["responses"].sum().rename(columns={"responses": "answers"})
+    out = counts.groupby(ids, as_index=False, sort=True)["responses"].sum().rename(columns={"responses": "answers"})
+    answers = out["answers"].to_numpy(float)
     for block, categories in BLOCKS.items():
-        wide = counts[block].pivot_table(index="scheme_id", columns=block, values="responses", aggfunc="sum")
-        wide = wide.reindex(columns=list(categories)).fillna(0)
-        wide.columns = [share_column(block, c) for c in categories]
-        out = out.merge(wide, left_on="scheme_id", right_index=True, how="left")
-    out["scheme_id"] = out["scheme_id"].astype(str)
-    share_cols = [share_column(b, c) for b, cs in BLOCKS.items() for c in cs]
-    out[share_cols] = out[share_cols].fillna(0).div(out["answers"].astype(float), axis=0)
-    return out.sort_values("scheme_id").reset_index(drop=True)
+        wide = counts.groupby(["scheme_id", block])["responses"].sum().unstack(fill_value=0)
+        wide = wide.reindex(index=out["scheme_id"], columns=list(categories), fill_value=0).to_numpy(float)
+        for i, c in enumerate(categories):  # shares of all the scheme's answers (unrecorded ones included)
+            out[share_column(block, c)] = wide[:, i] / answers
+    return out
 
 
 def nearest(profile: pd.DataFrame, scheme_id: str, k: int = K_DEFAULT) -> pd.DataFrame:
@@ -71,18 +70,18 @@ def nearest(profile: pd.DataFrame, scheme_id: str, k: int = K_DEFAULT) -> pd.Dat
         return pd.DataFrame(columns=columns)
     pool = profile[(profile["programme"] == target["programme"].iloc[0])
                    & (profile["answers"] >= MIN_ANSWERS)].reset_index(drop=True)
+    me = int(np.flatnonzero(pool["scheme_id"].to_numpy() == str(scheme_id))[0])
+    blocks = [np.log(pool["answers"].to_numpy(float))[:, None],
+              *(pool[[share_column(b, c) for c in cs]].to_numpy(float) for b, cs in BLOCKS.items())]
     squared = np.zeros(len(pool))
-    blocks = {"size": pd.DataFrame({"size": np.log(pool["answers"].astype(float))}),
-              **{b: pool[[share_column(b, c) for c in cs]].astype(float) for b, cs in BLOCKS.items()}}
-    me = int(np.flatnonzero(pool["scheme_id"] == str(scheme_id))[0])
-    for features in blocks.values():
-        sd = features.std(ddof=0)
+    for features in blocks:
+        sd = features.std(axis=0)  # population SD
         varying = sd > 1e-12
         if not varying.any():
             continue
-        z = (features.loc[:, varying] - features.loc[:, varying].mean()) / sd[varying]
-        # Each block weighs the same: its squared distance averaged over its features.
-        squared += ((z - z.iloc[me]) ** 2).sum(axis=1).to_numpy() / int(varying.sum())
+        z = (features[:, varying] - features[:, varying].mean(axis=0)) / sd[varying]
+        # Each block weighs the same: its squared distance averaged over its varying features.
+        squared += ((z - z[me]) ** 2).sum(axis=1) / int(varying.sum())
     pool["distance"] = np.sqrt(squared)
     others = pool.drop(index=me).sort_values(["distance", "scheme_id"], kind="stable").head(k)
     return others.assign(rank=np.arange(1, len(others) + 1)).reset_index(drop=True)[columns]
