@@ -183,9 +183,9 @@ def test_a_scheme_manager_gets_their_scheme_exact_and_the_group_protected(con):
 
 def test_no_group_when_fewer_than_five_are_alike(fixture_profiles, monkeypatch):
     monkeypatch.setattr(similar, "profiles", lambda cur, filters: fixture_profiles)
-    five = similar._members(None, "A", Filters(), 5)["scheme_id"].tolist()
+    five = similar.members(None, "A", Filters(), 5)["scheme_id"].tolist()
     assert len(five) == 5 and five[:3] == ["B", "C", "D"]
     fewer = fixture_profiles[~fixture_profiles["scheme_id"].isin(["E", "F"])]  # A has four candidates left
     monkeypatch.setattr(similar, "profiles", lambda cur, filters: fewer)
     assert len(similar.nearest(fewer, "A", 5)) == 4
-    assert similar._members(None, "A", Filters(), 5).empty
+    assert similar.members(None, "A", Filters(), 5).empty

@@ -117,12 +117,18 @@ def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdo
     cur = _cursor(con, data_dir)
     try:
         filters, exact = _scoped(cur, scope, by, filters)
-        figures = compute.compute_many(cur, ks, by, filters, confidence, not exact)
-        figures = tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, not exact,
-                                         benchmark_protect=not scope.exact_everywhere)
+        figures = _compute(cur, ks, by, filters, confidence, compare_breakdowns, not exact, not scope.exact_everywhere)
     finally:
         cur.close()
     return ks, by, figures, exact
+
+
+def _compute(cur, ks, by, filters: Filters, confidence, compare_breakdowns: bool, protect: bool,
+             benchmark_protect: bool) -> dict:
+    """The figures of filters already scoped, with their benchmark and comparison (the one call of both)."""
+    figures = compute.compute_many(cur, ks, by, filters, confidence, protect)
+    return tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect,
+                                  benchmark_protect=benchmark_protect)
 
 
 def store_info(data_dir=None, version: int | None = None) -> dict:
@@ -312,8 +318,16 @@ def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filt
     cur = _cursor(con, data_dir)
     try:
         similar.check_scheme(cur, str(scheme_id), scope)
+        similar.check_measure(metric_id)
+        members = tuple(similar.members(cur, str(scheme_id), filters, k)["scheme_id"])
         mine = khi_table(metric_id, "scheme", own, scope=scope, con=con, data_dir=data_dir, confidence=confidence)
-        return similar.compare(cur, metric_id, str(scheme_id), filters, scope=scope, k=k, confidence=confidence,
-                               scheme_table=mine)
+        if not members:
+            return similar.compared(mine, None)
+        # The group pooled: a figure of 5 to 10 schemes, not narrowed to the scope (a neighbour the viewer may not
+        # see counts in it), so protected unless the scope sees every figure exactly.
+        ks, protect = [registry.get(metric_id)], not scope.exact_everywhere
+        figures = _compute(cur, ks, (), replace(filters, areas=(), schemes=members), confidence, True, protect,
+                           protect)
+        return similar.compared(mine, tables.finish(ks, figures, (), confidence, protect), len(members))
     finally:
         cur.close()

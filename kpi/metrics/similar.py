@@ -19,14 +19,12 @@ computed from published (protected) counts unless the scope sees every figure ex
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
 from kpi.data import queries, schema
 from kpi.data.queries import Filters
-from kpi.metrics import compute, disclosure, registry, stats, tables
+from kpi.metrics import disclosure, registry, stats, tables
 from kpi.metrics.scope import Scope, ScopeError
 
 K_DEFAULT = 5
@@ -105,7 +103,7 @@ def check_scheme(cur, scheme_id: str, scope: Scope) -> pd.Series:
     return found.iloc[0]
 
 
-def _members(cur, scheme_id: str, filters: Filters, k: int) -> pd.DataFrame:
+def members(cur, scheme_id: str, filters: Filters, k: int) -> pd.DataFrame:
     """The group (`nearest`), or none when fewer than the smallest group offered are alike: a pooled figure is then
     never of one or two other schemes."""
     if k not in K_CHOICES:
@@ -118,7 +116,7 @@ def group(cur, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k:
     """The comparator group as the scope may see it: rank, scheme_id and scheme_name (empty for a scheme the scope
     may not see), area_code, area_name, programme; and, for the exact scopes only, answers and distance."""
     check_scheme(cur, scheme_id, scope)
-    found = _members(cur, scheme_id, filters, k)
+    found = members(cur, scheme_id, filters, k)
     visible = np.array([scope.scheme_visible(s, a) for s, a in zip(found["scheme_id"], found["area_code"])], bool)
     out = tables.add_labels(found[["rank", "scheme_id", "scheme_name", "area_code", "programme"]].copy())
     out["scheme_id"] = np.where(visible, out["scheme_id"].astype(str), "")
@@ -129,32 +127,26 @@ def group(cur, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k:
     return out
 
 
-def compare(cur, metric_id: str, scheme_id: str, filters: Filters = Filters(), *, scope: Scope,
-            k: int = K_DEFAULT, confidence: float = 0.95, scheme_table: pd.DataFrame) -> pd.DataFrame:
-    """Two rows, the scheme and its group pooled: each with its value, interval, n, the benchmark and its comparison
-    with it; `compared_with_similar` says whether the scheme is better, similar or worse than the group's pooled
-    value (stats.compare_to_benchmark with the group as the benchmark). `scheme_table`: the scheme's own khi_table,
-    made through the api under the scope. Both rows empty of figures when the scheme has no group."""
-    kh = registry.get(metric_id)
+def check_measure(metric_id: str) -> None:
+    """ValueError for a KHI that is not from people's answers (`answers_based`)."""
     if not answers_based(metric_id):
-        raise ValueError(f"similar schemes are compared on what people answered; {metric_id!r} is a {kh.statistic}")
-    members = _members(cur, scheme_id, filters, k)["scheme_id"].tolist()
-    mine = scheme_table.copy()
-    if not members or mine.empty:
-        return mine.assign(compared_with_similar="not compared", similar_schemes=len(members))
-    protect = not scope.exact_everywhere
-    pooled_filters = replace(filters, areas=(), schemes=tuple(members))
-    figures = compute.compute_many(cur, [kh], (), pooled_filters, confidence, protect)
-    figures = tables.with_benchmarks(cur, [kh], figures, (), pooled_filters, confidence, True, protect)
-    pooled = tables.finish([kh], figures, (), confidence, protect)
-    pooled = pooled.assign(scheme_id="", scheme_name=GROUP_LABEL.format(k=len(members)), area_code="",
-                           area_name="")
+        k = registry.get(metric_id)
+        raise ValueError(f"similar schemes are compared on what people answered; {metric_id!r} is a {k.statistic}")
+
+
+def compared(mine: pd.DataFrame, pooled: pd.DataFrame | None, size: int = 0) -> pd.DataFrame:
+    """The scheme's own table (one row) and its group of `size` schemes pooled (one row; None when it has no group),
+    stacked: the group's row labelled as such, and `compared_with_similar` on the scheme's row, better / similar /
+    worse than the group's pooled value (`stats.compare_to_benchmark`, the group as the benchmark)."""
+    if pooled is None or mine.empty:
+        return mine.assign(compared_with_similar="not compared", similar_schemes=0)
+    k = registry.get(str(mine["metric_id"].iloc[0]))
+    pooled = pooled.assign(scheme_id="", scheme_name=GROUP_LABEL.format(k=size), area_code="", area_name="")
     both = pd.concat([mine, pooled[[c for c in mine.columns if c in pooled.columns]]], ignore_index=True)
-    group_value = float(pooled["value"].iloc[0]) if not bool(pooled["suppressed"].iloc[0]) else np.nan
+    hidden = both["suppressed"].to_numpy(bool)
+    group_value = np.nan if hidden[1] else float(both["value"].iloc[1])
     against = stats.compare_to_benchmark(both["lower"].to_numpy(float)[:1], both["upper"].to_numpy(float)[:1],
-                                         np.array([group_value]), kh.direction)
-    if bool(both["suppressed"].iloc[0]):
-        against = np.array(["not compared"])
-    both["compared_with_similar"] = [str(against[0]), ""]
-    both["similar_schemes"] = len(members)
+                                         np.array([group_value]), k.direction)[0]
+    both["compared_with_similar"] = ["not compared" if hidden[0] else str(against), ""]
+    both["similar_schemes"] = size
     return both
