@@ -40,19 +40,22 @@ def share_column(block: str, category: str) -> str:
 
 def profiles(cur, filters: Filters = Filters()) -> pd.DataFrame:
     """Each scheme's size and mix in the years in view: scheme_id, scheme_name, area_code, programme, answers, and
-    one share column per arrangement, age band and primary need (`share_column`). Only the years filter applies:
-    the mix describes the whole scheme, whatever else the view is narrowed to."""
-    by = ("scheme", "programme", *BLOCKS)
-    counts = queries.cube_counts(cur, ["responses"], by, Filters(years=filters.years))  # one query for all blocks
-    counts["scheme_id"] = counts["scheme_id"].astype(str)
-    ids = ["scheme_id", "scheme_name", "area_code", "programme"]
-    out = counts.groupby(ids, as_index=False, sort=True)["responses"].sum().rename(columns={"responses": "answers"})
-    answers = out["answers"].to_numpy(float)
+    one share column per arrangement, age band and primary need (`share_column`); schemes with answers only. Only
+    the years filter applies: the mix describes the whole scheme, whatever else the view is narrowed to."""
+    mix = queries.scheme_mix(cur, Filters(years=filters.years))
+    mix["scheme_id"] = mix["scheme_id"].astype(str)
+    info = queries.schemes(cur)[["scheme_id", "scheme_name", "area_code", "programme"]]
+    info = info.assign(scheme_id=info["scheme_id"].astype(str))
+    # Every answer has exactly one row in each block (unrecorded ones under None): a block's sum is the answers.
+    answers = mix[mix["block"] == "arrangement"].groupby("scheme_id")["responses"].sum().rename("answers")
+    out = info.merge(answers, left_on="scheme_id", right_index=True).sort_values("scheme_id", ignore_index=True)
+    total = out["answers"].to_numpy(float)
     for block, categories in BLOCKS.items():
-        wide = counts.groupby(["scheme_id", block])["responses"].sum().unstack(fill_value=0)
+        part = mix[mix["block"] == block]
+        wide = part.groupby(["scheme_id", "category"])["responses"].sum().unstack(fill_value=0)
         wide = wide.reindex(index=out["scheme_id"], columns=list(categories), fill_value=0).to_numpy(float)
         for i, c in enumerate(categories):  # shares of all the scheme's answers (unrecorded ones included)
-            out[share_column(block, c)] = wide[:, i] / answers
+            out[share_column(block, c)] = wide[:, i] / total
     return out
 
 
