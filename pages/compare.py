@@ -1,4 +1,5 @@
-"""Compare areas: one KHI for regions or schemes against the national figure, and a funnel plot of schemes.
+"""Compare areas: one KHI for regions or schemes against the national figure, a funnel plot of schemes, and one
+scheme against the schemes most like it (ui.similar_schemes).
 
 Thin page: widgets (kept in the URL) -> ui.data.khi / ui.data.funnel (kpi.metrics.api) -> kpi.render.comparison figures.
 """
@@ -7,7 +8,7 @@ import streamlit as st
 
 from kpi.render import charts, comparison
 from kpi.metrics import registry
-from ui import blocks, data, glossary, nav, state, views
+from ui import blocks, data, glossary, nav, similar_schemes, state, views
 
 # Counts of people cannot be set against a national total (kpi.metrics.api leaves them "not compared"), so they are not
 # offered here; every other KHI is.
@@ -79,3 +80,10 @@ else:
         else:
             st.dataframe(outliers, hide_index=True, width="stretch", key="compare-outliers")
             st.caption(views.funnel_side(k))
+
+# -- Similar schemes -------------------------------------------------------------------------------------------------
+st.header("A scheme against schemes like it")
+if not scope.sees_schemes:
+    st.info(nav.NOT_AVAILABLE, icon=":material/lock:")
+else:
+    similar_schemes.section(metric_id, filters, scope=scope, confidence=confidence)

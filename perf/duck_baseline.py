@@ -21,7 +21,8 @@ class DuckBaseline:
 
         manifest = store.read_manifest(root)
         self.params = {"files": [str(p) for p in manifest.files(root, "responses")],
-                       "schemes": [str(p) for p in manifest.files(root, "schemes")],
+                       # not "schemes": that is the name of the schemes filter's parameter (a scheme view)
+                       "scheme_files": [str(p) for p in manifest.files(root, "schemes")],
                        "people": [str(p) for p in manifest.files(root, "people_supported")]}
 
     def connect(self):
@@ -30,7 +31,7 @@ class DuckBaseline:
         return duckdb.connect(config={"preserve_insertion_order": False})
 
     RAW = "read_parquet($files, hive_partitioning = true)"
-    SCHEMES = "read_parquet($schemes)"
+    SCHEMES = "read_parquet($scheme_files)"
 
     @staticmethod
     def _where(f, params: dict, alias: str = "r") -> str:
@@ -150,7 +151,7 @@ class DuckBaseline:
         select, group = self._select(by)
         # first-to-latest pairs, written as a person would in SQL: number each person's answers, join the first
         # to the latest (an arg_min/arg_max over a (date, id) struct was tried: about three times slower at 10M)
-        join = " JOIN read_parquet($schemes) s ON s.scheme_id = r.scheme_id" if needs_schemes(by, f) else ""
+        join = " JOIN read_parquet($scheme_files) s ON s.scheme_id = r.scheme_id" if needs_schemes(by, f) else ""
         where = self._where(f, params)
         sql = f"""
             WITH ranked AS (

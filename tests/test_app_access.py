@@ -137,8 +137,8 @@ def _leaks(text: str, root, typed: str = "") -> list[str]:
     return names + [sid for sid in _scheme_ids(root) if sid != typed and re.search(rf"\b{re.escape(sid)}\b", text)]
 
 
-@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "growth", "compare", "definitions",
-                                  "presentation"])
+@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "living_well", "growth", "compare",
+                                  "definitions", "presentation"])
 def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeypatch, downloads, page):
     monkeypatch.setattr(auth, "configured", lambda: True)  # sign-in configured, nobody signed in
     monkeypatch.setattr(auth, "identity", lambda: None)
@@ -183,7 +183,7 @@ def test_navigation_lists_the_admin_page_for_admins_only():
         assert "Access and audit" not in titles(scope), scope
         assert titles(scope)[0] == "Overview"
         assert ("Send data" in titles(scope)) == (scope.role in ("hub", "scheme_manager")), scope
-        assert len(titles(scope)) == 7 + ("Send data" in titles(scope))
+        assert len(titles(scope)) == 8 + ("Send data" in titles(scope))
     assert "Send data" in titles(Scope.admin())
 
 
@@ -325,3 +325,25 @@ def test_a_real_store_with_nothing_published_shows_the_public_nothing(real_store
     at = open_page("pages/overview.py")  # the national team sees the latest, labelled as not published
     assert [w.value for w in at.warning if "Nothing is published yet" in w.value]
     assert at.get("plotly_chart")
+
+
+def test_a_hub_sets_its_scheme_against_similar_schemes_and_learns_no_other_name(real_store, monkeypatch, tmp_path,
+                                                                                 downloads):
+    """The Compare page's similar schemes for a signed-in hub: its own schemes to choose from, the group's schemes
+    outside its region named by their area only, in the page and in the CSV."""
+    users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
+    _sign_in(monkeypatch, "hub@example.org")
+    at = open_page("pages/compare.py", metric="dignity_always_mostly")
+    schemes = store.read_table(real_store, "schemes").to_pandas()
+    own = set(schemes.loc[schemes["area_code"] == NORTH_WEST, "scheme_id"])
+    assert set(at.selectbox(key="compare_similar_scheme").options) == {
+        f"{r.scheme_name} (North West)" for r in schemes.itertuples() if r.scheme_id in own}
+    group = next(d.value for d in at.dataframe if "Nearest" in d.value.columns)
+    elsewhere = group[group["Area"] != "North West"]
+    assert len(group) == 5 and len(elsewhere), "the fixture should give a group across regions"
+    assert elsewhere["Scheme"].str.startswith("A scheme in ").all() and "Distance (standardised)" not in group
+    others = schemes[schemes["area_code"] != NORTH_WEST]
+    csvs = [_contents(d) for _, name, d in downloads if "similar_schemes" in name]
+    assert csvs, "the similar schemes chart offers its CSV"
+    shown = _everything_shown(at) + "".join(csvs)
+    assert not [n for n in others["scheme_name"] if re.search(re.escape(n) + r"(?!\d)", shown)]

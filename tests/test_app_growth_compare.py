@@ -278,4 +278,22 @@ def test_compare_page_restores_its_choices_from_the_url_and_ignores_bad_ones(sam
 def test_compare_page_explains_when_a_measure_has_no_funnel(sample_env):
     at = open_page("pages/compare.py", metric="people_per_100k")
     assert any("funnel plot needs a percentage" in i.value for i in at.info)
+    assert any("measures from people's answers" in i.value for i in at.info)  # nor a group of similar schemes
     assert len(_figures(at)) == 1
+
+
+def test_compare_page_sets_a_scheme_against_its_similar_schemes(sample_env):
+    scheme = sorted(api.scheme_list(scope=SCHEMES)["scheme_id"])[3]
+    at = open_page("pages/compare.py", metric="dignity_always_mostly", scheme=scheme)
+    assert at.selectbox(key="compare_similar_scheme").value == scheme
+    both = api.compare_with_similar("dignity_always_mostly", scheme, scope=SCHEMES)
+    similar_chart = _figures(at)[2]
+    assert similar_chart["layout"]["title"]["text"].replace("<br>", " ").startswith(
+        f"Dignity: always or mostly: {both.iloc[0]['scheme_name']} was ")
+    assert {str(y) for y in similar_chart["data"][0]["y"]} == set(both["scheme_name"])
+    group = next(d.value for d in at.dataframe if "Nearest" in d.value.columns)
+    expected = api.similar_schemes(scheme, scope=SCHEMES)
+    assert group["Scheme"].tolist() == expected["scheme_name"].tolist() and len(group) == 5
+    at.select_slider(key="compare_similar_k").set_value(8).run()
+    assert len(next(d.value for d in at.dataframe if "Nearest" in d.value.columns)) == 8
+    assert at.query_params["scheme"] in (scheme, [scheme])

@@ -1,4 +1,4 @@
-"""AppTest checks of the overview, connectedness, health and definitions pages, the URL filters and the downloads.
+"""AppTest checks of the overview, connectedness, health, living well and definitions pages, the URL filters and the downloads.
 
 Each page: renders without exception, shows the registry's wording, reacts to a filter, shrugs off a tampered link
 with a warning. Downloads: the CSV a chart offers is byte for byte `kpi.tables.to_csv(kpi.metrics.api.khi_table(...))`.
@@ -21,7 +21,7 @@ from tests.app_pages import record_downloads, resolve
 from tests.scopes import PUBLIC, SCHEMES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ("overview", "connectedness", "health", "definitions")
+PAGES = ("overview", "connectedness", "health", "living_well", "definitions")
 NORTH_WEST = "E12000002"
 
 
@@ -118,6 +118,43 @@ def test_health_shows_net_impact_and_a_breakdown(pages):
     assert "Learning disability" in spec
 
 
+LIVING_PAIRS = ("control", "safety", "doing_things", "community")
+LIVING_CARDS = [*(f"{t}_net" for t in LIVING_PAIRS), "warmth_always_mostly", "kindness_always_mostly",
+                "dignity_always_mostly"]
+
+
+def test_living_well_shows_each_khi_with_n_and_its_interval(pages, sample_env):
+    at = pages["living_well"]
+    page = texts(at)
+    shown = api.khi_tables(LIVING_CARDS, scope=PUBLIC)
+    assert not shown["suppressed"].any(), "the whole sample has enough answers for every figure"
+    for row in shown.to_dict("records"):  # each card: its title, n and 95% interval, as the api computes them
+        k = registry.get(row["metric_id"])
+        lo, hi = registry.format_value(k, row["lower"]), registry.format_value(k, row["upper"])
+        assert k.title in page
+        assert f"n = {row['denominator']:,.0f} · 95% interval {lo} to {hi}" in page, k.id
+    # Positive and negative impact beside each other in one chart, and its table gives each its n and interval.
+    split = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec)["data"])
+    for topic in ("Control over my life", "Feeling safe", "Doing things I enjoy", "Being part of the community"):
+        assert topic in split
+    at.toggle(key="living-split-table").set_value(True).run()
+    plain = at.dataframe[0].value
+    assert set(plain["Measure"]) == {registry.get(f"{t}_{side}").title for t in LIVING_PAIRS
+                                     for side in ("positive", "negative")}
+    assert plain["Number of answers (n)"].str.match(r"^[\d,]+$").all() and plain["95% interval"].str.contains(" to ").all()
+
+
+def test_living_well_breaks_down_and_trends_the_chosen_measure(pages):
+    at = pages["living_well"]
+    at.selectbox(key="living-metric").set_value("dignity_always_mostly").run()
+    at.segmented_control(key="living-by").set_value("age_band").run()
+    assert not at.exception
+    charts_shown = at.get("plotly_chart")
+    breakdown = json.loads(charts_shown[1].proto.spec)
+    assert "18-24" in json.dumps(breakdown["data"])
+    assert "Dignity" in json.loads(charts_shown[2].proto.spec)["layout"]["title"]["text"]
+
+
 def test_definitions_lists_every_khi_and_the_coverage(pages):
     at = pages["definitions"]
     labels = [e.label for e in at.expander]
@@ -126,7 +163,7 @@ def test_definitions_lists_every_khi_and_the_coverage(pages):
     assert [m.label for m in at.metric][:3] == ["Answers", "People", "Schemes"]
 
 
-@pytest.mark.parametrize("page", ["overview", "connectedness", "health"])
+@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "living_well"])
 def test_a_region_in_the_link_changes_the_figures_and_stays_in_the_url(pages, sample_env, page):
     at = run_page(page, {"area": NORTH_WEST})
     assert at.sidebar.multiselect(key="khi_filter_place").value == [NORTH_WEST]

@@ -49,6 +49,8 @@ def plain_table(table: pd.DataFrame) -> pd.DataFrame:
     out["Number of answers (n)"] = n
     if any(compared):
         out["Compared with the benchmark"] = compared
+    if "compared_with_similar" in table.columns:  # a scheme against its comparator group (kpi.metrics.similar)
+        out["Compared with similar schemes"] = table["compared_with_similar"].fillna("").astype(str).to_numpy()
     if "status" in table.columns:
         out["Growing, flat or falling"] = table["status"].fillna("").astype(str).to_numpy()
     return out.reset_index(drop=True)

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import urllib.parse
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -378,3 +379,31 @@ def schemes(*, scope: Scope) -> dict[str, tuple[str, str]]:
     """scheme id -> (name, area code), by name, of the schemes the scope may see (`kpi.metrics.api.scheme_list`)."""
     root, version = store_key()
     return _schemes(scope, root, version, connection())
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _similar_schemes(scheme_id, filters, scope, k, root, version, _con) -> pd.DataFrame:
+    return api.similar_schemes(scheme_id, filters, scope=scope, con=_con, k=k)
+
+
+def similar_schemes(scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = 5) -> pd.DataFrame:
+    """`kpi.metrics.api.similar_schemes`: a scheme's comparator group as the scope may see it (ScopeError else)."""
+    root, version = store_key()
+    table = _similar_schemes(scheme_id, filters, scope, k, root, version, connection())
+    audit_view(scope, "similar_schemes", ("scheme",), replace(filters, schemes=(scheme_id,)))  # which scheme
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _compare_with_similar(metric_id, scheme_id, filters, scope, k, confidence, root, version, _con) -> pd.DataFrame:
+    return api.compare_with_similar(metric_id, scheme_id, filters, scope=scope, con=_con, k=k, confidence=confidence)
+
+
+def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = 5,
+                         confidence: float = 0.95) -> pd.DataFrame:
+    """`kpi.metrics.api.compare_with_similar`: the scheme and its group pooled, each against the benchmark, and the
+    scheme against the group."""
+    root, version = store_key()
+    table = _compare_with_similar(metric_id, scheme_id, filters, scope, k, confidence, root, version, connection())
+    audit_view(scope, metric_id, ("scheme",), replace(filters, schemes=(scheme_id,)))
+    return table

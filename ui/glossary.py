@@ -51,6 +51,12 @@ GLOSSARY: dict[str, str] = {
         "The funnel lines show how far a scheme can be from the national figure by chance. Dots outside the "
         "funnel are unusual."
     ),
+    "similar schemes": (
+        "Similar schemes are the schemes of the same programme most like this one: in size (how many people "
+        "answered) and in their mix of arrangements, age bands and needs, as Fingertips finds areas like yours. "
+        "Their answers are added together into one figure. 'Better' or 'worse' than them means this scheme's range "
+        "does not overlap that figure. How they are chosen: docs/statistics.md, 'Similar schemes'."
+    ),
     "distance travelled": (
         "Distance travelled compares the same people's first answer with their latest answer. "
         "It shows whether things changed for them over time."

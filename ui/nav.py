@@ -21,6 +21,7 @@ PAGES = (
     ("pages/overview.py", "Overview", ":material/dashboard:", None),
     ("pages/connectedness.py", "Connectedness", ":material/diversity_3:", None),
     ("pages/health.py", "Health", ":material/favorite:", None),
+    ("pages/living_well.py", "Living well", ":material/self_improvement:", None),
     ("pages/growth.py", "Regional growth", ":material/map:", None),
     ("pages/compare.py", "Compare areas", ":material/compare_arrows:", None),
     ("pages/definitions.py", "Definitions and data", ":material/menu_book:", None),

@@ -90,3 +90,32 @@ def ascof_table(ascof: pd.DataFrame, area_codes: Sequence[str]) -> pd.DataFrame:
 def english_regions(areas: Sequence[str]) -> list[str]:
     """The English regions among the chosen areas, in order."""
     return [a for a in areas if a in schema.ENGLISH_REGIONS]
+
+
+_AGAINST = {"better": "better than", "worse": "worse than", "higher": "higher than", "lower": "lower than",
+            "similar": "similar to"}
+
+
+def similar_group_table(group: pd.DataFrame) -> pd.DataFrame:
+    """A comparator group for people: nearest first, the scheme's name (or only its area, when the viewer may not
+    see it) and its area; how far each is, for those who see every figure exactly."""
+    out = pd.DataFrame({"Nearest": group["rank"], "Scheme": group["scheme_name"], "Area": group["area_name"]})
+    if "distance" in group:
+        out["Distance (standardised)"] = group["distance"].map(lambda d: f"{d:.2f}")
+    return out
+
+
+def similar_title(both: pd.DataFrame, benchmark: str = "the national figure") -> str:
+    """The finding of compare_with_similar in words: the scheme against its similar schemes and the benchmark."""
+    mine = both.iloc[0]
+    title = f"{mine['metric_title']}: {mine['scheme_name']}"
+    if len(both) < 2:
+        return f"{title} has no similar schemes to compare with"
+    if bool(mine["suppressed"]):
+        return f"{title}: too few answers to compare"
+    group = f"its {int(mine['similar_schemes'])} similar schemes"
+    parts = [f"{_AGAINST[w]} {group}" if (w := str(mine["compared_with_similar"])) in _AGAINST
+             else f"not compared with {group}"]
+    w = str(mine["comparison"])
+    parts.append(f"{_AGAINST[w]} {benchmark}" if w in _AGAINST else f"not compared with {benchmark}")
+    return f"{title} was " + ", and ".join(parts)

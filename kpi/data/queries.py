@@ -319,26 +319,20 @@ def friends_histogram(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
     """How many people gave each friends count, per breakdown group."""
     select, group = _group_sql(by)
     group = (group + ", c.friends_count") if group else "GROUP BY c.friends_count"
-    sql = (
-        f"SELECT {select}c.friends_count, sum(c.n)::BIGINT AS n, sum(c.n__key)::BIGINT AS n__key "
-        "FROM friends_hist c "
-        f"WHERE {_WHERE} {group} ORDER BY ALL"
-    )
+    sql = (f"SELECT {select}c.friends_count, sum(c.n)::BIGINT AS n, sum(c.n__key)::BIGINT AS n__key "
+           f"FROM friends_hist c WHERE {_WHERE} {group} ORDER BY ALL")
     return _run(cur, sql, _filter_params(f))
 
 
 def people_supported(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
     """People (and carers) supported, summed per breakdown group (typically region x year x arrangement)."""
     select, group = _group_sql(by)
-    params = _filter_params(f, _PEOPLE_FILTERS)
-    sql = (
-        f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers, "
-        "sum(c.row_key)::BIGINT AS people__key "
-        "FROM (SELECT p.*, p.year AS fy, s.scheme_name, s.area_code, s.programme FROM people_supported p "
-        "JOIN schemes s ON s.scheme_id = p.scheme_id) c "
-        f"WHERE {_PEOPLE_WHERE} {group} ORDER BY ALL"
-    )
-    return _run(cur, sql, params)
+    sql = (f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers, "
+           "sum(c.row_key)::BIGINT AS people__key "
+           "FROM (SELECT p.*, p.year AS fy, s.scheme_name, s.area_code, s.programme FROM people_supported p "
+           "JOIN schemes s ON s.scheme_id = p.scheme_id) c "
+           f"WHERE {_PEOPLE_WHERE} {group} ORDER BY ALL")
+    return _run(cur, sql, _filter_params(f, _PEOPLE_FILTERS))
 
 
 def people_years(cur) -> tuple[int, int]:
@@ -366,6 +360,16 @@ def schemes(cur, areas: Sequence[str] | None = None, scheme_ids: Sequence[str] |
     return _run(cur, sql, params)
 
 
+def scheme_mix(cur, f: Filters) -> pd.DataFrame:
+    """Answers per scheme (kpi.metrics.similar) by arrangement, age band, need: one scan, grouping sets."""
+    b = ("arrangement", "age_band", "primary_need")
+    sql = (f"SELECT c.scheme_id, CASE WHEN grouping(c.{b[0]}) = 0 THEN '{b[0]}' WHEN grouping(c.{b[1]}) = 0 THEN "
+           f"'{b[1]}' ELSE '{b[2]}' END AS block, coalesce({', '.join(f'c.{x}' for x in b)}) AS category, sum("
+           f"c.responses)::BIGINT AS responses FROM cube c WHERE {_WHERE} GROUP BY GROUPING SETS "
+           f"({', '.join(f'(c.scheme_id, c.{x})' for x in b)}) ORDER BY ALL")
+    return _run(cur, sql, _filter_params(f))
+
+
 def years_available(cur) -> list[int]:
     return [int(y) for y in _run(cur, "SELECT DISTINCT fy FROM cube ORDER BY fy")["fy"]]
 
@@ -386,13 +390,11 @@ def raw_facts(con) -> dict:
 def coverage(cur) -> dict:
     """What the aggregates and small tables hold (the raw-scan facts come from the manifest)."""
     row = cur.execute(
-        """
-        SELECT (SELECT sum(responses) FROM cube) AS responses,
+        """SELECT (SELECT sum(responses) FROM cube) AS responses,
                (SELECT count(*) FROM schemes) AS schemes,
                (SELECT count(DISTINCT scheme_id) FROM cube) AS schemes_with_responses,
                (SELECT min(year) FROM people_supported) AS first_year,
-               (SELECT max(year) FROM people_supported) AS last_year
-        """
+               (SELECT max(year) FROM people_supported) AS last_year"""
     ).fetchall()[0]
     keys = ("responses", "schemes", "schemes_with_responses", "first_year", "last_year")
     return dict(zip(keys, row))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -24,12 +25,13 @@ import pandas as pd
 
 from kpi.data import paths, queries, schema, store
 from kpi.data.queries import Filters
-from kpi.metrics import compute, disclosure, registry, stats, tables
+from kpi.metrics import compute, disclosure, registry, similar, stats, tables
 from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
 __all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "split_by_metric",
-           "headline", "trend", "funnel", "coverage", "years", "people_years", "scheme_list", "connect"]
+           "headline", "trend", "funnel", "coverage", "years", "people_years", "scheme_list", "connect",
+           "similar_schemes", "compare_with_similar"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -115,12 +117,18 @@ def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdo
     cur = _cursor(con, data_dir)
     try:
         filters, exact = _scoped(cur, scope, by, filters)
-        figures = compute.compute_many(cur, ks, by, filters, confidence, not exact)
-        figures = tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, not exact,
-                                         benchmark_protect=not scope.exact_everywhere)
+        figures = _compute(cur, ks, by, filters, confidence, compare_breakdowns, not exact, not scope.exact_everywhere)
     finally:
         cur.close()
     return ks, by, figures, exact
+
+
+def _compute(cur, ks, by, filters: Filters, confidence, compare_breakdowns: bool, protect: bool,
+             benchmark_protect: bool) -> dict:
+    """The figures of filters already scoped, with their benchmark and comparison (the one call of both)."""
+    figures = compute.compute_many(cur, ks, by, filters, confidence, protect)
+    return tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect,
+                                  benchmark_protect=benchmark_protect)
 
 
 def store_info(data_dir=None, version: int | None = None) -> dict:
@@ -296,3 +304,39 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=No
     table.loc[table["suppressed"], [c for c in table.columns if c.startswith("funnel_")]] = np.nan
     return table
 
+
+def similar_schemes(scheme_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None,
+                    k: int = similar.K_DEFAULT) -> pd.DataFrame:
+    """A scheme's comparator group, its k nearest schemes in size and mix (kpi.metrics.similar, method in
+    docs/statistics.md), as the scope may see it. ScopeError when the scope may not see the scheme (the public
+    never may); a neighbour the scope may not see is named only by its area."""
+    cur = _cursor(con, data_dir)
+    try:
+        return similar.group(cur, str(scheme_id), filters, scope=scope, k=k)
+    finally:
+        cur.close()
+
+
+def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, con=None,
+                         data_dir=None, k: int = similar.K_DEFAULT, confidence: float = 0.95) -> pd.DataFrame:
+    """The scheme and its comparator group pooled, one row each, for one KHI and the view's other filters: value,
+    interval, n, the benchmark and the comparison with it, and (the scheme's row) `compared_with_similar`, better /
+    similar / worse than the group. The scheme's row is its own khi_table under the scope; ScopeError as for
+    `similar_schemes`."""
+    own = replace(filters, areas=(), schemes=(str(scheme_id),))
+    cur = _cursor(con, data_dir)
+    try:
+        similar.check_scheme(cur, str(scheme_id), scope)
+        similar.check_measure(metric_id)
+        members = tuple(similar.members(cur, str(scheme_id), filters, k)["scheme_id"])
+        mine = khi_table(metric_id, "scheme", own, scope=scope, con=con, data_dir=data_dir, confidence=confidence)
+        if not members:
+            return similar.compared(mine, None)
+        # The group pooled: a figure of 5 to 10 schemes, not narrowed to the scope (a neighbour the viewer may not
+        # see counts in it), so protected unless the scope sees every figure exactly.
+        ks, protect = [registry.get(metric_id)], not scope.exact_everywhere
+        figures = _compute(cur, ks, (), replace(filters, areas=(), schemes=members), confidence, True, protect,
+                           protect)
+        return similar.compared(mine, tables.finish(ks, figures, (), confidence, protect), len(members))
+    finally:
+        cur.close()

@@ -1,0 +1,50 @@
+"""The Compare page's "similar schemes" section: choose a scheme, see its comparator group (kpi.metrics.similar),
+and the scheme against the group's pooled figure and the benchmark. Only for the roles that may see schemes; the
+choice of scheme is kept in the URL (?scheme=)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi.data import schema
+from kpi.data.queries import Filters
+from kpi.metrics import similar
+from kpi.metrics.scope import Scope
+from kpi.render import charts
+from ui import blocks, data, glossary, state, views
+
+NOT_ENOUGH = ("This scheme has too few answers in the years chosen, or no other scheme of its programme has enough, "
+              "so it has no group of similar schemes.")
+
+
+def section(metric_id: str, filters: Filters, *, scope: Scope, confidence: float = 0.95) -> None:
+    """The section for a scope that may see schemes (the caller shows "not available" to everyone else)."""
+    if not similar.answers_based(metric_id):
+        st.info("Schemes are set against similar schemes on the measures from people's answers. Choose one of those "
+                "to see it.", icon=":material/info:")
+        return
+    choices = {sid: f"{name} ({schema.AREAS.get(area, area)})" for sid, (name, area) in data.schemes(scope=scope).items()}
+    if not choices:
+        st.info("There is no scheme you may see.", icon=":material/info:")
+        return
+    left, right = st.columns(2)
+    with left:
+        scheme_id = state.url_choice("scheme", choices, next(iter(choices)), st.selectbox, "Scheme",
+                                     key="compare_similar_scheme")
+    with right:
+        k = st.select_slider("How many similar schemes", similar.K_CHOICES, value=similar.K_DEFAULT,
+                             key="compare_similar_k")
+    group = data.similar_schemes(scheme_id, filters, scope=scope, k=k)
+    if group.empty:
+        st.info(NOT_ENOUGH, icon=":material/info:")
+        return
+    both = data.compare_with_similar(metric_id, scheme_id, filters, scope=scope, k=k, confidence=confidence)
+    bench = both["benchmark"].dropna()
+    fig = charts.bar_with_intervals(both, "scheme_name", title=views.similar_title(both),
+                                    benchmark=float(bench.iloc[0]) if len(bench) else None)
+    blocks.chart_block(fig, both, key="compare-similar", filename=f"{metric_id}_{scheme_id}_similar_schemes.csv")
+    st.markdown(f"**The {len(group)} schemes most like it** in size and in its mix of arrangements, age bands and "
+                "needs (same programme, the years chosen), nearest first. A scheme you may not see is named only by "
+                "its area.")
+    st.dataframe(views.similar_group_table(group), hide_index=True, width="stretch", key="compare-similar-group")
+    glossary.explain("similar schemes")
