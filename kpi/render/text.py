@@ -6,9 +6,11 @@ import datetime as dt
 import math
 from typing import Sequence
 
+from kpi.data import schema
 from kpi.metrics import registry
 
-__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised"]
+__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised",
+           "version_text", "period_text"]
 
 SOURCE = "Shared Lives Plus outcomes tool"
 SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
@@ -60,3 +62,27 @@ def interval_text(k: registry.KHI | str | None, lower, upper) -> str:
 def capitalised(text: str) -> str:
     """The first letter upper case, the rest as it is (for a phrase used as a sentence)."""
     return text[:1].upper() + text[1:]
+
+
+def version_text(info: dict) -> str:
+    """Which version of the figures this is (`kpi.metrics.api.store_info`), for every footer, export and slide."""
+    try:
+        day = dt.datetime.fromisoformat(info["updated_at"])
+        when = f" of {day.day} {day:%B %Y}"
+    except (TypeError, ValueError, KeyError):
+        when = ""
+    if info["version"] == info["published"]:
+        return f"Published figures: version {info['version']}{when}"
+    return f"Latest figures, not yet published: version {info['version']}{when}"
+
+
+def period_text(years: Sequence[int]) -> str:
+    """'2019-20', '2018-19 to 2020-21', '2014-15, 2016-17' or 'no years'."""
+    years = sorted(years)
+    if not years:
+        return "no years"
+    if len(years) == 1:
+        return schema.fy_label(years[0])
+    if years == list(range(years[0], years[-1] + 1)):
+        return f"{schema.fy_label(years[0])} to {schema.fy_label(years[-1])}"
+    return ", ".join(schema.fy_label(y) for y in years)
