@@ -48,11 +48,11 @@ METADATA_LINES = 1 + len(METADATA_FIELDS)  # the first line says how to read the
 
 _CATEGORIES = {"programme_label": "Programme", "arrangement_label": "Arrangement", "age_band_label": "Age band",
                "primary_need_label": "Primary need"}
-# The api's columns this module re-expresses (so they are not repeated under their own names).
-_CONSUMED = {"metric_id", "metric_title", "year", "year_label", "area_code", "area_name", "scheme_id", "scheme_name",
-             "programme", "arrangement", "age_band", "primary_need", *_CATEGORIES, "benchmark_name", "benchmark",
-             "comparison", "status", "recent_trend", "numerator", "denominator", "value", "lower", "upper", "unit",
-             "confidence", "statistic", "method", "suppressed", "suppression"}
+# Columns said otherwise in an export: the level in the CI columns' names, suppression in Value note, a breakdown's
+# code by its label (each dropped only when what replaces it is there).
+_SAID_OTHERWISE = {"confidence": "lower", "suppressed": "metric_id", "suppression": "metric_id",
+                   "year": "year_label", "programme": "programme_label", "arrangement": "arrangement_label",
+                   "age_band": "age_band_label", "primary_need": "primary_need_label"}
 _COLUMNS_NOTE = ("Count and Denominator are the counts the value is worked out from (as published: see Protection "
                  "applied); Lower and Upper CI are the confidence limits; Value note says why a value is missing")
 
@@ -161,32 +161,40 @@ def frame(table: pd.DataFrame, info: ExportInfo) -> pd.DataFrame:
     t = table.reset_index(drop=True)
     n = len(t)
     out: dict[str, object] = {}
+    used = {c for c, instead in _SAID_OTHERWISE.items() if instead in t.columns}
 
     def take(col, name):
         if col in t.columns:
             out[name] = t[col]
+            used.add(col)
 
     take("metric_id", "Indicator ID")
     take("metric_title", "Indicator Name")
-    out["Time period"] = t["year_label"] if "year_label" in t.columns else pd.Series([info.period] * n, dtype=object)
+    if "year_label" in t.columns:
+        take("year_label", "Time period")
+    else:
+        out["Time period"] = info.period
     if "scheme_id" in t.columns:
-        out["Area Code"], out["Area Name"] = t["scheme_id"], t["scheme_name"]
+        take("scheme_id", "Area Code")
+        take("scheme_name", "Area Name")
         out["Area Type"] = "Scheme"
         take("area_code", "Parent Code")
         take("area_name", "Parent Name")
     elif "area_code" in t.columns:
-        out["Area Code"], out["Area Name"] = t["area_code"], t["area_name"]
+        take("area_code", "Area Code")
+        take("area_name", "Area Name")
         out["Area Type"] = np.where(t["area_code"].astype(str).str.startswith("E12"), "Region", "Nation")
     else:
         out["Area Code"], out["Area Name"], out["Area Type"] = _place(info.filters)
     for col, name in _CATEGORIES.items():
         take(col, name)
     out["Benchmark name"] = _benchmark_names(t)
+    used.add("benchmark_name")
     take("benchmark", "Benchmark value")
     take("comparison", "Compared with benchmark")
     for col in ("recent_trend", "status"):
         if col in t.columns:
-            out["Recent trend"] = t[col]
+            take(col, "Recent trend")
             break
     take("numerator", "Count")
     take("denominator", "Denominator")
@@ -199,7 +207,7 @@ def frame(table: pd.DataFrame, info: ExportInfo) -> pd.DataFrame:
     take("statistic", "Statistic")
     take("method", "Method")
     for col in t.columns:
-        if col not in _CONSUMED:
+        if col not in used:
             out[col] = t[col]
     return pd.DataFrame({k: (v if isinstance(v, pd.Series) else [v] * n if np.isscalar(v) else list(v))
                          for k, v in out.items()}, index=range(n))
