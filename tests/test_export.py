@@ -106,6 +106,7 @@ def test_a_public_export_shows_no_exact_or_suppressed_count(schemes_2014):
         # The counts shown are the published (perturbed) ones: the public table's, not the exact ones.
         shown = public[~public["suppressed"]]
         assert read.loc[~hidden, "Count"].astype(int).tolist() == shown["numerator"].astype(int).tolist()
+    assert csv_parts(export.csv_text(public, info))[0]["Figures for"].startswith("hub (")  # scheme-level: whose
     merged = public.merge(exact, on="scheme_id", suffixes=("", "_exact"))
     merged = merged[~merged["suppressed"]]
     assert (merged["numerator"] != merged["numerator_exact"]).any(), "perturbation changes some counts"

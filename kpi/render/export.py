@@ -223,6 +223,16 @@ def _benchmark_text(table: pd.DataFrame) -> str:
             "side of the benchmark, includes it, or is wholly on the bad side")
 
 
+def _figures_for(table: pd.DataFrame, info: ExportInfo) -> str:
+    """Whose figures these are: protected figures that are not scheme-level are the public's, whoever reads them
+    (a hub's regional table is the public one); otherwise the scope they were read with."""
+    if info.exact:
+        return f"{info.scope.describe()} (exact)"
+    if not Scope.scheme_level(breakdown(table), info.filters):
+        return "public (protected)"
+    return f"{info.scope.describe()} (protected)"
+
+
 def metadata(table: pd.DataFrame, info: ExportInfo) -> list[tuple[str, str]]:
     """(field, value) for each of METADATA_FIELDS, in that order."""
     values = {
@@ -236,7 +246,7 @@ def metadata(table: pd.DataFrame, info: ExportInfo) -> list[tuple[str, str]]:
         "Benchmark": _benchmark_text(table),
         "Confidence level": _confidence(table),
         "Protection applied": protection_text(info.exact, info.scope),
-        "Figures for": info.scope.describe() + (" (exact)" if info.exact else " (protected)"),
+        "Figures for": _figures_for(table, info),
         "Columns": _COLUMNS_NOTE,
     }
     # One line each, always: the metadata block keeps its fixed number of lines.
