@@ -15,7 +15,7 @@ from kpi.cli import main
 from kpi.data import schema
 from kpi.metrics import api, disclosure
 from kpi.render import export, tables
-from tests.exports import cells, csv_parts, csv_table, xlsx_sheets
+from tests.exports import csv_parts, csv_table, xlsx_sheets
 from tests.scopes import EXACT, PUBLIC, SCHEMES
 
 NORTH_WEST = "E12000002"
