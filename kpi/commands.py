@@ -80,7 +80,7 @@ def run_table(args) -> int:
     if args.format == "json":
         sys.stdout.write(table.to_json(orient="records", indent=2) + "\n")
         return 0
-    info = _export_info(args, table, f, scope)
+    info = _export_info(args, f, scope)
     if args.format == "xlsx":
         if not args.out:
             print("error: --format xlsx needs --out FILE.xlsx", file=sys.stderr)
@@ -95,7 +95,7 @@ def run_table(args) -> int:
     return 0
 
 
-def _export_info(args, table, f: api.Filters, scope: Scope) -> export.ExportInfo:
+def _export_info(args, f: api.Filters, scope: Scope) -> export.ExportInfo:
     """The same metadata as the dashboard's downloads: the store version the CLI read (the live one)."""
     by = (args.by,) if args.by else ()
     title = registry.get(args.metric_id).title + (f" by {args.by.replace('_', ' ')}" if by else "")
