@@ -9,7 +9,7 @@ import sys
 from kpi.metrics import api, definitions, registry
 from kpi.metrics.scope import Scope, ScopeError
 from kpi.data import queries, schema, store
-from kpi.render import slides, tables
+from kpi.render import export, slides, text
 
 
 def add_metrics_arguments(p: argparse.ArgumentParser) -> None:
@@ -42,7 +42,11 @@ def add_table_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--confidence", type=float, default=0.95, help="0.95 (default) or 0.998")
     p.add_argument("--data", help="store directory (default: KHI_DATA_DIR, else the bundled sample)")
     p.add_argument("--scheme", action="append", default=[], help="scheme id (repeatable; needs --exact)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv",
+                   help="csv: a metadata block (lines starting with #) then the table, the dashboard's Download CSV "
+                        f"(read it with pandas.read_csv(path, skiprows={export.METADATA_LINES})); xlsx: a Data and "
+                        "a Metadata sheet, written to --out; json: the api's records, without metadata")
+    p.add_argument("--out", help="the file to write (needed for --format xlsx; default: standard output)")
     p.add_argument("--exact", action="store_true",
                    help="exact figures (an analyst's scope: no perturbation, no suppression), for the national team "
                         "running the CLI on the server, which is already inside the trust boundary. Without it the "
@@ -75,9 +79,30 @@ def run_table(args) -> int:
         return 2
     if args.format == "json":
         sys.stdout.write(table.to_json(orient="records", indent=2) + "\n")
+        return 0
+    info = _export_info(args, f, scope)
+    if args.format == "xlsx":
+        if not args.out:
+            print("error: --format xlsx needs --out FILE.xlsx", file=sys.stderr)
+            return 2
+        with open(args.out, "wb") as fh:
+            fh.write(export.xlsx_bytes(table, info))
+    elif args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(export.csv_text(table, info))
     else:
-        sys.stdout.write(tables.to_csv(table))
+        sys.stdout.write(export.csv_text(table, info))
     return 0
+
+
+def _export_info(args, f: api.Filters, scope: Scope) -> export.ExportInfo:
+    """The same metadata as the dashboard's downloads: the store version the CLI read (the live one)."""
+    by = (args.by,) if args.by else ()
+    title = registry.get(args.metric_id).title + (f" by {args.by.replace('_', ' ')}" if by else "")
+    info = api.store_info(args.data)
+    return export.ExportInfo(title=title, period=text.period_text(f.years or api.years(data_dir=args.data)),
+                             filters=f, scope=scope, exact=scope.exact(by, f), version=text.version_text(info),
+                             synthetic=bool(info["synthetic"]))
 
 
 def add_slides_arguments(p: argparse.ArgumentParser) -> None:

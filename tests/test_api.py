@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
@@ -10,8 +9,9 @@ import pandas as pd
 import pytest
 
 from kpi.metrics import api, disclosure, perturb, registry
-from kpi.render import tables
+from kpi.render import export, tables
 from kpi.cli import main
+from tests.exports import csv_parts, csv_table
 from tests.scopes import PUBLIC, SCHEMES, Scope
 
 GROUPINGS = [(), ("region",), ("scheme",), ("year",), ("arrangement",), ("age_band",), ("primary_need",),
@@ -108,11 +108,12 @@ def test_cli_table_csv_equals_the_api_table(sample_store, capsys):
     assert main(["table", "connected_positive", "--by", "region", "--year", "2019", "--data",
                  str(sample_store)]) == 0
     out = capsys.readouterr().out
-    expected = api.khi_table("connected_positive", "region", api.Filters(years=(2019,)), data_dir=sample_store,
-                             scope=PUBLIC)
-    assert out == tables.to_csv(expected)
-    frame = pd.read_csv(io.StringIO(out))
-    assert len(frame) == 12
+    f = api.Filters(years=(2019,))
+    expected = api.khi_table("connected_positive", "region", f, data_dir=sample_store, scope=PUBLIC)
+    meta, table = csv_parts(out)  # the metadata block, then the table (kpi.render.export)
+    assert table == tables.to_csv(export.frame(expected, export.ExportInfo(title="", period="2019-20", filters=f)))
+    assert meta["Filters"] == "Year: 2019-20"
+    assert len(csv_table(out)) == 12
 
 
 def test_cli_table_json(sample_store, capsys):

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 
+import openpyxl
 import pptx
 import pypdf
 import pytest
@@ -113,14 +114,19 @@ def downloads(monkeypatch):
     return record_downloads(monkeypatch)
 
 
-def _contents(data) -> str:
-    """The text inside a download: CSV and SVG as they are, every text frame of a PowerPoint, every PDF page; for a
-    PNG, the figure and footer it is drawn from (reading text back out of pixels would prove nothing more)."""
+def _contents(data, file_name: str = "") -> str:
+    """The text inside a download: CSV and SVG as they are, every cell of both sheets of an XLSX, every text frame
+    of a PowerPoint, every PDF page; for a PNG, the figure and footer it is drawn from (reading text back out of
+    pixels would prove nothing more)."""
     if isinstance(data, functools.partial) and data.func.__name__ == "figure_png":
         return data.args[0].to_json() + str(data.args[1])
     data = resolve(data)
     if isinstance(data, str):
         return data
+    if file_name.endswith(".xlsx"):
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
+                         if v is not None)
     if data[:4] == b"PK\x03\x04":
         deck = pptx.Presentation(io.BytesIO(data))
         return "\n".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
@@ -146,11 +152,13 @@ def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeyp
     scheme = sorted(_scheme_ids(real_store))[0]  # a tampered link naming a scheme
     at = open_page(f"pages/{page}.py", level="scheme", scheme=scheme)
     assert not _leaks(_everything_shown(at), real_store, scheme)  # texts, tables and charts on screen
-    offered = {file_name: _contents(data) for _, file_name, data in downloads}
+    offered = {file_name: _contents(data, file_name) for _, file_name, data in downloads}
     if page != "definitions":
         assert offered, "the page offers downloads to check"
     if page == "presentation":
         assert {name.rsplit(".", 1)[1] for name in offered} >= {"pptx", "pdf", "png", "svg"}
+    elif page != "definitions":
+        assert {name.rsplit(".", 1)[1] for name in offered} == {"csv", "xlsx"}
     for file_name, text in offered.items():
         assert text.strip(), file_name
         assert not _leaks(text, real_store), file_name  # no CSV, slide, PDF or picture names a scheme

@@ -1,7 +1,8 @@
 """AppTest checks of the overview, connectedness, health, living well and definitions pages, the URL filters and the downloads.
 
 Each page: renders without exception, shows the registry's wording, reacts to a filter, shrugs off a tampered link
-with a warning. Downloads: the CSV a chart offers is byte for byte `kpi.tables.to_csv(kpi.metrics.api.khi_table(...))`.
+with a warning. Downloads: the table in the CSV a chart offers is byte for byte the one `python -m kpi table` prints for
+`kpi.metrics.api.khi_table(...)` (after the metadata block, tests/test_app_exports.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.metrics import api, registry
-from kpi.render import charts, people, tables
+from kpi.render import charts, export, people, tables
 from kpi.data import schema
 from kpi.data.queries import Filters
 from tests.app_pages import record_downloads, resolve
+from tests.exports import csv_parts
 from tests.scopes import PUBLIC, SCHEMES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -217,14 +219,21 @@ def downloads(monkeypatch):
 def test_csv_downloads_are_the_cli_tables_byte_for_byte(sample_env, downloads):
     f = Filters(years=(2019,), areas=(NORTH_WEST,))
     run_page("health", {"area": NORTH_WEST, "year": "2019-20"})
-    # = python -m kpi table
-    expected = tables.to_csv(api.khi_table("physical_health_positive", "arrangement", f, scope=PUBLIC))
-    assert downloads["khi-physical_health_positive-by-arrangement.csv"].decode() == expected
-    expected = tables.to_csv(api.khi_table("physical_health_positive", "year", f, scope=PUBLIC))
-    assert downloads["khi-physical_health_positive-by-year.csv"].decode() == expected
+    info = export.ExportInfo(title="", period="2019-20", filters=f)
+
+    def table_part(name):
+        meta, table = csv_parts(downloads[name].decode())
+        assert (meta["Period"], meta["Filters"]) == ("2019-20", "Year: 2019-20; Nation or region: North West")
+        return table
+
+    # = python -m kpi table, after the metadata block
+    expected = api.khi_table("physical_health_positive", "arrangement", f, scope=PUBLIC)
+    assert table_part("khi-physical_health_positive-by-arrangement.csv") == tables.to_csv(export.frame(expected, info))
+    expected = api.khi_table("physical_health_positive", "year", f, scope=PUBLIC)
+    assert table_part("khi-physical_health_positive-by-year.csv") == tables.to_csv(export.frame(expected, info))
     stacked = api.khi_tables(["physical_health_positive", "physical_health_negative", "emotional_health_positive",
                               "emotional_health_negative"], (), f, scope=PUBLIC)
-    assert downloads["khi-health.csv"].decode() == tables.to_csv(stacked)
+    assert table_part("khi-health.csv") == tables.to_csv(export.frame(stacked, info))
 
 
 def test_cached_tables_equal_the_api_tables(sample_env):

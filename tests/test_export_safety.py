@@ -1,7 +1,8 @@
 """No export path writes a cell a spreadsheet would run as a formula (OWASP CSV injection); numbers stay numbers.
 
 Scheme names and ids are free text from the schemes' exports. Hostile ones go in through ingest, then out through
-every path: `python -m kpi table`, the dashboard's Download CSV (charts, tables, the funnel) and the quarantine file.
+every path: `python -m kpi table`, the dashboard's Download CSV and Download XLSX (charts, tables, the funnel; their
+metadata too) and the quarantine file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pytest
 from kpi.cli import main
 from kpi.data import ingest, spreadsheet
 from kpi.metrics import api
-from kpi.render import tables
+from kpi.render import export, tables
+from tests.exports import cells, csv_parts, xlsx_sheets
 from tests.scopes import EXACT, SCHEMES
 
 # Ingest trims leading white space from names, so tab and CR leads are checked on a table directly (below).
@@ -68,8 +70,45 @@ def test_dashboard_and_cli_csvs_neutralise_hostile_scheme_names_and_ids(hostile_
         assert main(["table", "connected_positive", "--by", "scheme", "--year", "2023", "--exact",
                      "--data", str(root)]) == 0  # scheme tables from the CLI: the national team's, exact
     exact = api.khi_table("connected_positive", "scheme", api.Filters(years=(2023,)), data_dir=root, scope=EXACT)
-    assert out.getvalue() == tables.to_csv(exact)
+    _, printed = csv_parts(out.getvalue())
+    assert printed == tables.to_csv(export.frame(exact, export.ExportInfo(title="", period="2023-24")))
     assert _formula_cells(out.getvalue()) == [] and f"'{HOSTILE_ID}" in _cells(out.getvalue())
+
+
+def _inert(book) -> list:
+    """Cells a spreadsheet would run: stored as a formula, or text that begins like one."""
+    return [c.coordinate for c in cells(book)
+            if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith(spreadsheet.FORMULA_STARTS))]
+
+
+def test_csv_and_xlsx_exports_neutralise_hostile_names_ids_and_metadata(hostile_store):
+    """The dashboard's downloads with their metadata: a hostile scheme in the table and in the filters."""
+    root, _ = hostile_store
+    f = api.Filters(years=(2023,), schemes=(HOSTILE_ID,))
+    table = api.khi_table("connected_positive", "scheme", api.Filters(years=(2023,)), data_dir=root, scope=SCHEMES)
+    info = export.ExportInfo(title="=HYPERLINK(\"http://x.example\")", period="2023-24", filters=f, scope=SCHEMES)
+    text = export.csv_text(table, info)
+    assert _formula_cells(text) == []
+    meta, _ = csv_parts(text)
+    assert meta["Title"].startswith("'=") and f"'{HOSTILE_ID}" not in meta["Filters"]  # inside text: not a lead
+    rows, xmeta, book = xlsx_sheets(export.xlsx_bytes(table, info))
+    assert _inert(book) == []
+    assert xmeta == meta
+    names = [r[rows[0].index("Area Name")] for r in rows[1:]]
+    ids = [r[rows[0].index("Area Code")] for r in rows[1:]]
+    assert "'=HYPERLINK(\"http://x.example\",\"click\")" in names and f"'{HOSTILE_ID}" in ids
+    assert all(type(r[rows[0].index("Value")]) in (int, float, type(None)) for r in rows[1:])  # numbers stay numbers
+
+
+def test_xlsx_stores_tab_cr_and_formula_text_as_text():
+    table = pd.DataFrame({"metric_id": ["connected_positive"] * 4, "scheme_name": ["=1+1", "\tTabbed", "\rReturned",
+                                                                                 "@SUM(A1)"],
+                          "value": [-1.5, 2.0, 3.0, 4.0], "change": pd.array([-175, None, 1, 2], dtype="Int64")})
+    rows, _, book = xlsx_sheets(export.xlsx_bytes(table, export.ExportInfo(title="t", period="p")))
+    assert _inert(book) == []
+    assert [r[rows[0].index("scheme_name")] for r in rows[1:]] == ["'=1+1", "'\tTabbed", "'\nReturned", "'@SUM(A1)"]
+    assert [r[rows[0].index("change")] for r in rows[1:]] == [-175, None, 1, 2]
+    assert [r[rows[0].index("Value")] for r in rows[1:]] == [-1.5, 2, 3, 4]
 
 
 def test_funnel_download_neutralises_hostile_names(hostile_store):
@@ -77,6 +116,9 @@ def test_funnel_download_neutralises_hostile_names(hostile_store):
     funnel = api.funnel("connected_positive", api.Filters(years=(2023,)), data_dir=root, scope=SCHEMES)
     assert HOSTILE_ID in set(funnel["scheme_id"])
     assert _formula_cells(tables.to_csv(funnel)) == []
+    info = export.ExportInfo(title="funnel", period="2023-24", scope=SCHEMES)
+    assert _formula_cells(export.csv_text(funnel, info)) == []
+    assert _inert(xlsx_sheets(export.xlsx_bytes(funnel, info))[2]) == []
 
 
 def test_quarantine_file_neutralises_what_it_refused(hostile_store):

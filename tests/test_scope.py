@@ -14,7 +14,8 @@ from kpi.data import schema
 from kpi.data.queries import Filters
 from kpi.metrics import api
 from kpi.metrics.scope import NOT_AVAILABLE, Scope, ScopeError
-from kpi.render import tables
+from kpi.render import export, tables
+from tests.exports import csv_parts
 from tests.scopes import EXACT, PUBLIC
 
 NW, YH = "E12000002", "E12000003"
@@ -208,9 +209,10 @@ def test_kpi_table_is_public_unless_exact(sample_store, capsys):
     assert main(["table", "connected_positive", "--by", "scheme", "--data", str(sample_store)]) == 2
     assert "not public" in capsys.readouterr().err
     assert main(["table", "connected_positive", "--by", "scheme", "--exact", "--data", str(sample_store)]) == 0
-    printed = capsys.readouterr().out
-    assert printed == tables.to_csv(api.khi_table("connected_positive", "scheme", scope=EXACT,
-                                                  data_dir=sample_store))
+    meta, printed = csv_parts(capsys.readouterr().out)
+    exact = api.khi_table("connected_positive", "scheme", scope=EXACT, data_dir=sample_store)
+    assert printed == tables.to_csv(export.frame(exact, export.ExportInfo(title="", period=meta["Period"])))
+    assert meta["Figures for"] == "analyst (exact)" and meta["Protection applied"].startswith("none: exact")
 
 
 def test_kpi_slides_for_a_scheme_need_exact(sample_store, own, tmp_path, capsys):

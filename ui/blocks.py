@@ -1,5 +1,6 @@
-"""Page blocks: a chart with its "Show as table" alternative, the CSV of exactly the table shown, and the footer
-line (source, period, date, n, interval level, synthetic notice)."""
+"""Page blocks: a chart with its "Show as table" alternative, the CSV and XLSX of exactly the table shown (each
+describing itself: kpi.render.export), and the footer line (source, period, date, n, interval level, synthetic
+notice)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import streamlit as st
 
 from kpi.metrics import registry
 from kpi.metrics.disclosure import MIN_DENOMINATOR, PROTECTION_NOTE, SUPPRESSED_TEXT
-from kpi.render import tables, text
+from kpi.render import export, text
 from kpi.render.memo import remembered
 from kpi.render.text import number
 from ui import data, state, views
@@ -21,9 +22,25 @@ _LABEL_COLUMNS = {"metric_title": "Measure", "scheme_name": "Scheme", "area_name
                   "age_band_label": "Age band", "primary_need_label": "Primary need"}
 
 
-def download_data(table: pd.DataFrame) -> str:
-    """What "Download CSV" gives: the shown table in the CLI's one CSV rendering (`python -m kpi table`)."""
-    return tables.to_csv(table)
+def export_info(table: pd.DataFrame, *, title: str, period: str | None = None) -> export.ExportInfo:
+    """What a download says about itself: the view's filters and period, the store version, and the protection the
+    viewer's scope got (exact only when the scope may see every row of this table exactly)."""
+    f = state.current_filters()
+    scope = data.viewer_scope(schemes=True)
+    return export.ExportInfo(title=title, period=period or state.period_label(), filters=f, scope=scope,
+                             exact=scope.exact(export.breakdown(table), f), version=_version(),
+                             synthetic=_is_synthetic(), made=dt.date.today())
+
+
+def download_data(table: pd.DataFrame, info: export.ExportInfo, shown: pd.DataFrame | None = None) -> str:
+    """What "Download CSV" gives: the metadata block and the table, as `python -m kpi table` prints it (or the
+    reader-shaped `shown` table in its place)."""
+    return export.csv_text(table, info, shown=shown)
+
+
+def download_xlsx(table: pd.DataFrame, info: export.ExportInfo, shown: pd.DataFrame | None = None) -> bytes:
+    """What "Download XLSX" gives: the same table on a "Data" sheet, the metadata on a "Metadata" sheet."""
+    return export.xlsx_bytes(table, info, shown=shown)
 
 
 @remembered
@@ -119,24 +136,31 @@ def chart_block(fig, table: pd.DataFrame, *, key: str, filename: str, title: str
     st.plotly_chart(fig, key=key, width="stretch", alt=alt, theme=None,
                     config={"displaylogo": False,
                             "toImageButtonOptions": {"filename": filename.removesuffix(".csv")}})
-    table_block(table, key=key, filename=filename, period=period, shown=shown)
+    table_block(table, key=key, filename=filename, period=period, shown=shown, title=alt)
 
 
 def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | None = None,
-                toggle: bool = True, shown: pd.DataFrame | None = None) -> None:
+                toggle: bool = True, shown: pd.DataFrame | None = None, title: str | None = None) -> None:
     """The table part of a chart block on its own (for figures shown as cards rather than a chart); `shown` as in
-    chart_block."""
+    chart_block (its downloads carry the same metadata block)."""
     if not toggle or st.toggle("Show as table", key=f"{key}-table"):
         st.dataframe(plain_table(table) if shown is None else shown, hide_index=True, width="stretch",
                      column_config=None if shown is None else _thousands(shown))
-    left, right = st.columns([1, 4], vertical_alignment="center")
+    left, middle, right = st.columns([1, 1, 3], vertical_alignment="center")
+    filters = state.current_filters()
+    # Made now, not in the click: a download's callable runs outside the page, without the session's state.
+    info = export_info(table, title=title or filename.removesuffix(".csv"), period=period)
     # on_click logs the download when it is of scheme-level or exact figures (the audit log); it costs a rerun.
-    # data as a function: the CSV is built when someone clicks, not on every view of the page.
-    left.download_button("Download CSV", data=functools.partial(download_data, table if shown is None else shown),
-                         file_name=filename,
-                         mime="text/csv",
-                         on_click=data.audit_download, args=(table, "csv", state.current_filters()),
+    # data as a function: the file is built when someone clicks, not on every view of the page.
+    left.download_button("Download CSV", data=functools.partial(download_data, table, info, shown),
+                         file_name=filename, mime="text/csv",
+                         on_click=data.audit_download, args=(table, "csv", filters),
                          key=f"{key}-csv", icon=":material/download:")
+    middle.download_button("Download XLSX", data=functools.partial(download_xlsx, table, info, shown),
+                           file_name=filename.removesuffix(".csv") + ".xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           on_click=data.audit_download, args=(table, "xlsx", filters),
+                           key=f"{key}-xlsx", icon=":material/table_view:")
     right.caption(footer_text(table, period))
 
 

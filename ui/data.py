@@ -11,7 +11,6 @@ key, so two viewers never share a cached result. `viewer_scope()` is the one pla
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import urllib.parse
 from dataclasses import replace
@@ -20,10 +19,11 @@ from typing import Iterable, Sequence
 import pandas as pd
 import streamlit as st
 
-from kpi.data import audit, journal, paths, queries, schema, store, users
+from kpi.data import audit, journal, paths, schema, store, users
 from kpi.data.queries import Filters
 from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
+from kpi.render import export, text
 from kpi.render import growth as growth_render
 from ui import auth
 
@@ -82,10 +82,7 @@ def audit_download(table: pd.DataFrame | None, fmt: str, filters: Filters = Filt
     """
     if not auth.configured():
         return
-    by = () if table is None else tuple(
-        b for b in queries.BREAKDOWNS if all(c in table.columns for c in queries.group_columns([b])))
-    if "scheme" in by:
-        by = tuple(b for b in by if b != "region")  # a scheme row carries its area: it is a scheme breakdown
+    by = () if table is None else export.breakdown(table)
     if metric is None and table is not None and "metric_id" in table.columns:
         metric = list(dict.fromkeys(table["metric_id"].astype(str)))
     scope = viewer_scope(schemes=True)
@@ -324,16 +321,8 @@ def store_info() -> dict:
 
 
 def version_note() -> str:
-    """Which version of the figures this is, for every footer, export and slide."""
-    info = store_info()
-    try:
-        day = dt.datetime.fromisoformat(info["updated_at"])
-        when = f" of {day.day} {day:%B %Y}"
-    except (TypeError, ValueError, KeyError):
-        when = ""
-    if info["version"] == info["published"]:
-        return f"Published figures: version {info['version']}{when}"
-    return f"Latest figures, not yet published: version {info['version']}{when}"
+    """Which version of the figures this is, for every footer, export and slide (`kpi.render.text.version_text`)."""
+    return text.version_text(store_info())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from kpi.data import schema
 from kpi.data.queries import Filters
+from kpi.render import text
 from ui import data
 
 ENGLAND = "E92000001"  # a shortcut in the place picker: the nine English regions
@@ -207,14 +208,7 @@ def current_filters() -> Filters:
 def period_label(f: Filters | None = None) -> str:
     """'2019-20', '2018-19 to 2020-21', or the whole span of the data."""
     f = current_filters() if f is None else f
-    years = sorted(f.years) or data.available_years()
-    if not years:
-        return "no years"
-    if len(years) == 1:
-        return schema.fy_label(years[0])
-    if years == list(range(years[0], years[-1] + 1)):
-        return f"{schema.fy_label(years[0])} to {schema.fy_label(years[-1])}"
-    return ", ".join(schema.fy_label(y) for y in years)
+    return text.period_text(f.years or data.available_years())
 
 
 def place_label(f: Filters | None = None) -> str:

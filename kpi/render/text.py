@@ -6,11 +6,12 @@ import datetime as dt
 import math
 from typing import Sequence
 
+from kpi.data import schema
 from kpi.metrics import registry
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 
 __all__ = ["SOURCE", "PEOPLE_SOURCE", "SYNTHETIC_NOTICE", "source_of", "number", "footer_text", "figure_text",
-           "interval_text", "capitalised", "slide_detail", "speaker_notes"]
+           "interval_text", "capitalised", "slide_detail", "speaker_notes", "version_text", "period_text"]
 
 SOURCE = "Shared Lives Plus outcomes tool"
 # People counts come from what the schemes send once a year, not from the outcomes tool's answers.
@@ -108,3 +109,27 @@ def speaker_notes(k: registry.KHI, said: registry.Share | None, value: float | N
                      "so the words, the big figure and the picture say the same.")
     lines.append(f"{PROTECTION_NOTE}; figures from too few answers are not shown (“{SUPPRESSED_TEXT}”).")
     return "\n".join(lines)
+
+
+def version_text(info: dict) -> str:
+    """Which version of the figures this is (`kpi.metrics.api.store_info`), for every footer, export and slide."""
+    try:
+        day = dt.datetime.fromisoformat(info["updated_at"])
+        when = f" of {day.day} {day:%B %Y}"
+    except (TypeError, ValueError, KeyError):
+        when = ""
+    if info["version"] == info["published"]:
+        return f"Published figures: version {info['version']}{when}"
+    return f"Latest figures, not yet published: version {info['version']}{when}"
+
+
+def period_text(years: Sequence[int]) -> str:
+    """'2019-20', '2018-19 to 2020-21', '2014-15, 2016-17' or 'no years'."""
+    years = sorted(years)
+    if not years:
+        return "no years"
+    if len(years) == 1:
+        return schema.fy_label(years[0])
+    if years == list(range(years[0], years[-1] + 1)):
+        return f"{schema.fy_label(years[0])} to {schema.fy_label(years[-1])}"
+    return ", ".join(schema.fy_label(y) for y in years)
