@@ -19,6 +19,7 @@ from kpi.data import schema
 from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from tests.scopes import PUBLIC, SCHEMES
+from tests.exports import csv_parts
 
 
 
@@ -234,7 +235,8 @@ def test_growth_page_keeps_a_longer_period_in_the_url(sample_env):
 def test_growth_page_csvs_have_columns_a_reader_understands(sample_env, monkeypatch):
     got = record_downloads(monkeypatch)
     open_page("pages/growth.py")
-    csvs = {name: resolve(data) for label, name, data in got if name.endswith(".csv")}
+    # The table part of each CSV, after its metadata block (tests/test_app_exports.py checks the block).
+    csvs = {name: csv_parts(resolve(data))[1] for label, name, data in got if name.endswith(".csv")}
     assert "people_supported_change_by_nation.csv" in csvs and "people_net_change_by_region.csv" in csvs
     for name, csv in csvs.items():
         header = csv.splitlines()[0].split(",")
