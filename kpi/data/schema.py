@@ -31,6 +31,16 @@ AREAS: dict[str, str] = {
     "N92000002": "Northern Ireland",
 }
 ENGLISH_REGIONS = tuple(code for code in AREAS if code.startswith("E12"))
+# The benchmarks an area is compared with (docs/metrics.md, "Benchmarks"): its nation, or the UK.
+ENGLAND, UK = "E92000001", "K02000001"
+NATIONS: dict[str, str] = {ENGLAND: "England", "W92000004": "Wales", "S92000003": "Scotland",
+                           "N92000002": "Northern Ireland"}
+BENCHMARK_NAMES: dict[str, str] = {**NATIONS, UK: "UK"}
+
+
+def nation_of(area_code: str) -> str:
+    """The nation's GSS code of an English region (England) or of a nation (itself)."""
+    return ENGLAND if str(area_code).startswith("E") else str(area_code)
 
 
 # ---------------------------------------------------------------------------------------------------------------

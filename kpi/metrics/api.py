@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from dataclasses import replace
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -265,7 +266,7 @@ def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=Non
 
 
 def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None) -> pd.DataFrame:
-    """Schemes against the national figure, with 95% and 99.8% funnel limits at each scheme's denominator.
+    """Schemes against their benchmark, with 95% and 99.8% funnel limits at each scheme's denominator.
 
     Only the schemes the scope may see (ScopeError for the public); the limits are around the benchmark beside them.
     """
@@ -273,9 +274,11 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=No
     if not k.share_of_people:
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
     table, exact = _shown_and_counts([metric_id], "scheme", filters, scope=scope, con=con, data_dir=data_dir)
+    if exact["benchmark_name"].nunique() > 1:  # schemes of several nations: one funnel needs one baseline, the UK's
+        return funnel(metric_id, replace(filters, benchmark="uk"), scope=scope, con=con, data_dir=data_dir)
     if exact.empty:
         return table
-    baseline = float(exact["benchmark"].iloc[0]) / 100  # the national figure for the same other filters
+    baseline = float(exact["benchmark"].iloc[0]) / 100  # the benchmark (benchmark_name) for the same other filters
     den = exact["denominator"].to_numpy(float)
     for level, tag in ((0.95, "95"), (0.998, "998")):
         lo, hi = stats.funnel_limits(baseline, np.where(den > 0, den, np.nan), level)

@@ -17,6 +17,7 @@ server, inside the trust boundary).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -27,7 +28,7 @@ from kpi.data import paths, schema, store
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.data.queries import Filters
 from kpi.render import people, style
-from kpi.render.text import SOURCE, capitalised, footer_text, number
+from kpi.render.text import SOURCE, benchmark_phrase, capitalised, footer_text, number
 
 __all__ = ["SOURCE", "Slide", "Deck", "DeckError", "build_deck", "write_pptx", "write_pdf", "pptx_bytes",
            "pdf_bytes"]
@@ -107,6 +108,15 @@ def _detail(k: registry.KHI, n: float | None, lower: float | None, upper: float 
     return " ".join(parts)
 
 
+def _compared(k: registry.KHI, row: dict) -> str:
+    """'Similar to England (90%).': the comparison and the benchmark it used, in words; "" when not compared."""
+    word, name, bench = row.get("comparison"), row.get("benchmark_name"), number(row.get("benchmark"))
+    if not name or bench is None or word in (None, "not compared") or (isinstance(word, float) and math.isnan(word)):
+        return ""
+    link = "to" if word == "similar" else "than"
+    return f"{capitalised(str(word))} {link} {benchmark_phrase(str(name))} ({registry.format_value(k, bench)})."
+
+
 def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     suppressed = bool(row.get("suppressed", False))
     value = None if suppressed else number(row.get("value"))
@@ -122,7 +132,7 @@ def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
         unit="" if k.unit == "%" else UNIT_WORDS.get(k.unit, k.unit),
         value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=count,
         picture_text="" if count is None else f"{count} out of 10 people",
-        detail="" if suppressed else _detail(k, n, lower, upper),
+        detail="" if suppressed else " ".join(p for p in (_detail(k, n, lower, upper), _compared(k, row)) if p),
         explanation=k.explanation, question=k.question,
     )
 

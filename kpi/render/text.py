@@ -8,7 +8,8 @@ from typing import Sequence
 
 from kpi.metrics import registry
 
-__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised"]
+__all__ = ["SOURCE", "SYNTHETIC_NOTICE", "number", "footer_text", "figure_text", "interval_text", "capitalised",
+           "benchmark_names", "benchmark_phrase", "against_words"]
 
 SOURCE = "Shared Lives Plus outcomes tool"
 SYNTHETIC_NOTICE = "Synthetic sample data — not real people"
@@ -60,3 +61,25 @@ def interval_text(k: registry.KHI | str | None, lower, upper) -> str:
 def capitalised(text: str) -> str:
     """The first letter upper case, the rest as it is (for a phrase used as a sentence)."""
     return text[:1].upper() + text[1:]
+
+
+def benchmark_names(table) -> list[str]:
+    """The benchmarks a table's comparisons used ("England", "UK"...), in order of first use."""
+    if "benchmark_name" not in getattr(table, "columns", ()):
+        return []
+    return [str(n) for n in dict.fromkeys(table["benchmark_name"].dropna()) if str(n)]
+
+
+def benchmark_phrase(name: str) -> str:
+    """A benchmark's name inside a sentence: 'England', 'the UK'."""
+    return "the UK" if name == "UK" else name
+
+
+def against_words(table) -> str:
+    """What the rows were compared with, in words: 'England', 'the UK', or 'their benchmark (England or the UK)'."""
+    names = [benchmark_phrase(n) for n in benchmark_names(table)]
+    if not names:
+        return "the benchmark"
+    if len(names) == 1:
+        return names[0]
+    return f"their benchmark ({', '.join(names[:-1])} or {names[-1]})"
