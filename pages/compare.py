@@ -16,8 +16,6 @@ from ui import blocks, data, glossary, nav, state, views
 # offered here; every other KHI is.
 METRICS = {mid: registry.get(mid).title for mid in registry.COMPARED_IDS}
 LEVELS = {"region": "Nations and regions", "scheme": "Schemes"}
-BENCHMARKS = {"auto": "England for English areas, the nation for the others",
-              "uk": "The whole UK for every area"}
 CONFIDENCE = {"95": "95% (the usual level)", "99.8": "99.8% (stricter: only the clearest differences)"}
 MANY_SCHEMES = 40  # beyond this, the comparison chart shows only the schemes that differ unless asked for all
 
@@ -41,7 +39,7 @@ with left:
 with right:
     ci = state.url_choice("ci", CONFIDENCE, "95", st.radio, "How sure before we call a difference",
                           key="compare_ci", help=glossary.glossary("significance"))
-bench_choice = state.url_choice("bench", BENCHMARKS, "auto", st.radio, "Compare with", key="compare_bench",
+bench_choice = state.url_choice("bench", state.BENCHMARK_LABELS, "auto", st.radio, "Compare with", key="compare_bench",
                                 horizontal=True, help=glossary.glossary("benchmark"))
 filters = replace(filters, benchmark=bench_choice)
 confidence = 0.998 if ci == "99.8" else 0.95

@@ -137,7 +137,7 @@ def _leaks(text: str, root, typed: str = "") -> list[str]:
     return names + [sid for sid in _scheme_ids(root) if sid != typed and re.search(rf"\b{re.escape(sid)}\b", text)]
 
 
-@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "growth", "compare", "definitions",
+@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "growth", "compare", "profile", "definitions",
                                   "presentation"])
 def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeypatch, downloads, page):
     monkeypatch.setattr(auth, "configured", lambda: True)  # sign-in configured, nobody signed in

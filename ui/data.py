@@ -231,6 +231,21 @@ def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope):
     return result
 
 
+@st.cache_data(show_spinner=False, max_entries=200)
+def _profile(metric_ids, level, filters, scope, root, version, _con) -> pd.DataFrame:
+    return api.profile(list(metric_ids), level, filters, scope=scope, con=_con)
+
+
+def profile(metric_ids: Iterable[str], level: str = "region", filters: Filters = Filters(), *,
+            scope: Scope) -> pd.DataFrame:
+    """`kpi.metrics.api.profile`: every KHI x every place for the latest year in view, with each cell's trend."""
+    root, version = store_key()
+    metric_ids = tuple(metric_ids)
+    table = _profile(metric_ids, level, filters, scope, root, version, connection())
+    audit_view(scope, metric_ids, (level,), filters)
+    return table
+
+
 @st.cache_data(show_spinner=False, max_entries=500)
 def _funnel(metric_id, filters, scope, root, version, _con) -> pd.DataFrame:
     return api.funnel(metric_id, filters, scope=scope, con=_con)

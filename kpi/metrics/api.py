@@ -30,7 +30,7 @@ from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
 __all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "split_by_metric",
-           "headline", "trend", "funnel", "coverage", "years", "scheme_list", "connect"]
+           "headline", "trend", "profile", "funnel", "coverage", "years", "scheme_list", "connect"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -263,6 +263,60 @@ def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=Non
     series.loc[~(series["denominator"] >= k.min_n)] = np.nan
     result = stats.trend_test(series["numerator"].to_numpy(), series["denominator"].to_numpy(), k.direction)
     return table, result
+
+
+PROFILE_LEVELS = ("region", "scheme")
+
+
+def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters = Filters(), *, scope: Scope,
+            con=None, data_dir=None, confidence: float = 0.95) -> pd.DataFrame:
+    """Every KHI x every place (region and nation, or scheme) for the latest year in view, as khi_tables gives it
+    (value, interval, n, benchmark, benchmark_name, comparison, disclosure control), with each cell's recent trend.
+
+    Two computations whatever the number of KHIs and places: the latest year by place (the cells, equal to
+    `khi_tables(ids, (level,), filters.with_years([latest]))`), and every year up to it by place and year (the trend
+    test of `trend`, per cell, on the same figures `trend` tests: published counts outside the exact scopes).
+    trend: "increasing", "decreasing", "no significant change", "cannot be calculated" or "not tested" (a KHI that
+    is not a share of people); trend_assessment: "getting better", "getting worse" or "".
+    """
+    if level not in PROFILE_LEVELS:
+        raise ValueError(f"a profile is by {' or '.join(PROFILE_LEVELS)}, not {level!r}")
+    con = con if con is not None else connect(data_dir)
+    ids = list(dict.fromkeys(metric_ids))
+    available = years(con=con)
+    latest = max(filters.years or available)
+    cells = khi_tables(ids, (level,), filters.with_years([latest]), scope=scope, con=con, confidence=confidence)
+    cells["year"], cells["year_label"] = latest, schema.fy_label(latest)
+    tested = [m for m in ids if registry.get(m).share_of_people]
+    trends: dict[tuple, tuple[str, str]] = {}
+    if tested:
+        span = filters.with_years(y for y in available if y <= latest)
+        _, series = _shown_and_counts(tested, (level, "year"), span, scope=scope, con=con, confidence=confidence,
+                                      compare_breakdowns=False)
+        place = "scheme_id" if level == "scheme" else "area_code"
+        # Grouped in plain Python: a pandas groupby and reindex per cell cost more than all the queries.
+        yearly: dict[tuple, dict[int, tuple[float, float]]] = {}
+        for mid, code, year, num, den in zip(series["metric_id"], series[place].astype(str), series["year"],
+                                             series["numerator"].to_numpy(float), series["denominator"].to_numpy(float)):
+            yearly.setdefault((mid, code), {})[int(year)] = (num, den)
+        for key, by_year in yearly.items():
+            trends[key] = _trend_words(registry.get(key[0]), by_year)
+    place = cells["scheme_id"] if level == "scheme" else cells["area_code"]
+    words = [trends.get((m, str(c)), ("not tested", "")) if registry.get(m).share_of_people
+             else ("not tested", "") for m, c in zip(cells["metric_id"], place)]
+    cells["trend"] = [w[0] for w in words]
+    cells["trend_assessment"] = [w[1] for w in words]
+    return cells
+
+
+def _trend_words(k, by_year: dict[int, tuple[float, float]]) -> tuple[str, str]:
+    """(label, assessment) of one place's trend test, as `trend` computes it: consecutive years, a year with too few
+    answers (or none) kept as missing."""
+    span = range(min(by_year), max(by_year) + 1)
+    counts = [by_year.get(y, (np.nan, np.nan)) for y in span]
+    counts = [(x, n) if n >= k.min_n else (np.nan, np.nan) for x, n in counts]
+    result = stats.trend_test([c[0] for c in counts], [c[1] for c in counts], k.direction)
+    return result.label, result.assessment
 
 
 def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None) -> pd.DataFrame:

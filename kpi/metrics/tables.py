@@ -158,7 +158,7 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
             table["benchmark"], table["benchmark_name"], table["comparison"] = np.nan, "", "not compared"
             out[k.id] = table
             continue
-        whole = pd.concat(bench[k.id], ignore_index=True)
+        whole = bench[k.id][0] if len(bench[k.id]) == 1 else pd.concat(bench[k.id], ignore_index=True)
         b = whole[[*keys, "benchmark_code", "value"]].rename(columns={"value": "benchmark"})
         if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
             small = ~(whole["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
