@@ -40,7 +40,7 @@ def add_table_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--age-band", action="append", default=[], choices=schema.AGE_BANDS)
     p.add_argument("--need", action="append", default=[], choices=schema.PRIMARY_NEEDS)
     p.add_argument("--confidence", type=float, default=0.95, help="0.95 (default) or 0.998")
-    p.add_argument("--benchmark", choices=queries.BENCHMARK_CHOICES, default="auto",
+    p.add_argument("--benchmark", choices=schema.BENCHMARK_CHOICES, default="auto",
                    help="what a place is compared with: auto (default: an English region or scheme with England, a "
                         "scheme in Wales, Scotland or Northern Ireland with its nation, a nation with the UK) or uk")
     p.add_argument("--data", help="store directory (default: KHI_DATA_DIR, else the bundled sample)")

@@ -53,8 +53,9 @@ def test_the_uk_stays_available_as_an_explicit_choice(sample_store):
     t = api.khi_table("connected_positive", "region", f, scope=PUBLIC, data_dir=sample_store)
     uk = api.khi_table("connected_positive", (), scope=PUBLIC, data_dir=sample_store)
     assert set(t["benchmark_name"]) == {"UK"} and set(t["benchmark"]) == {uk["value"].iloc[0]}
-    with pytest.raises(ValueError):
-        api.Filters(benchmark="france")
+    with pytest.raises(ValueError, match="benchmark must be one of"):
+        api.khi_table("connected_positive", "region", api.Filters(benchmark="france"), scope=PUBLIC,
+                      data_dir=sample_store)
 
 
 def test_a_scheme_is_compared_with_its_nation(sample_store):

@@ -36,13 +36,7 @@ class Filters:
     age_bands: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     schemes: tuple[str, ...] = ()
-    # What a place is compared with: "auto" (an English region or scheme with England, a scheme in Wales, Scotland or
-    # Northern Ireland with its nation, a nation with the UK) or "uk" (everything with the UK). Not a SQL filter.
-    benchmark: str = "auto"
-
-    def __post_init__(self):
-        if self.benchmark not in BENCHMARK_CHOICES:
-            raise ValueError(f"benchmark must be one of {', '.join(BENCHMARK_CHOICES)}, not {self.benchmark!r}")
+    benchmark: str = "auto"  # what a place is compared with (schema.BENCHMARK_CHOICES); not a SQL filter
 
     def without_place(self) -> "Filters":
         """The same view for the whole country: the benchmark an area is compared with."""
@@ -50,9 +44,6 @@ class Filters:
 
     def with_years(self, years: Iterable[int]) -> "Filters":
         return replace(self, years=tuple(sorted(set(years))))
-
-
-BENCHMARK_CHOICES = ("auto", "uk")
 
 
 # Filter -> (dummy value of its type, the aggregate column it restricts). `c` is an aggregate table whose cells carry
@@ -87,9 +78,7 @@ _PEOPLE_WHERE = _where(_PEOPLE_FILTERS)
 # Breakdown name -> the output columns and the SQL expressions that make them.
 BREAKDOWNS: dict[str, tuple[tuple[str, str], ...]] = {
     "region": (("area_code", "c.area_code"),),
-    # England (its regions together) and each other nation, as one area code: the benchmarks, and `kpi table --by
-    # nation`. An English region's code starts with E; the other nations' areas are the nations themselves.
-    "nation": (("area_code", f"CASE WHEN starts_with(c.area_code, 'E') THEN '{schema.ENGLAND}' ELSE c.area_code END"),),
+    "nation": (("area_code", schema.NATION_SQL.format(area="c.area_code")),),  # England as one area, and the others
     "scheme": (("scheme_id", "c.scheme_id"), ("scheme_name", "c.scheme_name"), ("area_code", "c.area_code")),
     "year": (("year", "c.fy"),),
     "arrangement": (("arrangement", "c.arrangement"),),
@@ -110,8 +99,6 @@ def group_columns(by: Sequence[str]) -> list[str]:
 
 def _group_sql(by: Sequence[str]) -> tuple[str, str]:
     """(select list, group by list) for a breakdown; both empty-safe."""
-    if "nation" in by and {"region", "scheme"} & set(by):
-        raise ValueError("cannot break down by nation and by region or scheme at once: choose one place level")
     exprs: list[tuple[str, str]] = []
     for b in by:
         for item in BREAKDOWNS[b]:

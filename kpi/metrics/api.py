@@ -291,14 +291,21 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
     trends: dict[tuple, tuple[str, str]] = {}
     if tested:
         span = filters.with_years(y for y in available if y <= latest)
-        _, series = _shown_and_counts(tested, (level, "year"), span, scope=scope, con=con, confidence=confidence,
-                                      compare_breakdowns=False)
+        # The counts only (no table, no benchmark): what `trend` tests, published outside the exact scopes.
+        cur = con.cursor()
+        try:
+            span, exact = _scoped(cur, scope, (level, "year"), span)
+            series = compute.compute_many(cur, [registry.get(m) for m in tested], (level, "year"), span, confidence,
+                                          not exact)
+        finally:
+            cur.close()
         place = "scheme_id" if level == "scheme" else "area_code"
         # Grouped in plain Python: a pandas groupby and reindex per cell cost more than all the queries.
         yearly: dict[tuple, dict[int, tuple[float, float]]] = {}
-        for mid, code, year, num, den in zip(series["metric_id"], series[place].astype(str), series["year"],
-                                             series["numerator"].to_numpy(float), series["denominator"].to_numpy(float)):
-            yearly.setdefault((mid, code), {})[int(year)] = (num, den)
+        for mid, t in series.items():
+            for code, year, num, den in zip(t[place].astype(str), t["year"], t["numerator"].to_numpy(float),
+                                            t["denominator"].to_numpy(float)):
+                yearly.setdefault((mid, code), {})[int(year)] = (num, den)
         for key, by_year in yearly.items():
             trends[key] = _trend_words(registry.get(key[0]), by_year)
     place = cells["scheme_id"] if level == "scheme" else cells["area_code"]

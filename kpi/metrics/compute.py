@@ -139,6 +139,8 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
 
     KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
     """
+    if "nation" in by and {"region", "scheme"} & set(by):  # both would name their column area_code
+        raise ValueError("cannot break down by nation and by region or scheme at once: choose one place level")
     group_cols = queries.group_columns(by)
     out: dict[str, pd.DataFrame] = {}
     cube = [k for k in ks if k.table == "cube"]

@@ -16,6 +16,16 @@ from kpi.metrics.registry import KHI
 
 
 PLACE_BREAKDOWNS = ("region", "scheme", "nation")
+# The rule `benchmark_codes` applies, in words (docs/metrics.md, the definitions page).
+BENCHMARK_RULE = (
+    "An English region, or a scheme in England, is compared with England; a scheme in Wales, Scotland or Northern "
+    "Ireland with its nation; Wales, Scotland, Northern Ireland and England as a whole with the UK (a nation set "
+    "against itself would always be similar), and so is a view mixing nations. The UK can be chosen as the benchmark "
+    "for every place instead (Compare areas and the Area profile: \"Compare with\"; `python -m kpi table --benchmark "
+    "uk`). A breakdown that is not a place (years, arrangements...) is compared with everyone in the same view. The "
+    "benchmark is computed for the same other filters, and outside the analysts' scope from published counts, "
+    "suppressed and rounded as the public sees it. Every comparison names its benchmark (`benchmark_name`: England, "
+    "Wales, Scotland, Northern Ireland or UK). Counts of people are not compared.")
 AREA_NAMES = {**schema.AREAS, **schema.NATIONS}
 
 
@@ -181,6 +191,8 @@ def benchmark_codes(cur, table: pd.DataFrame, by, f: Filters) -> np.ndarray:
     (set against itself it would always be similar); a place mixing nations (a filter naming England and Wales) too.
     """
     n = len(table)
+    if f.benchmark not in schema.BENCHMARK_CHOICES:
+        raise ValueError(f"benchmark must be one of {', '.join(schema.BENCHMARK_CHOICES)}, not {f.benchmark!r}")
     if f.benchmark == "uk":
         return np.full(n, schema.UK, dtype=object)
     if "nation" in by:

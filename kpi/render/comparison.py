@@ -42,6 +42,8 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
     words = shown["comparison"].fillna("not compared").astype(str)
     colours = [comparison_colour(w) for w in words]
     names = benchmark_names(table[table["benchmark"].notna()]) if "benchmark" in table else []
+    if not names and "benchmark" in table and table["benchmark"].notna().any():
+        names = ["Benchmark"]  # a table that does not name its benchmark
     against = shown["benchmark_name"].fillna("").astype(str) if "benchmark_name" in shown else pd.Series(
         "", index=shown.index)
     hover = places.hover_data(k, shown)
