@@ -48,10 +48,10 @@ table = data.profile(METRICS, level, view, scope=scope)
 period = table["year_label"].iloc[0] if len(table) else state.period_label(filters)
 where = f"schemes in {schema.AREAS[view.areas[0]]}" if level == "scheme" else "nations and regions"
 st.header(f"Every measure for {where}, {period}")
-st.caption("Colours as in OHID's Fingertips: green ▲ better, amber ● similar, red ▼ worse; light blue △ higher, "
-           "dark blue ▽ lower for measures with no better direction. Trend: ↑ increasing, ↓ decreasing, → no "
-           "significant change over the latest five years (99.8% level), and whether that is getting better or "
-           "worse. Hover a cell for its interval and n.")
+st.caption("Colours as in OHID's Fingertips: green ▲ better, amber ● similar, red ▼ worse; light blue △ "
+           "higher, dark blue ▽ lower for measures with no better direction. Trend: ↑ increasing, ↓ decreasing, "
+           "→ no significant change over the latest five years (99.8% level), and whether that is getting better "
+           "or worse. Hover a cell for its interval and n.")
 code_col, _ = profile.place_columns(table)
 
 

@@ -1,4 +1,5 @@
-"""Areas or schemes against their benchmark (England, a nation or the UK): the comparison chart, the funnel plot and its title.
+"""Areas or schemes against their benchmark (England, a nation or the UK): the comparison chart, the funnel plot and
+its title.
 
 Colour is never the only signal: every point carries its judgement in words (better / similar / worse, or
 higher / similar / lower), and funnel outliers are named on the plot.

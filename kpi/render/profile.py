@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpi.data import schema
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render.places import n_text
@@ -44,7 +45,7 @@ def place_columns(table: pd.DataFrame) -> tuple[str, str]:
 
 
 def trend_tag(row) -> str:
-    """'↑ increasing, getting better', '→ no significant change', 'trend cannot be calculated'; "" when not tested."""
+    """'↑ increasing, getting better', '→ no significant change', 'trend cannot be calculated'; "" if not tested."""
     label = str(row.get("trend") or "not tested")
     if label == "not tested":
         return ""
@@ -79,6 +80,9 @@ def profile_html(table: pd.DataFrame, link: Callable[[str, str], str] | None = N
     """
     code_col, name_col = place_columns(table)
     places = list(dict.fromkeys(zip(table[code_col].astype(str), table[name_col].astype(str))))
+    if code_col == "area_code":  # the English regions, then Wales, Scotland, Northern Ireland, as everywhere else
+        order = list(schema.AREAS)
+        places.sort(key=lambda p: order.index(p[0]) if p[0] in order else len(order))
     benchmarks = [n for n in dict.fromkeys(table["benchmark_name"].dropna().astype(str)) if n]
     cells = {(m, str(c)): r for m, c, r in zip(table["metric_id"], table[code_col], table.to_dict("records"))}
     bench_values = {}
@@ -234,13 +238,14 @@ def spine_table(frame: pd.DataFrame) -> pd.DataFrame:
     for _, r in frame.iterrows():
         k = registry.get(r["metric_id"])
         hidden = bool(r.get("suppressed")) or pd.isna(r.get("value"))
-        n = r.get("denominator")
+        bench = r.get("benchmark")
         rows.append({
             "Measure": k.title,
             "Figure": SUPPRESSED_TEXT if hidden else figure_text(k, r["value"]),
-            f"{r.get('confidence', '95%')} interval": "" if hidden else interval_text(k, r.get("lower"), r.get("upper")),
-            "Number of answers (n)": "" if hidden or k.table == "people_supported" or pd.isna(n) else f"{float(n):,.0f}",
-            "Benchmark": "" if pd.isna(r.get("benchmark")) else f"{r['benchmark_name']} {figure_text(k, r['benchmark'])}",
+            f"{r.get('confidence', '95%')} interval": "" if hidden else interval_text(k, r.get("lower"),
+                                                                                      r.get("upper")),
+            "Number of answers (n)": "" if hidden else n_text(k, r),
+            "Benchmark": "" if pd.isna(bench) else f"{r['benchmark_name']} {figure_text(k, bench)}",
             "Compared with the benchmark": "" if hidden else str(r.get("comparison") or ""),
             "Recent trend": "" if hidden else trend_tag(r),
             "Lowest": figure_text(k, r.get("lowest")), "25th percentile": figure_text(k, r.get("p25")),
