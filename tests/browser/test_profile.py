@@ -42,7 +42,9 @@ def test_profile_shows_every_khi_for_every_area_with_labels_and_trends(page, str
     assert all(JUDGEMENTS.search(t) for t in texts)
     assert sum(bool(TRENDS.search(t)) for t in texts) >= len(schema.AREAS)  # the share-of-people KHIs' rows
     # the shape beside each word, never colour alone
-    assert all(("▲" in t) == ("better" in t) and ("▼" in t) == ("worse" in t) for t in texts)
+    shapes = {"better": "▲", "similar": "●", "worse": "▼", "higher": "△", "lower": "▽"}
+    judged = table.locator(".khi-judgement").all_inner_texts()
+    assert judged and all(shapes[t.split()[-1]] == t.split()[0] for t in judged)
     save_screenshot(page, "profile-regions")
 
     # the spine chart of the first place, with its table: n and intervals
