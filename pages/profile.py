@@ -80,4 +80,4 @@ if names:
                         alt=f"Spine chart of {names[chosen]}: each measure against its benchmark and the other places")
     with beside:
         st.dataframe(profile.spine_table(spine), hide_index=True, width="stretch", key="profile-spine-table")
-    blocks.table_block(spine, key="profile-spine", filename=f"khi-spine-{chosen}.csv", period=period, toggle=False)
+    blocks.table_block(spine, key="profile-spine", filename=f"khi-spine-{chosen}.csv", period=period)

@@ -196,6 +196,11 @@ def test_profile_page_renders_every_khi_for_every_area_with_links(sample_env):
     assert at.radio(key="profile_bench").value == "auto"
     assert at.selectbox(key="profile_place").value == "E12000001"
     assert len(at.get("plotly_chart")) == 1  # the spine chart
+    spine = next(d.value for d in at.dataframe if "Lowest" in d.value.columns)
+    assert len(spine) == len(registry.COMPARED_IDS)
+    assert {"Number of answers (n)", "95% interval", "Benchmark", "Recent trend"} <= set(spine.columns)
+    shown = spine[spine["Figure"] != SUPPRESSED_TEXT]
+    assert len(shown) and shown["Number of answers (n)"].str.contains("n = |people supported").all()
 
 
 def test_profile_page_restores_the_uk_benchmark_and_a_place_from_the_url(sample_env):

@@ -28,7 +28,7 @@ def test_profile_shows_every_khi_for_every_area_with_labels_and_trends(page, str
     app_url = streamlit_server(script="app.py", env={"KHI_DATA_DIR": str(sample_store)})
     _open(page, f"{app_url}/profile")
     table = page.locator("table.khi-profile")
-    expect(table).to_be_visible()
+    expect(table).to_be_visible(timeout=120_000)
     heads = table.locator("thead th").all_inner_texts()
     assert heads[:3] == ["Measure", "England (benchmark)", "UK (benchmark)"]
     assert heads[3:] == list(schema.AREAS.values())
@@ -51,14 +51,20 @@ def test_profile_shows_every_khi_for_every_area_with_labels_and_trends(page, str
     spine = page.locator(".st-key-profile-spine")
     expect(spine).to_be_visible()
     expect(spine.locator(".main-svg").first).to_be_visible()
-    grid = page.locator(".st-key-profile-spine-table")
-    expect(grid).to_contain_text("Number of answers (n)")
-    expect(grid).to_contain_text("95% interval")
+    expect(spine).to_contain_text("England")  # the title names the benchmark
+    # every KHI's marker on the drawn chart carries its n and interval for hover (the table is a canvas grid)
+    hover = spine.locator(".js-plotly-plot").evaluate("el => el.data[el.data.length - 1].customdata")
+    assert len(hover) == len(registry.COMPARED_IDS)
+    shown = [h for h in hover if "too few answers" not in h]
+    assert shown and all("95% interval" in h and ("n = " in h or "people supported" in h) for h in shown)
+    expect(page.get_by_test_id("stMain").get_by_test_id("stDataFrame")).to_have_count(1)  # the spine's table
+    expect(page.get_by_test_id("stMain").get_by_test_id("stDataFrame")).to_be_visible()
 
 
 def test_a_cell_opens_its_area_and_khi_and_names_england_as_the_benchmark(page, streamlit_server, sample_store):
     app_url = streamlit_server(script="app.py", env={"KHI_DATA_DIR": str(sample_store)})
     _open(page, f"{app_url}/profile")
+    expect(page.locator("table.khi-profile")).to_be_visible(timeout=120_000)
     link = page.locator("table.khi-profile a[href*='metric=lonely_often'][href*='area=E12000002']")
     expect(link).to_have_count(1)
     assert "than England" in link.get_attribute("title") or "to England" in link.get_attribute("title")
