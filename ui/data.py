@@ -79,8 +79,9 @@ def audit_download(table: pd.DataFrame | None, fmt: str, filters: Filters = Filt
     """
     if not auth.configured():
         return
+    # An area_code column reads as a region breakdown (a nation's rows have the same column).
     by = () if table is None else tuple(
-        b for b in queries.BREAKDOWNS if all(c in table.columns for c in queries.group_columns([b])))
+        b for b in queries.BREAKDOWNS if b != "nation" and all(c in table.columns for c in queries.group_columns([b])))
     if "scheme" in by:
         by = tuple(b for b in by if b != "region")  # a scheme row carries its area: it is a scheme breakdown
     if metric is None and table is not None and "metric_id" in table.columns:
