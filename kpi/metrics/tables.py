@@ -152,30 +152,36 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
     codes = {k.id: benchmark_codes(cur, exact[k.id], by, f) if place_in_view else
              np.full(len(exact[k.id]), schema.UK, dtype=object) for k in comparable}
     wanted = set().union(*(set(c) for c in codes.values())) if codes else set()
-    # One computation per benchmark level in use (the UK; the nations, grouped in one query), for every KHI at once.
-    bench: dict[str, list[pd.DataFrame]] = {k.id: [] for k in comparable}
+    # One computation per benchmark level in use (the UK; the nations, grouped in one query), for every KHI at once:
+    # per KHI, (figures, the column holding each row's benchmark code, or None for the UK).
+    bench: dict[str, list] = {k.id: [] for k in comparable}
     if comparable and schema.UK in wanted:
         for mid, t in compute.compute_many(cur, comparable, bench_by, bench_f, confidence, benchmark_protect).items():
-            bench[mid].append(t.assign(benchmark_code=schema.UK))
+            bench[mid].append((t, None))
     if comparable and wanted - {schema.UK}:
         nations = compute.compute_many(cur, comparable, (*bench_by, "nation"), bench_f, confidence, benchmark_protect)
         for mid, t in nations.items():
-            bench[mid].append(t.rename(columns={"area_code": "benchmark_code"}))
+            bench[mid].append((t, "area_code"))
     out = {}
     for k in ks:
         table = exact[k.id].copy()
-        if k.id not in bench or not bench[k.id]:
+        if not bench.get(k.id):
             table["benchmark"], table["benchmark_name"], table["comparison"] = np.nan, "", "not compared"
             out[k.id] = table
             continue
-        whole = bench[k.id][0] if len(bench[k.id]) == 1 else pd.concat(bench[k.id], ignore_index=True)
-        b = whole[[*keys, "benchmark_code", "value"]].rename(columns={"value": "benchmark"})
-        if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
-            small = ~(whole["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
-            b["benchmark"] = np.where(small, np.nan, registry.round_shown(k, b["benchmark"].to_numpy(float)))
-        table["benchmark_code"] = codes[k.id]
-        table = table.merge(b, on=[*keys, "benchmark_code"], how="left")
-        table["benchmark_name"] = table.pop("benchmark_code").map(schema.BENCHMARK_NAMES)
+        # A lookup by (group keys..., benchmark code), not a merge: a merge per KHI cost more than the queries.
+        lookup = {}
+        for t, code_col in bench[k.id]:
+            values = t["value"].to_numpy(float)
+            if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
+                small = ~(t["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
+                values = np.where(small, np.nan, registry.round_shown(k, values))
+            codes_of = t[code_col].tolist() if code_col else [schema.UK] * len(t)
+            lookup.update(zip(zip(*[t[c].tolist() for c in keys], codes_of), values))
+        mine = codes[k.id]
+        rows = zip(*[table[c].tolist() for c in keys], mine)
+        table["benchmark"] = np.array([lookup.get(r, np.nan) for r in rows], dtype=float)
+        table["benchmark_name"] = [schema.BENCHMARK_NAMES[c] for c in mine]
         table["comparison"] = stats.compare_to_benchmark(
             table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
             k.direction,
