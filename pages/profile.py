@@ -55,8 +55,12 @@ st.caption("Colours as in OHID's Fingertips: green ▲ better, amber ● similar
 code_col, _ = profile.place_columns(table)
 
 
+# A cell's link opens its year (the latest in view), so the detail shows the figure of the cell.
+shown_year = replace(view, years=(int(table["year"].iloc[0]),)) if len(table) else view
+
+
 def link(metric_id: str, code: str) -> str:
-    return state.compare_link(metric_id, level, view.areas if level == "scheme" else (code,), view)
+    return state.compare_link(metric_id, level, view.areas if level == "scheme" else (code,), shown_year)
 
 
 st.markdown(profile.PROFILE_CSS + profile.profile_html(table, link), unsafe_allow_html=True)
