@@ -40,6 +40,9 @@ def add_table_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--age-band", action="append", default=[], choices=schema.AGE_BANDS)
     p.add_argument("--need", action="append", default=[], choices=schema.PRIMARY_NEEDS)
     p.add_argument("--confidence", type=float, default=0.95, help="0.95 (default) or 0.998")
+    p.add_argument("--benchmark", choices=schema.BENCHMARK_CHOICES, default="auto",
+                   help="what a place is compared with: auto (default: an English region or scheme with England, a "
+                        "scheme in Wales, Scotland or Northern Ireland with its nation, a nation with the UK) or uk")
     p.add_argument("--data", help="store directory (default: KHI_DATA_DIR, else the bundled sample)")
     p.add_argument("--scheme", action="append", default=[], help="scheme id (repeatable; needs --exact)")
     p.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv",
@@ -65,7 +68,8 @@ def run_table(args) -> int:
         return 2
     f = api.Filters(years=(args.year,) if args.year else (), areas=tuple(args.area),
                     programmes=tuple(args.programme), arrangements=tuple(args.arrangement),
-                    age_bands=tuple(args.age_band), needs=tuple(args.need), schemes=tuple(args.scheme))
+                    age_bands=tuple(args.age_band), needs=tuple(args.need), schemes=tuple(args.scheme),
+                    benchmark=args.benchmark)
     scope = Scope.analyst() if args.exact else Scope.public()
     try:
         table = api.khi_table(args.metric_id, (args.by,) if args.by else (), f, scope=scope, data_dir=args.data,

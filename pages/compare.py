@@ -1,8 +1,10 @@
-"""Compare areas: one KHI for regions or schemes against the national figure, a funnel plot of schemes, and one
-scheme against the schemes most like it (ui.similar_schemes).
+"""Compare areas: one KHI for regions or schemes against their benchmark (England, their nation or the UK), a
+funnel plot of schemes, and one scheme against the schemes most like it (ui.similar_schemes).
 
 Thin page: widgets (kept in the URL) -> ui.data.khi / ui.data.funnel (kpi.metrics.api) -> kpi.render.comparison figures.
 """
+
+from dataclasses import replace
 
 import streamlit as st
 
@@ -19,8 +21,10 @@ MANY_SCHEMES = 40  # beyond this, the comparison chart shows only the schemes th
 
 
 filters = nav.page_start("Compare areas")
-st.markdown("Choose a measure. Each nation and region (or each scheme) is set against the figure for the whole "
-            "country, for the same filters. **Better**, **similar** or **worse** is written beside every figure.")
+st.markdown("Choose a measure. Each English region or scheme is set against **England**, a scheme in Wales, Scotland "
+            "or Northern Ireland against its nation, and a nation against the **UK**, for the same filters (or choose "
+            "the UK for everyone). **Better**, **similar** or **worse** is written beside every figure, with the "
+            "benchmark it was compared with.")
 
 metric_id = state.url_choice("metric", METRICS, "connected_positive", st.selectbox, "Measure",
                              key="compare_metric")
@@ -35,15 +39,18 @@ with left:
 with right:
     ci = state.url_choice("ci", CONFIDENCE, "95", st.radio, "How sure before we call a difference",
                           key="compare_ci", help=glossary.glossary("significance"))
+bench_choice = state.url_choice("bench", state.BENCHMARK_LABELS, "auto", st.radio, "Compare with", key="compare_bench",
+                                horizontal=True, help=glossary.glossary("benchmark"))
+filters = replace(filters, benchmark=bench_choice)
 confidence = 0.998 if ci == "99.8" else 0.95
 k = registry.get(metric_id)
 st.caption(f"**{k.title}.** {k.explanation}")
 if k.direction == "no_judgement":
     st.caption("This measure has no better or worse direction, so areas are shown as **higher**, **similar** or "
-               "**lower** than the national figure, in colours that do not mean good or bad.")
+               "**lower** than their benchmark, in colours that do not mean good or bad.")
 
-# -- Against the national figure -----------------------------------------------------------------------------------
-st.header(f"{LEVELS[level]} against the national figure")
+# -- Against the benchmark -------------------------------------------------------------------------------------------
+st.header(f"{LEVELS[level]} against their benchmark")
 table = data.khi(metric_id, (level,), filters, confidence=confidence, scope=scope)
 label_col = "scheme_name" if level == "scheme" else "area_name"
 title = charts.comparison_title(table, label_col)
@@ -75,7 +82,7 @@ else:
         st.subheader("Schemes outside the 99.8% limits")
         outliers = views.funnel_outliers(funnel, k)
         if outliers.empty:
-            st.markdown("Every scheme shown is inside the 99.8% limits: none differs from the national figure by "
+            st.markdown("Every scheme shown is inside the 99.8% limits: none differs from the benchmark by "
                         "more than chance would explain.")
         else:
             st.dataframe(outliers, hide_index=True, width="stretch", key="compare-outliers")

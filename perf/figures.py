@@ -22,7 +22,8 @@ class Req:
 
 
 def _benchmark_req(k, by, f):
-    """The benchmark kpi.metrics.api adds to a khi_table (see api._with_benchmark), or None."""
+    """The benchmark kpi.metrics.api adds to a khi_table (see tables.with_benchmarks), or None. Modelled as the UK's
+    for the same other filters; the England and nation benchmarks (one more query, by nation) are not modelled."""
     from kpi.metrics import api
 
     place = bool(f.areas or f.schemes) or any(b in api.PLACE_BREAKDOWNS for b in by)
@@ -68,6 +69,15 @@ def requests_for(call: Call, years: list[int]) -> list[Req]:
         f = arg(1, "filters", Filters())
         return khi(arg(0, "metric_id", None), ("scheme",), f) + [Req("khi", arg(0, "metric_id", None), (),
                                                                       f.without_place())]
+    if call.name == "profile":  # api.profile: the latest year by place, and every year to it by place and year
+        ids, level, f = arg(0, "metric_ids", ()), arg(1, "level", "region"), arg(2, "filters", Filters())
+        latest = max(f.years or years)
+        out = [Req("years")]
+        for m in ids:
+            out += khi(m, (level,), f.with_years([latest]))
+        for m in (m for m in ids if registry.get(m).share_of_people):
+            out += khi(m, (level, "year"), f.with_years(y for y in years if y <= latest))
+        return out
     if call.name in ("coverage", "years"):
         return [Req(call.name)]
     if call.name == "scheme_list":

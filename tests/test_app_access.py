@@ -88,6 +88,19 @@ def test_signed_in_hub_sees_its_region_schemes_only_and_the_view_is_audited(real
     assert any(r["action"] == "view" and "scheme" in r["by"] for r in log)
 
 
+def test_signed_in_hub_profiles_its_own_regions_schemes_only(real_store, monkeypatch, tmp_path):
+    users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
+    _sign_in(monkeypatch, "hub@example.org")
+    at = open_page("pages/profile.py", level="scheme")
+    assert at.radio(key="profile_level").value == "scheme"
+    assert at.selectbox(key="profile_region").options == ["North West"]
+    shown = _everything_shown(at)
+    names = _scheme_names(real_store)
+    assert [n for n, area in names.items() if area == NORTH_WEST and n in shown]
+    assert not [n for n, area in names.items() if area != NORTH_WEST and n in shown]
+    assert "than England" in shown or "to England" in shown  # schemes in England against England
+
+
 def test_signed_in_person_not_in_the_roles_table_is_the_public(real_store, monkeypatch):
     _sign_in(monkeypatch, "stranger@example.org")
     at = open_page("pages/compare.py", level="scheme")
@@ -144,7 +157,7 @@ def _leaks(text: str, root, typed: str = "") -> list[str]:
     return names + [sid for sid in _scheme_ids(root) if sid != typed and re.search(rf"\b{re.escape(sid)}\b", text)]
 
 
-@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "living_well", "growth", "compare",
+@pytest.mark.parametrize("page", ["overview", "connectedness", "health", "living_well", "growth", "compare", "profile",
                                   "definitions", "presentation"])
 def test_a_signed_out_session_sees_no_scheme_on_anyopen_page(real_store, monkeypatch, downloads, page):
     monkeypatch.setattr(auth, "configured", lambda: True)  # sign-in configured, nobody signed in

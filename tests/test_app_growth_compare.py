@@ -98,13 +98,20 @@ def test_comparison_chart_writes_the_judgement_beside_every_row(store):
     fig = comparison.comparison_chart(table, title="Compare")
     labels = [a.text for a in fig.layout.annotations if a.xref == "paper" and a.yref == "y"]
     assert len(labels) == 12
-    for (_, row) in table.iterrows():
-        assert f"{registry.format_value(registry.get('connected_positive'), row['value'])}  {row['comparison']}" \
-               in labels
+    k = registry.get("connected_positive")
+    for (_, row) in table.iterrows():  # regions against England, nations against the UK: each row names its own
+        assert (f"{registry.format_value(k, row['value'])}  {row['comparison']} vs {row['benchmark_name']}"
+                in labels)
     colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
     for _, row in table.iterrows():
         assert colours[row["area_name"]] == COMPARISON_COLOURS[row["comparison"]]
-    assert any(a.text.startswith("National figure") for a in fig.layout.annotations)
+    marks = dict(zip(fig.data[1].y, fig.data[1].x))  # each row's benchmark on its row
+    assert all(marks[r["area_name"]] == r["benchmark"] for _, r in table.iterrows())
+    # one benchmark for every row (the UK chosen): one line, named
+    uk = api.khi_table("connected_positive", "region", api.Filters(benchmark="uk"), data_dir=store, scope=PUBLIC)
+    fig = comparison.comparison_chart(uk, title="Compare")
+    assert any(a.text.startswith("UK: ") for a in fig.layout.annotations)
+    assert {a.text.split("  ")[-1] for a in fig.layout.annotations if a.yref == "y"} <= {"better", "similar", "worse"}
 
 
 def test_comparison_chart_uses_no_judgement_words_and_colours():
@@ -261,8 +268,11 @@ def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_en
     named = {a["text"].replace("<br>", " ") for a in funnel["layout"]["annotations"]}  # names on short lines
     assert set(outliers["Scheme"]) <= named
     comparison = _figures(at)[0]
-    words = {a["text"].split("  ")[-1] for a in comparison["layout"]["annotations"] if a.get("yref") == "y"}
+    labels = [a["text"].split("  ")[-1] for a in comparison["layout"]["annotations"] if a.get("yref") == "y"]
+    words = {label.split(" vs ")[0] for label in labels}
     assert words <= {"better", "similar", "worse"} and "similar" in words
+    # English regions against England, nations against the UK: each row names its benchmark
+    assert {label.split(" vs ")[1] for label in labels} == {"England", "UK"}
 
 
 def test_compare_page_restores_its_choices_from_the_url_and_ignores_bad_ones(sample_env):

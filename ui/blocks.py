@@ -60,7 +60,10 @@ def plain_table(table: pd.DataFrame) -> pd.DataFrame:
                         else f"{registry.format_value(k, lo)} to {registry.format_value(k, hi)}")
         den = number(row.get("denominator"))
         n.append("" if hidden or den is None or k.table == "people_supported" else f"{den:,.0f}")
-        compared.append("" if row.get("comparison") in (None, "not compared") else str(row["comparison"]))
+        against = text.benchmark_phrase(row["benchmark_name"]) if row.get("benchmark_name") else ""
+        compared.append("" if row.get("comparison") in (None, "not compared") else
+                        str(row["comparison"]) + (f" than {against}" if against and row["comparison"] != "similar"
+                                                  else f" to {against}" if against else ""))
     out["Figure"] = figure
     out[f"{_confidence(table)} interval"] = interval
     out["Number of answers (n)"] = n

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import urllib.parse
-from dataclasses import replace
 from typing import Iterable, Sequence
 
 import pandas as pd
@@ -296,6 +295,21 @@ def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope):
     return result
 
 
+@st.cache_data(show_spinner=False, max_entries=200)
+def _profile(metric_ids, level, filters, scope, root, version, _con) -> pd.DataFrame:
+    return api.profile(list(metric_ids), level, filters, scope=scope, con=_con)
+
+
+def profile(metric_ids: Iterable[str], level: str = "region", filters: Filters = Filters(), *,
+            scope: Scope) -> pd.DataFrame:
+    """`kpi.metrics.api.profile`: every KHI x every place for the latest year in view, with each cell's trend."""
+    root, version = store_key()
+    metric_ids = tuple(metric_ids)
+    table = _profile(metric_ids, level, filters, scope, root, version, connection())
+    audit_view(scope, metric_ids, (level,), filters)
+    return table
+
+
 @st.cache_data(show_spinner=False, max_entries=500)
 def _funnel(metric_id, filters, scope, root, version, _con) -> pd.DataFrame:
     return api.funnel(metric_id, filters, scope=scope, con=_con)
@@ -368,31 +382,3 @@ def schemes(*, scope: Scope) -> dict[str, tuple[str, str]]:
     """scheme id -> (name, area code), by name, of the schemes the scope may see (`kpi.metrics.api.scheme_list`)."""
     root, version = store_key()
     return _schemes(scope, root, version, connection())
-
-
-@st.cache_data(show_spinner=False, max_entries=200)
-def _similar_schemes(scheme_id, filters, scope, k, root, version, _con) -> pd.DataFrame:
-    return api.similar_schemes(scheme_id, filters, scope=scope, con=_con, k=k)
-
-
-def similar_schemes(scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = 5) -> pd.DataFrame:
-    """`kpi.metrics.api.similar_schemes`: a scheme's comparator group as the scope may see it (ScopeError else)."""
-    root, version = store_key()
-    table = _similar_schemes(scheme_id, filters, scope, k, root, version, connection())
-    audit_view(scope, "similar_schemes", ("scheme",), replace(filters, schemes=(scheme_id,)))  # which scheme
-    return table
-
-
-@st.cache_data(show_spinner=False, max_entries=500)
-def _compare_with_similar(metric_id, scheme_id, filters, scope, k, confidence, root, version, _con) -> pd.DataFrame:
-    return api.compare_with_similar(metric_id, scheme_id, filters, scope=scope, con=_con, k=k, confidence=confidence)
-
-
-def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = 5,
-                         confidence: float = 0.95) -> pd.DataFrame:
-    """`kpi.metrics.api.compare_with_similar`: the scheme and its group pooled, each against the benchmark, and the
-    scheme against the group."""
-    root, version = store_key()
-    table = _compare_with_similar(metric_id, scheme_id, filters, scope, k, confidence, root, version, connection())
-    audit_view(scope, metric_id, ("scheme",), replace(filters, schemes=(scheme_id,)))
-    return table

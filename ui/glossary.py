@@ -22,7 +22,9 @@ GLOSSARY: dict[str, str] = {
         "'No significant change' means the figure may have moved a little, but we cannot be sure it really changed."
     ),
     "benchmark": (
-        "The benchmark is the figure we compare with, usually the figure for the whole country. "
+        "The benchmark is the figure we compare with. An English region or scheme is compared with England. A "
+        "scheme in Wales, Scotland or Northern Ireland is compared with its nation. A nation is compared with the "
+        "UK. Each comparison names its benchmark. "
         "'Better' or 'worse' means the area's range does not overlap the benchmark. 'Similar' means we cannot "
         "tell them apart."
     ),
@@ -48,7 +50,7 @@ GLOSSARY: dict[str, str] = {
     ),
     "funnel plot": (
         "A funnel plot shows each scheme as a dot. Small schemes sit on the left, big ones on the right. "
-        "The funnel lines show how far a scheme can be from the national figure by chance. Dots outside the "
+        "The funnel lines show how far a scheme can be from the benchmark by chance. Dots outside the "
         "funnel are unusual."
     ),
     "similar schemes": (

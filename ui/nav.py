@@ -24,6 +24,7 @@ PAGES = (
     ("pages/living_well.py", "Living well", ":material/self_improvement:", None),
     ("pages/growth.py", "Regional growth", ":material/map:", None),
     ("pages/compare.py", "Compare areas", ":material/compare_arrows:", None),
+    ("pages/profile.py", "Area profile", ":material/grid_on:", None),
     ("pages/definitions.py", "Definitions and data", ":material/menu_book:", None),
     ("pages/presentation.py", "Presentation mode", ":material/co_present:", None),
     ("pages/upload.py", "Send data", ":material/upload_file:", UPLOAD_ROLES),

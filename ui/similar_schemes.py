@@ -4,11 +4,14 @@ choice of scheme is kept in the URL (?scheme=)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
 import streamlit as st
 
 from kpi.data import schema
 from kpi.data.queries import Filters
-from kpi.metrics import similar
+from kpi.metrics import api, similar
 from kpi.metrics.scope import Scope
 from kpi.render import charts
 from ui import blocks, data, glossary, state, views
@@ -34,11 +37,11 @@ def section(metric_id: str, filters: Filters, *, scope: Scope, confidence: float
     with right:
         k = st.select_slider("How many similar schemes", similar.K_CHOICES, value=similar.K_DEFAULT,
                              key="compare_similar_k")
-    group = data.similar_schemes(scheme_id, filters, scope=scope, k=k)
+    group = similar_schemes(scheme_id, filters, scope=scope, k=k)
     if group.empty:
         st.info(NOT_ENOUGH, icon=":material/info:")
         return
-    both = data.compare_with_similar(metric_id, scheme_id, filters, scope=scope, k=k, confidence=confidence)
+    both = compare_with_similar(metric_id, scheme_id, filters, scope=scope, k=k, confidence=confidence)
     bench = both["benchmark"].dropna()
     fig = charts.bar_with_intervals(both, "scheme_name", title=views.similar_title(both),
                                     benchmark=float(bench.iloc[0]) if len(bench) else None)
@@ -48,3 +51,31 @@ def section(metric_id: str, filters: Filters, *, scope: Scope, confidence: float
                 "its area.")
     st.dataframe(views.similar_group_table(group), hide_index=True, width="stretch", key="compare-similar-group")
     glossary.explain("similar schemes")
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _similar_schemes(scheme_id, filters, scope, k, root, version, _con) -> pd.DataFrame:
+    return api.similar_schemes(scheme_id, filters, scope=scope, con=_con, k=k)
+
+
+def similar_schemes(scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = 5) -> pd.DataFrame:
+    """`kpi.metrics.api.similar_schemes`, cached like ui.data's calls (scope and store version in the key): a scheme's comparator group as the scope may see it (ScopeError else)."""
+    root, version = data.store_key()
+    table = _similar_schemes(scheme_id, filters, scope, k, root, version, data.connection())
+    data.audit_view(scope, "similar_schemes", ("scheme",), replace(filters, schemes=(scheme_id,)))  # which scheme
+    return table
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _compare_with_similar(metric_id, scheme_id, filters, scope, k, confidence, root, version, _con) -> pd.DataFrame:
+    return api.compare_with_similar(metric_id, scheme_id, filters, scope=scope, con=_con, k=k, confidence=confidence)
+
+
+def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filters(), *, scope: Scope, k: int = 5,
+                         confidence: float = 0.95) -> pd.DataFrame:
+    """`kpi.metrics.api.compare_with_similar`: the scheme and its group pooled, each against the benchmark, and the
+    scheme against the group."""
+    root, version = data.store_key()
+    table = _compare_with_similar(metric_id, scheme_id, filters, scope, k, confidence, root, version, data.connection())
+    data.audit_view(scope, metric_id, ("scheme",), replace(filters, schemes=(scheme_id,)))
+    return table

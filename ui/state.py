@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import urllib.parse
 from typing import Callable, Mapping, Sequence
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -14,7 +15,10 @@ from kpi.data.queries import Filters
 from kpi.render import text
 from ui import data
 
-ENGLAND = "E92000001"  # a shortcut in the place picker: the nine English regions
+ENGLAND = schema.ENGLAND  # a shortcut in the place picker: the nine English regions
+# The benchmark choice (Filters.benchmark), offered where places are compared, kept in the URL as `bench`.
+BENCHMARK_LABELS = {"auto": "England for English areas, the nation for the others",
+                    "uk": "The whole UK for every area"}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -220,3 +224,15 @@ def place_label(f: Filters | None = None) -> str:
         return "England"
     names = [schema.AREAS[a] for a in f.areas]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def compare_link(metric_id: str, level: str, areas: Sequence[str], f: Filters) -> str:
+    """The Compare page's link for one KHI and place level, narrowed to `areas`, with the other filters and the
+    benchmark of `f`: the detail behind a cell of the area profile."""
+    params = [("metric", metric_id), ("level", level), ("bench", f.benchmark)]
+    params += [(PARAM_KEYS["period"], schema.fy_label(y)) for y in f.years]
+    params += [(PARAM_KEYS["place"], a) for a in areas]
+    for name, values in (("programme", f.programmes), ("arrangement", f.arrangements), ("age_band", f.age_bands),
+                         ("need", f.needs)):
+        params += [(PARAM_KEYS[name], v) for v in values]
+    return "compare?" + urlencode(params)

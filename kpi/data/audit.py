@@ -32,7 +32,9 @@ def _filters_dict(filters) -> dict:
         return {}
     if isinstance(filters, dict):
         return {k: list(v) if isinstance(v, (tuple, list)) else v for k, v in filters.items() if v}
-    return {k: list(v) for k, v in vars(filters).items() if v}
+    # The benchmark is a choice, not a list: recorded only when it is not the default.
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(filters).items()
+            if v and not (k == "benchmark" and v == "auto")}
 
 
 def record(folder: str | os.PathLike, who: str, action: str, *, page: str = "", metric: str | Iterable[str] = "",

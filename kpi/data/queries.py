@@ -36,6 +36,7 @@ class Filters:
     age_bands: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     schemes: tuple[str, ...] = ()
+    benchmark: str = "auto"  # what a place is compared with (schema.BENCHMARK_CHOICES); not a SQL filter
 
     def without_place(self) -> "Filters":
         """The same view for the whole country: the benchmark an area is compared with."""
@@ -77,6 +78,7 @@ _PEOPLE_WHERE = _where(_PEOPLE_FILTERS)
 # Breakdown name -> the output columns and the SQL expressions that make them.
 BREAKDOWNS: dict[str, tuple[tuple[str, str], ...]] = {
     "region": (("area_code", "c.area_code"),),
+    "nation": (("area_code", schema.NATION_SQL.format(area="c.area_code")),),  # England as one area, and the others
     "scheme": (("scheme_id", "c.scheme_id"), ("scheme_name", "c.scheme_name"), ("area_code", "c.area_code")),
     "year": (("year", "c.fy"),),
     "arrangement": (("arrangement", "c.arrangement"),),
@@ -190,16 +192,12 @@ _CELL = "r.scheme_id, s.scheme_name, s.area_code, s.programme, " + _FY + " AS fy
 _WITH_SCHEME = (" FROM (SELECT *, " + _record_key("response_id") + " AS rk FROM responses) r "
                 "JOIN schemes s ON s.scheme_id = r.scheme_id ")
 
-CUBE_SQL = (
-    "SELECT " + _CELL + ", "
-    + ", ".join(_counted(name, condition, _RESPONSE_KEY) for name, condition in _cube_definitions())
-    + _WITH_SCHEME + "GROUP BY ALL ORDER BY ALL"
-)
+CUBE_SQL = ("SELECT " + _CELL + ", "
+            + ", ".join(_counted(name, condition, _RESPONSE_KEY) for name, condition in _cube_definitions())
+            + _WITH_SCHEME + "GROUP BY ALL ORDER BY ALL")
 
-FRIENDS_HIST_SQL = (
-    "SELECT " + _CELL + ", r.friends_count, " + _counted("n", None, _RESPONSE_KEY)
-    + _WITH_SCHEME + "WHERE r.friends_count IS NOT NULL GROUP BY ALL ORDER BY ALL"
-)
+FRIENDS_HIST_SQL = ("SELECT " + _CELL + ", r.friends_count, " + _counted("n", None, _RESPONSE_KEY)
+                    + _WITH_SCHEME + "WHERE r.friends_count IS NOT NULL GROUP BY ALL ORDER BY ALL")
 
 # First and latest answer of each person who answered at least twice; counted where the latest answer falls.
 CHANGE_SQL = (

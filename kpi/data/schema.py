@@ -31,6 +31,21 @@ AREAS: dict[str, str] = {
     "N92000002": "Northern Ireland",
 }
 ENGLISH_REGIONS = tuple(code for code in AREAS if code.startswith("E12"))
+# The benchmarks an area is compared with (docs/metrics.md, "Benchmarks"): its nation, or the UK.
+ENGLAND, UK = "E92000001", "K02000001"
+NATIONS: dict[str, str] = {ENGLAND: "England", "W92000004": "Wales", "S92000003": "Scotland",
+                           "N92000002": "Northern Ireland"}
+BENCHMARK_NAMES: dict[str, str] = {**NATIONS, UK: "UK"}
+# "auto": an English region or scheme with England, a scheme in Wales, Scotland or Northern Ireland with its nation, a
+# nation with the UK; "uk": everything with the UK (kpi.metrics.tables.benchmark_codes).
+BENCHMARK_CHOICES = ("auto", "uk")
+# An area's nation in SQL, as `nation_of`: an English region's code starts with E; the other areas are nations.
+NATION_SQL = f"CASE WHEN starts_with({{area}}, 'E') THEN '{ENGLAND}' ELSE {{area}} END"
+
+
+def nation_of(area_code: str) -> str:
+    """The nation's GSS code of an English region (England) or of a nation (itself)."""
+    return ENGLAND if str(area_code).startswith("E") else str(area_code)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
 __all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "split_by_metric",
-           "headline", "trend", "funnel", "coverage", "years", "people_years", "scheme_list", "connect",
+           "headline", "trend", "profile", "funnel", "coverage", "years", "people_years", "scheme_list", "connect",
            "similar_schemes", "compare_with_similar"]
 
 
@@ -243,7 +243,7 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, scope: 
                 )
                 # Shown to one decimal place, as on screen; the significance uses the unrounded interval.
                 row.update(change=round(d * 100, 1), change_lower=round(lo * 100, 1), change_upper=round(hi * 100, 1),
-                           change_significance=_change_words(lo, hi, k.direction))
+                           change_significance=tables.change_words(lo, hi, k.direction))
             else:
                 row["change"] = row["value"] - row["previous_value"]
         row["sentence"] = registry.sentence(k, None if row["suppressed"] else row["value"],
@@ -251,16 +251,6 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, scope: 
         row["metric_id"] = mid
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _change_words(lower: float, upper: float, direction: str) -> str:
-    if lower > 0 or upper < 0:
-        up = lower > 0
-        if direction == "no_judgement":
-            return "significantly higher" if up else "significantly lower"
-        good = up == (direction == "high_is_good")
-        return "significantly better" if good else "significantly worse"
-    return "no significant change"
 
 
 def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None,
@@ -281,8 +271,59 @@ def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=Non
     return table, result
 
 
+PROFILE_LEVELS = ("region", "scheme")
+
+
+def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters = Filters(), *, scope: Scope,
+            con=None, data_dir=None, confidence: float = 0.95) -> pd.DataFrame:
+    """Every KHI x every place (region and nation, or scheme) for the latest year in view, as khi_tables gives it
+    (value, interval, n, benchmark, benchmark_name, comparison, disclosure control), with each cell's recent trend.
+
+    Two computations whatever the number of KHIs and places: the latest year by place (the cells, equal to
+    `khi_tables(ids, (level,), filters.with_years([latest]))`), and every year up to it by place and year (the trend
+    test of `trend`, per cell, on the same figures `trend` tests: published counts outside the exact scopes).
+    trend: "increasing", "decreasing", "no significant change", "cannot be calculated" or "not tested" (a KHI that
+    is not a share of people); trend_assessment: "getting better", "getting worse" or "".
+    """
+    if level not in PROFILE_LEVELS:
+        raise ValueError(f"a profile is by {' or '.join(PROFILE_LEVELS)}, not {level!r}")
+    con = con if con is not None else connect(data_dir)
+    ids = list(dict.fromkeys(metric_ids))
+    available = years(con=con)
+    latest = max(filters.years or available)
+    cells = khi_tables(ids, (level,), filters.with_years([latest]), scope=scope, con=con, confidence=confidence)
+    cells["year"], cells["year_label"] = latest, schema.fy_label(latest)
+    tested = [m for m in ids if registry.get(m).share_of_people]
+    trends: dict[tuple, tuple[str, str]] = {}
+    if tested:
+        span = filters.with_years(y for y in available if y <= latest)
+        # The counts only (no table, no benchmark): what `trend` tests, published outside the exact scopes.
+        cur = con.cursor()
+        try:
+            span, exact = _scoped(cur, scope, (level, "year"), span)
+            series = compute.compute_many(cur, [registry.get(m) for m in tested], (level, "year"), span, confidence,
+                                          not exact)
+        finally:
+            cur.close()
+        place = "scheme_id" if level == "scheme" else "area_code"
+        # Grouped in plain Python: a pandas groupby and reindex per cell cost more than all the queries.
+        yearly: dict[tuple, dict[int, tuple[float, float]]] = {}
+        for mid, t in series.items():
+            for code, year, num, den in zip(t[place].astype(str), t["year"], t["numerator"].to_numpy(float),
+                                            t["denominator"].to_numpy(float)):
+                yearly.setdefault((mid, code), {})[int(year)] = (num, den)
+        for key, by_year in yearly.items():
+            trends[key] = tables.trend_words(registry.get(key[0]), by_year)
+    place = cells["scheme_id"] if level == "scheme" else cells["area_code"]
+    words = [trends.get((m, str(c)), ("not tested", "")) if registry.get(m).share_of_people
+             else ("not tested", "") for m, c in zip(cells["metric_id"], place)]
+    cells["trend"] = [w[0] for w in words]
+    cells["trend_assessment"] = [w[1] for w in words]
+    return cells
+
+
 def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None) -> pd.DataFrame:
-    """Schemes against the national figure, with 95% and 99.8% funnel limits at each scheme's denominator.
+    """Schemes against their benchmark, with 95% and 99.8% funnel limits at each scheme's denominator.
 
     Only the schemes the scope may see (ScopeError for the public); the limits are around the benchmark beside them.
     """
@@ -290,9 +331,11 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=No
     if not k.share_of_people:
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
     table, exact = _shown_and_counts([metric_id], "scheme", filters, scope=scope, con=con, data_dir=data_dir)
+    if exact["benchmark_name"].nunique() > 1:  # schemes of several nations: one funnel needs one baseline, the UK's
+        return funnel(metric_id, replace(filters, benchmark="uk"), scope=scope, con=con, data_dir=data_dir)
     if exact.empty:
         return table
-    baseline = float(exact["benchmark"].iloc[0]) / 100  # the national figure for the same other filters
+    baseline = float(exact["benchmark"].iloc[0]) / 100  # the benchmark (benchmark_name) for the same other filters
     den = exact["denominator"].to_numpy(float)
     for level, tag in ((0.95, "95"), (0.998, "998")):
         lo, hi = stats.funnel_limits(baseline, np.where(den > 0, den, np.nan), level)

@@ -139,6 +139,8 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
 
     KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
     """
+    if "nation" in by and {"region", "scheme"} & set(by):  # both would name their column area_code
+        raise ValueError("cannot break down by nation and by region or scheme at once: choose one place level")
     group_cols = queries.group_columns(by)
     out: dict[str, pd.DataFrame] = {}
     cube = [k for k in ks if k.table == "cube"]
@@ -235,6 +237,10 @@ def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, c
         # The ONS table also has an England total row: summing every row would count England twice. A view
         # filtered to some areas is divided by those areas' population only.
         pop = pop[pop["area_code"].isin(filters.areas or tuple(schema.AREAS))]
+        if "nation" in by:  # England's population as its regions' sum, like its people
+            pop = (pop.assign(area_code=pop["area_code"].map(schema.nation_of))
+                   .groupby("area_code", as_index=False).agg(population=("population", "sum"),
+                                                             population_year=("population_year", "first")))
         merged = frame.merge(pop, on="area_code", how="left") if "area_code" in frame else frame.assign(
             population=float(pop["population"].sum()), population_year=int(pop["population_year"].iloc[0]))
         popn = merged["population"].to_numpy(float)

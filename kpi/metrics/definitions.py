@@ -6,7 +6,7 @@ docs/metrics.md is generated from the registry (`python -m kpi metrics --format 
 from __future__ import annotations
 
 from kpi.data import schema
-from kpi.metrics import registry
+from kpi.metrics import registry, tables
 from kpi.metrics.registry import KHI
 
 DIRECTION_WORDS = {"high_is_good": "Higher is better", "low_is_good": "Lower is better",
@@ -61,6 +61,8 @@ def markdown() -> str:
         "Not applicable and unanswered questions are left out of every denominator. Methods: `docs/statistics.md`.",
         "",
         f"Growth status rule: {registry.GROWTH_RULE}",
+        "",
+        f"Benchmark rule: {tables.BENCHMARK_RULE}",
         "",
         "| id | title | theme | unit | direction of good | min n |",
         "| --- | --- | --- | --- | --- | --- |",

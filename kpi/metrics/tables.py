@@ -15,13 +15,24 @@ from kpi.metrics import compute, disclosure, registry, stats
 from kpi.metrics.registry import KHI
 
 
-PLACE_BREAKDOWNS = ("region", "scheme")
+PLACE_BREAKDOWNS = ("region", "scheme", "nation")
+# The rule `benchmark_codes` applies, in words (docs/metrics.md, the definitions page).
+BENCHMARK_RULE = (
+    "An English region, or a scheme in England, is compared with England; a scheme in Wales, Scotland or Northern "
+    "Ireland with its nation; Wales, Scotland, Northern Ireland and England as a whole with the UK (a nation set "
+    "against itself would always be similar), and so is a view mixing nations. The UK can be chosen as the benchmark "
+    "for every place instead (Compare areas and the Area profile: \"Compare with\"; `python -m kpi table --benchmark "
+    "uk`). A breakdown that is not a place (years, arrangements...) is compared with everyone in the same view. The "
+    "benchmark is computed for the same other filters, and outside the analysts' scope from published counts, "
+    "suppressed and rounded as the public sees it. Every comparison names its benchmark (`benchmark_name`: England, "
+    "Wales, Scotland, Northern Ireland or UK). Counts of people are not compared.")
+AREA_NAMES = {**schema.AREAS, **schema.NATIONS}
 
 
 def add_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Human labels beside codes, so no output shows a bare code to a person."""
     if "area_code" in df:
-        df["area_name"] = df["area_code"].map(schema.AREAS)
+        df["area_name"] = df["area_code"].map(AREA_NAMES)
     if "year" in df:
         df["year_label"] = df["year"].map(lambda y: schema.fy_label(int(y)) if pd.notna(y) else "")
     for col, labels in (
@@ -65,7 +76,7 @@ def finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float,
     table = add_labels(table)
     table["confidence"] = stats.confidence_label(confidence)
     cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
-            "upper", "unit", "benchmark", "comparison", "confidence", "statistic", "method"]
+            "upper", "unit", "benchmark", "benchmark_name", "comparison", "confidence", "statistic", "method"]
     # Extra columns in one fixed order, so a KHI's columns read the same alone or split from a stack.
     extra = sorted((c for c in table.columns if c not in cols and c != "min_n"),
                    key=lambda c: (EXTRA_ORDER.index(c) if c in EXTRA_ORDER else len(EXTRA_ORDER), c))
@@ -90,7 +101,7 @@ def split_by_metric(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     columns that are empty for it, so its CSV stays the one `python -m kpi table` prints.
     """
     core = {"metric_id", "metric_title", "numerator", "denominator", "value", "lower", "upper", "unit", "benchmark",
-            "comparison", "confidence", "statistic", "method", "suppressed", "suppression"}
+            "benchmark_name", "comparison", "confidence", "statistic", "method", "suppressed", "suppression"}
     parts = {}
     for metric_id in dict.fromkeys(table["metric_id"]):
         part = table[table["metric_id"] == metric_id].reset_index(drop=True)
@@ -119,39 +130,58 @@ def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool,
                     protect: bool = False, benchmark_protect: bool | None = None) -> dict:
-    """Add the benchmark value and the Fingertips comparison (better / similar / worse) to each KHI's table.
+    """Add the benchmark, its name and the Fingertips comparison (better / similar / worse) to each KHI's table.
 
-    A place (region, scheme, or a filtered area) is compared with the whole country for the same other filters; a
-    breakdown that is not a place (year, arrangement...) is compared with everyone in the same view, unless
+    A place (region, scheme, nation, or a filtered area) is compared with its benchmark for the same other filters
+    (`benchmark_codes`: with `f.benchmark` "auto", an English region or scheme with England, a scheme in Wales,
+    Scotland or Northern Ireland with its nation, a nation with the UK; with "uk", everything with the UK). A
+    breakdown that is not a place (year, arrangement...) is compared with everyone in the same view (the UK), unless
     `compare_breakdowns` is False (the headline compares years only through its own change test).
     benchmark_protect (default: `protect`): the benchmark from published counts, rounded as shown, beside exact
-    figures (a scheme manager's own schemes are exact; the national figure they are set against is the public one).
+    figures (a scheme manager's own schemes are exact; the benchmark they are set against is the public one).
     """
     benchmark_protect = protect if benchmark_protect is None else benchmark_protect
     place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
-    if place_in_view:
-        bench_by, bench_f = tuple(b for b in by if b not in PLACE_BREAKDOWNS), f.without_place()
-    else:
-        bench_by, bench_f = (), f
+    bench_by = tuple(b for b in by if b not in PLACE_BREAKDOWNS) if place_in_view else ()
+    bench_f = f.without_place() if place_in_view else f
     # Counts of people are not comparable with a national total; rates and percentages are.
     comparable = [k for k in ks if k.compared]
     if not place_in_view and (not by or not compare_breakdowns):
         comparable = []
-    bench = (compute.compute_many(cur, comparable, bench_by, bench_f, confidence, benchmark_protect)
-             if comparable else {})
     keys = queries.group_columns(bench_by)
+    codes = {k.id: benchmark_codes(cur, exact[k.id], by, f) if place_in_view else
+             np.full(len(exact[k.id]), schema.UK, dtype=object) for k in comparable}
+    wanted = set().union(*(set(c) for c in codes.values())) if codes else set()
+    # One computation per benchmark level in use (the UK; the nations, grouped in one query), for every KHI at once:
+    # per KHI, (figures, the column holding each row's benchmark code, or None for the UK).
+    bench: dict[str, list] = {k.id: [] for k in comparable}
+    if comparable and schema.UK in wanted:
+        for mid, t in compute.compute_many(cur, comparable, bench_by, bench_f, confidence, benchmark_protect).items():
+            bench[mid].append((t, None))
+    if comparable and wanted - {schema.UK}:
+        nations = compute.compute_many(cur, comparable, (*bench_by, "nation"), bench_f, confidence, benchmark_protect)
+        for mid, t in nations.items():
+            bench[mid].append((t, "area_code"))
     out = {}
     for k in ks:
         table = exact[k.id].copy()
-        if k.id not in bench:
-            table["benchmark"], table["comparison"] = np.nan, "not compared"
+        if not bench.get(k.id):
+            table["benchmark"], table["benchmark_name"], table["comparison"] = np.nan, "", "not compared"
             out[k.id] = table
             continue
-        b = bench[k.id][[*keys, "value"]].rename(columns={"value": "benchmark"})
-        if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
-            small = ~(bench[k.id]["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
-            b["benchmark"] = np.where(small, np.nan, registry.round_shown(k, b["benchmark"].to_numpy(float)))
-        table = table.merge(b, on=keys, how="left") if keys else table.assign(benchmark=b["benchmark"].iloc[0])
+        # A lookup by (group keys..., benchmark code), not a merge: a merge per KHI cost more than the queries.
+        lookup = {}
+        for t, code_col in bench[k.id]:
+            values = t["value"].to_numpy(float)
+            if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
+                small = ~(t["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
+                values = np.where(small, np.nan, registry.round_shown(k, values))
+            codes_of = t[code_col].tolist() if code_col else [schema.UK] * len(t)
+            lookup.update(zip(zip(*[t[c].tolist() for c in keys], codes_of), values))
+        mine = codes[k.id]
+        rows = zip(*[table[c].tolist() for c in keys], mine)
+        table["benchmark"] = np.array([lookup.get(r, np.nan) for r in rows], dtype=float)
+        table["benchmark_name"] = [schema.BENCHMARK_NAMES[c] for c in mine]
         table["comparison"] = stats.compare_to_benchmark(
             table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
             k.direction,
@@ -159,3 +189,55 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
         out[k.id] = table
     return out
 
+
+def benchmark_codes(cur, table: pd.DataFrame, by, f: Filters) -> np.ndarray:
+    """The benchmark's code (a nation's, or schema.UK) for each row of a table of places, by `f.benchmark`.
+
+    A row of a nation, or of Wales, Scotland or Northern Ireland in a breakdown by region, is compared with the UK
+    (set against itself it would always be similar); a place mixing nations (a filter naming England and Wales) too.
+    """
+    n = len(table)
+    if f.benchmark not in schema.BENCHMARK_CHOICES:
+        raise ValueError(f"benchmark must be one of {', '.join(schema.BENCHMARK_CHOICES)}, not {f.benchmark!r}")
+    if f.benchmark == "uk":
+        return np.full(n, schema.UK, dtype=object)
+    if "nation" in by:
+        return np.full(n, schema.UK, dtype=object)
+    if "scheme" in by:
+        return table["area_code"].map(schema.nation_of).to_numpy(dtype=object)
+    if "region" in by:
+        return np.array([schema.ENGLAND if str(a).startswith("E") else schema.UK for a in table["area_code"]],
+                        dtype=object)
+    # The place is the filter: its areas, or the areas of the schemes it names.
+    areas = set(f.areas)
+    if f.schemes:
+        areas |= set(queries.schemes(cur, scheme_ids=f.schemes)["area_code"])
+    nations = {schema.nation_of(a) for a in areas}
+    if len(nations) == 1:
+        (nation,) = nations
+        # A nation as a whole (Wales, or every English region) is compared with the UK, not with itself.
+        whole = (nation != schema.ENGLAND and not f.schemes) or (nation == schema.ENGLAND and not f.schemes
+                                                                 and set(schema.ENGLISH_REGIONS) <= areas)
+        return np.full(n, schema.UK if whole else nation, dtype=object)
+    return np.full(n, schema.UK, dtype=object)
+
+
+def change_words(lower: float, upper: float, direction: str) -> str:
+    """A change's interval in words, by the KHI's direction of good (the headline's change on last year)."""
+    if lower > 0 or upper < 0:
+        up = lower > 0
+        if direction == "no_judgement":
+            return "significantly higher" if up else "significantly lower"
+        good = up == (direction == "high_is_good")
+        return "significantly better" if good else "significantly worse"
+    return "no significant change"
+
+
+def trend_words(k, by_year: dict[int, tuple[float, float]]) -> tuple[str, str]:
+    """(label, assessment) of one place's trend test, as `trend` computes it: consecutive years, a year with too few
+    answers (or none) kept as missing."""
+    span = range(min(by_year), max(by_year) + 1)
+    counts = [by_year.get(y, (np.nan, np.nan)) for y in span]
+    counts = [(x, n) if n >= k.min_n else (np.nan, np.nan) for x, n in counts]
+    result = stats.trend_test([c[0] for c in counts], [c[1] for c in counts], k.direction)
+    return result.label, result.assessment

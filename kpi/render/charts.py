@@ -20,7 +20,7 @@ from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import people
 from kpi.render.style import (ANSWER_COLOURS, BAND_COLOUR, FONT_SIZE, LINE_COLOUR, MUTED_TEXT, NEUTRAL, OKABE_ITO,
                               TEXT, add_annotations, comparison_colour, layout, unit_axis)
-from kpi.render.text import capitalised, figure_text, interval_text
+from kpi.render.text import against_words, capitalised, figure_text, interval_text
 from kpi.render.memo import remembered
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -35,10 +35,12 @@ def finding_title(metric_id: str, value: float | None, *, programmes: tuple[str,
     return f"{place}: {text[0].lower()}{text[1:]}" if place and not text.startswith(k.title) else text
 
 
-def comparison_title(table: pd.DataFrame, label_col: str, *, against: str = "the national figure") -> str:
-    """Which groups differ from the benchmark, in words; 'all similar' when none do."""
+def comparison_title(table: pd.DataFrame, label_col: str, *, against: str | None = None) -> str:
+    """Which groups differ from the benchmark, in words; 'all similar' when none do. `against` defaults to the
+    benchmark the table names ('England', 'the UK'...)."""
     if table.empty:
         return "No answers for this choice"
+    against = against or against_words(table)
     title = str(table["metric_title"].iloc[0])
     words = {}
     for judgement in ("better", "worse", "higher", "lower"):

@@ -1,4 +1,5 @@
-"""Areas or schemes against the national figure: the comparison chart, the funnel plot and its title.
+"""Areas or schemes against their benchmark (England, a nation or the UK): the comparison chart, the funnel plot and
+its title.
 
 Colour is never the only signal: every point carries its judgement in words (better / similar / worse, or
 higher / similar / lower), and funnel outliers are named on the plot.
@@ -16,24 +17,25 @@ from kpi.metrics import stats
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
 from kpi.render.style import NEUTRAL, TEXT, add_annotations, base_layout, comparison_colour
-from kpi.render.text import figure_text
+from kpi.render.text import benchmark_names, figure_text
 from kpi.render.memo import remembered
 
 __all__ = ["comparison_chart", "funnel_plot", "funnel_title"]
 
 # ---------------------------------------------------------------------------------------------------------------
-# Areas or schemes against the national figure
+# Areas or schemes against their benchmark
 
 
 @remembered
-def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None = None,
-                     benchmark_name: str = "National figure") -> go.Figure:
-    """Each area or scheme as a point with its interval, against the national figure as a dashed line.
+def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None = None) -> go.Figure:
+    """Each area or scheme as a point with its interval, against its benchmark (named in the table's
+    `benchmark_name`: England, a nation, the UK).
 
     Points, not bars: percentages cluster near 90%, and a bar whose axis does not start at zero would mislead.
     Each row is coloured and labelled by the table's `comparison` column (stats.compare_to_benchmark): better /
     similar / worse, or higher / similar / lower when the KHI has no direction of good (then colours without a
-    good/bad meaning).
+    good/bad meaning). One benchmark: a dashed line named with its value. Several (English regions against England,
+    nations against the UK): each row's benchmark as a black bar on its own row, named in the row's words.
     """
     k = places.khi_of(table)
     table = table.copy()
@@ -42,28 +44,46 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
     shown = table[~hidden].sort_values("value")
     words = shown["comparison"].fillna("not compared").astype(str)
     colours = [comparison_colour(w) for w in words]
+    names = benchmark_names(table[table["benchmark"].notna()]) if "benchmark" in table else []
+    if not names and "benchmark" in table and table["benchmark"].notna().any():
+        names = ["Benchmark"]  # a table that does not name its benchmark
+    against = shown["benchmark_name"].fillna("").astype(str) if "benchmark_name" in shown else pd.Series(
+        "", index=shown.index)
+    hover = places.hover_data(k, shown)
+    if hover is not None:
+        hover = np.column_stack([hover, [f"Compared with {a}: {figure_text(k, b)}" if a else ""
+                                         for a, b in zip(against, shown.get("benchmark", np.nan))]])
     fig = go.Figure(go.Scatter(
         y=shown["_name"], x=shown["value"], mode="markers", error_x=places.error_bars(shown), name="",
         marker={"color": colours, "size": 13, "line": {"color": "#222222", "width": 1}},
-        customdata=places.hover_data(k, shown),
-        hovertemplate="<b>%{y}</b>: %{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+        customdata=hover,
+        hovertemplate="<b>%{y}</b>: %{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<br>%{customdata[3]}"
+                      "<extra></extra>",
     ))
     bench = table["benchmark"].dropna() if "benchmark" in table else pd.Series(dtype=float)
-    if len(bench):
+    if len(names) == 1:
         b = float(bench.iloc[0])
         fig.add_vline(x=b, line_dash="dash", line_color="#222222", line_width=2)
         fig.add_annotation(x=b, y=1, yref="paper", yanchor="bottom", showarrow=False, font={"size": 14},
-                           text=f"{benchmark_name}: {figure_text(k, b)}")
-    places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {w}" for v, w in zip(shown["value"], words)])
+                           text=f"{names[0]}: {figure_text(k, b)}")
+    elif len(names) > 1:
+        fig.add_trace(go.Scatter(y=shown["_name"], x=shown["benchmark"], mode="markers", name="Benchmark",
+                                 marker={"symbol": "line-ns", "size": 22, "line": {"color": "#222222", "width": 3}},
+                                 hoverinfo="skip"))
+    suffix = (lambda a: f" vs {a}" if a else "") if len(names) > 1 else (lambda a: "")
+    places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {w}{suffix(a)}"
+                                            for v, w, a in zip(shown["value"], words, against)])
     unit = k.unit if k else ""
     fig.update_xaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "",
                      showgrid=True, gridcolor="#e5e5e5")
     fig.update_yaxes(showgrid=True, gridcolor="#f0f0f0")
+    fig.update_layout(showlegend=False)
     places.note_hidden(fig, int(hidden.sum()), "schemes" if "scheme_name" in table else "areas")
-    if len(bench) and _note_count(fig):
+    if len(names) == 1 and _note_count(fig):
         fig.layout.annotations[-1].update(x=1, xanchor="right")
-    # 44 px a row: names take two lines (style.wrap_categories); right: the row labels' column ("90%  similar")
-    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=100)
+    # 44 px a row: names take two lines (style.wrap_categories); right: the row labels' column ("90%  similar", and
+    # "vs England" when the rows have several benchmarks)
+    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=150 if len(names) > 1 else 100)
 
 
 def _note_count(fig) -> int:
@@ -76,7 +96,7 @@ def _note_count(fig) -> int:
 
 @remembered
 def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Figure:
-    """Schemes as points (x = answers, y = %) inside 95% and 99.8% funnel limits around the national baseline.
+    """Schemes as points (x = answers, y = %) inside 95% and 99.8% funnel limits around the benchmark.
 
     Limits are drawn as smooth curves from `stats.funnel_limits` over a grid of denominators spanning the schemes
     shown. Schemes outside the 99.8% limits are named on the plot; suppressed schemes are left out, with a note.
@@ -99,7 +119,7 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
                                          name=name, legendgroup=name, showlegend=i == 0, hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=[grid[0], grid[-1]], y=[baseline, baseline], mode="lines",
                                  line={"color": "#222222", "width": 2},
-                                 name=f"National figure {figure_text(k, baseline)}",
+                                 name=f"{_baseline_name(table)} {figure_text(k, baseline)}",
                                  hoverinfo="skip"))
         position = shown.get("funnel_position_998", pd.Series("within", index=shown.index)).fillna("within")
         for where, symbol in (("within", "circle"), ("above", "triangle-up"), ("below", "triangle-down")):
@@ -128,6 +148,11 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
     if hidden.any():
         fig.layout.annotations[-1].update(y=1.0, yanchor="bottom", x=1, xanchor="right")
     return base_layout(fig, title, 620)
+
+
+def _baseline_name(table: pd.DataFrame) -> str:
+    names = benchmark_names(table)
+    return names[0] if len(names) == 1 else "Benchmark"
 
 
 def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_max: float) -> None:

@@ -73,7 +73,9 @@ class ExportInfo:
 
 def breakdown(table: pd.DataFrame) -> tuple[str, ...]:
     """The breakdown a table is by, read off its columns (a scheme row carries its area: a scheme breakdown)."""
-    by = tuple(b for b in queries.BREAKDOWNS if all(c in table.columns for c in queries.group_columns([b])))
+    # A nation's rows have the same columns as a region's: an area_code column reads as a region breakdown.
+    by = tuple(b for b in queries.BREAKDOWNS
+               if b != "nation" and all(c in table.columns for c in queries.group_columns([b])))
     return tuple(b for b in by if b != "region") if "scheme" in by else by
 
 

@@ -29,7 +29,7 @@ from kpi.data import paths, schema, store
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.data.queries import Filters
 from kpi.render import people, style
-from kpi.render.text import SOURCE, capitalised, footer_text, number, slide_detail, speaker_notes
+from kpi.render.text import SOURCE, capitalised, compared_words, footer_text, number, slide_detail, speaker_notes
 
 __all__ = ["SOURCE", "Slide", "Deck", "DeckError", "build_deck", "write_pptx", "write_pdf", "pptx_bytes",
            "pdf_bytes"]
@@ -129,7 +129,8 @@ def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
         figure=figure, unit=unit,
         value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=count,
         picture_text="" if count is None else f"{count} in 10 people",
-        detail="" if suppressed else slide_detail(k, said, n, lower, upper),
+        detail="" if suppressed else " ".join(p for p in (slide_detail(k, said, n, lower, upper),
+                                                          compared_words(k, row)) if p),
         notes=speaker_notes(k, said, value, n, lower, upper),
         explanation=k.explanation, question=k.question,
     )
@@ -380,8 +381,8 @@ def pdf_bytes(deck: Deck) -> bytes:
     pdf.add_page()
     pdf.set_auto_page_break(True, margin=43)
     y = write(43, 29, width, NOTES_HEADING, SENTENCE_PT, bold=True)
-    for number, s in enumerate(deck.slides, start=1):
-        y = write(43, y + 14, width, f"Slide {number}: {s.sentence}", DETAIL_PT, bold=True)
+    for i, s in enumerate(deck.slides, start=1):
+        y = write(43, y + 14, width, f"Slide {i}: {s.sentence}", DETAIL_PT, bold=True)
         y = write(43, y + 4, width, s.notes, FOOTER_PT + 2)
     write(43, pdf.get_y() + 14, width, deck.footer, FOOTER_PT, colour=MUTED)
     return bytes(pdf.output())

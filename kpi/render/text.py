@@ -11,7 +11,8 @@ from kpi.metrics import registry
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 
 __all__ = ["SOURCE", "PEOPLE_SOURCE", "SYNTHETIC_NOTICE", "source_of", "number", "footer_text", "figure_text",
-           "interval_text", "capitalised", "slide_detail", "speaker_notes", "version_text", "period_text"]
+           "interval_text", "capitalised", "slide_detail", "speaker_notes", "version_text", "period_text",
+           "benchmark_names", "benchmark_phrase", "against_words", "compared_words"]
 
 SOURCE = "Shared Lives Plus outcomes tool"
 # People counts come from what the schemes send once a year, not from the outcomes tool's answers.
@@ -133,3 +134,34 @@ def period_text(years: Sequence[int]) -> str:
     if years == list(range(years[0], years[-1] + 1)):
         return f"{schema.fy_label(years[0])} to {schema.fy_label(years[-1])}"
     return ", ".join(schema.fy_label(y) for y in years)
+
+
+def benchmark_names(table) -> list[str]:
+    """The benchmarks a table's comparisons used ("England", "UK"...), in order of first use."""
+    if "benchmark_name" not in getattr(table, "columns", ()):
+        return []
+    return [str(n) for n in dict.fromkeys(table["benchmark_name"].dropna()) if str(n)]
+
+
+def benchmark_phrase(name: str) -> str:
+    """A benchmark's name inside a sentence: 'England', 'the UK'."""
+    return "the UK" if name == "UK" else name
+
+
+def against_words(table) -> str:
+    """What the rows were compared with, in words: 'England', 'the UK', or 'their benchmark (England or the UK)'."""
+    names = [benchmark_phrase(n) for n in benchmark_names(table)]
+    if not names:
+        return "the benchmark"
+    if len(names) == 1:
+        return names[0]
+    return f"their benchmark ({', '.join(names[:-1])} or {names[-1]})"
+
+
+def compared_words(k: registry.KHI, row: dict) -> str:
+    """'Similar to England (90%).': the comparison and the benchmark it used, in words; "" when not compared."""
+    word, name, bench = row.get("comparison"), row.get("benchmark_name"), number(row.get("benchmark"))
+    if not name or bench is None or word in (None, "not compared") or (isinstance(word, float) and math.isnan(word)):
+        return ""
+    link = "to" if word == "similar" else "than"
+    return f"{capitalised(str(word))} {link} {benchmark_phrase(str(name))} ({registry.format_value(k, bench)})."

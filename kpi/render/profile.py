@@ -1,0 +1,254 @@
+"""The area profile (every KHI x every place, Fingertips-style) and the spine chart of one place.
+
+Both read the table `kpi.metrics.api.profile` returns. The profile is an HTML table (each cell a link to its detail,
+which a plotly heatmap cannot give in Streamlit); every cell says its judgement in words and in a shape, so colour is
+never the only signal. Colours are Fingertips' (better / similar / worse; blues for KHIs with no direction of good).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi.data import schema
+from kpi.metrics import registry
+from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.render.places import n_text
+from kpi.render.style import TEXT, base_layout
+from kpi.render.text import benchmark_phrase, figure_text, interval_text
+
+__all__ = ["CELL_STYLES", "TREND_TAGS", "cell_words", "trend_tag", "place_columns", "profile_html", "spine_frame",
+           "spine_chart", "spine_table"]
+
+# judgement -> (background, text colour, shape). Fingertips' colours; the shape and the word carry the meaning too.
+CELL_STYLES = {
+    "better": ("#92D050", TEXT, "▲"),
+    "similar": ("#FFC000", TEXT, "●"),
+    "worse": ("#C00000", "#FFFFFF", "▼"),
+    "higher": ("#BED2FF", TEXT, "△"),
+    "lower": ("#5555E6", "#FFFFFF", "▽"),
+    "not compared": ("#FFFFFF", TEXT, ""),
+}
+# trend label -> arrow; "not tested": a KHI that is not a share of people (the trend test needs counts of people)
+TREND_TAGS = {"increasing": "↑", "decreasing": "↓", "no significant change": "→", "cannot be calculated": "",
+              "not tested": ""}
+NO_ANSWERS = "no answers"
+
+
+def place_columns(table: pd.DataFrame) -> tuple[str, str]:
+    """(code column, name column) of the profile's places: schemes, or areas (regions and nations)."""
+    return ("scheme_id", "scheme_name") if "scheme_id" in table.columns else ("area_code", "area_name")
+
+
+def trend_tag(row) -> str:
+    """'↑ increasing, getting better', '→ no significant change', 'trend cannot be calculated'; "" if not tested."""
+    label = str(row.get("trend") or "not tested")
+    if label == "not tested":
+        return ""
+    if label == "cannot be calculated":
+        return "trend cannot be calculated"
+    assessment = row.get("trend_assessment") or ""
+    return f"{TREND_TAGS[label]} {label}" + (f", {assessment}" if assessment else "")
+
+
+def cell_words(row) -> str:
+    """A cell in words: '87% ▲ better than England · → no significant change', or why there is no figure."""
+    if bool(row.get("suppressed")):
+        return SUPPRESSED_TEXT
+    value = row.get("value")
+    if value is None or pd.isna(value):
+        return NO_ANSWERS
+    k = registry.get(row["metric_id"])
+    word = str(row.get("comparison") or "not compared")
+    text = figure_text(k, value)
+    if word != "not compared":
+        link = "to" if word == "similar" else "than"
+        text += f" {CELL_STYLES[word][2]} {word} {link} {benchmark_phrase(str(row.get('benchmark_name') or ''))}"
+    tag = trend_tag(row)
+    return f"{text} · {tag}" if tag else text
+
+
+def profile_html(table: pd.DataFrame, link: Callable[[str, str], str] | None = None) -> str:
+    """The profile as an accessible HTML table: KHIs as rows, places as columns, the benchmarks first.
+
+    Each cell: the figure, its judgement (word and shape, on Fingertips' colour) and its recent-trend tag; a
+    suppressed cell says so. `link(metric_id, place_code)` gives each cell's link to its detail.
+    """
+    code_col, name_col = place_columns(table)
+    places = list(dict.fromkeys(zip(table[code_col].astype(str), table[name_col].astype(str))))
+    if code_col == "area_code":  # the English regions, then Wales, Scotland, Northern Ireland, as everywhere else
+        order = list(schema.AREAS)
+        places.sort(key=lambda p: order.index(p[0]) if p[0] in order else len(order))
+    benchmarks = [n for n in dict.fromkeys(table["benchmark_name"].dropna().astype(str)) if n]
+    cells = {(m, str(c)): r for m, c, r in zip(table["metric_id"], table[code_col], table.to_dict("records"))}
+    bench_values = {}
+    for r in table.to_dict("records"):
+        if r.get("benchmark_name") and pd.notna(r.get("benchmark")):
+            bench_values.setdefault((r["metric_id"], r["benchmark_name"]), r["benchmark"])
+    e = html.escape
+    head = "".join(f'<th scope="col">{e(n)} (benchmark)</th>' for n in benchmarks)
+    head += "".join(f'<th scope="col">{e(name)}</th>' for _, name in places)
+    rows = []
+    for mid in dict.fromkeys(table["metric_id"]):
+        k = registry.get(mid)
+        out = [f'<th scope="row">{e(k.title)}<br><span class="khi-unit">{e(k.unit)}</span></th>']
+        for n in benchmarks:
+            b = bench_values.get((mid, n))
+            out.append(f'<td class="khi-bench">{e(figure_text(k, b)) if b is not None else "–"}</td>')
+        for code, name in places:
+            r = cells.get((mid, code))
+            if r is None:
+                out.append(f'<td class="khi-cell">{NO_ANSWERS}</td>')
+                continue
+            out.append(_cell(k, r, name, link(mid, code) if link else None))
+        rows.append("<tr>" + "".join(out) + "</tr>")
+    return (f'<div class="khi-profile-wrap"><table class="khi-profile"><thead><tr><th scope="col">Measure</th>'
+            f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _cell(k: registry.KHI, r: dict, place: str, href: str | None) -> str:
+    e = html.escape
+    hidden = bool(r.get("suppressed")) or r.get("value") is None or pd.isna(r.get("value"))
+    word = "not compared" if hidden else str(r.get("comparison") or "not compared")
+    background, colour, shape = CELL_STYLES.get(word, CELL_STYLES["not compared"])
+    if hidden:
+        body = e(cell_words(r))
+    else:
+        judged = (f'<span class="khi-judgement">{shape} {e(word)}</span>' if word != "not compared" else "")
+        tag = trend_tag(r)
+        body = (f'<span class="khi-value">{e(figure_text(k, r["value"]))}</span>{judged}'
+                + (f'<span class="khi-trend">{e(tag)}</span>' if tag else ""))
+    detail = [f"{place}, {k.title}: {cell_words(r)}"]
+    limits = interval_text(k, r.get("lower"), r.get("upper"))
+    if not hidden and limits:
+        detail.append(f"{r.get('confidence', '95%')} interval {limits}")
+    if not hidden and n_text(k, r):
+        detail.append(n_text(k, r))
+    title = e("; ".join(detail))
+    if href:  # the title on the link only: it is what a screen reader names the link by
+        body, title = f'<a href="{e(href)}" target="_self" title="{title}">{body}</a>', ""
+    return (f'<td class="khi-cell" data-comparison="{e(word)}" style="background:{background};color:{colour}"'
+            f'{f" title={chr(34)}{title}{chr(34)}" if title else ""}>{body}</td>')
+
+
+PROFILE_CSS = """<style>
+.khi-profile-wrap{overflow-x:auto;max-width:100%}
+table.khi-profile{border-collapse:collapse;font-size:0.85rem}
+table.khi-profile th,table.khi-profile td{border:1px solid #777;padding:3px 5px;vertical-align:top;min-width:5.5rem}
+table.khi-profile thead th{position:sticky;top:0;background:#fff;z-index:1}
+table.khi-profile th[scope=row]{text-align:left;min-width:14rem;background:#fff}
+table.khi-profile td a{color:inherit;text-decoration:underline;display:block}
+table.khi-profile span{display:block}
+.khi-value{font-weight:700}
+.khi-unit{font-weight:400;font-size:0.8em}
+.khi-trend{font-size:0.8em}
+</style>"""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Spine chart
+
+
+def spine_frame(table: pd.DataFrame, place_code: str) -> pd.DataFrame:
+    """One row per KHI for one place: its figure, interval, n and comparison, its benchmark, and the range of the
+    places in the profile (lowest, 25th percentile, 75th percentile, highest of the figures shown; suppressed
+    places left out)."""
+    code_col, name_col = place_columns(table)
+    shown = table[~table["suppressed"].fillna(False).astype(bool) & table["value"].notna()]
+    spread = shown.groupby("metric_id", sort=False)["value"].agg(
+        lowest="min", p25=lambda v: float(np.percentile(v, 25)), p75=lambda v: float(np.percentile(v, 75)),
+        highest="max", places="count")
+    mine = table[table[code_col].astype(str) == str(place_code)]
+    cols = ["metric_id", "metric_title", name_col, "value", "lower", "upper", "denominator", "unit", "benchmark",
+            "benchmark_name", "comparison", "confidence", "trend", "trend_assessment", "people_end", "period_end",
+            "suppressed", "suppression"]
+    out = mine[[c for c in cols if c in mine.columns]].merge(spread, left_on="metric_id", right_index=True,
+                                                             how="left")
+    return out.reset_index(drop=True)
+
+
+def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
+    """Fingertips' spine chart: each KHI's benchmark at the centre, the range of places as a light bar (lowest to
+    highest) with a darker middle half (25th to 75th percentile), and the place's figure as a marker shaped and
+    coloured by its comparison. Worse to the left, better to the right (lower to higher for KHIs with no direction
+    of good). Each KHI is scaled on its own, so the axis has no unit; hover and the table beside it carry the
+    figures, n and intervals."""
+    rows = frame.iloc[::-1].reset_index(drop=True)  # plotly draws the first category at the bottom
+    labels = list(rows["metric_title"])
+    fig = go.Figure()
+    xs = {"lowest": [], "p25": [], "p75": [], "highest": [], "value": []}
+    for _, r in rows.iterrows():
+        k = registry.get(r["metric_id"])
+        centre = r["benchmark"] if pd.notna(r.get("benchmark")) else np.nanmedian([r["lowest"], r["highest"]])
+        half = np.nanmax([abs(r["lowest"] - centre), abs(r["highest"] - centre), 1e-9])
+        sign = -1.0 if k.direction == "low_is_good" else 1.0  # better to the right
+        for key in xs:
+            v = r.get(key)
+            xs[key].append(np.nan if v is None or pd.isna(v) else 0.5 + sign * (float(v) - centre) / (2 * half))
+    lo = np.fmin(xs["lowest"], xs["highest"])
+    hi = np.fmax(xs["lowest"], xs["highest"])
+    q_lo, q_hi = np.fmin(xs["p25"], xs["p75"]), np.fmax(xs["p25"], xs["p75"])
+    fig.add_trace(go.Bar(y=labels, x=hi - lo, base=lo, orientation="h", marker={"color": "#D9D9D9"},
+                         name="Range of places (lowest to highest)", hoverinfo="skip"))
+    fig.add_trace(go.Bar(y=labels, x=q_hi - q_lo, base=q_lo, orientation="h", marker={"color": "#8C8C8C"},
+                         name="Middle half of places (25th to 75th percentile)", hoverinfo="skip"))
+    fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
+    hover, colours, symbols = [], [], []
+    for _, r in rows.iterrows():
+        k = registry.get(r["metric_id"])
+        word = str(r.get("comparison") or "not compared")
+        colours.append(CELL_STYLES.get(word, CELL_STYLES["not compared"])[0])
+        symbols.append({"better": "triangle-up", "worse": "triangle-down", "higher": "triangle-up-open",
+                        "lower": "triangle-down-open", "similar": "circle"}.get(word, "diamond"))
+        hover.append(_spine_hover(k, r))
+    fig.add_trace(go.Scatter(y=labels, x=xs["value"], mode="markers", name="This place (shape: its comparison)",
+                             marker={"color": colours, "symbol": symbols, "size": 14,
+                                     "line": {"color": "#000000", "width": 1.5}},
+                             customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.08, "x": 0})
+    fig.update_xaxes(range=[0, 1], showticklabels=False, showgrid=False, zeroline=False,
+                     title_text="← worse (or lower)  ·  benchmark  ·  better (or higher) →")
+    return base_layout(fig, title, max(360, 28 * len(rows) + 120))
+
+
+def _spine_hover(k: registry.KHI, r) -> str:
+    if bool(r.get("suppressed")) or r.get("value") is None or pd.isna(r.get("value")):
+        return f"<b>{k.title}</b>: {SUPPRESSED_TEXT}"
+    parts = [f"<b>{k.title}</b>: {figure_text(k, r['value'])}"]
+    limits = interval_text(k, r.get("lower"), r.get("upper"))
+    if limits:
+        parts.append(f"{r.get('confidence', '95%')} interval {limits}")
+    n = n_text(k, r)
+    if n:
+        parts.append(n)
+    if r.get("benchmark_name") and pd.notna(r.get("benchmark")):
+        parts.append(f"{r['comparison']} ({r['benchmark_name']}: {figure_text(k, r['benchmark'])})")
+    parts.append(f"places from {figure_text(k, r['lowest'])} to {figure_text(k, r['highest'])}")
+    return "<br>".join(parts)
+
+
+def spine_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The spine chart as a table for people: each KHI's figure, interval, n, benchmark and comparison, and the
+    range of places."""
+    rows = []
+    for _, r in frame.iterrows():
+        k = registry.get(r["metric_id"])
+        hidden = bool(r.get("suppressed")) or pd.isna(r.get("value"))
+        bench = r.get("benchmark")
+        rows.append({
+            "Measure": k.title,
+            "Figure": SUPPRESSED_TEXT if hidden else figure_text(k, r["value"]),
+            f"{r.get('confidence', '95%')} interval": "" if hidden else interval_text(k, r.get("lower"),
+                                                                                      r.get("upper")),
+            "Number of answers (n)": "" if hidden else n_text(k, r),
+            "Benchmark": "" if pd.isna(bench) else f"{r['benchmark_name']} {figure_text(k, bench)}",
+            "Compared with the benchmark": "" if hidden else str(r.get("comparison") or ""),
+            "Recent trend": "" if hidden else trend_tag(r),
+            "Lowest": figure_text(k, r.get("lowest")), "25th percentile": figure_text(k, r.get("p25")),
+            "75th percentile": figure_text(k, r.get("p75")), "Highest": figure_text(k, r.get("highest")),
+        })
+    return pd.DataFrame(rows)
