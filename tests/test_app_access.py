@@ -205,7 +205,7 @@ def test_navigation_lists_the_admin_page_for_admins_only():
         assert "Access and audit" not in titles(scope), scope
         assert titles(scope)[0] == "Overview"
         assert ("Send data" in titles(scope)) == (scope.role in ("hub", "scheme_manager")), scope
-        assert len(titles(scope)) == 8 + ("Send data" in titles(scope))
+        assert len(titles(scope)) == 9 + ("Send data" in titles(scope))
     assert "Send data" in titles(Scope.admin())
 
 

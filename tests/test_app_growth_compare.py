@@ -20,6 +20,7 @@ from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from tests.scopes import PUBLIC, SCHEMES
 from tests.exports import csv_parts
+from ui import similar_schemes
 
 
 
@@ -256,6 +257,13 @@ def test_growth_page_csvs_have_columns_a_reader_understands(sample_env, monkeypa
 def test_growth_page_says_age_and_need_filters_do_not_apply(sample_env):
     at = open_page("pages/growth.py", age="18-24")
     assert any("do not apply" in i.value for i in at.info)
+
+
+def test_compare_page_with_a_narrow_subgroup_says_so_instead_of_failing(sample_env):
+    # Found by the load smoke through the stack: the similar-schemes section indexed an empty table.
+    at = open_page("pages/compare.py", age="18-24", need="learning_disability")
+    assert not at.exception
+    assert any(i.value in (similar_schemes.NO_FIGURES, similar_schemes.NOT_ENOUGH) for i in at.info) or at.dataframe
 
 
 def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_env):

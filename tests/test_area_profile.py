@@ -3,7 +3,7 @@ page with AppTest."""
 
 from __future__ import annotations
 
-import io
+import json
 import re
 
 import numpy as np
@@ -83,8 +83,9 @@ def test_a_filtered_place_names_its_benchmark(sample_store):
 
 
 def test_kpi_table_gives_england_and_nation_totals(sample_store, capsys):
-    assert main(["table", "people_per_100k", "--by", "nation", "--data", str(sample_store)]) == 0
-    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    # JSON: the api's own columns (the CSV is the export format, tests/test_export.py)
+    assert main(["table", "people_per_100k", "--by", "nation", "--data", str(sample_store), "--format", "json"]) == 0
+    frame = pd.DataFrame(json.loads(capsys.readouterr().out))
     assert frame["area_name"].tolist() == ["England", "Northern Ireland", "Scotland", "Wales"]
     assert set(frame["benchmark_name"]) == {"UK"} and frame["value"].notna().all()
     england = api.khi_table("connected_positive", (), api.Filters(areas=schema.ENGLISH_REGIONS), scope=EXACT,
@@ -104,8 +105,8 @@ def test_profile_cells_equal_kpi_table_for_the_same_khi_area_and_benchmark(sampl
     cols = ["area_code", "value", "lower", "upper", "benchmark", "benchmark_name", "comparison", "suppressed"]
     for mid in IDS:
         assert main(["table", mid, "--by", "region", "--year", str(latest), "--benchmark", bench, "--data",
-                     str(sample_store)]) == 0
-        printed = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"area_code": str})
+                     str(sample_store), "--format", "json"]) == 0
+        printed = pd.DataFrame(json.loads(capsys.readouterr().out))
         mine = cells[cells["metric_id"] == mid]
         assert len(mine) == 12
         got = mine[cols].reset_index(drop=True)

@@ -55,7 +55,8 @@ def test_the_csv_carries_every_metadata_field_and_reads_with_skiprows(by_region)
     assert meta["Store version"] == "Published figures: version 7" and meta["Period"] == "2019-20"
     assert meta["Filters"] == "Year: 2019-20; Programme: Shared Lives"
     assert meta["Synthetic data"].startswith("yes") and meta["Confidence level"] == "95%"
-    assert meta["Benchmark"].startswith("UK: ")
+    # Regions against England, nations against the UK: each row names its own
+    assert meta["Benchmark"].startswith("England or UK: each row against its own")
     assert disclosure.PROTECTION_NOTE in meta["Protection applied"] and "perturbed" in meta["Protection applied"]
     assert meta["Figures for"] == "public (protected)"
     read = csv_table(text)
@@ -67,7 +68,10 @@ def test_the_csv_carries_every_metadata_field_and_reads_with_skiprows(by_region)
     np.testing.assert_allclose(read["Lower CI 95.0 limit"], by_region["lower"].astype(float))
     assert read["Count"].tolist() == by_region["numerator"].tolist()
     assert read["Compared with benchmark"].tolist() == by_region["comparison"].tolist()
-    assert set(read["Area Type"]) == {"Region", "Nation"} and set(read["Benchmark name"]) == {"UK"}
+    assert set(read["Area Type"]) == {"Region", "Nation"}
+    # English regions against England, the nations against the UK (docs/statistics.md)
+    assert read.groupby("Area Type")["Benchmark name"].apply(set).to_dict() == {"Region": {"England"},
+                                                                                 "Nation": {"UK"}}
 
 
 def test_every_fingertips_column_is_there_in_order(by_region):
@@ -125,7 +129,7 @@ def test_the_benchmark_name_comes_from_the_table_when_it_has_one(by_region):
     english = out["Area Code"].str.startswith("E")
     assert set(out.loc[english, "Benchmark name"]) == {"England"}
     meta, _ = csv_parts(export.csv_text(named, _info()))
-    assert meta["Benchmark"].startswith("England, ")
+    assert meta["Benchmark"].startswith("England or ")
     not_compared = by_region.assign(comparison="not compared", benchmark=np.nan)
     assert set(export.frame(not_compared, _info())["Benchmark name"]) == {""}
     assert csv_parts(export.csv_text(not_compared, _info()))[0]["Benchmark"].startswith("none")

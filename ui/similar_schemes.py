@@ -18,6 +18,8 @@ from ui import blocks, data, glossary, state, views
 
 NOT_ENOUGH = ("This scheme has too few answers in the years chosen, or no other scheme of its programme has enough, "
               "so it has no group of similar schemes.")
+NO_FIGURES = ("No figure for this scheme and its group with the filters chosen: nobody in them answered this question. "
+              "Choose fewer filters to compare it with similar schemes.")
 
 
 def section(metric_id: str, filters: Filters, *, scope: Scope, confidence: float = 0.95) -> None:
@@ -42,6 +44,9 @@ def section(metric_id: str, filters: Filters, *, scope: Scope, confidence: float
         st.info(NOT_ENOUGH, icon=":material/info:")
         return
     both = compare_with_similar(metric_id, scheme_id, filters, scope=scope, k=k, confidence=confidence)
+    if both.empty:  # filters narrow enough that the measure has no answers here (a subgroup of a subgroup)
+        st.info(NO_FIGURES, icon=":material/info:")
+        return
     bench = both["benchmark"].dropna()
     fig = charts.bar_with_intervals(both, "scheme_name", title=views.similar_title(both),
                                     benchmark=float(bench.iloc[0]) if len(bench) else None)

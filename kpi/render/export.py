@@ -219,10 +219,14 @@ def _benchmark_text(table: pd.DataFrame) -> str:
     names = [x for x in dict.fromkeys(_benchmark_names(table.reset_index(drop=True))) if x]
     if not names:
         return "none: these figures are not compared with a benchmark"
-    places = " / ".join("the UK" if x == UK_BENCHMARK else x for x in names)
-    return (f"{', '.join(names)}: the same indicator for {places}, with the same other filters; "
-            f"better, similar or worse when the {_confidence(table)} confidence interval is wholly on the good "
-            "side of the benchmark, includes it, or is wholly on the bad side")
+    if len(names) == 1:
+        against = f"the same indicator for {'the UK' if names[0] == UK_BENCHMARK else names[0]}"
+    else:  # the rule of docs/statistics.md: each row names its own in the Benchmark name column
+        against = ("each row against its own (England for an English region or scheme, the nation for a scheme in "
+                   "Wales, Scotland or Northern Ireland, the UK for a nation), named in the Benchmark name column")
+    return (f"{' or '.join(names)}: {against}, with the same other filters; better, similar or worse when the "
+            f"{_confidence(table)} confidence interval is wholly on the good side of the benchmark, includes it, or "
+            "is wholly on the bad side")
 
 
 def _figures_for(table: pd.DataFrame, info: ExportInfo) -> str:
