@@ -78,6 +78,9 @@ if names:
     bench_names = ", ".join(dict.fromkeys(n for n in spine["benchmark_name"].dropna().astype(str) if n)) or "none"
     fig = profile.spine_chart(spine, title=f"{names[chosen]}, {period}: each measure against {bench_names} "
                                            f"(centre line) and the range of {where}")
+    st.caption("Each row is one measure, its benchmark the centre line, better to the right. The light bar runs "
+               "from the lowest to the highest place; the dark bar is the middle half of places (25th to 75th "
+               "percentile). For a measure with no better or worse, right is higher and left lower.")
     chart, beside = st.columns([3, 2])
     with chart:
         st.plotly_chart(fig, key="profile-spine", width="stretch", theme=None, config={"displaylogo": False},

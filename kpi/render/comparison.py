@@ -70,7 +70,8 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
         fig.add_trace(go.Scatter(y=shown["_name"], x=shown["benchmark"], mode="markers", name="Benchmark",
                                  marker={"symbol": "line-ns", "size": 22, "line": {"color": "#222222", "width": 3}},
                                  hoverinfo="skip"))
-    suffix = (lambda a: f" vs {a}" if a else "") if len(names) > 1 else (lambda a: "")
+    # Several benchmarks: each row names its own on a second line (one line would not fit beside a phone's chart).
+    suffix = (lambda a: f"<br>vs {a}" if a else "") if len(names) > 1 else (lambda a: "")
     places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {w}{suffix(a)}"
                                             for v, w, a in zip(shown["value"], words, against)])
     unit = k.unit if k else ""
@@ -81,9 +82,8 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
     places.note_hidden(fig, int(hidden.sum()), "schemes" if "scheme_name" in table else "areas")
     if len(names) == 1 and _note_count(fig):
         fig.layout.annotations[-1].update(x=1, xanchor="right")
-    # 44 px a row: names take two lines (style.wrap_categories); right: the row labels' column ("90%  similar", and
-    # "vs England" when the rows have several benchmarks)
-    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=150 if len(names) > 1 else 100)
+    # 44 px a row: names take two lines (style.wrap_categories); right: the row labels' column ("90%  similar")
+    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=100)
 
 
 def _note_count(fig) -> int:

@@ -193,9 +193,9 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
     hi = np.fmax(xs["lowest"], xs["highest"])
     q_lo, q_hi = np.fmin(xs["p25"], xs["p75"]), np.fmax(xs["p25"], xs["p75"])
     fig.add_trace(go.Bar(y=labels, x=hi - lo, base=lo, orientation="h", marker={"color": "#D9D9D9"},
-                         name="Range of places (lowest to highest)", hoverinfo="skip"))
+                         name="All places: lowest to highest", hoverinfo="skip"))
     fig.add_trace(go.Bar(y=labels, x=q_hi - q_lo, base=q_lo, orientation="h", marker={"color": "#8C8C8C"},
-                         name="Middle half of places (25th to 75th percentile)", hoverinfo="skip"))
+                         name="Middle half of places", hoverinfo="skip"))
     fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
     hover, colours, symbols = [], [], []
     for _, r in rows.iterrows():
@@ -205,13 +205,13 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
         symbols.append({"better": "triangle-up", "worse": "triangle-down", "higher": "triangle-up-open",
                         "lower": "triangle-down-open", "similar": "circle"}.get(word, "diamond"))
         hover.append(_spine_hover(k, r))
-    fig.add_trace(go.Scatter(y=labels, x=xs["value"], mode="markers", name="This place (shape: its comparison)",
+    fig.add_trace(go.Scatter(y=labels, x=xs["value"], mode="markers", name="This place",
                              marker={"color": colours, "symbol": symbols, "size": 14,
                                      "line": {"color": "#000000", "width": 1.5}},
                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.08, "x": 0})
     fig.update_xaxes(range=[0, 1], showticklabels=False, showgrid=False, zeroline=False,
-                     title_text="← worse (or lower)  ·  benchmark  ·  better (or higher) →")
+                     title_text="← worse   better →")
     return base_layout(fig, title, max(360, 28 * len(rows) + 120))
 
 
