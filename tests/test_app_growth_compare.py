@@ -101,7 +101,7 @@ def test_comparison_chart_writes_the_judgement_beside_every_row(store):
     assert len(labels) == 12
     k = registry.get("connected_positive")
     for (_, row) in table.iterrows():  # regions against England, nations against the UK: each row names its own
-        assert (f"{registry.format_value(k, row['value'])}  {row['comparison']} vs {row['benchmark_name']}"
+        assert (f"{registry.format_value(k, row['value'])}  {row['comparison']}<br>vs {row['benchmark_name']}"
                 in labels)
     colours = dict(zip(fig.data[0].y, fig.data[0].marker.color))
     for _, row in table.iterrows():

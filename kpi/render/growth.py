@@ -223,7 +223,9 @@ def reader_table(table: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({name: table[col].to_numpy() for col, name in _LABELS if col in table})
     if k.kind in _CHANGE_KINDS:
         out["From"], out["To"] = _year(table["period_start"]), _year(table["period_end"])
-        start, end = (pd.to_numeric(table[c], errors="coerce").to_numpy(float) for c in ("people_start", "people_end"))
+        # An empty table (no scheme of a programme in a place) comes without the count columns.
+        start, end = (pd.to_numeric(table[c], errors="coerce").to_numpy(float) if c in table
+                      else np.full(len(table), np.nan) for c in ("people_start", "people_end"))
         out["People at the start"], out["People at the end"] = start, end
         out["Change"] = end - start
     elif "year_label" not in table and "period_end" in table:
