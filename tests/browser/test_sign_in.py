@@ -179,8 +179,8 @@ def test_each_role_sees_the_schemes_its_scope_allows(page, signin_app, oidc_prov
         assert not shown
     elif sees == "own":
         assert shown == {own["scheme_name"]}
-    else:
-        assert len({a for a, n in zip(schemes["area_code"], schemes["scheme_name"]) if n in shown}) > 3
+    else:  # schemes of several regions on one page (the funnel's named outliers): no region restriction
+        assert len({a for a, n in zip(schemes["area_code"], schemes["scheme_name"]) if n in shown}) > 1
 
 
 def test_an_admin_manages_access_and_reads_a_download_in_the_audit_log(
@@ -202,7 +202,8 @@ def test_an_admin_manages_access_and_reads_a_download_in_the_audit_log(
     wait_for_app(page)
     with page.expect_download() as got:
         page.get_by_role("button", name="Download CSV").first.click()
-    assert "scheme_name" in Path(got.value.path()).read_text(encoding="utf-8-sig")  # scheme-level figures
+    # Scheme-level figures: the export's areas are schemes (a metadata block, then Fingertips-like columns)
+    assert ",Scheme," in Path(got.value.path()).read_text(encoding="utf-8-sig")
     page.wait_for_timeout(500)  # the click's callback writes the log line on the server
     assert [r for r in audit.read(signin_app.access, who="root@example.org")
             if r["action"] == "download" and r["format"] == "csv" and "scheme" in r["by"]]
