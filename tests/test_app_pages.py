@@ -361,7 +361,9 @@ def test_overview_where_to_look_lists_the_areas_that_differ_and_links_to_them(pa
         row = wanted.get((query["metric"][0], query["area"][0]))
         assert row is not None, f"{item} links to an area that does not differ"
         k = registry.get(row["metric_id"])
-        assert name == row["area_name"] and f"is {row['comparison']} than the benchmark on *{k.title}*" in item
+        # English regions against England, the nations against the UK, named in the sentence
+        against = "England" if row["area_code"].startswith("E12") else "the UK"
+        assert name == row["area_name"] and f"is {row['comparison']} than {against} on *{k.title}*" in item
         assert registry.format_value(k, row["value"]) in item and "95% interval" in item and "n = " in item
     if len(differ) > cards.WHERE_TO_LOOK_MAX:
         assert f"And {len(differ) - cards.WHERE_TO_LOOK_MAX} more" in texts(at)

@@ -12,7 +12,7 @@ from kpi.data import schema
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
-from kpi.render.text import number
+from kpi.render.text import benchmark_phrase, number
 from ui import state, views
 from ui.blocks import table_block
 from ui.glossary import glossary
@@ -106,6 +106,12 @@ WHERE_TO_LOOK_MAX = 6  # a short list for a director; the Compare page has the r
 _ORDER = {"worse": 0, "lower": 1, "higher": 2, "better": 3}
 
 
+def against(row) -> str:
+    """The benchmark a row was compared with, in a sentence ("England", "the UK"); "the benchmark" if unnamed."""
+    name = row.get("benchmark_name")
+    return benchmark_phrase(str(name)) if isinstance(name, str) and name else "the benchmark"
+
+
 def where_to_look(table: pd.DataFrame, year: int) -> None:
     """The areas whose figure differs significantly from the benchmark on the headline KHIs, worse first, each a
     link to the Compare page set to that KHI and area for `year`; or a sentence saying that none does.
@@ -126,7 +132,7 @@ def where_to_look(table: pd.DataFrame, year: int) -> None:
         link = state.view_link(COMPARE_URL, metric=row["metric_id"], level="region", area=row["area_code"],
                                year=schema.fy_label(year))
         # A markdown list, not st.page_link: a link's label stays on one line and was cut off on a phone.
-        lines.append(f"- **{row['area_name']}** is {row['comparison']} than the benchmark on *{k.title}*: "
+        lines.append(f"- **{row['area_name']}** is {row['comparison']} than {against(row)} on *{k.title}*: "
                      f"{registry.format_value(k, number(row['value']))} ({figures}), against "
                      f"{registry.format_value(k, number(row['benchmark']))}. [Compare {row['area_name']}]({link})")
     st.markdown("\n".join(lines))
