@@ -277,10 +277,10 @@ def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_en
     assert set(outliers["Scheme"]) <= named
     comparison = _figures(at)[0]
     labels = [a["text"].split("  ")[-1] for a in comparison["layout"]["annotations"] if a.get("yref") == "y"]
-    words = {label.split(" vs ")[0] for label in labels}
+    words = {label.split("<br>vs ")[0] for label in labels}  # the benchmark on its own line
     assert words <= {"better", "similar", "worse"} and "similar" in words
     # English regions against England, nations against the UK: each row names its benchmark
-    assert {label.split(" vs ")[1] for label in labels} == {"England", "UK"}
+    assert {label.split("<br>vs ")[1] for label in labels} == {"England", "UK"}
 
 
 def test_compare_page_restores_its_choices_from_the_url_and_ignores_bad_ones(sample_env):
