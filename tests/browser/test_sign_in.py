@@ -200,8 +200,10 @@ def test_an_admin_manages_access_and_reads_a_download_in_the_audit_log(
     expect(sidebar).to_contain_text("Access and audit")
     page.goto(f"{signin_app.url}/compare?level=scheme&metric=connected_positive")
     wait_for_app(page)
-    with page.expect_download() as got:
-        page.get_by_role("button", name="Download CSV").first.click()
+    button = page.get_by_role("button", name="Download CSV").first
+    expect(button).to_be_enabled(timeout=60_000)  # under load the page may still be rerunning
+    with page.expect_download(timeout=90_000) as got:
+        button.click()
     # Scheme-level figures: the export's areas are schemes (a metadata block, then Fingertips-like columns)
     assert ",Scheme," in Path(got.value.path()).read_text(encoding="utf-8-sig")
     page.wait_for_timeout(500)  # the click's callback writes the log line on the server
