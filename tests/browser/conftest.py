@@ -14,6 +14,8 @@ CI must never go green by skipping what it is there to prove. See `missing_brows
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import re
 import signal
@@ -129,11 +131,11 @@ def chromium_browser():
         playwright.stop()
 
 
-@pytest.fixture
-def page(chromium_browser, request):
-    """A new browser context and page per test (no shared cookies or storage); screenshotted when the test fails."""
-    context = chromium_browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(APP_TIMEOUT_MS)
+@contextlib.contextmanager
+def fresh_page(chromium_browser, request, viewport: dict, timeout_ms: int):
+    """A new browser context and page (no shared cookies or storage), screenshotted when the test fails."""
+    context = chromium_browser.new_context(viewport=viewport)
+    context.set_default_timeout(timeout_ms)
     page = context.new_page()
     try:
         yield page
@@ -145,6 +147,13 @@ def page(chromium_browser, request):
             except Exception:  # a crashed page must not hide the test's own failure
                 pass
         context.close()
+
+
+@pytest.fixture
+def page(chromium_browser, request):
+    """A new browser context and page per test (no shared cookies or storage); screenshotted when the test fails."""
+    with fresh_page(chromium_browser, request, VIEWPORT, APP_TIMEOUT_MS) as page:
+        yield page
 
 
 # --- the Streamlit server ---------------------------------------------------------------------------------------------

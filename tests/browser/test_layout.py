@@ -18,7 +18,7 @@ import pytest
 
 from ui import nav
 
-from .conftest import REPO, assert_no_exception, save_screenshot, wait_for_app
+from .conftest import REPO, assert_no_exception, fresh_page, save_screenshot, wait_for_app
 
 PUBLIC = [(script, title) for script, title, _, roles in nav.PAGES if roles is None]
 WIDTHS = {"desktop": (1400, 900), "phone": (390, 844)}
@@ -104,19 +104,8 @@ def app_url(streamlit_server, tmp_path_factory):
 @pytest.fixture
 def sized_page(chromium_browser, request):
     width, height = WIDTHS[request.param]
-    context = chromium_browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    try:
+    with fresh_page(chromium_browser, request, {"width": width, "height": height}, 30_000) as page:
         yield page, request.param
-    finally:
-        report = getattr(request.node, "khi_report_call", None)
-        if report is not None and report.failed:
-            try:
-                save_screenshot(page, f"FAILED-{request.node.name}")
-            except Exception:  # a crashed page must not hide the test's own failure
-                pass
-        context.close()
 
 
 def full_page_screenshot(page, name: str) -> None:
