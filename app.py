@@ -7,19 +7,21 @@ role's own list (ui.nav.pages), and each page checks the viewer's rights again.
 import streamlit as st
 
 from kpi.data import paths
-from ui import data, nav
+from kpi.i18n import _
+from ui import data, lang, nav
 
-st.set_page_config(page_title="Key Human Indicators", page_icon=nav.favicon(), layout="wide")
+lang.start()  # first: the page title and everything after it are in the viewer's language
+
+st.set_page_config(page_title=_("Key Human Indicators"), page_icon=nav.favicon(), layout="wide")
 
 
 def no_data() -> None:
     # A missing or damaged store is the most likely first-run problem: say what to do, not a traceback.
-    st.title("Key Human Indicators")
+    st.title(_("Key Human Indicators"))
     st.error(
-        "The dashboard cannot find its data.\n\n"
-        f"{problem}\n\n"
-        f"It looked in `{paths.data_dir()}` (set `KHI_DATA_DIR` to use another folder). "
-        "To make a sample store: `python -m kpi sample --out data/sample`.",
+        _("The dashboard cannot find its data.") + f"\n\n{problem}\n\n"
+        + _("It looked in `{folder}` (set `KHI_DATA_DIR` to use another folder). To make a sample store: "
+            "`python -m kpi sample --out data/sample`.").format(folder=paths.data_dir()),
         icon=":material/database_off:",
     )
 
@@ -27,7 +29,7 @@ def no_data() -> None:
 problem = data.store_problem()
 if problem:
     # Still through st.navigation: without it Streamlit would fall back to running pages/ files directly.
-    page = st.navigation([st.Page(no_data, title="No data", default=True)], position="hidden")
+    page = st.navigation([st.Page(no_data, title=_("No data"), default=True)], position="hidden")
 else:
     page = st.navigation(nav.pages(data.viewer_scope()))
 page.run()

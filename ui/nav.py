@@ -13,7 +13,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 
 from kpi.data.queries import Filters
 from kpi.metrics.scope import ADMIN_ROLES, UPLOAD_ROLES
-from ui import auth, data, state
+from ui import auth, data, lang, state
 
 
 # (script, title, icon, roles that may use it: None for everyone). The page itself checks again on every run.
@@ -126,7 +126,9 @@ def through_app() -> None:
     if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    lang.start()
     auth.sidebar()
+    lang.switch()
 
 
 NOT_AVAILABLE = ("This view is not available to you. Scheme-level figures are for the people who run or support "

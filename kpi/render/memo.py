@@ -22,6 +22,8 @@ from typing import Any, Callable, TypeVar
 import numpy as np
 import pandas as pd
 
+from kpi import i18n
+
 MAX_ENTRIES = 512  # per process; a figure is tens of KB, so at most some tens of MB
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,7 +79,7 @@ def remembered(builder: F) -> F:
     @functools.wraps(builder)
     def wrapper(*args, **kwargs):
         try:
-            key = (name, fingerprint(args), fingerprint(kwargs))
+            key = (name, i18n.lang(), fingerprint(args), fingerprint(kwargs))  # the words are in a language
         except _Unkeyable:
             return builder(*args, **kwargs)
         with _lock:
