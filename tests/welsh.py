@@ -21,6 +21,7 @@ ENGLISH_WORDS = frozenset(
     "figures figure answers answered support shows shown chart table page area areas region regions "
     "download better worse similar".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+_CODE = re.compile(r"`[^`]*`")
 # Keys of element protos that hold no words a person reads (ids, CSS, icons, formats, urls).
 _SKIP_KEYS = {"id", "formId", "key", "icon", "type", "format", "url", "src", "href", "css", "bodyUrl", "pageScriptHash",
               "scriptHash", "urlPathname", "deltaPath", "theme", "colors", "color", "font", "fontFamily", "style",
@@ -88,7 +89,7 @@ def english_in(strings, allowed=()) -> list[str]:
     """The strings with English words in them (after removing the `allowed` names: schemes, organisations)."""
     found = []
     for s in strings:
-        text = s
+        text = _CODE.sub(" ", s)  # `python -m kpi table ...`: a command, the same in any language
         for name in allowed:
             text = text.replace(name, " ")
         words = {w.lower() for w in _WORD.findall(text)}
