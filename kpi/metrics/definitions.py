@@ -57,7 +57,8 @@ def _with_codes(k: KHI, codes) -> str:
 
 def sentence_pattern(k: KHI) -> str:
     """The plain-English sentence with its blanks shown as 'X', e.g. 'X in 10 people said ...'."""
-    return registry.fill(k.sentence, share=_("X in 10 people"), support=_("their support"), value="X")
+    value = "X%" if k.unit == "%" else "X"  # {value} is the figure as shown, with its unit
+    return registry.fill(k.sentence, share=_("X in 10 people"), support=_("their support"), value=value)
 
 
 def markdown() -> str:
