@@ -14,13 +14,25 @@ import pandas as pd
 import streamlit as st
 
 from kpi.data import audit, schema, users
+from kpi.data.said import say
+from kpi.i18n import N_, _, pgettext
 from kpi.metrics.scope import ADMIN_ROLES
 from kpi.render import tables
 from ui import blocks, data, nav
 
-ROLE_WORDS = {"public": "Public (signed in, no more than the public)", "ambassador": "Ambassador",
-              "hub": "Regional hub", "scheme_manager": "Scheme manager", "analyst": "Analyst or director",
-              "admin": "Administrator"}
+ROLE_WORDS = {"public": N_("Public (signed in, no more than the public)"), "ambassador": N_("Ambassador"),
+              "hub": N_("Regional hub"), "scheme_manager": N_("Scheme manager"), "analyst": N_("Analyst or director"),
+              "admin": N_("Administrator")}
+
+
+def role_words(role: str) -> str:
+    """A role as people read it, in the viewer's language (the code itself when it is not a known role)."""
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
+
+
+def area_words(code: str) -> str:
+    # Area names are the contract's (kpi.data.schema.AREAS); their Welsh comes from the catalogue when marked there.
+    return _(schema.AREAS[code]) if code in schema.AREAS else code
 
 
 def require_admin() -> tuple[Path, str]:
@@ -35,16 +47,17 @@ def require_admin() -> tuple[Path, str]:
 
 def _places(u: users.User) -> str:
     if u.regions:
-        return ", ".join(schema.AREAS.get(r, r) for r in u.regions)
+        return ", ".join(area_words(r) for r in u.regions)
     return ", ".join(u.schemes)
 
 
+PEOPLE_COLUMNS = (N_("Who (e-mail or sub:subject)"), N_("Role"), N_("Regions or schemes"), N_("Last changed"),
+                  N_("Changed by"))
+
+
 def people_table(folder: Path) -> pd.DataFrame:
-    rows = [{"Who (e-mail or sub:subject)": u.key, "Role": ROLE_WORDS.get(u.role, u.role),
-             "Regions or schemes": _places(u), "Last changed": u.changed_at, "Changed by": u.changed_by}
-            for u in users.load(folder).values()]
-    return pd.DataFrame(rows, columns=["Who (e-mail or sub:subject)", "Role", "Regions or schemes", "Last changed",
-                                       "Changed by"])
+    rows = [(u.key, role_words(u.role), _places(u), u.changed_at, u.changed_by) for u in users.load(folder).values()]
+    return pd.DataFrame(rows, columns=[_(c) for c in PEOPLE_COLUMNS])
 
 
 def edit_form(folder: Path, by: str) -> None:
@@ -55,13 +68,13 @@ def edit_form(folder: Path, by: str) -> None:
     """
     schemes = data.schemes(scope=data.viewer_scope())  # an admin sees every scheme
     with st.form("khi_user_edit", clear_on_submit=False):
-        st.text_input("E-mail address (or sub: and the provider's subject)", key="admin_who")
-        st.selectbox("Role", list(ROLE_WORDS), format_func=ROLE_WORDS.get, key="admin_role")
-        st.multiselect("Regions (for a regional hub)", list(schema.AREAS), format_func=schema.AREAS.get,
+        st.text_input(_("E-mail address (or sub: and the provider's subject)"), key="admin_who")
+        st.selectbox(_("Role"), list(ROLE_WORDS), format_func=role_words, key="admin_role")
+        st.multiselect(_("Regions (for a regional hub)"), list(schema.AREAS), format_func=area_words,
                        key="admin_regions")
-        st.multiselect("Schemes (for a scheme manager)", list(schemes),
+        st.multiselect(_("Schemes (for a scheme manager)"), list(schemes),
                        format_func=lambda s: f"{schemes[s][0]} ({s})", key="admin_schemes")
-        st.form_submit_button("Save", type="primary", on_click=_save, args=(folder, by, set(schemes)))
+        st.form_submit_button(_("Save"), type="primary", on_click=_save, args=(folder, by, set(schemes)))
     blocks.say_result("admin_edit_result")
 
 
@@ -76,20 +89,20 @@ def _save(folder: Path, by: str, known: set[str]) -> None:
         else:
             row = users.add(folder, who, role, regions=ss.get("admin_regions", []),
                             schemes=ss.get("admin_schemes", []), by=by, known_schemes=known)
-    except users.UsersError as exc:
-        ss["admin_edit_result"] = ("error", str(exc))
+    except users.UsersError as exc:  # said now: the callback runs in the viewer's language
+        ss["admin_edit_result"] = ("error", say(exc))
     else:
         where = f" ({_places(row)})" if _places(row) else ""
-        ss["admin_edit_result"] = ("success", f"{'Changed' if existing else 'Added'} {row.key}: "
-                                              f"{ROLE_WORDS[row.role]}{where}.")
+        done = _("Changed {key}: {role}{where}.") if existing else _("Added {key}: {role}{where}.")
+        ss["admin_edit_result"] = ("success", done.format(key=row.key, role=role_words(row.role), where=where))
 
 
 def remove_form(folder: Path, by: str) -> None:
     with st.form("khi_user_remove"):
-        st.selectbox("Person", list(users.load(folder)), index=None, placeholder="Choose someone",
+        st.selectbox(_("Person"), list(users.load(folder)), index=None, placeholder=_("Choose someone"),
                      key="admin_remove_who")
-        st.checkbox("Yes, take away their access now", key="admin_remove_sure")
-        st.form_submit_button("Remove", on_click=_remove, args=(folder, by))
+        st.checkbox(_("Yes, take away their access now"), key="admin_remove_sure")
+        st.form_submit_button(_("Remove"), on_click=_remove, args=(folder, by))
     blocks.say_result("admin_remove_result")
 
 
@@ -97,26 +110,37 @@ def _remove(folder: Path, by: str) -> None:
     ss = st.session_state
     who = ss.get("admin_remove_who")
     if who is None or not ss.get("admin_remove_sure"):
-        ss["admin_remove_result"] = ("error", "Choose the person and tick the box to remove them.")
+        ss["admin_remove_result"] = ("error", _("Choose the person and tick the box to remove them."))
         return
     try:
         users.remove(folder, who, by=by)
     except users.UsersError as exc:
-        ss["admin_remove_result"] = ("error", str(exc))
+        ss["admin_remove_result"] = ("error", say(exc))
     else:
-        ss["admin_remove_result"] = ("success", f"Removed {who}. Their next page view is the public view.")
+        ss["admin_remove_result"] = ("success", _("Removed {who}. Their next page view is the public view.")
+                                     .format(who=who))
         ss["admin_remove_who"], ss["admin_remove_sure"] = None, False
 
 
+CHANGES_COLUMNS = (N_("When (UTC)"), N_("By"), N_("Change"), N_("Who"), N_("Now"))
+
+
+def _action_words(action: str) -> str:
+    # The log keeps the code (add, change, remove); English shows it as it is.
+    words = {"add": pgettext("roles table change", "add"), "change": pgettext("roles table change", "change"),
+             "remove": pgettext("roles table change", "remove")}
+    return words.get(action, action)
+
+
 def changes_table(folder: Path) -> pd.DataFrame:
-    rows = [{"When (UTC)": e.get("at", ""), "By": e.get("by", ""), "Change": e.get("action", ""),
-             "Who": e.get("key", ""), "Now": _after(e.get("after"))} for e in reversed(users.changes(folder))]
-    return pd.DataFrame(rows, columns=["When (UTC)", "By", "Change", "Who", "Now"])
+    rows = [(e.get("at", ""), e.get("by", ""), _action_words(e.get("action", "")), e.get("key", ""),
+             _after(e.get("after"))) for e in reversed(users.changes(folder))]
+    return pd.DataFrame(rows, columns=[_(c) for c in CHANGES_COLUMNS])
 
 
 def _after(after: dict | None) -> str:
     if not after:
-        return "removed"
+        return _("removed")
     detail = ", ".join(after.get("regions") or after.get("schemes") or [])
     return after.get("role", "") + (f" ({detail})" if detail else "")
 
@@ -130,7 +154,16 @@ def audit_table(folder: Path, who: str | None = None, since: str | None = None) 
     frame = pd.DataFrame(reversed(rows), columns=AUDIT_COLUMNS)
     for col in ("metric", "by", "filters"):
         frame[col] = frame[col].map(lambda v: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-    return frame
+    return frame.rename(columns=_audit_headers())
+
+
+def _audit_headers() -> dict[str, str]:
+    """The log's field names as its table's headers: as stored in English, in words in Welsh."""
+    return {"at": pgettext("audit log column", "at"), "who": pgettext("audit log column", "who"),
+            "action": pgettext("audit log column", "action"), "page": pgettext("audit log column", "page"),
+            "metric": pgettext("audit log column", "metric"), "by": pgettext("audit log column", "by"),
+            "filters": pgettext("audit log column", "filters"), "format": pgettext("audit log column", "format"),
+            "scope": pgettext("audit log column", "scope")}
 
 
 def audit_csv(frame: pd.DataFrame) -> str:

@@ -24,8 +24,10 @@ from typing import Any, Mapping
 
 import streamlit as st
 
-SIGN_IN = "Sign in"
-SIGN_OUT = "Sign out"
+from kpi.i18n import N_, _
+
+SIGN_IN = N_("Sign in")  # the English labels; the buttons show them in the viewer's language
+SIGN_OUT = N_("Sign out")
 
 
 @dataclass(frozen=True)
@@ -115,11 +117,11 @@ def sidebar() -> None:
     with st.sidebar:
         if who is not None:
             # Not a caption: its 60% grey would take the e-mail link (markdown links it) below 4.5:1 contrast.
-            st.markdown(f"Signed in as **{_plain(who.label)}**")
-            if st.button(SIGN_OUT, key="khi_sign_out", icon=":material/logout:"):
+            st.markdown(_("Signed in as **{who}**").format(who=_plain(who.label)))
+            if st.button(_(SIGN_OUT), key="khi_sign_out", icon=":material/logout:"):
                 st.logout()
             return
         if claims is not None:
-            st.caption("Your sign-in has expired. Sign in again to continue.")
-        if st.button(SIGN_IN, key="khi_sign_in", icon=":material/login:", type="primary"):
+            st.caption(_("Your sign-in has expired. Sign in again to continue."))
+        if st.button(_(SIGN_IN), key="khi_sign_in", icon=":material/login:", type="primary"):
             st.login()

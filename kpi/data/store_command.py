@@ -18,6 +18,8 @@ import json
 import sys
 
 from kpi.data import paths, store, submissions, versions
+from kpi.data.said import say
+from kpi.i18n import _
 
 _DATA_HELP = "the store (default: KHI_DATA_DIR, else the bundled sample)"
 
@@ -51,7 +53,7 @@ def add_versions_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _failed(exc: Exception) -> int:
-    print(f"error: {exc}", file=sys.stderr)
+    print(_("error: {error}").format(error=say(exc)), file=sys.stderr)
     return 2
 
 
@@ -68,7 +70,7 @@ def run_submissions(args) -> int:
         print(json.dumps([s.to_json() for s in found], indent=2, ensure_ascii=False))
         return 0
     if not found:
-        print("No submissions.")
+        print(_("No submissions."))
     for s in found:
         who = s.submitted_by or "not recorded"
         print(f"{s.id}  {s.at}  by {who}  version {s.version}  {_rows(s.rows)}" + (f"  ({s.label})" if s.label else ""))
@@ -87,13 +89,14 @@ def run_withdraw(args) -> int:
         m = submissions.withdraw(root, args.submission, args.by, args.reason)
     except store.StoreError as exc:
         return _failed(exc)
-    print(f"Withdrew {args.submission}: committed store version {m.version} without its rows "
-          f"({_rows(m.rows)} remain).")
+    print(_("Withdrew {submission}: committed store version {version} without its rows ({rows} remain).").format(
+        submission=args.submission, version=m.version, rows=_rows(m.rows)))
     published = store.published_version(root)
     # Withdrawing never changes what is published: say so when the public view still holds the rows.
     if published and submissions.files_of(store.read_manifest(root, published), args.submission):
-        print(f"The public view is version {published}, which still holds them: publish version {m.version} "
-              f"(`python -m kpi publish {m.version}`) to take them out of it.")
+        print(_("The public view is version {published}, which still holds them: publish version {version}"
+                " (`python -m kpi publish {version}`) to take them out of it.").format(published=published,
+                                                                                       version=m.version))
     return 0
 
 
@@ -102,7 +105,7 @@ def run_publish(args) -> int:
         version = versions.publish(paths.data_dir(args.data), args.version, args.by, args.note)
     except store.StoreError as exc:
         return _failed(exc)
-    print(f"Published store version {version}.")
+    print(_("Published store version {version}.").format(version=version))
     return 0
 
 
@@ -115,7 +118,7 @@ def run_versions(args) -> int:
         print(json.dumps([v.to_json() for v in found], indent=2))
         return 0
     if not found:
-        print("No versions: the store is empty.")
+        print(_("No versions: the store is empty."))
     for v in found:
         marks = [m for m, on in (("published", v.published), ("live", v.live), ("synthetic", v.synthetic),
                                  ("cleaned up", not v.readable)) if on]

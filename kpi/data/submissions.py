@@ -41,6 +41,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kpi.data import derive, journal, paths, store
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 INITIAL = "S0000"
 DEFAULT_SUBMITTER = "command line"
@@ -73,8 +75,8 @@ class Submission:
 def guard_bundled(root: Path) -> None:
     """The committed sample is never changed: no withdrawal, publication or journal is ever written there."""
     if root.resolve() == paths.BUNDLED_SAMPLE_DIR.resolve():
-        raise SubmissionError(f"{root} is the bundled synthetic sample, which is never changed; name a store with "
-                              "--data DIR or KHI_DATA_DIR")
+        raise SubmissionError(Said(N_("{root} is the bundled synthetic sample, which is never changed; name a store"
+                                      " with --data DIR or KHI_DATA_DIR"), root=root))
 
 
 def files_of(manifest: store.Manifest, submission_id: str) -> list[str]:
@@ -185,9 +187,9 @@ def _check_schemes_unused(root: Path, new: store.Manifest, removed: list[str], s
             if n:
                 users[f"{owner.get(rel, INITIAL)} ({table})"] += n
     if users:
-        held = ", ".join(f"{n:,} rows of {who}" for who, n in sorted(users.items()))
-        raise SubmissionError(f"{submission_id} added schemes that rows staying in the store refer to ({held}); "
-                              "withdraw those submissions first")
+        held = Said.join(", ", (Said(N_("{n:,} rows of {who}"), n=n, who=who) for who, n in sorted(users.items())))
+        raise SubmissionError(Said(N_("{submission} added schemes that rows staying in the store refer to ({held});"
+                                      " withdraw those submissions first"), submission=submission_id, held=held))
 
 
 def withdraw(root: str | Path, submission_id: str, who: str, reason: str, *,
@@ -198,20 +200,23 @@ def withdraw(root: str | Path, submission_id: str, who: str, reason: str, *,
     root = Path(root)
     guard_bundled(root)
     if not (who or "").strip() or not (reason or "").strip():
-        raise SubmissionError("say who is withdrawing the submission and why (both are kept in the log)")
+        raise SubmissionError(Said(N_("say who is withdrawing the submission and why (both are kept in the log)")))
     if not (root / store.MANIFEST).is_file():  # before the lock, which would make the folder
-        raise SubmissionError(f"{root}: no store here, so no submission to withdraw")
+        raise SubmissionError(Said(N_("{root}: no store here, so no submission to withdraw"), root=root))
     with store.locked(root):
         known = {s.id: s for s in submissions(root)}
         found = known.get(submission_id)
         if found is None:
-            listed = ", ".join(known) or "none"
-            raise SubmissionError(f"{root}: no submission {submission_id!r} (the store's: {listed}); "
-                                  "`python -m kpi submissions` lists them")
+            said = dict(root=root, submission=repr(submission_id), listed=", ".join(known))
+            raise SubmissionError(Said(N_("{root}: no submission {submission} (the store's: {listed}); `python -m kpi"
+                                          " submissions` lists them") if known else
+                                       N_("{root}: no submission {submission} (the store's: none); `python -m kpi"
+                                          " submissions` lists them"), **said))
         if found.withdrawn:
             w = found.withdrawn
-            raise SubmissionError(f"{submission_id} was already withdrawn, by {w['by']} at {w['at']} "
-                                  f"(store version {w['version']}): {w['reason']}")
+            raise SubmissionError(Said(N_("{submission} was already withdrawn, by {by} at {at} (store version"
+                                          " {version}): {reason}"), submission=submission_id, by=w["by"], at=w["at"],
+                                       version=w["version"], reason=w["reason"]))
         live = store.read_manifest(root)
         removed = files_of(live, submission_id)
         new = copy.deepcopy(live)

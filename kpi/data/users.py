@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kpi.data import jsonlines, paths, queries, schema, store
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 ROLES = ("public", "ambassador", "hub", "scheme_manager", "analyst", "admin")
 TABLE = "users.json"
@@ -67,18 +69,18 @@ def normalise_key(who: str) -> str:
     """An e-mail address lower-cased and trimmed; a subject given as "sub:<subject>" kept as it is after the prefix."""
     who = (who or "").strip()
     if not who:
-        raise UsersError("give an e-mail address or a subject (sub:<subject>)")
+        raise UsersError(Said(N_("give an e-mail address or a subject (sub:<subject>)")))
     if who.lower().startswith("sub:"):
         return subject_key(who[4:])
     if "@" not in who or who.startswith("@") or who.endswith("@") or any(c.isspace() for c in who):
-        raise UsersError(f"{who!r} is not an e-mail address (or give a subject as sub:<subject>)")
+        raise UsersError(Said(N_("{who} is not an e-mail address (or give a subject as sub:<subject>)"), who=repr(who)))
     return who.lower()
 
 
 def subject_key(subject: str) -> str:
     subject = (subject or "").strip()
     if not subject:
-        raise UsersError("an empty subject")
+        raise UsersError(Said(N_("an empty subject")))
     return f"sub:{subject}"
 
 
@@ -95,22 +97,24 @@ def validate(role: str, regions=(), schemes=(), known_schemes: set[str] | None =
     """(regions, schemes) checked for the role: regions are the contract's area codes, schemes the store's ids."""
     regions, schemes = _codes(regions), _codes(schemes)
     if role not in ROLES:
-        raise UsersError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise UsersError(Said(N_("unknown role {role}; use one of {roles}"), role=repr(role), roles=", ".join(ROLES)))
     bad = [r for r in regions if r not in schema.AREAS]
     if bad:
-        raise UsersError(f"unknown area code(s) {', '.join(bad)}; use one of {', '.join(schema.AREAS)}")
+        raise UsersError(Said(N_("unknown area code(s) {codes}; use one of {areas}"), codes=", ".join(bad),
+                              areas=", ".join(schema.AREAS)))
     if role == "hub" and not regions:
-        raise UsersError("a hub needs at least one region")
+        raise UsersError(Said(N_("a hub needs at least one region")))
     if role != "hub" and regions:
-        raise UsersError(f"only a hub has regions, not a {role}")
+        raise UsersError(Said(N_("only a hub has regions, not a {role}"), role=role))
     if role == "scheme_manager" and not schemes:
-        raise UsersError("a scheme manager needs at least one scheme")
+        raise UsersError(Said(N_("a scheme manager needs at least one scheme")))
     if role != "scheme_manager" and schemes:
-        raise UsersError(f"only a scheme manager has schemes, not a {role}")
+        raise UsersError(Said(N_("only a scheme manager has schemes, not a {role}"), role=role))
     if known_schemes is not None:
         unknown = [s for s in schemes if s not in known_schemes]
         if unknown:
-            raise UsersError(f"unknown scheme id(s) {', '.join(unknown)}: not in the store's schemes table")
+            raise UsersError(Said(N_("unknown scheme id(s) {ids}: not in the store's schemes table"),
+                                  ids=", ".join(unknown)))
     return regions, schemes
 
 
@@ -126,7 +130,7 @@ def load(folder: str | os.PathLike) -> dict[str, User]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise UsersError(f"{path}: the roles table cannot be read ({exc})") from exc
+        raise UsersError(Said(N_("{path}: the roles table cannot be read ({error})"), path=path, error=exc)) from exc
     users = {}
     for row in raw.get("users", []):
         row = {**row, "regions": tuple(row.get("regions", ())), "schemes": tuple(row.get("schemes", ()))}
@@ -156,7 +160,7 @@ def changes(folder: str | os.PathLike) -> list[dict]:
 def _change(folder, who: str, by: str, action: str, update) -> User | None:
     """Apply `update(users, key) -> User | None` under the lock, save, and log the change."""
     if not (by or "").strip():
-        raise UsersError("say who is making the change (--by)")
+        raise UsersError(Said(N_("say who is making the change (--by)")))
     folder = Path(folder)
     key = normalise_key(who)
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,7 +185,8 @@ def add(folder, who: str, role: str, *, regions=(), schemes=(), by: str,
 
     def update(users, key, before):
         if before is not None:
-            raise UsersError(f"{key} is already in the table (as {before.role}); use `change`")
+            raise UsersError(Said(N_("{key} is already in the table (as {role}); use `change`"), key=key,
+                                  role=before.role))
         now = _now()
         return User(key, role, regions, schemes, by.strip(), now, by.strip(), now)
 
@@ -194,7 +199,7 @@ def change(folder, who: str, *, role: str | None = None, regions=None, schemes=N
 
     def update(users, key, before):
         if before is None:
-            raise UsersError(f"{key} is not in the table; use `add`")
+            raise UsersError(Said(N_("{key} is not in the table; use `add`"), key=key))
         new_role = role or before.role
         keep = new_role == before.role
         new_regions = regions if regions is not None else (before.regions if keep or new_role == "hub" else ())
@@ -209,7 +214,7 @@ def change(folder, who: str, *, role: str | None = None, regions=None, schemes=N
 def remove(folder, who: str, *, by: str) -> None:
     def update(users, key, before):
         if before is None:
-            raise UsersError(f"{key} is not in the table")
+            raise UsersError(Said(N_("{key} is not in the table"), key=key))
         return None
 
     _change(folder, who, by, "remove", update)

@@ -12,6 +12,8 @@ import json
 import sys
 
 from kpi.data import audit, paths, schema, store, users
+from kpi.data.said import say
+from kpi.i18n import _
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,7 +53,8 @@ def run(args) -> int:
                 json.dump([u.as_dict() for u in rows], sys.stdout, indent=2)
                 sys.stdout.write("\n")
             else:
-                print("\n".join(map(_row_text, rows)) if rows else f"nobody in {folder / users.TABLE} yet")
+                print("\n".join(map(_row_text, rows)) if rows else
+                      _("nobody in {path} yet").format(path=folder / users.TABLE))
             return 0
         if args.action == "log":
             entries = users.changes(folder)
@@ -68,7 +71,7 @@ def run(args) -> int:
             return 0
         if args.action == "remove":
             users.remove(folder, args.who, by=args.by)
-            print(f"removed {users.normalise_key(args.who)}", file=sys.stderr)
+            print(_("removed {key}").format(key=users.normalise_key(args.who)), file=sys.stderr)
             return 0
         known = users.store_schemes(args.data) if args.scheme else None
         if args.action == "add":
@@ -78,7 +81,7 @@ def run(args) -> int:
             row = users.change(folder, args.who, role=args.role, regions=args.region, schemes=args.scheme,
                                by=args.by, known_schemes=known)
     except (users.UsersError, paths.AccessDirError, store.StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {error}").format(error=say(exc)), file=sys.stderr)
         return 2
     print(json.dumps(row.as_dict(), indent=2) if args.json else _row_text(row))
     return 0

@@ -10,6 +10,8 @@ import re
 from typing import Any
 
 from kpi.data import aliases, schema
+from kpi.data.said import Said
+from kpi.i18n import N_
 from kpi.data.ingest.values import (SUSPECT, CellError, FormulaWithoutValue, Unreadable, blank, control_character,
                                     finite, invisible_character, show, shown)
 
@@ -25,7 +27,7 @@ _CONTAINERS = (bytes, bytearray, memoryview, list, tuple, dict, set)
 
 
 class Invalid(Exception):
-    def __init__(self, rule: str, text: str):
+    def __init__(self, rule: str, text: str):  # text: a `Said`, so the upload page can show it in Welsh
         super().__init__(text)
         self.rule, self.text = rule, text
 
@@ -37,8 +39,8 @@ def _to_date(raw: Any, today: dt.date) -> dt.date:
         day = raw
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
         # Never guessed: 45292 may be an Excel serial (1900 or 1904 system), a Unix time, or a typo.
-        raise Invalid("invalid_date", f"'{shown(raw)}' is a number, not a date (an Excel date serial? format the"
-                                      " column as dates, or write YYYY-MM-DD)")
+        raise Invalid("invalid_date", Said(N_("'{value}' is a number, not a date (an Excel date serial? format the"
+                                              " column as dates, or write YYYY-MM-DD)"), value=shown(raw)))
     else:
         text = str(raw).strip()
         iso, uk = _ISO_DATE.fullmatch(text), _UK_DATE.fullmatch(text)
@@ -50,15 +52,14 @@ def _to_date(raw: Any, today: dt.date) -> dt.date:
             else:
                 raise ValueError(text)
         except ValueError:
-            raise Invalid(
-                "invalid_date", f"'{shown(text)}' is not a valid date (expected YYYY-MM-DD or DD/MM/YYYY)"
-            ) from None
+            raise Invalid("invalid_date", Said(N_("'{value}' is not a valid date (expected YYYY-MM-DD or DD/MM/YYYY)"),
+                                               value=shown(text))) from None
     if day < schema.EARLIEST_DATE:
-        raise Invalid(
-            "date_too_early", f"'{shown(raw)}' is before {schema.EARLIEST_DATE.isoformat()}, the earliest date accepted"
-        )
+        raise Invalid("date_too_early", Said(N_("'{value}' is before {earliest}, the earliest date accepted"),
+                                             value=shown(raw), earliest=schema.EARLIEST_DATE.isoformat()))
     if day > today:
-        raise Invalid("future_date", f"'{shown(raw)}' is in the future (today is {today.isoformat()})")
+        raise Invalid("future_date", Said(N_("'{value}' is in the future (today is {today})"), value=shown(raw),
+                                          today=today.isoformat()))
     return day
 
 
@@ -82,14 +83,17 @@ def _to_int(col: schema.Column, raw: Any) -> int:
             value = schema.parse_fy_label(text)  # exports print financial years as '2019-20'
     if value is None:
         if col.name == "year":
-            raise Invalid("invalid_year", f"'{shown(raw)}' is not a year (expected 2019 or 2019-20)")
-        raise Invalid("not_whole_number", f"'{shown(raw)}' is not a whole number")
+            raise Invalid("invalid_year", Said(N_("'{value}' is not a year (expected 2019 or 2019-20)"),
+                                               value=shown(raw)))
+        raise Invalid("not_whole_number", Said(N_("'{value}' is not a whole number"), value=shown(raw)))
     if col.minimum is not None and value < col.minimum:
-        raise Invalid("out_of_range", f"'{shown(raw)}' is below the minimum of {col.minimum}")
+        raise Invalid("out_of_range", Said(N_("'{value}' is below the minimum of {minimum}"), value=shown(raw),
+                                           minimum=col.minimum))
     if col.maximum is not None and value > col.maximum:
-        raise Invalid("out_of_range", f"'{shown(raw)}' is above the maximum of {col.maximum}")
+        raise Invalid("out_of_range", Said(N_("'{value}' is above the maximum of {maximum}"), value=shown(raw),
+                                           maximum=col.maximum))
     if value > _INT32_MAX:  # the stored columns are int32/int64; no real count comes near this
-        raise Invalid("out_of_range", f"'{shown(raw)}' is too large to be a count")
+        raise Invalid("out_of_range", Said(N_("'{value}' is too large to be a count"), value=shown(raw)))
     return value
 
 
@@ -100,43 +104,50 @@ def _to_bool(raw: Any) -> bool:
         return bool(raw)
     matched = aliases.match_value("bool", str(raw))
     if matched is None:
-        raise Invalid("not_yes_no", f"'{shown(raw)}' is not a yes/no answer (allowed: yes, no, true, false, 1, 0)")
+        raise Invalid("not_yes_no", Said(N_("'{value}' is not a yes/no answer (allowed: yes, no, true, false, 1, 0)"),
+                                         value=shown(raw)))
     return matched == "true"
 
 
 def _to_text(raw: Any) -> str:
     text = show(raw).strip()  # str.strip also trims non-breaking spaces
     if len(text) > MAX_TEXT:
-        raise Invalid("too_long", f"'{shown(text)}' is longer than {MAX_TEXT:,} characters")
+        raise Invalid("too_long", Said(N_("'{value}' is longer than {limit:,} characters"), value=shown(text),
+                                       limit=MAX_TEXT))
     hidden = invisible_character(text)
     if hidden:  # 'P100' and 'P100' with a zero-width space look the same and are two people
-        raise Invalid("invisible_character", f"'{shown(text)}' contains the invisible character {hidden}")
+        raise Invalid("invisible_character", Said(N_("'{value}' contains the invisible character {character}"),
+                                                  value=shown(text), character=hidden))
     return text
 
 
 def _unusable(raw: Any) -> Invalid | None:
     """Why a cell that is not text holds no usable value whatever its column, or None."""
     if isinstance(raw, FormulaWithoutValue):
-        return Invalid("formula_without_value", f"the formula '{shown(raw.formula)}' has no saved value (the"
-                       " workbook was saved by a program that did not calculate it: open and save it in Excel or"
-                       " LibreOffice, then ingest it again)")
+        return Invalid("formula_without_value", Said(N_(
+            "the formula '{formula}' has no saved value (the workbook was saved by a program that did not calculate"
+            " it: open and save it in Excel or LibreOffice, then ingest it again)"), formula=shown(raw.formula)))
     if isinstance(raw, CellError):
-        return Invalid("formula_error", f"the cell holds the spreadsheet error {shown(raw.code)}, not a value")
+        return Invalid("formula_error", Said(N_("the cell holds the spreadsheet error {code}, not a value"),
+                                             code=shown(raw.code)))
     if isinstance(raw, Unreadable):
-        return Invalid("unreadable_value", f"'{shown(raw.text)}' cannot be read as a value ({raw.why})")
+        return Invalid("unreadable_value", Said(N_("'{value}' cannot be read as a value ({why})"),
+                                                value=shown(raw.text), why=raw.why))
     if isinstance(raw, _CONTAINERS):
-        return Invalid("unreadable_value", f"a {type(raw).__name__} value cannot be stored in a single cell")
+        return Invalid("unreadable_value", Said(N_("a {kind} value cannot be stored in a single cell"),
+                                                kind=type(raw).__name__))
     if not blank(raw) and not finite(raw):  # NaN is an empty number cell, infinity is not a value
-        return Invalid("unreadable_value", f"'{shown(raw)}' is not a finite number")
+        return Invalid("unreadable_value", Said(N_("'{value}' is not a finite number"), value=shown(raw)))
     return None
 
 
 def _damaged_text(raw: str) -> Invalid:
     control = control_character(raw)
     if control:
-        return Invalid("control_character", f"'{shown(raw)}' contains the control character {control} (a damaged"
-                       " export?)")
-    return Invalid("unreadable_value", f"'{shown(raw)}' contains a broken character (a lone surrogate)")
+        return Invalid("control_character", Said(N_("'{value}' contains the control character {character} (a"
+                                                    " damaged export?)"), value=shown(raw), character=control))
+    return Invalid("unreadable_value", Said(N_("'{value}' contains a broken character (a lone surrogate)"),
+                                            value=shown(raw)))
 
 
 def convert(col: schema.Column, raw: Any, today: dt.date) -> Any:
@@ -150,16 +161,15 @@ def convert(col: schema.Column, raw: Any, today: dt.date) -> Any:
             raise bad
     if blank(raw):
         if col.required:
-            raise Invalid("required", "value is missing (the column is required)")
+            raise Invalid("required", Said(N_("value is missing (the column is required)")))
         return None
     if col.kind == "string":
         return _to_text(raw)
     if col.kind == "enum":
         matched = aliases.match_value(col.domain, show(raw))
         if matched is None:
-            raise Invalid(
-                "not_allowed", f"'{shown(raw)}' is not an allowed value (allowed: {', '.join(col.allowed)})"
-            )
+            raise Invalid("not_allowed", Said(N_("'{value}' is not an allowed value (allowed: {allowed})"),
+                                              value=shown(raw), allowed=", ".join(col.allowed)))
         return matched
     if col.kind == "date":
         return _to_date(raw, today)

@@ -11,6 +11,8 @@ from kpi.data import schema, store
 from kpi.data.ingest.files import IngestError
 from kpi.data.ingest.pipeline import ingest
 from kpi.data.ingest.report import REASONS_SHOWN
+from kpi.data.said import say
+from kpi.i18n import _
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,16 +30,20 @@ def run(args: argparse.Namespace) -> int:
     except (IngestError, store.StoreError) as exc:
         if args.json:
             print(json.dumps({"ok": False, "error": str(exc), "committed": False, "files": []}, indent=2))
-        else:
-            print(f"error: {exc}\nThe store was not changed.", file=sys.stderr)
+        else:  # JSON stays English (a program reads it); a person reads this line in the command's language
+            print(_("error: {error}\nThe store was not changed.").format(error=say(exc)), file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: say so in one line (and in JSON), never a traceback for the person ingesting
-        error = (f"ingest failed unexpectedly ({type(exc).__name__}: {exc}); please report it. A run commits in one"
-                 " step, so the store holds either the previous version or the new one, never a mix")
+        unexpected = ("ingest failed unexpectedly ({error}); please report it. A run commits in one step, so the"
+                      " store holds either the previous version or the new one, never a mix")
+        said = {"error": f"{type(exc).__name__}: {exc}"}
         if args.json:
-            print(json.dumps({"ok": False, "error": error, "committed": None, "files": []}, indent=2))
+            print(json.dumps({"ok": False, "error": unexpected.format(**said), "committed": None, "files": []},
+                             indent=2))
         else:
-            print(f"error: {error}", file=sys.stderr)
+            print(_("error: ingest failed unexpectedly ({error}); please report it. A run commits in one step, so"
+                    " the store holds either the previous version or the new one, never a mix").format(**said),
+                  file=sys.stderr)
         return 3
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
@@ -46,15 +52,16 @@ def run(args: argparse.Namespace) -> int:
         print(f.summary())
         for line in (f.read_as, f.match, *f.notes):
             if line:
-                print(f"  {line}")
+                print(f"  {say(line)}")
         if f.quarantine_file:
-            print(f"  quarantined rows and their reasons: {Path(report.data_dir) / f.quarantine_file}")
+            print("  " + _("quarantined rows and their reasons: {path}").format(
+                path=Path(report.data_dir) / f.quarantine_file))
         for reason in f.reasons[:REASONS_SHOWN]:
-            print(f"  {reason}")
+            print(f"  {say(reason)}")
         if len(f.reasons) > REASONS_SHOWN:
-            print(f"  ... and {len(f.reasons) - REASONS_SHOWN} more in the quarantine file")
+            print("  " + _("... and {n} more in the quarantine file").format(n=len(f.reasons) - REASONS_SHOWN))
     if report.committed:
-        print(f"Committed store version {report.version} at {report.data_dir}")
+        print(_("Committed store version {version} at {path}").format(version=report.version, path=report.data_dir))
     else:
-        print(f"Nothing new to store; {report.data_dir} is unchanged")
+        print(_("Nothing new to store; {path} is unchanged").format(path=report.data_dir))
     return 0

@@ -18,14 +18,19 @@ from pathlib import Path
 
 from kpi.data.ingest.errors import IngestError
 from kpi.data.ingest.header_search import HEADER_SEARCH_ROWS, all_tables, best_row
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# How the report says it (the names above are also JSON values, kept as they are).
+_DELIMITED = {",": N_("comma-delimited"), ";": N_("semicolon-delimited"), "\t": N_("tab-delimited"),
+              "|": N_("pipe-delimited")}
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
-    (b"\xef\xbb\xbf", "utf-8", "UTF-8 with a byte-order mark"),
-    (b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32 (little-endian, with a byte-order mark)"),
-    (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32 (big-endian, with a byte-order mark)"),
-    (b"\xff\xfe", "utf-16-le", "UTF-16 (little-endian, with a byte-order mark)"),
-    (b"\xfe\xff", "utf-16-be", "UTF-16 (big-endian, with a byte-order mark)"),
+    (b"\xef\xbb\xbf", "utf-8", N_("UTF-8 with a byte-order mark")),
+    (b"\xff\xfe\x00\x00", "utf-32-le", N_("UTF-32 (little-endian, with a byte-order mark)")),
+    (b"\x00\x00\xfe\xff", "utf-32-be", N_("UTF-32 (big-endian, with a byte-order mark)")),
+    (b"\xff\xfe", "utf-16-le", N_("UTF-16 (little-endian, with a byte-order mark)")),
+    (b"\xfe\xff", "utf-16-be", N_("UTF-16 (big-endian, with a byte-order mark)")),
 )
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _SAMPLE = 65_536
@@ -39,8 +44,9 @@ class Dialect:
     encoding: str  # as a person reads it, e.g. "UTF-8 with a byte-order mark"
     delimiter: str
 
-    def describe(self) -> str:
-        return f"read as CSV: {self.encoding}, {DELIMITERS[self.delimiter]}-delimited"
+    def describe(self) -> Said:
+        return Said(N_("read as CSV: {encoding}, {delimited}"), encoding=Said(self.encoding),
+                    delimited=Said(_DELIMITED[self.delimiter]))
 
     def to_json(self) -> dict[str, str]:
         return {"format": "csv", "encoding": self.encoding, "delimiter": self.delimiter}
@@ -65,12 +71,15 @@ def decode(path: str, data: bytes) -> tuple[str, str]:
             try:
                 return data[len(bom):].decode(codec), label
             except UnicodeDecodeError as exc:
-                raise IngestError(f"{path}: starts with a {label.split(' (')[0]} byte-order mark but is not valid "
-                                  f"{codec} text (byte {exc.start + len(bom)}); re-export it as CSV UTF-8") from None
+                raise IngestError(Said(N_("{path}: starts with a {encoding} byte-order mark but is not valid {codec}"
+                                          " text (byte {byte}); re-export it as CSV UTF-8"), path=path,
+                                       encoding=Said(label.split(" (")[0]),
+                                       codec=codec, byte=exc.start + len(bom))) from None
     guessed = _utf16_without_bom(data)
     if guessed:
         try:
-            return data.decode(guessed), f"UTF-16 ({guessed[-2:]}-endian, no byte-order mark: detected)"
+            return data.decode(guessed), (N_("UTF-16 (le-endian, no byte-order mark: detected)") if guessed[-2:] == "le"
+                                          else N_("UTF-16 (be-endian, no byte-order mark: detected)"))
         except UnicodeDecodeError:
             pass  # not UTF-16 after all: the binary check below will say so
     _refuse_binary(path, data[:_SAMPLE].decode("latin-1"))  # before guessing an encoding for what is not text
@@ -79,24 +88,23 @@ def decode(path: str, data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         if _UTF8_MULTIBYTE.search(data):
             line = data.count(b"\n", 0, exc.start) + 1
-            raise IngestError(
-                f"{path}: is UTF-8 text with an invalid byte (0x{data[exc.start]:02x}) on line {line}: the file is "
-                "damaged (reading it as another encoding would garble every accented letter); re-export it"
-            ) from None
+            raise IngestError(Said(N_(
+                "{path}: is UTF-8 text with an invalid byte ({byte}) on line {line}: the file is damaged (reading it"
+                " as another encoding would garble every accented letter); re-export it"), path=path,
+                byte=f"0x{data[exc.start]:02x}", line=line)) from None
     try:
-        return data.decode("cp1252"), "Windows-1252 (not UTF-8: read as Excel's Windows CSV)"
+        return data.decode("cp1252"), N_("Windows-1252 (not UTF-8: read as Excel's Windows CSV)")
     except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1 (not UTF-8 nor Windows-1252)"
+        return data.decode("latin-1"), N_("Latin-1 (not UTF-8 nor Windows-1252)")
 
 
 def _refuse_binary(path: str, text: str) -> None:
     sample = text[:_SAMPLE]
     controls = sum(1 for c in sample if (c < " " and c not in "\t\r\n\f\v") or c == "\x7f")
     if sample and controls > _BINARY_SHARE * len(sample):
-        raise IngestError(
-            f"{path}: is not CSV text: {controls:,} of its first {len(sample):,} characters are control characters "
-            "(binary data: a damaged file, or another format named .csv)"
-        )
+        raise IngestError(Said(N_(
+            "{path}: is not CSV text: {controls:,} of its first {sample:,} characters are control characters (binary"
+            " data: a damaged file, or another format named .csv)"), path=path, controls=controls, sample=len(sample)))
 
 
 # A last line that no real export holds: if it is read as part of a cell, a quote was opened and never closed, and
@@ -118,14 +126,16 @@ def _rows(path: str, text: str, delimiter: str, limit: int | None = None) -> lis
                 if limit is not None and len(out) >= limit:
                     break
     except csv.Error as exc:
-        raise IngestError(f"{path}: row {reader.line_num} cannot be read as CSV ({exc})") from None
+        raise IngestError(Said(N_("{path}: row {row} cannot be read as CSV ({error})"), path=path,
+                               row=reader.line_num, error=exc)) from None
     if whole:
         if out and out[-1][1] == [_END]:
             out.pop()
         else:
             start = out[-1][0] if out else 1
-            raise IngestError(f"{path}: row {start} opens a quoted value (\") that is never closed, so every line"
-                              " after it would be read as one cell; fix the quote and ingest it again")
+            raise IngestError(Said(N_("{path}: row {row} opens a quoted value (\") that is never closed, so every"
+                                      " line after it would be read as one cell; fix the quote and ingest it again"),
+                                   path=path, row=start))
     return out
 
 

@@ -16,14 +16,16 @@ from kpi.data.ingest.export import Export, Sheet
 from kpi.data.ingest.parquet_file import read_parquet
 from kpi.data.ingest.values import blank
 from kpi.data.ingest.workbook import read_workbook
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 __all__ = ["IngestError", "Export", "Sheet", "blank", "read_export"]
 
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet",
              ".pq": "parquet"}
 _MAGIC = ((b"PK\x03\x04", "xlsx"), (b"PAR1", "parquet"), (b"\xd0\xcf\x11\xe0", "ole2"))
-_DESCRIBED = {"xlsx": "a zip archive (an XLSX workbook?)", "parquet": "a Parquet file",
-              "ole2": "an old binary Office file"}
+_DESCRIBED = {"xlsx": N_("a zip archive (an XLSX workbook?)"), "parquet": N_("a Parquet file"),
+              "ole2": N_("an old binary Office file")}
 
 
 def _kind(path: Path) -> str:
@@ -32,13 +34,14 @@ def _kind(path: Path) -> str:
     by_content = next((kind for m, kind in _MAGIC if magic.startswith(m)), None)
     named = _SUFFIXES.get(path.suffix.lower())
     if by_content == "ole2":
-        raise IngestError(f"{path}: is an old binary Office file (.xls) or a password-protected workbook, which"
-                          " ingest does not read; save it, without a password, as .xlsx or as CSV UTF-8")
+        raise IngestError(Said(N_("{path}: is an old binary Office file (.xls) or a password-protected workbook,"
+                                  " which ingest does not read; save it, without a password, as .xlsx or as CSV"
+                                  " UTF-8"), path=path))
     if named is None:  # an export saved without its extension: trust the magic bytes
         return by_content or "csv"
     if named == "csv" and by_content is not None:
-        raise IngestError(f"{path}: is named {path.suffix} but is {_DESCRIBED[by_content]}, not CSV text;"
-                          " give it its real extension")
+        raise IngestError(Said(N_("{path}: is named {suffix} but is {what}, not CSV text; give it its real"
+                                  " extension"), path=path, suffix=path.suffix, what=Said(_DESCRIBED[by_content])))
     return named
 
 
@@ -46,24 +49,26 @@ def read_export(path: str | os.PathLike) -> Export:
     """Read one export into sheets of numbered non-blank rows; IngestError when it cannot be read."""
     p = Path(path)
     if not p.is_file():
-        raise IngestError(f"{path}: no such file")
+        raise IngestError(Said(N_("{path}: no such file"), path=path))
     try:
         if p.stat().st_size == 0:
-            raise IngestError(f"{path}: the file is empty (0 bytes)")
+            raise IngestError(Said(N_("{path}: the file is empty (0 bytes)"), path=path))
         kind = _kind(p)
         if kind == "csv":
             rows, dialect = read_csv(p)
             export = Export(str(path), kind, [Sheet("", rows)], dialect.describe(), dialect.to_json())
         elif kind == "xlsx":
             sheets, notes = read_workbook(p)
-            names = ", ".join(f"'{s.name}'" + (" (hidden)" if s.hidden else "") for s in sheets)
-            count = f"{len(sheets)} worksheet{'s' if len(sheets) > 1 else ''}"
-            export = Export(str(path), kind, sheets, f"read as XLSX: {count}: {names}",
+            names = Said.join(", ", (Said(N_("'{sheet}' (hidden)"), sheet=s.name) if s.hidden else f"'{s.name}'"
+                                     for s in sheets))
+            read_as = Said.ngettext("read as XLSX: {n} worksheet: {names}", "read as XLSX: {n} worksheets: {names}",
+                                    len(sheets), names=names)
+            export = Export(str(path), kind, sheets, read_as,
                             {"format": "xlsx", "sheets": [s.name for s in sheets]}, notes)
         else:
-            export = Export(str(path), kind, [read_parquet(p)], "read as Parquet", {"format": "parquet"})
+            export = Export(str(path), kind, [read_parquet(p)], Said(N_("read as Parquet")), {"format": "parquet"})
     except OSError as exc:
-        raise IngestError(f"{path}: cannot be read ({exc})") from exc
+        raise IngestError(Said(N_("{path}: cannot be read ({error})"), path=path, error=exc)) from exc
     if not any(sheet.rows for sheet in export.sheets):
-        raise IngestError(f"{path}: the file is empty (no header row)")
+        raise IngestError(Said(N_("{path}: the file is empty (no header row)"), path=path))
     return export

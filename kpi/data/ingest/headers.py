@@ -16,6 +16,8 @@ from kpi.data.ingest.errors import IngestError
 from kpi.data.ingest.export import Export, Part, Sheet
 from kpi.data.ingest.header_search import HEADER_SEARCH_ROWS, MIN_RECOGNISED, best_row, recognised
 from kpi.data.ingest.values import MARKERS, blank, printable, show, writable
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 _LISTED = 8  # unknown columns named in a refusal; the rest are counted
 
@@ -56,7 +58,8 @@ def _map_header(header: list[str], records: list[tuple[int, list[Any]]], table: 
         if target is None:
             unknown.append(f"'{printable(name)}'")
         elif target in seen:
-            clashes.append(f"'{printable(seen[target])}' and '{printable(name)}' both mean {target}")
+            clashes.append(Said(N_("'{first}' and '{second}' both mean {column}"), first=printable(seen[target]),
+                                second=printable(name), column=target))
         else:
             seen[target] = name
             columns[i] = target
@@ -75,30 +78,41 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
-def _recognised(m: _Mapping, header: list[str], listed: bool = True) -> str:
+def _recognised(m: _Mapping, header: list[str], listed: bool = True) -> Said:
     named = sum(1 for h in header if h)
     names = ", ".join(m.columns[i] for i in sorted(m.columns)) if listed else ""
-    return f"{len(m.columns)} of {named} columns recognised" + (f" ({names})" if names else "")
+    if names:
+        return Said(N_("{found} of {named} columns recognised ({names})"), found=len(m.columns), named=named,
+                    names=names)
+    return Said(N_("{found} of {named} columns recognised"), found=len(m.columns), named=named)
 
 
-def _header_error(where: str, header: list[str], row: int, m: _Mapping, closest: _Mapping | None) -> str:
+def _header_error(where: str, header: list[str], row: int, m: _Mapping, closest: _Mapping | None) -> Said:
     parts = []
     if m.missing:
-        parts.append("missing required columns: " + ", ".join(m.missing))
+        parts.append(Said(N_("missing required columns: {columns}"), columns=", ".join(m.missing)))
     if m.unknown:
         more = len(m.unknown) - _LISTED
-        parts.append("unknown columns: " + ", ".join(m.unknown[:_LISTED]) + (f" and {more} more" if more > 0 else ""))
+        listed = ", ".join(m.unknown[:_LISTED])
+        parts.append(Said(N_("unknown columns: {columns} and {more} more"), columns=listed, more=more) if more > 0
+                     else Said(N_("unknown columns: {columns}"), columns=listed))
     if m.nameless:
-        parts.append(f"values under no header in column{'s' if len(m.nameless) > 1 else ''} {_ranges(m.nameless)}")
+        parts.append(Said.ngettext("values under no header in column {columns}",
+                                   "values under no header in columns {columns}", len(m.nameless),
+                                   columns=_ranges(m.nameless)))
     if m.clashes:
-        parts.append("duplicate columns: " + "; ".join(m.clashes))
-    text = f"{where}: the header cannot be mapped to the {m.table} table ({'; '.join(parts)})."
-    text += f" The header is row {row}: {_recognised(m, header)}."
+        parts.append(Said(N_("duplicate columns: {clashes}"), clashes=Said.join("; ", m.clashes)))
+    # Whole sentences one after another (each translated whole).
+    text = [Said(N_("{where}: the header cannot be mapped to the {table} table ({problems})."), where=where,
+                 table=m.table, problems=Said.join("; ", parts)),
+            Said(N_(" The header is row {row}: {recognised}."), row=row, recognised=_recognised(m, header))]
     if closest is not None and closest.table != m.table:
-        text += (f" It looks like the {closest.table} table instead ({_recognised(closest, header, listed=False)}):"
-                 f" name that table with --table {closest.table}, or leave --table out.")
-    return text + (" Headers match contract column names ignoring case, spaces, underscores and punctuation; see"
-                   " docs/data-contract.md")
+        text.append(Said(N_(" It looks like the {table} table instead ({recognised}): name that table with --table"
+                            " {table}, or leave --table out."), table=closest.table,
+                         recognised=_recognised(closest, header, listed=False)))
+    text.append(Said(N_(" Headers match contract column names ignoring case, spaces, underscores and punctuation;"
+                        " see docs/data-contract.md")))
+    return Said.join("", text)
 
 
 def _closest(tried: list[_Mapping]) -> _Mapping:
@@ -118,8 +132,8 @@ def _choose(where: str, header: list[str], row: int, records: list[tuple[int, li
             fewest = min(len(m.unknown) + len(m.nameless) for m in fits)
             fits = [m for m in fits if len(m.unknown) + len(m.nameless) == fewest]
         if len(fits) > 1:
-            raise IngestError(f"{where}: the header fits more than one table ({', '.join(m.table for m in fits)});"
-                              " say which with --table")
+            raise IngestError(Said(N_("{where}: the header fits more than one table ({tables}); say which with"
+                                      " --table"), where=where, tables=", ".join(m.table for m in fits)))
         # With no fit, report against the table the header resembles most: its complaints are the useful ones.
         m, closest = (fits[0] if fits else _closest(tried)), None
     if not m.ok:
@@ -127,20 +141,24 @@ def _choose(where: str, header: list[str], row: int, records: list[tuple[int, li
     return m
 
 
-def _no_header(where: str, sheet: Sheet, pos: int, table: str, score: int) -> str:
+def _no_header(where: str, sheet: Sheet, pos: int, table: str, score: int) -> Said:
     """Why no row of the sheet is a header: nothing in it names columns of a table, so no table's complaints fit."""
-    if score:
-        cells = sheet.rows[pos][1]
-        named = ", ".join(recognised(cells, table))
-        closest = (f" (the closest, row {sheet.rows[pos][0]}, names {score} column{'s' if score > 1 else ''} of "
-                   f"{table}: {named})")
-    else:
-        closest = ""
     expected = "; ".join(f"{t}: {', '.join(c.name for c in spec.columns if c.required)}"
                          for t, spec in schema.TABLES.items())
-    return (f"{where}: no header row found: none of the first {HEADER_SEARCH_ROWS} non-empty rows names"
-            f" {MIN_RECOGNISED} or more columns of a table{closest}. A header names the table's columns, at least"
-            f" the required ones ({expected}); see docs/data-contract.md")
+    said = dict(where=where, rows=HEADER_SEARCH_ROWS, least=MIN_RECOGNISED, expected=expected)
+    if score:
+        return Said.ngettext(
+            "{where}: no header row found: none of the first {rows} non-empty rows names {least} or more columns of"
+            " a table (the closest, row {row}, names {n} column of {table}: {named}). A header names the table's"
+            " columns, at least the required ones ({expected}); see docs/data-contract.md",
+            "{where}: no header row found: none of the first {rows} non-empty rows names {least} or more columns of"
+            " a table (the closest, row {row}, names {n} columns of {table}: {named}). A header names the table's"
+            " columns, at least the required ones ({expected}); see docs/data-contract.md",
+            score, row=sheet.rows[pos][0], table=table, named=", ".join(recognised(sheet.rows[pos][1], table)),
+            **said)
+    return Said(N_("{where}: no header row found: none of the first {rows} non-empty rows names {least} or more"
+                   " columns of a table. A header names the table's columns, at least the required ones"
+                   " ({expected}); see docs/data-contract.md"), **said)
 
 
 def _locate(export: Export, sheet: Sheet, table: str | None, where: str) -> int | None:
@@ -163,13 +181,16 @@ def _locate(export: Export, sheet: Sheet, table: str | None, where: str) -> int 
 def _title_note(sheet: Sheet, pos: int, several: bool) -> str:
     above = sheet.rows[:pos]
     first = next((show(v) for v in above[0][1] if not blank(v)), "")
-    where = f"sheet '{sheet.name}': " if several else ""
+    said = dict(sheet=sheet.name, header=sheet.rows[pos][0], title=printable(first)[:60], n=len(above),
+                first=above[0][0], last=above[-1][0])
     if len(above) == 1:
-        rows = f"row {above[0][0]} above it (a title: '{printable(first)[:60]}') was"
-    else:
-        rows = (f"{len(above)} rows above it ({above[0][0]}-{above[-1][0]}; titles such as"
-                f" '{printable(first)[:60]}') were")
-    return f"{where}the header is row {sheet.rows[pos][0]}; {rows} not read"
+        return Said(N_("sheet '{sheet}': the header is row {header}; row {first} above it (a title: '{title}') was"
+                       " not read") if several else
+                    N_("the header is row {header}; row {first} above it (a title: '{title}') was not read"), **said)
+    return Said(N_("sheet '{sheet}': the header is row {header}; {n} rows above it ({first}-{last}; titles such as"
+                   " '{title}') were not read") if several else
+                N_("the header is row {header}; {n} rows above it ({first}-{last}; titles such as '{title}') were not"
+                   " read"), **said)
 
 
 def _refuse_data_above(where: str, sheet: Sheet, pos: int, m: _Mapping) -> None:
@@ -180,27 +201,31 @@ def _refuse_data_above(where: str, sheet: Sheet, pos: int, m: _Mapping) -> None:
         if len(recognised(values, m.table)) >= MIN_RECOGNISED:
             continue  # another header (a damaged or a group header): a title, not data
         if all(i < len(values) and not blank(values[i]) for i in required):
-            raise IngestError(f"{where}: row {number} is above the header (row {sheet.rows[pos][0]}) but holds a value"
-                              " under every required column: it looks like data, not a title, and would not be read;"
-                              " fix the header row or remove the rows above it")
+            raise IngestError(Said(N_(
+                "{where}: row {row} is above the header (row {header}) but holds a value under every required"
+                " column: it looks like data, not a title, and would not be read; fix the header row or remove the"
+                " rows above it"), where=where, row=number, header=sheet.rows[pos][0]))
 
 
 def map_header(export: Export, table: str | None = None) -> None:
     """Set the export's parts, header, table and match, detecting the table when none is given; IngestError when a
     sheet's header cannot be mapped, the sheets disagree, or no sheet has a header."""
     if table is not None and table not in schema.TABLES:
-        raise IngestError(f"unknown table {table!r}: expected one of {', '.join(schema.TABLES)}")
+        raise IngestError(Said(N_("unknown table {table}: expected one of {tables}"), table=repr(table),
+                               tables=", ".join(schema.TABLES)))
     found: list[tuple[Sheet, Part, _Mapping]] = []
     for sheet in export.sheets:
-        where = f"{export.path}, sheet '{sheet.name}'" if export.several_sheets else export.path
+        where = (Said(N_("{path}, sheet '{sheet}'"), path=export.path, sheet=sheet.name) if export.several_sheets
+                 else export.path)
         if not sheet.rows:
-            export.skipped.append((sheet.name, "the sheet is empty"))
+            export.skipped.append((sheet.name, Said(N_("the sheet is empty"))))
             continue
         pos = _locate(export, sheet, table, where)
         if pos is None:
-            n = len(sheet.rows)
-            why = (f"no header row among its first {HEADER_SEARCH_ROWS} non-empty rows (a cover or notes sheet?);"
-                   f" its {n} non-empty row{'s' if n > 1 else ''} were not read")
+            why = Said.ngettext("no header row among its first {rows} non-empty rows (a cover or notes sheet?); its"
+                                " {n} non-empty row were not read",
+                                "no header row among its first {rows} non-empty rows (a cover or notes sheet?); its"
+                                " {n} non-empty rows were not read", len(sheet.rows), rows=HEADER_SEARCH_ROWS)
             export.skipped.append((sheet.name, why))
             continue
         header_row, cells = sheet.rows[pos]
@@ -212,16 +237,18 @@ def map_header(export: Export, table: str | None = None) -> None:
             export.notes.append(_title_note(sheet, pos, export.several_sheets))
         found.append((sheet, Part(sheet.name, header, header_row, m.columns, records), m))
     for name, why in export.skipped:
-        export.notes.append(f"sheet '{name}' skipped: {why}")
+        export.notes.append(Said(N_("sheet '{sheet}' skipped: {why}"), sheet=name, why=why))
     if not found:
-        raise IngestError(f"{export.path}: no sheet has a header row naming columns of a table ("
-                          + "; ".join(f"'{name}': {why}" for name, why in export.skipped) + ")")
+        raise IngestError(Said(N_("{path}: no sheet has a header row naming columns of a table ({sheets})"),
+                               path=export.path, sheets=Said.join("; ", (Said.join(": ", (f"'{name}'", why))
+                                                                         for name, why in export.skipped))))
     tables = sorted({m.table for _, _, m in found})
     if len(tables) > 1:
-        which = ", ".join(f"sheet '{s.name}' is {m.table}" for s, _, m in found)
-        raise IngestError(f"{export.path}: its sheets hold different tables ({which}); ingest one table per file:"
-                          " save each of these sheets as its own file (or name the table with --table and remove the"
-                          " other sheets)")
+        which = Said.join(", ", (Said(N_("sheet '{sheet}' is {table}"), sheet=s.name, table=m.table)
+                                 for s, _, m in found))
+        raise IngestError(Said(N_("{path}: its sheets hold different tables ({which}); ingest one table per file:"
+                                  " save each of these sheets as its own file (or name the table with --table and"
+                                  " remove the other sheets)"), path=export.path, which=which))
     _assemble(export, found)
 
 
@@ -245,11 +272,11 @@ def _assemble(export: Export, found: list[tuple[Sheet, Part, _Mapping]]) -> None
     export.table = found[0][2].table
     required = [c.name for c in schema.TABLES[export.table].columns if c.required]
     if len(found) == 1:
-        m = found[0][2]
-        export.match = f"matched to table {export.table}: {_recognised(m, first.header, listed=False)}, including" \
-                       f" {', '.join(required)}"
+        export.match = Said(N_("matched to table {table}: {recognised}, including {required}"), table=export.table,
+                            recognised=_recognised(found[0][2], first.header, listed=False),
+                            required=", ".join(required))
     else:
-        export.match = (f"matched to table {export.table}: each of its {len(found)} data sheets ("
-                        + ", ".join(f"'{p.sheet}'" for p in export.parts)
-                        + f") has a header naming its columns, including {', '.join(required)}; their rows are read"
-                        " one sheet after another")
+        export.match = Said(N_("matched to table {table}: each of its {n} data sheets ({sheets}) has a header naming"
+                               " its columns, including {required}; their rows are read one sheet after another"),
+                            table=export.table, n=len(found), sheets=", ".join(f"'{p.sheet}'" for p in export.parts),
+                            required=", ".join(required))

@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 from kpi.data.ingest.errors import IngestError
 from kpi.data.ingest.export import Sheet
 from kpi.data.ingest.values import Unreadable, blank
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 _BATCH = 65_536
 
@@ -26,15 +28,15 @@ def refused_kind(t: pa.DataType) -> str | None:
     if isinstance(t, pa.ExtensionType):
         return refused_kind(t.storage_type)
     if pa.types.is_struct(t):
-        return "records"
+        return N_("records")
     if pa.types.is_map(t):
-        return "maps"
+        return N_("maps")
     if pa.types.is_nested(t) or any(getattr(pa.types, f, lambda _: False)(t)
                                     for f in ("is_list_view", "is_large_list_view")):
-        return "lists"
+        return N_("lists")
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t) or getattr(
             pa.types, "is_binary_view", lambda _: False)(t):
-        return "binary data"
+        return N_("binary data")
     return None
 
 
@@ -47,7 +49,7 @@ def _values(column: pa.Array) -> list[Any]:
             try:
                 out.append(column[i].as_py())
             except Exception as exc:
-                why = f"no Python value holds it: {type(exc).__name__}: {str(exc)[:100]}"
+                why = Said(N_("no Python value holds it: {error}"), error=f"{type(exc).__name__}: {str(exc)[:100]}")
                 out.append(Unreadable(_raw_text(column, i), why))
         return out
 
@@ -69,14 +71,15 @@ def read_parquet(path: Path) -> Sheet:
         pf = pq.ParquetFile(path)
         schema = pf.schema_arrow
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... for a damaged or truncated file
-        raise IngestError(f"{path}: is not a readable Parquet file ({str(exc)[:200]})") from None
+        raise IngestError(Said(N_("{path}: is not a readable Parquet file ({error})"), path=path,
+                               error=str(exc)[:200])) from None
     for f in schema:
         kind = refused_kind(f.type)
         if kind:
-            raise IngestError(
-                f"{path}: column '{f.name}' holds {kind} ({f.type}), which no column of the contract can hold;"
-                " export it as plain text, numbers or dates (one value per cell)"
-            )
+            raise IngestError(Said(N_(
+                "{path}: column '{column}' holds {kind} ({type}), which no column of the contract can hold;"
+                " export it as plain text, numbers or dates (one value per cell)"), path=path, column=f.name,
+                kind=Said(kind), type=f.type))
     rows: list[tuple[int, list[Any]]] = [(1, list(schema.names))]
     number = 1
     try:
@@ -86,6 +89,6 @@ def read_parquet(path: Path) -> Sheet:
                 if not all(blank(v) for v in values):
                     rows.append((number, list(values)))
     except Exception as exc:  # a damaged page: the footer read but the data does not
-        raise IngestError(f"{path}: is damaged: its rows cannot be read after row {number} "
-                          f"({str(exc)[:200]})") from None
+        raise IngestError(Said(N_("{path}: is damaged: its rows cannot be read after row {row} ({error})"),
+                               path=path, row=number, error=str(exc)[:200])) from None
     return Sheet("", rows, fixed_header=True)

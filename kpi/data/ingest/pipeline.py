@@ -26,6 +26,8 @@ from kpi.data.ingest.headers import map_header
 from kpi.data.ingest.report import FileReport
 from kpi.data.ingest.validate import Run, reconcile
 from kpi.data.ingest.write import write_new_files
+from kpi.data.said import Said, message
+from kpi.i18n import N_
 
 # Test-only: seconds to sleep after the new files are written and before the manifest swap, so a test can kill -9
 # an ingest at the worst moment. It announces the pause on stderr so the test knows when to strike.
@@ -56,7 +58,7 @@ def _sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _outside_scope(export: Export, allowed: Collection[str], today: dt.date) -> str | None:
+def _outside_scope(export: Export, allowed: Collection[str], today: dt.date) -> Said | None:
     """The first row of `export` whose scheme_id is not in `allowed`, as a sentence (None when every row is in)."""
     column = next(c for c in schema.TABLES[export.table].columns if c.name == "scheme_id")
     # A workbook read sheet by sheet maps each sheet's columns on its own (`Export.parts`, ingest-hardening); an
@@ -70,9 +72,17 @@ def _outside_scope(export: Export, allowed: Collection[str], today: dt.date) -> 
                 continue  # no scheme at all: the contract's rules quarantine the row, with its reason
             if value not in allowed:
                 sheet = getattr(part, "sheet", "")
-                where = f"{export.path} row {number}" + (f" of sheet {sheet!r}" if sheet else "")
-                return (f"{where}: scheme '{value}' is not one you may submit for "
-                        f"({', '.join(sorted(allowed)) or 'none'}); the file was not ingested")
+                said = dict(path=export.path, row=number, sheet=repr(sheet), scheme=value,
+                            allowed=", ".join(sorted(allowed)))
+                if not allowed:
+                    return Said(N_("{path} row {row}: scheme '{scheme}' is not one you may submit for (none); the"
+                                   " file was not ingested") if not sheet else
+                                N_("{path} row {row} of sheet {sheet}: scheme '{scheme}' is not one you may submit for"
+                                   " (none); the file was not ingested"), **said)
+                return Said(N_("{path} row {row}: scheme '{scheme}' is not one you may submit for ({allowed}); the"
+                               " file was not ingested") if not sheet else
+                            N_("{path} row {row} of sheet {sheet}: scheme '{scheme}' is not one you may submit for"
+                               " ({allowed}); the file was not ingested"), **said)
     return None
 
 
@@ -109,13 +119,12 @@ def ingest(
     root = kpi_paths.data_dir(data_dir)
     if root.resolve() == kpi_paths.BUNDLED_SAMPLE_DIR.resolve():
         # The committed sample is made up: real rows there would show under its "synthetic data" banner.
-        raise IngestError(
-            f"{root} is the bundled synthetic sample, which ingest never changes; name the store to add to with"
-            " --data DIR or the KHI_DATA_DIR environment variable (a new folder starts a new store)"
-        )
+        raise IngestError(Said(N_(
+            "{root} is the bundled synthetic sample, which ingest never changes; name the store to add to with"
+            " --data DIR or the KHI_DATA_DIR environment variable (a new folder starts a new store)"), root=root))
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if not items:
-        raise IngestError("no files to ingest")
+        raise IngestError(Said(N_("no files to ingest")))
     exports, errors = [], []
     for i, p in enumerate(items):
         try:
@@ -124,13 +133,14 @@ def ingest(
             export.index = i
             exports.append(export)
         except IngestError as exc:
-            errors.append(str(exc))
+            errors.append(message(exc))
     today = today or dt.date.today()
     if allowed_schemes is not None and not errors:
         allowed = set(allowed_schemes)
         errors = [e for e in (_outside_scope(x, allowed, today) for x in exports) if e]
     if errors:
-        raise IngestError(errors[0] if len(errors) == 1 else f"{len(errors)} files failed: " + " | ".join(errors))
+        raise IngestError(errors[0] if len(errors) == 1 else Said(  # two or more: no singular needed
+            N_("{n} files failed: {errors}"), n=len(errors), errors=Said.join(" | ", errors)))
 
     if dry_run:  # no lock: taking it would create the lock file; a reader's view of the live version is enough
         manifest, reports = _reconcile(root, exports, today)[:2]

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpi.data.said import Said
+from kpi.i18n import N_, _
+
 REASONS_SHOWN = 5  # reasons printed (and put in --json) per file; the quarantine file holds them all
 
 
@@ -63,10 +66,10 @@ class FileReport:
         }
 
     def summary(self) -> str:
-        return (
-            f"{self.path} ({self.table}): read {self.read} = stored {self.stored} + duplicates {self.duplicates}"
-            f" + quarantined {self.quarantined}"
-        )
+        """One line for the command line, in the current language."""
+        return _("{path} ({table}): read {read} = stored {stored} + duplicates {duplicates} + quarantined"
+                 " {quarantined}").format(path=self.path, table=self.table, read=self.read, stored=self.stored,
+                                          duplicates=self.duplicates, quarantined=self.quarantined)
 
 
 @dataclass
@@ -98,13 +101,20 @@ class Problem:
     row: int
     column: str
     value: str
-    rule: str  # short id, e.g. invalid_date
-    text: str  # the rule as a sentence about the value
+    rule: str  # short id, e.g. invalid_date (a code: never translated)
+    text: str  # the rule as a sentence about the value (a `Said`: the upload page shows it in Welsh)
     sheet: str = ""  # the worksheet, when the file is a workbook of several sheets
 
     @property
-    def reason(self) -> str:
-        """File, row, column, the rule as a sentence, and its id: `one.csv row 7, column x: ... [invalid_date]`."""
-        where = f"{Path(self.file).name}" + (f" sheet '{self.sheet}'" if self.sheet else "") + f" row {self.row}"
-        where += f", column {self.column}" if self.column else ""
-        return f"{where}: {self.text} [{self.rule}]"
+    def reason(self) -> Said:
+        """File, row, column, the rule as a sentence, and its id: `one.csv row 7, column x: ... [invalid_date]`.
+        One whole sentence for each combination, so a translation can order its parts as its language needs."""
+        said = dict(file=Path(self.file).name, sheet=self.sheet, row=self.row, column=self.column, problem=self.text,
+                    rule=self.rule)
+        if self.sheet and self.column:
+            return Said(N_("{file} sheet '{sheet}' row {row}, column {column}: {problem} [{rule}]"), **said)
+        if self.sheet:
+            return Said(N_("{file} sheet '{sheet}' row {row}: {problem} [{rule}]"), **said)
+        if self.column:
+            return Said(N_("{file} row {row}, column {column}: {problem} [{rule}]"), **said)
+        return Said(N_("{file} row {row}: {problem} [{rule}]"), **said)

@@ -20,6 +20,8 @@ from kpi.data.ingest.cells import Invalid, convert
 from kpi.data.ingest.export import Export, Part
 from kpi.data.ingest.report import FileReport, Problem, SheetReport
 from kpi.data.ingest.values import blank, shown, writable
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 
 def key_text(values: Sequence[Any]) -> str:
@@ -56,7 +58,9 @@ class Seen:
     """A row accepted earlier in this run, so later rows with its key are duplicates or conflicts."""
 
     values: tuple
-    where: str
+    row: int
+    sheet: str  # '' unless the file is a workbook of several sheets
+    file: str
 
 
 @dataclass
@@ -94,10 +98,12 @@ def _validate(export: Export, part: Part, number: int, values: list[Any], run: R
     width = len(part.header)
     if len(values) > width and any(not blank(v) for v in values[width:]):
         return Problem(export.path, number, "", "", rule="too_many_values",
-                       text=f"has {len(values)} values but the header has {width} columns", sheet=sheet)
+                       text=Said(N_("has {count} values but the header has {width} columns"), count=len(values),
+                                 width=width), sheet=sheet)
     if _same_as_header(part, values):  # two exports pasted one under the other
         return Problem(export.path, number, "", "", rule="repeated_header",
-                       text=f"repeats the header (row {part.header_row}): two exports pasted together?", sheet=sheet)
+                       text=Said(N_("repeats the header (row {row}): two exports pasted together?"),
+                                 row=part.header_row), sheet=sheet)
     cells = {name: (values[i] if i < len(values) else None) for i, name in part.columns.items()}
     out = []
     for col in spec.columns:
@@ -108,19 +114,30 @@ def _validate(export: Export, part: Part, number: int, values: list[Any], run: R
             return Problem(export.path, number, col.name, shown(raw), rule=bad.rule, text=bad.text, sheet=sheet)
         except _UNFORESEEN as exc:
             return Problem(export.path, number, col.name, shown(raw), rule="unreadable_value",
-                           text=f"'{shown(raw)}' cannot be read as {col.kind} ({type(exc).__name__})", sheet=sheet)
+                           text=Said(N_("'{value}' cannot be read as {kind} ({error})"), value=shown(raw),
+                                     kind=col.kind, error=type(exc).__name__), sheet=sheet)
     row = tuple(out)
     for column, target in spec.references.items():
         value = row[spec.names.index(column)]
         if target == "schemes.scheme_id" and value not in run.schemes:
             return Problem(export.path, number, column, shown(value), rule="unknown_scheme",
-                           text=f"'{shown(value)}' is not a scheme in the store or earlier in this ingest", sheet=sheet)
+                           text=Said(N_("'{value}' is not a scheme in the store or earlier in this ingest"),
+                                     value=shown(value)), sheet=sheet)
     return row
 
 
-def _conflict_text(key_value: str, where: str, names: Sequence[str], old: tuple, new: tuple) -> str:
-    differ = [n for n, a, b in zip(names, old, new) if a != b]
-    return f"'{key_value}' is already {where} with different content ({', '.join(differ)} differ)"
+def _conflict_text(key_value: str, where: Seen | None, names: Sequence[str], old: tuple, new: tuple) -> Said:
+    """Where the key was seen first (None: in the store) and which columns differ, as one sentence."""
+    differ = ", ".join(n for n, a, b in zip(names, old, new) if a != b)
+    if where is None:
+        return Said(N_("'{key}' is already stored with different content ({columns} differ)"), key=key_value,
+                    columns=differ)
+    if where.sheet:
+        return Said(N_("'{key}' is already in row {row} (sheet '{sheet}') of {file} with different content"
+                       " ({columns} differ)"), key=key_value, row=where.row, sheet=where.sheet, file=where.file,
+                    columns=differ)
+    return Said(N_("'{key}' is already in row {row} of {file} with different content ({columns} differ)"),
+                key=key_value, row=where.row, file=where.file, columns=differ)
 
 
 def reconcile(export: Export, run: Run) -> FileReport:
@@ -144,12 +161,12 @@ def reconcile(export: Export, run: Run) -> FileReport:
     for at, number, values, row, key in valid:
         shown_key = key.replace("\x1f", ", ")
         earlier = stored.get(key)
-        where = "stored"
+        where = None  # the store
         if earlier is None and key in seen:
-            earlier, where = seen[key].values, seen[key].where
+            earlier, where = seen[key].values, seen[key]
         if earlier is None:
-            sheet = f" (sheet '{export.parts[at].sheet}')" if export.several_sheets else ""
-            seen[key] = Seen(row, f"in row {number}{sheet} of {Path(export.path).name}")
+            sheet = export.parts[at].sheet if export.several_sheets else ""
+            seen[key] = Seen(row, number, sheet, Path(export.path).name)
             run.new_rows[export.table].append(row)
             if export.table == "schemes":
                 run.schemes.add(row[0])

@@ -17,6 +17,8 @@ from typing import Any
 from kpi.data.ingest.errors import IngestError
 from kpi.data.ingest.export import Sheet
 from kpi.data.ingest.values import CellError, FormulaWithoutValue, Unreadable, blank
+from kpi.data.said import Said
+from kpi.i18n import N_
 
 MAX_COLUMNS = 16_384  # Excel's limit (column XFD)
 _TEXT_TYPES = ("str", "s", "inlineStr")
@@ -41,7 +43,7 @@ def _cell_parser():
                 # A number too long for Python (over 4,300 digits) keeps its digits as text, as a CSV would give
                 # them: the column's rule then refuses it (out_of_range, too_long) like any other bad value.
                 number = element.get("t", "n") == "n" and _NUMBER.fullmatch(text)
-                why = f"the cell is damaged: {type(exc).__name__}: {str(exc)[:100]}"
+                why = Said(N_("the cell is damaged: {error}"), error=f"{type(exc).__name__}: {str(exc)[:100]}")
                 value = text if number else Unreadable(text, why)
                 return {"row": row, "column": column, "value": value, "data_type": "e", "style_id": 0}
             formula = element.find(FORMULA_TAG)
@@ -85,26 +87,26 @@ def read_workbook(path: Path) -> tuple[list[Sheet], list[str]]:
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a damaged or non-XLSX file
-            raise IngestError(f"{path}: is not a readable XLSX workbook ({type(exc).__name__}: "
-                              f"{str(exc)[:200]})") from None
+            raise IngestError(Said(N_("{path}: is not a readable XLSX workbook ({error})"), path=path,
+                                   error=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
         try:
             parser_class = _cell_parser()
             sheets, notes = [], []
             for name in wb.sheetnames:
                 ws = wb[name]
                 if not hasattr(ws, "_get_source"):
-                    notes.append(f"sheet '{name}' is a chart sheet (no cells): nothing to read")
+                    notes.append(Said(N_("sheet '{sheet}' is a chart sheet (no cells): nothing to read"), sheet=name))
                     continue
                 try:
                     rows = _sheet_rows(wb, ws, parser_class)
                 except Exception as exc:  # a truncated or malformed sheet: ParseError, BadZipFile, CRC errors
-                    raise IngestError(
-                        f"{path}: sheet '{name}' is damaged and cannot be read ({type(exc).__name__}: "
-                        f"{str(exc)[:200]}); the workbook may be truncated: save or export it again"
-                    ) from None
+                    raise IngestError(Said(N_(
+                        "{path}: sheet '{sheet}' is damaged and cannot be read ({error}); the workbook may be"
+                        " truncated: save or export it again"), path=path, sheet=name,
+                        error=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
                 sheets.append(Sheet(name, rows, hidden=getattr(ws, "sheet_state", "visible") != "visible"))
         finally:
             wb.close()
     if not sheets:
-        raise IngestError(f"{path}: the workbook has no worksheet")
+        raise IngestError(Said(N_("{path}: the workbook has no worksheet"), path=path))
     return sheets, notes
