@@ -17,6 +17,7 @@ MAX_LINES = 400
 
 # (rank, group): a module may import its own group or any group of a lower rank; groups of equal rank are apart.
 LAYERS = [
+    ("kpi.i18n", -1, "i18n"),  # the language of the session or command: every layer may ask for its words
     ("kpi.data", 0, "data"), ("kpi.metrics", 1, "metrics"), ("kpi.render", 2, "render"),
     ("kpi", 3, "cli"), ("ui", 3, "ui"), ("pages", 4, "pages"), ("app", 5, "app"), ("perf", 6, "perf"),
 ]
