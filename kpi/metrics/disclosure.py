@@ -23,11 +23,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from kpi.i18n import N_
+
 __all__ = ["MIN_DENOMINATOR", "SUPPRESSED_TEXT", "PROTECTION_NOTE", "apply"]
 
-SUPPRESSED_TEXT = "too few answers to show"
+# Words people see, kept in English here: translate them where they are shown (`_(SUPPRESSED_TEXT)`).
+SUPPRESSED_TEXT = N_("too few answers to show")
 # The one line every public output carries (footers, slides, CSV metadata).
-PROTECTION_NOTE = "Figures are slightly adjusted to protect people's privacy"
+PROTECTION_NOTE = N_("Figures are slightly adjusted to protect people's privacy")
 
 
 TOTAL_ROUNDING = 100  # store totals (answers, people, rows set aside) outside the exact scopes
