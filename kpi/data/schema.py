@@ -14,28 +14,31 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from kpi.i18n import N_
+
 # ---------------------------------------------------------------------------------------------------------------
-# Geography: the nine English regions and three nations, by GSS code (names as in the ONS boundary file).
+# Geography: the nine English regions and three nations, by GSS code (names as in the ONS boundary file). Names are
+# marked for translation (N_) and stay English here: kpi.render.text.area_name gives them in the reader's language.
 AREAS: dict[str, str] = {
-    "E12000001": "North East",
-    "E12000002": "North West",
-    "E12000003": "Yorkshire and The Humber",
-    "E12000004": "East Midlands",
-    "E12000005": "West Midlands",
-    "E12000006": "East of England",
-    "E12000007": "London",
-    "E12000008": "South East",
-    "E12000009": "South West",
-    "W92000004": "Wales",
-    "S92000003": "Scotland",
-    "N92000002": "Northern Ireland",
+    "E12000001": N_("North East"),
+    "E12000002": N_("North West"),
+    "E12000003": N_("Yorkshire and The Humber"),
+    "E12000004": N_("East Midlands"),
+    "E12000005": N_("West Midlands"),
+    "E12000006": N_("East of England"),
+    "E12000007": N_("London"),
+    "E12000008": N_("South East"),
+    "E12000009": N_("South West"),
+    "W92000004": N_("Wales"),
+    "S92000003": N_("Scotland"),
+    "N92000002": N_("Northern Ireland"),
 }
 ENGLISH_REGIONS = tuple(code for code in AREAS if code.startswith("E12"))
 # The benchmarks an area is compared with (docs/metrics.md, "Benchmarks"): its nation, or the UK.
 ENGLAND, UK = "E92000001", "K02000001"
-NATIONS: dict[str, str] = {ENGLAND: "England", "W92000004": "Wales", "S92000003": "Scotland",
-                           "N92000002": "Northern Ireland"}
-BENCHMARK_NAMES: dict[str, str] = {**NATIONS, UK: "UK"}
+NATIONS: dict[str, str] = {ENGLAND: N_("England"), "W92000004": N_("Wales"), "S92000003": N_("Scotland"),
+                           "N92000002": N_("Northern Ireland")}
+BENCHMARK_NAMES: dict[str, str] = {**NATIONS, UK: N_("UK")}
 # "auto": an English region or scheme with England, a scheme in Wales, Scotland or Northern Ireland with its nation, a
 # nation with the UK; "uk": everything with the UK (kpi.metrics.tables.benchmark_codes).
 BENCHMARK_CHOICES = ("auto", "uk")
@@ -81,25 +84,26 @@ IMPACT_COLUMNS = (
 )
 EXPERIENCE_COLUMNS = ("warmth", "kindness", "dignity")
 
-# Plain-English names for codes, used by every output (pages, CSV, slides) so a code never reaches a person.
+# Plain-English names for codes, used by every output (pages, CSV, slides) so a code never reaches a person. Those
+# marked N_ are translated where they are shown (`_(LABELS[...][code])`).
 LABELS: dict[str, dict[str, str]] = {
-    "programme": {"shared_lives": "Shared Lives", "homeshare": "Homeshare"},
+    "programme": {"shared_lives": N_("Shared Lives"), "homeshare": N_("Homeshare")},
     "arrangement": {
-        "live_in": "Live-in",
-        "short_breaks": "Short breaks",
-        "day_support": "Day support",
-        "homeshare": "Homeshare",
+        "live_in": N_("Live-in"),
+        "short_breaks": N_("Short breaks"),
+        "day_support": N_("Day support"),
+        "homeshare": N_("Homeshare"),
     },
     "age_band": {a: a for a in AGE_BANDS},
     "primary_need": {
-        "learning_disability": "Learning disability",
-        "autism": "Autism",
-        "mental_health": "Mental health",
-        "dementia": "Dementia",
-        "physical_disability": "Physical disability",
-        "older_age": "Older age",
-        "leaving_care": "Leaving care",
-        "other": "Other",
+        "learning_disability": N_("Learning disability"),
+        "autism": N_("Autism"),
+        "mental_health": N_("Mental health"),
+        "dementia": N_("Dementia"),
+        "physical_disability": N_("Physical disability"),
+        "older_age": N_("Older age"),
+        "leaving_care": N_("Leaving care"),
+        "other": N_("Other"),
     },
     "impact": {
         "positive": "Positive impact",

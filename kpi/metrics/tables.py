@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kpi.data import queries, schema
+from kpi.i18n import N_
 from kpi.data.queries import Filters
 from kpi.metrics import compute, disclosure, registry, stats
 from kpi.metrics.registry import KHI
@@ -17,7 +18,7 @@ from kpi.metrics.registry import KHI
 
 PLACE_BREAKDOWNS = ("region", "scheme", "nation")
 # The rule `benchmark_codes` applies, in words (docs/metrics.md, the definitions page).
-BENCHMARK_RULE = (
+BENCHMARK_RULE = N_(
     "An English region, or a scheme in England, is compared with England; a scheme in Wales, Scotland or Northern "
     "Ireland with its nation; Wales, Scotland, Northern Ireland and England as a whole with the UK (a nation set "
     "against itself would always be similar), and so is a view mixing nations. The UK can be chosen as the benchmark "
@@ -27,6 +28,8 @@ BENCHMARK_RULE = (
     "suppressed and rounded as the public sees it. Every comparison names its benchmark (`benchmark_name`: England, "
     "Wales, Scotland, Northern Ireland or UK). Counts of people are not compared.")
 AREA_NAMES = {**schema.AREAS, **schema.NATIONS}
+# Label columns stay English (tables are data); outputs translate them where shown: _(NOT_RECORDED), _(label).
+NOT_RECORDED = N_("Not recorded")
 
 
 def add_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +45,7 @@ def add_labels(df: pd.DataFrame) -> pd.DataFrame:
         ("programme", "programme"),
     ):
         if col in df:
-            df[f"{col}_label"] = df[col].map(lambda v, m=schema.LABELS[labels]: m.get(v, "Not recorded"))
+            df[f"{col}_label"] = df[col].map(lambda v, m=schema.LABELS[labels]: m.get(v, NOT_RECORDED))
     return df
 
 

@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpi.i18n import N_, _, ngettext
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import people
+from kpi.render.places import khi_of
 from kpi.render.style import (ANSWER_COLOURS, BAND_COLOUR, FONT_SIZE, LINE_COLOUR, MUTED_TEXT, NEUTRAL, OKABE_ITO,
                               TEXT, add_annotations, comparison_colour, layout, unit_axis)
-from kpi.render.text import against_words, capitalised, figure_text, interval_text
+from kpi.render.text import area_name, capitalised, figure_text, interval_text, than, than_words, to, to_words, word
 from kpi.render.memo import remembered
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -32,41 +34,62 @@ def finding_title(metric_id: str, value: float | None, *, programmes: tuple[str,
     k = registry.get(metric_id)
     text = registry.sentence(k, None if value is None or pd.isna(value) else float(value), programmes=programmes)
     text = text.rstrip(".")
-    return f"{place}: {text[0].lower()}{text[1:]}" if place and not text.startswith(k.title) else text
+    return f"{area_name(place)}: {text[0].lower()}{text[1:]}" if place and not text.startswith(k.title) else text
+
+
+def _was(judgement: str, names: Sequence[str], than_benchmark: str) -> str:
+    """'London was better than England', 'A and B were worse than the UK'."""
+    one = len(names) == 1
+    template = {
+        "better": _("{names} was better {than_benchmark}") if one else _("{names} were better {than_benchmark}"),
+        "worse": _("{names} was worse {than_benchmark}") if one else _("{names} were worse {than_benchmark}"),
+        "higher": _("{names} was higher {than_benchmark}") if one else _("{names} were higher {than_benchmark}"),
+        "lower": _("{names} was lower {than_benchmark}") if one else _("{names} were lower {than_benchmark}"),
+    }[judgement]
+    return template.format(names=_join(names), than_benchmark=than_benchmark)
 
 
 def comparison_title(table: pd.DataFrame, label_col: str, *, against: str | None = None) -> str:
     """Which groups differ from the benchmark, in words; 'all similar' when none do. `against` defaults to the
     benchmark the table names ('England', 'the UK'...)."""
     if table.empty:
-        return "No answers for this choice"
-    against = against or against_words(table)
-    title = str(table["metric_title"].iloc[0])
+        return _("No answers for this choice")
+    k = khi_of(table)  # its title in the reader's language
+    title = k.title if k is not None else str(table["metric_title"].iloc[0])
     words = {}
     for judgement in ("better", "worse", "higher", "lower"):
-        names = table.loc[table["comparison"] == judgement, label_col].astype(str).tolist()
+        rows = table["comparison"] == judgement
+        names = (table.loc[rows, label_col].astype(str).map(area_name) if label_col == "area_name"
+                 else table.loc[rows, label_col].astype(str)).tolist()
         if names:
             words[judgement] = names
     if not words:
         compared = (table["comparison"] == "similar").any()
-        return f"{title}: all similar to {against}" if compared else title
-    parts = [f"{_join(names)} {'was' if len(names) == 1 else 'were'} {j} than {against}" for j, names in words.items()]
-    return f"{title}: " + "; ".join(parts)
+        if not compared:
+            return title
+        return _("{title}: all similar {to_benchmark}").format(title=title,
+                                                               to_benchmark=to(against) if against else to_words(table))
+    than_benchmark = than(against) if against else than_words(table)
+    return _("{title}: {findings}").format(title=title, findings="; ".join(
+        _was(j, names, than_benchmark) for j, names in words.items()))
 
 
 def _join(names: Sequence[str]) -> str:
     names = list(names)
     if len(names) > 4:
-        return f"{', '.join(names[:3])} and {len(names) - 3} more"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return _("{names} and {count} more").format(names=", ".join(names[:3]), count=len(names) - 3)
+    return names[0] if len(names) == 1 else _("{names} and {last}").format(names=", ".join(names[:-1]),
+                                                                           last=names[-1])
 
 
 def trend_title(metric_title: str, trend_words: str | None, periods: int | None = None) -> str:
     """'Feeling connected: positive impact — no significant change over the last 5 years'."""
     if not trend_words or trend_words == "cannot be calculated":
-        return f"{metric_title}, year by year"
-    span = f" over the last {periods} years" if periods else ""
-    return f"{metric_title}: {trend_words}{span}"
+        return _("{title}, year by year").format(title=metric_title)
+    if periods:
+        return ngettext("{title}: {trend} over the last {n} years", "{title}: {trend} over the last {n} years",
+                        periods).format(title=metric_title, trend=word(trend_words), n=periods)
+    return f"{metric_title}: {word(trend_words)}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -75,7 +98,7 @@ def trend_title(metric_title: str, trend_words: str | None, periods: int | None 
 
 @remembered
 def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, benchmark: float | None = None,
-                       benchmark_label: str = "National figure") -> go.Figure:
+                       benchmark_label: str = N_("National figure")) -> go.Figure:
     """Horizontal bars (one per row) with 95% interval whiskers, coloured and labelled by the comparison.
 
     Suppressed rows keep their place as a labelled gap ("too few answers to show"), so nothing silently vanishes.
@@ -83,7 +106,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     t = table.reset_index(drop=True)
     mid = str(t["metric_id"].iloc[0]) if len(t) else None
     unit = str(t["unit"].iloc[0]) if len(t) else ""
-    labels = t[label_col].astype(str).tolist()
+    labels = t[label_col].astype(str).map(area_name if label_col == "area_name" else str).tolist()
     value = pd.to_numeric(t["value"], errors="coerce")
     lower = pd.to_numeric(t["lower"], errors="coerce")
     upper = pd.to_numeric(t["upper"], errors="coerce")
@@ -97,23 +120,23 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
         error_x=dict(type="data", symmetric=False, array=(upper - value).clip(lower=0).fillna(0),
                      arrayminus=(value - lower).clip(lower=0).fillna(0), color=TEXT, thickness=1.5, width=5),
         customdata=np.column_stack([[interval_text(mid, lo, hi) for lo, hi in zip(lower, upper)],
-                                    comparison, t["denominator"].astype(object).fillna("–")]),
-        hovertemplate="%{y}<br>%{x:.1f}<br>95% interval: %{customdata[0]}<br>n = %{customdata[2]}"
-                      "<br>%{customdata[1]}<extra></extra>",
+                                    comparison.map(word), t["denominator"].astype(object).fillna("–")]),
+        hovertemplate="%{y}<br>%{x:.1f}<br>" + _("95% interval: {interval}").format(interval="%{customdata[0]}")
+                      + "<br>n = %{customdata[2]}<br>%{customdata[1]}<extra></extra>",
         name="",
     ))
     hi_end = float(np.nanmax([upper.max(), value.max(), benchmark or 0, 1])) if len(t) else 1
     pad = hi_end * 0.02
     text_x = [0 if s else (u if not pd.isna(u) else v) + pad for s, u, v in zip(suppressed, upper, value)]
     # The figure and its judgement on two lines, so the labels' margin leaves a phone a plot to read.
-    text = [SUPPRESSED_TEXT if s else f"{figure_text(mid, v)}<br>{c}" if c != "not compared" else figure_text(mid, v)
-            for s, v, c in zip(suppressed, value, comparison)]
+    text = [_(SUPPRESSED_TEXT) if s else f"{figure_text(mid, v)}<br>{word(c)}" if c != "not compared"
+            else figure_text(mid, v) for s, v, c in zip(suppressed, value, comparison)]
     fig.add_trace(go.Scatter(y=labels, x=text_x, mode="text", text=text, textposition="middle right",
                              textfont=dict(size=FONT_SIZE, color=TEXT), hoverinfo="skip", cliponaxis=False))
     if benchmark is not None and not pd.isna(benchmark):
         fig.add_vline(x=benchmark, line=dict(color=TEXT, dash="dash", width=2))
         fig.add_annotation(x=benchmark, y=1, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"{benchmark_label}: {figure_text(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
+                           text=f"{_(benchmark_label)}: {figure_text(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
     layout(fig, title, height=max(260, 46 * len(t) + 150))
     fig.update_yaxes(autorange="reversed", automargin=True, ticks="", showgrid=False)
     top = 100.0 if unit == "%" else hi_end * 1.32  # a percentage axis ends at 100; labels go in the margin
@@ -142,7 +165,7 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
     if lower.notna().any():
         fig.add_trace(go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=x, y=lower, mode="lines", line=dict(width=0), fill="tonexty",
-                                 fillcolor=BAND_COLOUR, hoverinfo="skip", name="95% interval"))
+                                 fillcolor=BAND_COLOUR, hoverinfo="skip", name=_("95% interval")))
     text = [(figure_text(mid, v) if mid else f"{v:.1f}") if not pd.isna(v) else "" for v in value]
     # Label the first and last points and every few between, so labels do not collide on long series.
     step = max(1, math.ceil(len(x) / 6))
@@ -151,11 +174,12 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
         x=x, y=value, mode="lines+markers+text", text=text, textposition="top center",
         line=dict(color=LINE_COLOUR, width=3), marker=dict(size=9, color=LINE_COLOUR),
         customdata=[interval_text(mid, lo, hi) if mid else "" for lo, hi in zip(lower, upper)],
-        hovertemplate="%{x}: %{y:.1f}<br>95% interval: %{customdata}<extra></extra>", connectgaps=False,
+        hovertemplate="%{x}: %{y:.1f}<br>" + _("95% interval: {interval}").format(interval="%{customdata}")
+                      + "<extra></extra>", connectgaps=False,
         cliponaxis=False,
     ))
     if "suppressed" in t:
-        add_annotations(fig, [dict(x=xi, y=0, yref="paper", yanchor="bottom", text="too few<br>answers",
+        add_annotations(fig, [dict(x=xi, y=0, yref="paper", yanchor="bottom", text=_("too few<br>answers"),
                                    showarrow=False, font=dict(size=FONT_SIZE - 2, color=MUTED_TEXT))
                               for xi, s in zip(x, t["suppressed"].astype(bool)) if s])
     if benchmark is not None and not pd.isna(benchmark):
@@ -176,7 +200,8 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
 
 @remembered
 def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, title: str,
-                    answer_labels: tuple[str, str, str] = ("Better", "No difference", "Worse")) -> go.Figure:
+                    answer_labels: tuple[str, str, str] = (N_("Better"), N_("No difference"), N_("Worse"))
+                    ) -> go.Figure:
     """One bar per topic split into positive / middle / negative percentages, each segment labelled.
 
     `table` is a stacked KHI table (one overall row per KHI); `pairs` are (topic label, positive id, negative id).
@@ -184,7 +209,7 @@ def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], 
     """
     rows = _split_rows(table, pairs)
     fig = go.Figure()
-    for i, (part, name) in enumerate(zip(("positive", "middle", "negative"), answer_labels)):
+    for i, (part, name) in enumerate(zip(("positive", "middle", "negative"), map(_, answer_labels))):
         vals = rows[part]
         last = i == 2
         # Every segment carries its figure; the last one (often only a few %) is labelled just past the bar's end.
@@ -198,7 +223,7 @@ def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], 
         ))
     for label, s in zip(rows["label"], rows["suppressed"]):
         if s:
-            fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False, text=SUPPRESSED_TEXT)
+            fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False, text=_(SUPPRESSED_TEXT))
     layout(fig, title, height=max(260, 56 * len(rows) + 210))
     # The legend sits at the foot of the chart, in rows of its own: above the bars it ran into a wrapped title, and
     # on a phone its three entries take two or three rows, which only the bottom margin can grow into.
@@ -206,7 +231,7 @@ def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], 
                       legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0,
                                   traceorder="normal", font=dict(size=FONT_SIZE)))
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(range=[0, 100], title_text="% of people who answered", showgrid=False)
+    fig.update_xaxes(range=[0, 100], title_text=_("% of people who answered"), showgrid=False)
     fig.update_layout(height=fig.layout.height + 90, margin=dict(b=140, r=60, l=20))
     return fig
 
@@ -234,7 +259,7 @@ def friends_bands(table: pd.DataFrame) -> pd.DataFrame:
     suppressed = bool(none["suppressed"]) or bool(three["suppressed"])
     nan = np.nan
     return pd.DataFrame({
-        "band": ["No friends", "1 or 2 friends", "3 or more friends"],
+        "band": [_("No friends"), _("1 or 2 friends"), _("3 or more friends")],
         "value": [nan, nan, nan] if suppressed else [none["value"], 100 - none["value"] - three["value"],
                                                      three["value"]],
         "lower": [nan] * 3 if suppressed else [none["lower"], nan, three["lower"]],
@@ -254,17 +279,17 @@ def distribution_chart(bands: pd.DataFrame, *, title: str, median: float | None 
         x=bands["band"], y=value.fillna(0), marker=dict(color=colours, line=dict(color=TEXT, width=0.5)),
         error_y=dict(type="data", symmetric=False, array=(upper - value).fillna(0),
                      arrayminus=(value - lower).fillna(0), color=TEXT, thickness=1.5, width=6),
-        text=[SUPPRESSED_TEXT if pd.isna(v) else f"{v:.0f}%" for v in value], textposition="outside",
+        text=[_(SUPPRESSED_TEXT) if pd.isna(v) else f"{v:.0f}%" for v in value], textposition="outside",
         textfont=dict(size=FONT_SIZE + 2, color=TEXT), cliponaxis=False,
         hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
     ))
     if median is not None and not pd.isna(median):
         fig.add_annotation(x=1, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
-                           showarrow=False, text=f"Middle number: {median:.0f} friends",
+                           showarrow=False, text=_("Middle number: {median} friends").format(median=f"{median:.0f}"),
                            font=dict(size=FONT_SIZE))
     layout(fig, title, height=380)
     top = float(np.nanmax([upper.max(), value.max(), 1]))
-    fig.update_yaxes(title_text="% of people who answered", range=[0, top * 1.25], gridcolor="#E5E5E5")
+    fig.update_yaxes(title_text=_("% of people who answered"), range=[0, top * 1.25], gridcolor="#E5E5E5")
     return fig
 
 
@@ -293,8 +318,8 @@ def people_pictogram(value_pct: float | None, *, title: str | None = None, colou
         fig.add_shape(type="circle", x0=head.x, x1=head.x + head.w, y0=top - head.y - head.h, y1=top - head.y,
                       fillcolor=fill, line=line)
         fig.add_shape(type="path", path=_rounded_rect(body, people.corner(width), top), fillcolor=fill, line=line)
-    alt = (SUPPRESSED_TEXT if value_pct is None or pd.isna(value_pct)
-           else f"{k} in 10 people")
+    alt = (_(SUPPRESSED_TEXT) if value_pct is None or pd.isna(value_pct)
+           else _("{k} in 10 people").format(k=k))
     # An invisible point per person gives hover text and keeps the axes honest.
     fig.add_trace(go.Scatter(x=[i + 0.5 for i in range(10)], y=[1.0] * 10, mode="markers",
                              marker=dict(opacity=0), hoverinfo="skip"))
@@ -308,17 +333,22 @@ def people_pictogram(value_pct: float | None, *, title: str | None = None, colou
 # Titles for answers charts
 
 
-def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, better: str = "better",
-                  worse: str = "worse") -> str:
+def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, better: str | None = None,
+                  worse: str | None = None) -> str:
     """The finding of a positive/negative split in words, e.g. 'Between 78% and 90% said support made things better
-    in each area of life; no more than 3% said worse'."""
+    in each area of life; no more than 3% said worse'. `better`, `worse`: what people said, in the reader's language
+    (default "better", "worse")."""
+    better = _("better") if better is None else better
+    worse = _("worse") if worse is None else worse
     rows = _split_rows(table, pairs).dropna(subset=["positive"])
     if rows.empty:
-        return capitalised(SUPPRESSED_TEXT)
+        return capitalised(_(SUPPRESSED_TEXT))
     if len(rows) == 1:
         r = rows.iloc[0]
-        return (f"{r['label']}: {registry.plain_share(r['positive'] / 100)} said {better}; "
-                f"{r['negative']:.0f}% said {worse}")
+        return _("{topic}: {share} said {better}; {negative}% said {worse}").format(
+            topic=r["label"], share=registry.plain_share(r["positive"] / 100), better=better,
+            negative=f"{r['negative']:.0f}", worse=worse)
     lo, hi, worst = rows["positive"].min(), rows["positive"].max(), rows["negative"].max()
-    return (f"Between {lo:.0f}% and {hi:.0f}% said their support made things {better}; "
-            f"no more than {worst:.0f}% said {worse}")
+    return _("Between {lowest}% and {highest}% said their support made things {better}; no more than {worst}% said "
+             "{worse}").format(lowest=f"{lo:.0f}", highest=f"{hi:.0f}", better=better, worst=f"{worst:.0f}",
+                               worse=worse)

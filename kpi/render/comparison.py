@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpi.i18n import _, ngettext
 from kpi.metrics import stats
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
 from kpi.render.style import NEUTRAL, TEXT, add_annotations, base_layout, comparison_colour
-from kpi.render.text import benchmark_names, figure_text
+from kpi.render.text import area_name, benchmark_names, figure_text, mid_sentence_name, with_, word
 from kpi.render.memo import remembered
 
 __all__ = ["comparison_chart", "funnel_plot", "funnel_title"]
@@ -46,12 +47,13 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
     colours = [comparison_colour(w) for w in words]
     names = benchmark_names(table[table["benchmark"].notna()]) if "benchmark" in table else []
     if not names and "benchmark" in table and table["benchmark"].notna().any():
-        names = ["Benchmark"]  # a table that does not name its benchmark
+        names = [_("Benchmark")]  # a table that does not name its benchmark
     against = shown["benchmark_name"].fillna("").astype(str) if "benchmark_name" in shown else pd.Series(
         "", index=shown.index)
     hover = places.hover_data(k, shown)
     if hover is not None:
-        hover = np.column_stack([hover, [f"Compared with {a}: {figure_text(k, b)}" if a else ""
+        hover = np.column_stack([hover, [_("Compared {with_benchmark}: {figure}").format(
+                                             with_benchmark=with_(a), figure=figure_text(k, b)) if a else ""
                                          for a, b in zip(against, shown.get("benchmark", np.nan))]])
     fig = go.Figure(go.Scatter(
         y=shown["_name"], x=shown["value"], mode="markers", error_x=places.error_bars(shown), name="",
@@ -65,14 +67,15 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
         b = float(bench.iloc[0])
         fig.add_vline(x=b, line_dash="dash", line_color="#222222", line_width=2)
         fig.add_annotation(x=b, y=1, yref="paper", yanchor="bottom", showarrow=False, font={"size": 14},
-                           text=f"{names[0]}: {figure_text(k, b)}")
+                           text=f"{area_name(names[0])}: {figure_text(k, b)}")
     elif len(names) > 1:
-        fig.add_trace(go.Scatter(y=shown["_name"], x=shown["benchmark"], mode="markers", name="Benchmark",
+        fig.add_trace(go.Scatter(y=shown["_name"], x=shown["benchmark"], mode="markers", name=_("Benchmark"),
                                  marker={"symbol": "line-ns", "size": 22, "line": {"color": "#222222", "width": 3}},
                                  hoverinfo="skip"))
     # Several benchmarks: each row names its own on a second line (one line would not fit beside a phone's chart).
-    suffix = (lambda a: f"<br>vs {a}" if a else "") if len(names) > 1 else (lambda a: "")
-    places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {w}{suffix(a)}"
+    suffix = ((lambda a: "<br>" + _("vs {benchmark}").format(benchmark=mid_sentence_name(area_name(a))) if a else "") if len(names) > 1
+              else (lambda a: ""))
+    places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {word(w)}{suffix(a)}"
                                             for v, w, a in zip(shown["value"], words, against)])
     unit = k.unit if k else ""
     fig.update_xaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "",
@@ -87,7 +90,7 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
 
 
 def _note_count(fig) -> int:
-    return sum(1 for a in fig.layout.annotations if SUPPRESSED_TEXT in (a.text or ""))
+    return sum(1 for a in fig.layout.annotations if _(SUPPRESSED_TEXT) in (a.text or ""))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
         n_max = float(shown["denominator"].max())
         n_min = max(1.0, float(shown["denominator"].min()) * 0.8)
         grid = np.geomspace(n_min, n_max * 1.1, points)
-        for level, dash, name in ((0.998, "dash", "99.8% limits"), (0.95, "dot", "95% limits")):
+        for level, dash, name in ((0.998, "dash", _("99.8% limits")), (0.95, "dot", _("95% limits"))):
             lo, hi = stats.funnel_limits(baseline / 100, grid, level)
             for i, y in enumerate((hi * 100, lo * 100)):
                 fig.add_trace(go.Scatter(x=grid, y=y, mode="lines", line={"color": "#555555", "dash": dash,
@@ -127,20 +130,21 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
             if not len(part):
                 continue
             colour = NEUTRAL if where == "within" else comparison_colour(_funnel_word(where, direction))
-            label = {"within": "Within the 99.8% limits", "above": "Above the 99.8% limit",
-                     "below": "Below the 99.8% limit"}[where]
-            names = part["scheme_name"] if "scheme_name" in part else part.get("area_name", "")
+            label = {"within": _("Within the 99.8% limits"), "above": _("Above the 99.8% limit"),
+                     "below": _("Below the 99.8% limit")}[where]
+            names = places.place_names(part)
             fig.add_trace(go.Scatter(
                 x=part["denominator"].astype(float), y=part["value"].astype(float), mode="markers",
                 marker={"symbol": symbol, "size": 9 if where == "within" else 14, "color": colour,
                         "line": {"color": "#222222", "width": 1}},
                 name=label,
                 customdata=np.stack([list(names), [figure_text(k, v) for v in part["value"]]], axis=-1),
-                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} of %{x:,.0f} answers<extra></extra>",
+                hovertemplate="<b>%{customdata[0]}</b><br>" + _("{figure} of {n} answers").format(
+                    figure="%{customdata[1]}", n="%{x:,.0f}") + "<extra></extra>",
             ))
             if where != "within":
                 _name_outliers(fig, part, names, where, x_max=float(grid[-1]))
-    fig.update_xaxes(title_text="Number of answers (n)", tickformat=",", rangemode="tozero")
+    fig.update_xaxes(title_text=_("Number of answers (n)"), tickformat=",", rangemode="tozero")
     unit = k.unit if k else ""
     fig.update_yaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "")
     fig.update_layout(legend={"orientation": "h", "y": -0.18})
@@ -152,7 +156,7 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
 
 def _baseline_name(table: pd.DataFrame) -> str:
     names = benchmark_names(table)
-    return names[0] if len(names) == 1 else "Benchmark"
+    return area_name(names[0]) if len(names) == 1 else _("Benchmark")
 
 
 def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_max: float) -> None:
@@ -161,7 +165,7 @@ def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_m
     part = part.assign(_name=["<br>".join(textwrap.wrap(str(n), 16)) for n in names]).sort_values("denominator")
     sign = -1 if where == "above" else 1  # screen pixels: negative is up
     items = []
-    for i, (_, row) in enumerate(part.iterrows()):
+    for i, (_i, row) in enumerate(part.iterrows()):
         x = float(row["denominator"])
         anchor = "right" if x > 0.5 * x_max else "left"
         items.append(dict(x=x, y=float(row["value"]), text=row["_name"], showarrow=True, arrowhead=0, arrowwidth=1,
@@ -182,14 +186,19 @@ def funnel_title(table: pd.DataFrame) -> str:
     when none can be shown, that no scheme has enough answers)."""
     pos = table.get("funnel_position_998", pd.Series(dtype=object))
     above, below = int((pos == "above").sum()), int((pos == "below").sum())
-    title = str(table["metric_title"].iloc[0]) if len(table) else "Schemes"
+    k = places.khi_of(table)  # its title in the reader's language
+    title = k.title if k is not None else str(table["metric_title"].iloc[0]) if len(table) else _("Schemes")
     if not len(table) or (places.suppressed(table) | table["value"].isna()).all():
-        return f"{title}: no scheme has enough answers to be shown"
+        return _("{title}: no scheme has enough answers to be shown").format(title=title)
     if not above and not below:
-        return f"{title}: every scheme shown was within the 99.8% limits"
-
-    def n(x):
-        return f"{x} scheme{'s' if x != 1 else ''}"
-
-    parts = [f"{n(above)} above the 99.8% limit" if above else "", f"{n(below)} below it" if below else ""]
-    return f"{title}: " + " and ".join(p for p in parts if p)
+        return _("{title}: every scheme shown was within the 99.8% limits").format(title=title)
+    if above and below:
+        # Two counts, each with its own plural: the first sentence's form chosen by `above`, its second part's by `below`.
+        below_part = ngettext("{n} scheme below it", "{n} schemes below it", below).format(n=below)
+        return ngettext("{title}: {n} scheme above the 99.8% limit and {below}",
+                        "{title}: {n} schemes above the 99.8% limit and {below}", above).format(
+            title=title, n=above, below=below_part)
+    if above:
+        return ngettext("{title}: {n} scheme above the 99.8% limit", "{title}: {n} schemes above the 99.8% limit",
+                        above).format(title=title, n=above)
+    return ngettext("{title}: {n} scheme below it", "{title}: {n} schemes below it", below).format(title=title, n=below)

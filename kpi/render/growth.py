@@ -6,16 +6,16 @@ signal: every bar also carries its figure and status in words (growing / flat / 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.data import schema
-from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.i18n import N_, _
 from kpi.render import places
 from kpi.render.style import (CATEGORY_WRAP, COMPARISON_COLOURS, NEUTRAL, NOT_COMPARED, OKABE_ITO, TEXT, base_layout,
                               wrap)
-from kpi.render.text import capitalised, figure_text
+from kpi.render.tables import change_table, english_change_table, for_readers, reader_table
+from kpi.render.text import area_name, capitalised, figure_text, word
 from kpi.render.memo import remembered
 
 __all__ = ["people_stacked", "growth_bars", "net_change_title", "status_title", "share_title", "rate_title",
@@ -60,19 +60,21 @@ def people_stacked(table: pd.DataFrame, *, title: str, columns: int = 3) -> go.F
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True, horizontal_spacing=0.03,
                         vertical_spacing=0.09 if rows > 1 else 0.05,
                         # Panel names on short lines: a panel is about 100 px wide on a phone.
-                        subplot_titles=[wrap(schema.AREAS.get(a, "All areas") if a else "All areas", CATEGORY_WRAP)
+                        subplot_titles=[wrap(area_name(a) if a in schema.AREAS else _("All areas"), CATEGORY_WRAP)
                                         for a in areas])
     arrangements = [a for a in schema.ARRANGEMENTS if a in set(table.get("arrangement", []))]
-    colours = ARRANGEMENT_COLOURS
+    colours, arrangement_names = ARRANGEMENT_COLOURS, schema.LABELS["arrangement"]
     traces, at_rows, at_cols = [], [], []
     for i, area in enumerate(areas):
         part = table if area is None else table[table["area_code"] == area]
         for arr in arrangements:
             rows_ = part[part["arrangement"] == arr].sort_values("year")
+            label = _(arrangement_names[arr])
             traces.append(go.Bar(
-                x=rows_["year_label"], y=rows_["value"], name=schema.LABELS["arrangement"][arr],
+                x=rows_["year_label"], y=rows_["value"], name=label,
                 marker_color=colours[arr], legendgroup=arr, showlegend=i == 0,
-                hovertemplate=f"{schema.LABELS['arrangement'][arr]}, %{{x}}: %{{y:,.0f}} people<extra></extra>",
+                hovertemplate=_("{arrangement}, {year}: {people} people").format(
+                    arrangement=label, year="%{x}", people="%{y:,.0f}") + "<extra></extra>",
             ))
             at_rows.append(i // cols + 1)
             at_cols.append(i % cols + 1)
@@ -82,7 +84,7 @@ def people_stacked(table: pd.DataFrame, *, title: str, columns: int = 3) -> go.F
                                                "font": {"size": 16}})
     fig.update_xaxes(tickangle=-45, nticks=6)
     fig.update_yaxes(title_text=None, tickformat=",")
-    fig.update_yaxes(title_text="People supported", col=1)
+    fig.update_yaxes(title_text=_("People supported"), col=1)
     base_layout(fig, title, 260 * rows + 140)
     fig.update_annotations(font_size=15)
     return fig
@@ -109,7 +111,7 @@ def growth_bars(table: pd.DataFrame, *, title: str) -> go.Figure:
     ))
     fig.add_vline(x=0, line_color=TEXT, line_width=1)
     places.row_labels(fig, shown["_name"],
-                      [f"{figure_text(k, v)}  {s}".strip() for v, s in zip(shown["value"], status)])
+                      [f"{figure_text(k, v)}  {word(s)}".strip() for v, s in zip(shown["value"], status)])
     unit = k.unit if k else ""
     fig.update_xaxes(title_text=places.axis_title(k), zeroline=False,
                      ticksuffix="%" if unit == "%" else "", tickformat=",", showgrid=True, gridcolor="#e5e5e5")
@@ -127,8 +129,9 @@ def _shown(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _since(table: pd.DataFrame) -> str:
+    """' since 2014-15' (a title's {since}), or "" when the table has no start year."""
     start = table["period_start"].dropna() if "period_start" in table else pd.Series(dtype=float)
-    return f" since {schema.fy_label(int(start.iloc[0]))}" if len(start) else ""
+    return " " + _("since {year}").format(year=schema.fy_label(int(start.iloc[0]))) if len(start) else ""
 
 
 def _top(shown: pd.DataFrame) -> tuple[pd.Series, str]:
@@ -141,168 +144,97 @@ def net_change_title(table: pd.DataFrame) -> str:
     """'The North West grew the most: +930 people since 2014-15' (or the smallest fall when none grew)."""
     shown = _shown(table)
     if shown.empty:
-        return "People supported: too few schemes to show the change"
+        return _("People supported: too few schemes to show the change")
     top, place = _top(shown)
-    verb = "grew the most" if top["value"] > 0 else "fell the least" if top["value"] < 0 else "did not change"
-    return f"{place} {verb}: {figure_text(places.khi_of(table), top['value'])} people{_since(table)}"
+    template = (_("{place} grew the most: {change} people{since}") if top["value"] > 0
+                else _("{place} fell the least: {change} people{since}") if top["value"] < 0
+                else _("{place} did not change: {change} people{since}"))
+    return template.format(place=place, change=figure_text(places.khi_of(table), top["value"]), since=_since(table))
 
 
 def status_title(table: pd.DataFrame) -> str:
     """'5 areas were growing, 2 flat and 5 falling since 2014-15' from a people_growth_pct table."""
     shown = _shown(table)
     counts = shown["status"].value_counts() if "status" in shown else pd.Series(dtype=int)
-    parts = [f"{int(counts.get(s, 0))} {w}" for s, w in (("growing", "growing"), ("flat", "flat"),
-                                                          ("falling", "falling"))]
-    return f"Areas growing, flat or falling{_since(table)}: {parts[0]}, {parts[1]} and {parts[2]}"
+    return _("Areas growing, flat or falling{since}: {growing} growing, {flat} flat and {falling} falling").format(
+        since=_since(table), growing=int(counts.get("growing", 0)), flat=int(counts.get("flat", 0)),
+        falling=int(counts.get("falling", 0)))
 
 
 def share_title(table: pd.DataFrame) -> str:
     """'The North West made 46% of all the growth since 2014-15'."""
     shown = _shown(table)
     if shown.empty or not (shown["value"] > 0).any():
-        return f"No area grew{_since(table)}"
+        return _("No area grew{since}").format(since=_since(table))
     top, place = _top(shown)
-    return f"{place} made {top['value']:.0f}% of all the growth{_since(table)}"
+    return _("{place} made {share}% of all the growth{since}").format(place=place, share=f"{top['value']:.0f}",
+                                                                      since=_since(table))
 
 
 def rate_title(table: pd.DataFrame) -> str:
     """'The North East supported the most people for its population: 30.7 per 100,000 in 2024-25'."""
     shown = _shown(table)
     if shown.empty:
-        return "People supported per 100,000 population: too few to show"
+        return _("People supported per 100,000 population: too few to show")
     top, place = _top(shown)
-    year = f" in {schema.fy_label(int(top['period_end']))}" if pd.notna(top.get("period_end")) else ""
-    return (f"{place} supported the most people for its population: {top['value']:.1f} per 100,000"
-            f"{year}")
+    if pd.notna(top.get("period_end")):
+        return _("{place} supported the most people for its population: {rate} per 100,000 in {year}").format(
+            place=place, rate=f"{top['value']:.1f}", year=schema.fy_label(int(top["period_end"])))
+    return _("{place} supported the most people for its population: {rate} per 100,000").format(
+        place=place, rate=f"{top['value']:.1f}")
 
 
 def growth_pct_title(table: pd.DataFrame) -> str:
     """'Scotland grew the fastest: +69% since 2014-15; the South East fell the most: -67%'."""
     shown = _shown(table)
     if shown.empty:
-        return "Growth in people supported: too few to show"
+        return _("Growth in people supported: too few to show")
     names = places.place_names(shown)
     hi, lo = shown["value"].idxmax(), shown["value"].idxmin()
     first = capitalised(places.with_the(names.loc[hi]))
-    text = f"{first} grew the fastest: {shown.loc[hi, 'value']:+.0f}%{_since(table)}"
     if shown.loc[lo, "value"] < 0:
-        text += f"; {places.with_the(names.loc[lo])} fell the most: {shown.loc[lo, 'value']:+.0f}%"
-    return text
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Tables a reader understands (the page's "Show as table" and CSVs): start, end, change, % change and intervals,
-# not the KHI tables' internal columns (a net change's "denominator" is start + end, used only for suppression).
-
-_LABELS = (("programme_label", "Programme"), ("area_name", "Area"), ("year_label", "Year"),
-           ("arrangement_label", "Arrangement"))
-_CHANGE_KINDS = ("net_change", "growth_pct", "growth_share")
-_COMPARED = ("Benchmark", "Compared with the benchmark")
-
-
-def _limits(table: pd.DataFrame, what: str) -> tuple[str, str]:
-    level = str(table["confidence"].iloc[0]) if "confidence" in table and len(table) else "95%"
-    return f"{what}: lower {level} limit", f"{what}: upper {level} limit"
-
-
-def _year(values) -> list[str]:
-    return [schema.fy_label(int(v)) if pd.notna(v) else "" for v in values]
-
-
-@remembered
-def reader_table(table: pd.DataFrame) -> pd.DataFrame:
-    """One growth KHI's table (kpi.metrics.api, as the viewer may see it) with the columns a reader understands.
-
-    Change KHIs: From, To, People at the start, People at the end, Change, then their own figure and its interval
-    (% change, share of the increase); counts: the figure and its interval. A hidden row keeps its place and says
-    why in "Note"; its figures stay empty.
-    """
-    k = places.khi_of(table)
-    if k is None or k.table != "people_supported":
-        raise ValueError("reader_table takes a growth KHI's table (people_supported, net change, % growth...)")
-    out = pd.DataFrame({name: table[col].to_numpy() for col, name in _LABELS if col in table})
-    if k.kind in _CHANGE_KINDS:
-        out["From"], out["To"] = _year(table["period_start"]), _year(table["period_end"])
-        # An empty table (no scheme of a programme in a place) comes without the count columns.
-        start, end = (pd.to_numeric(table[c], errors="coerce").to_numpy(float) if c in table
-                      else np.full(len(table), np.nan) for c in ("people_start", "people_end"))
-        out["People at the start"], out["People at the end"] = start, end
-        out["Change"] = end - start
-    elif "year_label" not in table and "period_end" in table:
-        out["Year"] = _year(table["period_end"])
-    value, lower, upper = (table[c].to_numpy(float) for c in ("value", "lower", "upper"))
-    if k.kind == "net_change":
-        out[_limits(table, "Change")[0]], out[_limits(table, "Change")[1]] = lower, upper
-    elif k.kind == "growth_pct":
-        lo, hi = _limits(table, "% change")
-        out["% change"], out[lo], out[hi] = value, lower, upper
-        out["Growing, flat or falling"] = table["status"].to_numpy()
-    elif k.kind == "growth_share":
-        out["Share of the increase (%)"] = value
-    elif k.kind == "per_100k":
-        lo, hi = _limits(table, "Per 100,000")
-        out["People supported"], out["Population year"] = table["people_end"].to_numpy(), table["population_year"]
-        out["People per 100,000 population"], out[lo], out[hi] = value, lower, upper
-    else:  # people supported
-        lo, hi = _limits(table, "People supported")
-        out["People supported"], out[lo], out[hi] = value, lower, upper
-    if "comparison" in table and (table["comparison"] != "not compared").any():  # as plain tables say it
-        out[_COMPARED[0]], out[_COMPARED[1]] = table["benchmark"].to_numpy(float), table["comparison"].to_numpy()
-    for col in out.columns:  # a rounded -0.0 reads as a fall: it is no change
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col] + 0.0
-    hidden = places.suppressed(table).to_numpy()
-    out["Note"] = np.where(hidden, SUPPRESSED_TEXT, "")
-    if "area_code" in table:  # places in their usual order (England's regions, then Wales, Scotland, NI)
-        order = table["area_code"].map({code: i for i, code in enumerate(schema.AREAS)}).to_numpy()
-        out = out.iloc[np.argsort(order, kind="stable")]
-    return out.reset_index(drop=True)
-
-
-def change_table(pct: pd.DataFrame, net: pd.DataFrame, place: str | None = None) -> pd.DataFrame:
-    """Start, end, change with its interval, % change with its interval and the growth status, one row per place:
-    the growth (% change) and net change tables of the same places merged. `place` names a one-row total."""
-    a, b = reader_table(net).copy(), reader_table(pct)  # remembered outputs are shared: never changed in place
-    if place is not None:
-        a.insert(0, "Area", place)
-    # The benchmark comparison is left out: the totals are the whole story here, not areas set against the UK.
-    extra = [c for c in b.columns if (c not in a.columns or c == "Note") and c not in _COMPARED]
-    out = pd.concat([a.drop(columns="Note"), b[extra].reset_index(drop=True)], axis=1)
-    # A row is hidden when either figure is (the note says so once).
-    out["Note"] = np.where((a["Note"] != "") | (b["Note"] != ""), SUPPRESSED_TEXT, "")
-    return out.rename(columns={"Area": "Place"})
+        return _("{place} grew the fastest: {growth}%{since}; {other} fell the most: {fall}%").format(
+            place=first, growth=f"{shown.loc[hi, 'value']:+.0f}", since=_since(table),
+            other=places.with_the(names.loc[lo]), fall=f"{shown.loc[lo, 'value']:+.0f}")
+    return _("{place} grew the fastest: {growth}%{since}").format(place=first, growth=f"{shown.loc[hi, 'value']:+.0f}",
+                                                                  since=_since(table))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The story in one sentence, from the figures the viewer may see
 
 # Simple fractions a director can repeat, and how far a share may be from one to be called by it.
-_FRACTIONS = ((3 / 4, "three quarters"), (2 / 3, "two thirds"), (1 / 2, "half"), (1 / 3, "a third"),
-              (1 / 4, "a quarter"), (1 / 5, "a fifth"), (1 / 10, "a tenth"))
+_FRACTIONS = ((3 / 4, N_("three quarters")), (2 / 3, N_("two thirds")), (1 / 2, N_("half")), (1 / 3, N_("a third")),
+              (1 / 4, N_("a quarter")), (1 / 5, N_("a fifth")), (1 / 10, N_("a tenth")))
 _SAME, _NEAR = 2.0, 5.0  # percentage points: "half" within 2 of 50%; "just over half" within 5; else "58%"
 
 
 def share_words(share: float) -> str:
     """A share (0 to 100) said honestly in words: 'all', 'nearly all', 'half', 'just over a third', else '58%'."""
     if share >= 99.5:
-        return "all"
+        return _("all")
     if share >= 90:
-        return "nearly all"
-    fraction, word = min(_FRACTIONS, key=lambda f: abs(share - f[0] * 100))
+        return _("nearly all")
+    fraction, said = min(_FRACTIONS, key=lambda f: abs(share - f[0] * 100))
     gap = share - fraction * 100
     if abs(gap) <= _SAME:
-        return word
+        return _(said)
     if abs(gap) <= _NEAR:
-        return f"just {'over' if gap > 0 else 'under'} {word}"
+        return (_("just over {fraction}") if gap > 0 else _("just under {fraction}")).format(fraction=_(said))
     return f"{share:.0f}%"
 
 
 def _names(table: pd.DataFrame, rows) -> list[str]:
-    """Place names, mid-sentence, in the usual order of places."""
+    """Place names in the usual order of places."""
     order = {code: i for i, code in enumerate(schema.AREAS)}
     rows = table.loc[rows]
     rows = rows.assign(_o=rows["area_code"].map(order)).sort_values("_o") if "area_code" in rows else rows
-    return [places.with_the(n) for n in places.place_names(rows)]
+    return list(places.place_names(rows))
+
+
+def _listed(names) -> str:
+    """'the South East and London', mid-sentence."""
+    return places.listed([places.with_the(n) for n in names])
 
 
 def growth_story(total: pd.DataFrame, growth: pd.DataFrame, share: pd.DataFrame, *, place: str = "England",
@@ -316,28 +248,34 @@ def growth_story(total: pd.DataFrame, growth: pd.DataFrame, share: pd.DataFrame,
     people_growth_share tables (the share of the growing regions' increase). Hidden (suppressed) rows are never
     named; the total's figures are the ones shown (protected for the public).
     """
-    subject = capitalised(f"{who} in {places.with_the(place)}" if who else places.with_the(place))
+    # `who`: a programme's label (translated here) or the caller's words.
+    subject = capitalised(_("{who} {in_place}").format(who=_(who), in_place=places.in_place(place)) if who
+                          else places.with_the(place))
     row = total.iloc[0] if len(total) else None
     if row is None or bool(places.suppressed(total).iloc[0]) or pd.isna(row["value"]):
-        parts = [f"{subject}: too few people to show the change"]
+        parts = [_("{subject}: too few people to show the change").format(subject=subject)]
     else:
         change, end = float(row["value"]), float(row["people_end"])
-        verb = f"grew by {change:,.0f}" if change > 0 else f"fell by {-change:,.0f}" if change < 0 else "stayed at"
-        parts = [f"{subject} {verb} people to {end:,.0f}" if change else f"{subject} {verb} {end:,.0f} people"]
+        template = (_("{subject} grew by {change} people to {end}") if change > 0
+                    else _("{subject} fell by {change} people to {end}") if change < 0
+                    else _("{subject} stayed at {end} people"))
+        parts = [template.format(subject=subject, change=f"{abs(change):,.0f}", end=f"{end:,.0f}")]
     if len(share) < 2:  # one region in view: where the growth was and who fell say nothing more
         return "; ".join(parts) + "."
     shown = share[~places.suppressed(share) & (share["value"] > 0)]
     if shown.empty:
-        parts.append("no region grew")
+        parts.append(_("no region grew"))
     else:
         # Ties are judged as people see the shares: to the whole per cent.
         top = shown["value"].round(0) == round(float(shown["value"].max()))
         names, words = _names(shown, top[top].index), share_words(float(shown["value"].max()))
-        parts.append(f"{places.listed(names)} each had {words} of the increase in the regions that grew"
-                     if len(names) > 1 else f"{words} of the increase in the regions that grew was in {names[0]}")
+        parts.append(_("{places} each had {share} of the increase in the regions that grew").format(
+            places=_listed(names), share=words) if len(names) > 1
+            else _("{share} of the increase in the regions that grew was {in_place}").format(
+                share=words, in_place=places.in_place(names[0])))
     falling = (growth["status"] == "falling") & ~places.suppressed(growth)
-    parts.append(f"{places.listed(_names(growth, falling[falling].index))} fell" if falling.any()
-                 else "no region was falling")
+    parts.append(_("{places} fell").format(places=_listed(_names(growth, falling[falling].index))) if falling.any()
+                 else _("no region was falling"))
     return "; ".join(parts) + "."
 
 
@@ -351,11 +289,11 @@ def _has(parts) -> bool:
 def summary_table(item: dict, *, england: str = "England", everywhere: str = "UK") -> pd.DataFrame:
     """One programme's totals (an item of ui.data.growth_summary): the English regions in view as one total, each
     nation, then the whole view, each with start, end, change, % change, their intervals and the growth status."""
-    rows = [change_table(item[key]["people_growth_pct"], item[key]["people_net_change"], place)
+    rows = [english_change_table(item[key]["people_growth_pct"], item[key]["people_net_change"], place)
             for key, place in (("england", england), ("nations", None), ("all", everywhere)) if _has(item.get(key))]
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["Place"])
     out.insert(0, "Programme", schema.LABELS["programme"][item["programme"]])
-    return out
+    return for_readers(out)
 
 
 def summary_story(item: dict, *, england: str = "England") -> str | None:

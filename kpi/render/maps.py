@@ -11,10 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi.data import reference, schema
+from kpi.i18n import _
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
 from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS, TEXT, base_layout
-from kpi.render.text import figure_text
+from kpi.render.text import area_name, figure_text
 from kpi.render.memo import remembered
 
 __all__ = ["region_map", "SEQUENTIAL_SCALE", "MAP_CENTRE", "MAP_ZOOM"]
@@ -41,12 +42,12 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
     k = places.khi_of(table)
     table = table[table["area_code"].isin(schema.AREAS)].copy()
     hidden = places.suppressed(table) | table[value_col].isna()
-    names = table["area_code"].map(schema.AREAS)
+    names = table["area_code"].map(area_name)
     suffix = f" {k.unit}" if k and k.unit not in ("%", "people") else ""
     hover = [
         "<br>".join(t for t in (f"<b>{name}</b>", figure_text(k, row[value_col]) + suffix,
                                 places.interval_words(k, row), places.n_text(k, row)) if t)
-        for name, (_, row) in zip(names, table.iterrows())
+        for name, (_i, row) in zip(names, table.iterrows())
     ]
     hover = pd.Series(hover, index=table.index)
     shown = table[~hidden]
@@ -69,7 +70,7 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
         locations=shown["area_code"], z=values,
         text=hover[~hidden], hovertemplate="%{text}<extra></extra>", name="",
         marker={"line": {"color": BORDER, "width": 1}, "opacity": 0.95},
-        colorbar={"title": {"text": {"per 100,000 population": "per<br>100,000"}.get(unit, unit)},
+        colorbar={"title": {"text": _("per<br>100,000") if unit == "per 100,000 population" else unit},
                   "thickness": 18, "len": 0.8},
         **scale,
     ))
@@ -79,8 +80,9 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
         fig.add_trace(go.Choroplethmap(
             geojson=reference.regions_geojson_for(absent), featureidkey="properties.areacd", locations=absent,
             z=np.zeros(len(absent)),
-            colorscale=[[0, "#ffffff"], [1, "#ffffff"]], showscale=False, name="not in this view",
-            text=[f"{schema.AREAS[c]}: not in this view" for c in absent], hovertemplate="%{text}<extra></extra>",
+            colorscale=[[0, "#ffffff"], [1, "#ffffff"]], showscale=False, name=_("not in this view"),
+            text=[_("{place}: not in this view").format(place=area_name(c)) for c in absent],
+            hovertemplate="%{text}<extra></extra>",
             marker={"line": {"color": "#9a9a9a", "width": 0.8}},
         ))
     if hidden.any():
@@ -88,8 +90,8 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
             geojson=reference.regions_geojson_for(table.loc[hidden, "area_code"]), featureidkey="properties.areacd",
             locations=table.loc[hidden, "area_code"],
             z=np.zeros(int(hidden.sum())), colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]], showscale=False,
-            text=[f"<b>{n}</b><br>{SUPPRESSED_TEXT}" for n in names[hidden]],
-            hovertemplate="%{text}<extra></extra>", name=SUPPRESSED_TEXT,
+            text=[f"<b>{n}</b><br>{_(SUPPRESSED_TEXT)}" for n in names[hidden]],
+            hovertemplate="%{text}<extra></extra>", name=_(SUPPRESSED_TEXT),
             marker={"line": {"color": BORDER, "width": 1}},
         ))
     base_layout(fig, title, height, headroom=0)

@@ -10,14 +10,26 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpi import i18n
 from kpi.data import schema
+from kpi.i18n import N_, _, ngettext
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render.style import add_annotations
-from kpi.render.text import figure_text, interval_text
+from kpi.render.text import area_name, english_place, figure_text, interval_text, joined, mid_sentence_name
 
-__all__ = ["khi_of", "suppressed", "place_names", "with_the", "listed", "axis_title", "interval_words", "n_text", "hover_data",
-           "row_labels", "error_bars", "note_hidden"]
+__all__ = ["khi_of", "suppressed", "place_names", "area_name", "with_the", "in_place", "listed", "axis_title",
+           "interval_words", "n_text", "hover_data", "row_labels", "error_bars", "note_hidden"]
+
+# "in" and a place: Welsh mutates the name after "yn" ("yng Ngogledd-orllewin Lloegr", "yng Nghymru").
+_IN = {
+    "North East": N_("in the North East"), "North West": N_("in the North West"),
+    "Yorkshire and The Humber": N_("in Yorkshire and The Humber"), "East Midlands": N_("in the East Midlands"),
+    "West Midlands": N_("in the West Midlands"), "East of England": N_("in the East of England"),
+    "London": N_("in London"), "South East": N_("in the South East"), "South West": N_("in the South West"),
+    "Wales": N_("in Wales"), "Scotland": N_("in Scotland"), "Northern Ireland": N_("in Northern Ireland"),
+    "England": N_("in England"), "UK": N_("in the UK"),
+}
 
 
 def khi_of(table: pd.DataFrame) -> registry.KHI | None:
@@ -33,23 +45,32 @@ def suppressed(table: pd.DataFrame) -> pd.Series:
 
 
 def place_names(table: pd.DataFrame) -> pd.Series:
+    """Each row's place as people read it: the scheme's name, or the area's in the reader's language."""
     if "scheme_name" in table:
         return table["scheme_name"].astype(str)
     if "area_name" in table:
-        return table["area_name"].astype(str)
-    return pd.Series(["All"] * len(table), index=table.index)
+        names = table["area_name"].astype(str)
+        return names.map(area_name) if i18n.welsh() else names
+    return pd.Series([_("All")] * len(table), index=table.index)
 
 
 def with_the(name: str) -> str:
     """A place as a sentence names it mid-sentence: 'the North West', 'the East of England', 'the UK', 'London',
-    'Northern Ireland'."""
+    'Northern Ireland'. Welsh names need no article but their own ('y DU', 'yr Alban')."""
+    if i18n.welsh():
+        return mid_sentence_name(area_name(name))
     return f"the {name}" if name == "UK" or name.startswith(("North ", "South ", "East", "West")) else name
+
+
+def in_place(name: str) -> str:
+    """'in the North West', 'in London' ('yng Ngogledd-orllewin Lloegr', 'yn Llundain'): where something happened."""
+    english = english_place(name)
+    return _(_IN[english]) if english in _IN else _("in {place}").format(place=with_the(name))
 
 
 def listed(names) -> str:
     """'A', 'A and B', 'A, B and C'."""
-    names = list(names)
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+    return joined(names)
 
 
 def axis_title(k: registry.KHI | None) -> str | None:
@@ -62,7 +83,8 @@ def interval_words(k: registry.KHI | None, row) -> str:
     """'95% interval 85% to 92%', or 'no interval'."""
     limits = interval_text(k, row.get("lower"), row.get("upper"))
     # Signed units print their own sign; the words "to" keep a negative limit readable.
-    return f"{row.get('confidence', '95%')} interval {limits}" if limits else "no interval"
+    return (_("{confidence} interval {limits}").format(confidence=row.get("confidence", "95%"), limits=limits)
+            if limits else _("no interval"))
 
 
 def n_text(k: registry.KHI | None, row) -> str:
@@ -72,10 +94,12 @@ def n_text(k: registry.KHI | None, row) -> str:
         if people is None or pd.isna(people):
             return ""
         year = row.get("period_end")
-        when = f" in {schema.fy_label(int(year))}" if year is not None and pd.notna(year) else ""
-        return f"{people:,.0f} people supported{when}"
+        if year is not None and pd.notna(year):
+            return _("{people} people supported in {year}").format(people=f"{people:,.0f}",
+                                                                   year=schema.fy_label(int(year)))
+        return _("{people} people supported").format(people=f"{people:,.0f}")
     n = row.get("denominator")
-    return "" if n is None or pd.isna(n) else f"n = {n:,.0f} answers"
+    return "" if n is None or pd.isna(n) else _("n = {n} answers").format(n=f"{n:,.0f}")
 
 
 def hover_data(k: registry.KHI | None, shown: pd.DataFrame):
@@ -83,8 +107,8 @@ def hover_data(k: registry.KHI | None, shown: pd.DataFrame):
     if not len(shown):
         return None
     return np.stack([[figure_text(k, v) for v in shown["value"]],
-                     [interval_words(k, r) for _, r in shown.iterrows()],
-                     [n_text(k, r) for _, r in shown.iterrows()]], axis=-1)
+                     [interval_words(k, r) for _i, r in shown.iterrows()],
+                     [n_text(k, r) for _i, r in shown.iterrows()]], axis=-1)
 
 
 def row_labels(fig: go.Figure, names, labels) -> None:
@@ -104,8 +128,15 @@ def error_bars(shown: pd.DataFrame) -> dict:
 
 
 def note_hidden(fig: go.Figure, count: int, what: str) -> None:
-    """'2 areas not shown: too few answers to show' above the plot, when any row is suppressed."""
+    """'2 areas not shown: too few answers to show' above the plot, when any row is suppressed (`what`: "areas" or
+    "schemes")."""
     if count:
-        fig.add_annotation(text=f"{count} {what if count != 1 else what.rstrip('s')} not shown: {SUPPRESSED_TEXT}",
+        if what == "schemes":
+            note = ngettext("{n} scheme not shown: {reason}", "{n} schemes not shown: {reason}", count)
+        elif what == "areas":
+            note = ngettext("{n} area not shown: {reason}", "{n} areas not shown: {reason}", count)
+        else:
+            note = f"{{n}} {what if count != 1 else what.rstrip('s')} not shown: {{reason}}"
+        fig.add_annotation(text=note.format(n=count, reason=_(SUPPRESSED_TEXT)),
                            xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
                            font={"size": 14, "color": "#444444"})

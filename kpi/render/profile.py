@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpi import i18n
 from kpi.data import schema
+from kpi.i18n import N_, _
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render.places import n_text
 from kpi.render.style import TEXT, base_layout
-from kpi.render.text import benchmark_phrase, figure_text, interval_text
+from kpi.render.text import area_name, figure_text, interval_text, judged, word
 
 __all__ = ["CELL_STYLES", "TREND_TAGS", "cell_words", "trend_tag", "place_columns", "profile_html", "spine_frame",
            "spine_chart", "spine_table"]
@@ -36,7 +38,7 @@ CELL_STYLES = {
 # trend label -> arrow; "not tested": a KHI that is not a share of people (the trend test needs counts of people)
 TREND_TAGS = {"increasing": "↑", "decreasing": "↓", "no significant change": "→", "cannot be calculated": "",
               "not tested": ""}
-NO_ANSWERS = "no answers"
+NO_ANSWERS = N_("no answers")  # translated where shown: _(NO_ANSWERS)
 
 
 def place_columns(table: pd.DataFrame) -> tuple[str, str]:
@@ -50,24 +52,23 @@ def trend_tag(row) -> str:
     if label == "not tested":
         return ""
     if label == "cannot be calculated":
-        return "trend cannot be calculated"
+        return _("trend cannot be calculated")
     assessment = row.get("trend_assessment") or ""
-    return f"{TREND_TAGS[label]} {label}" + (f", {assessment}" if assessment else "")
+    return f"{TREND_TAGS[label]} {word(label)}" + (f", {word(assessment)}" if assessment else "")
 
 
 def cell_words(row) -> str:
     """A cell in words: '87% ▲ better than England · → no significant change', or why there is no figure."""
     if bool(row.get("suppressed")):
-        return SUPPRESSED_TEXT
+        return _(SUPPRESSED_TEXT)
     value = row.get("value")
     if value is None or pd.isna(value):
-        return NO_ANSWERS
+        return _(NO_ANSWERS)
     k = registry.get(row["metric_id"])
-    word = str(row.get("comparison") or "not compared")
+    judgement = str(row.get("comparison") or "not compared")
     text = figure_text(k, value)
-    if word != "not compared":
-        link = "to" if word == "similar" else "than"
-        text += f" {CELL_STYLES[word][2]} {word} {link} {benchmark_phrase(str(row.get('benchmark_name') or ''))}"
+    if judgement != "not compared":
+        text += f" {CELL_STYLES[judgement][2]} {judged(judgement, str(row.get('benchmark_name') or ''))}"
     tag = trend_tag(row)
     return f"{text} · {tag}" if tag else text
 
@@ -89,9 +90,12 @@ def profile_html(table: pd.DataFrame, link: Callable[[str, str], str] | None = N
     for r in table.to_dict("records"):
         if r.get("benchmark_name") and pd.notna(r.get("benchmark")):
             bench_values.setdefault((r["metric_id"], r["benchmark_name"]), r["benchmark"])
+    if code_col == "area_code" and i18n.welsh():
+        places = [(code, area_name(code)) for code, _name in places]
     e = html.escape
-    head = "".join(f'<th scope="col">{e(n)} (benchmark)</th>' for n in benchmarks)
-    head += "".join(f'<th scope="col">{e(name)}</th>' for _, name in places)
+    as_benchmark = _("{benchmark} (benchmark)")  # outside the f-string, where Babel finds it
+    head = "".join(f'<th scope="col">{e(as_benchmark.format(benchmark=area_name(n)))}</th>' for n in benchmarks)
+    head += "".join(f'<th scope="col">{e(name)}</th>' for _i, name in places)
     rows = []
     for mid in dict.fromkeys(table["metric_id"]):
         k = registry.get(mid)
@@ -102,36 +106,38 @@ def profile_html(table: pd.DataFrame, link: Callable[[str, str], str] | None = N
         for code, name in places:
             r = cells.get((mid, code))
             if r is None:
-                out.append(f'<td class="khi-cell">{NO_ANSWERS}</td>')
+                out.append(f'<td class="khi-cell">{e(_(NO_ANSWERS))}</td>')
                 continue
             out.append(_cell(k, r, name, link(mid, code) if link else None))
         rows.append("<tr>" + "".join(out) + "</tr>")
-    return (f'<div class="khi-profile-wrap"><table class="khi-profile"><thead><tr><th scope="col">Measure</th>'
+    measure = e(_("Measure"))
+    return (f'<div class="khi-profile-wrap"><table class="khi-profile"><thead><tr><th scope="col">{measure}</th>'
             f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _cell(k: registry.KHI, r: dict, place: str, href: str | None) -> str:
     e = html.escape
     hidden = bool(r.get("suppressed")) or r.get("value") is None or pd.isna(r.get("value"))
-    word = "not compared" if hidden else str(r.get("comparison") or "not compared")
-    background, colour, shape = CELL_STYLES.get(word, CELL_STYLES["not compared"])
+    judgement = "not compared" if hidden else str(r.get("comparison") or "not compared")
+    background, colour, shape = CELL_STYLES.get(judgement, CELL_STYLES["not compared"])
     if hidden:
         body = e(cell_words(r))
     else:
-        judged = (f'<span class="khi-judgement">{shape} {e(word)}</span>' if word != "not compared" else "")
+        said = (f'<span class="khi-judgement">{shape} {e(word(judgement))}</span>' if judgement != "not compared"
+                else "")
         tag = trend_tag(r)
-        body = (f'<span class="khi-value">{e(figure_text(k, r["value"]))}</span>{judged}'
+        body = (f'<span class="khi-value">{e(figure_text(k, r["value"]))}</span>{said}'
                 + (f'<span class="khi-trend">{e(tag)}</span>' if tag else ""))
     detail = [f"{place}, {k.title}: {cell_words(r)}"]
     limits = interval_text(k, r.get("lower"), r.get("upper"))
     if not hidden and limits:
-        detail.append(f"{r.get('confidence', '95%')} interval {limits}")
+        detail.append(_("{confidence} interval {limits}").format(confidence=r.get("confidence", "95%"), limits=limits))
     if not hidden and n_text(k, r):
         detail.append(n_text(k, r))
     title = e("; ".join(detail))
     if href:  # the title on the link only: it is what a screen reader names the link by
         body, title = f'<a href="{e(href)}" target="_self" title="{title}">{body}</a>', ""
-    return (f'<td class="khi-cell" data-comparison="{e(word)}" style="background:{background};color:{colour}"'
+    return (f'<td class="khi-cell" data-comparison="{e(judgement)}" style="background:{background};color:{colour}"'
             f'{f" title={chr(34)}{title}{chr(34)}" if title else ""}>{body}</td>')
 
 
@@ -178,10 +184,10 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
     of good). Each KHI is scaled on its own, so the axis has no unit; hover and the table beside it carry the
     figures, n and intervals."""
     rows = frame.iloc[::-1].reset_index(drop=True)  # plotly draws the first category at the bottom
-    labels = list(rows["metric_title"])
+    labels = [registry.get(m).title for m in rows["metric_id"]]  # the KHI's title in the reader's language
     fig = go.Figure()
     xs = {"lowest": [], "p25": [], "p75": [], "highest": [], "value": []}
-    for _, r in rows.iterrows():
+    for _i, r in rows.iterrows():
         k = registry.get(r["metric_id"])
         centre = r["benchmark"] if pd.notna(r.get("benchmark")) else np.nanmedian([r["lowest"], r["highest"]])
         half = np.nanmax([abs(r["lowest"] - centre), abs(r["highest"] - centre), 1e-9])
@@ -193,41 +199,42 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
     hi = np.fmax(xs["lowest"], xs["highest"])
     q_lo, q_hi = np.fmin(xs["p25"], xs["p75"]), np.fmax(xs["p25"], xs["p75"])
     fig.add_trace(go.Bar(y=labels, x=hi - lo, base=lo, orientation="h", marker={"color": "#D9D9D9"},
-                         name="All places: lowest to highest", hoverinfo="skip"))
+                         name=_("All places: lowest to highest"), hoverinfo="skip"))
     fig.add_trace(go.Bar(y=labels, x=q_hi - q_lo, base=q_lo, orientation="h", marker={"color": "#8C8C8C"},
-                         name="Middle half of places", hoverinfo="skip"))
+                         name=_("Middle half of places"), hoverinfo="skip"))
     fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
     hover, colours, symbols = [], [], []
-    for _, r in rows.iterrows():
+    for _i, r in rows.iterrows():
         k = registry.get(r["metric_id"])
         word = str(r.get("comparison") or "not compared")
         colours.append(CELL_STYLES.get(word, CELL_STYLES["not compared"])[0])
         symbols.append({"better": "triangle-up", "worse": "triangle-down", "higher": "triangle-up-open",
                         "lower": "triangle-down-open", "similar": "circle"}.get(word, "diamond"))
         hover.append(_spine_hover(k, r))
-    fig.add_trace(go.Scatter(y=labels, x=xs["value"], mode="markers", name="This place",
+    fig.add_trace(go.Scatter(y=labels, x=xs["value"], mode="markers", name=_("This place"),
                              marker={"color": colours, "symbol": symbols, "size": 14,
                                      "line": {"color": "#000000", "width": 1.5}},
                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
     fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.08, "x": 0})
     fig.update_xaxes(range=[0, 1], showticklabels=False, showgrid=False, zeroline=False,
-                     title_text="← worse   better →")
+                     title_text=_("← worse   better →"))
     return base_layout(fig, title, max(360, 28 * len(rows) + 120))
 
 
 def _spine_hover(k: registry.KHI, r) -> str:
     if bool(r.get("suppressed")) or r.get("value") is None or pd.isna(r.get("value")):
-        return f"<b>{k.title}</b>: {SUPPRESSED_TEXT}"
+        return f"<b>{k.title}</b>: {_(SUPPRESSED_TEXT)}"
     parts = [f"<b>{k.title}</b>: {figure_text(k, r['value'])}"]
     limits = interval_text(k, r.get("lower"), r.get("upper"))
     if limits:
-        parts.append(f"{r.get('confidence', '95%')} interval {limits}")
+        parts.append(_("{confidence} interval {limits}").format(confidence=r.get("confidence", "95%"), limits=limits))
     n = n_text(k, r)
     if n:
         parts.append(n)
     if r.get("benchmark_name") and pd.notna(r.get("benchmark")):
-        parts.append(f"{r['comparison']} ({r['benchmark_name']}: {figure_text(k, r['benchmark'])})")
-    parts.append(f"places from {figure_text(k, r['lowest'])} to {figure_text(k, r['highest'])}")
+        parts.append(f"{word(r['comparison'])} ({area_name(r['benchmark_name'])}: {figure_text(k, r['benchmark'])})")
+    parts.append(_("places from {lowest} to {highest}").format(lowest=figure_text(k, r["lowest"]),
+                                                               highest=figure_text(k, r["highest"])))
     return "<br>".join(parts)
 
 
@@ -235,20 +242,20 @@ def spine_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The spine chart as a table for people: each KHI's figure, interval, n, benchmark and comparison, and the
     range of places."""
     rows = []
-    for _, r in frame.iterrows():
+    for _i, r in frame.iterrows():
         k = registry.get(r["metric_id"])
         hidden = bool(r.get("suppressed")) or pd.isna(r.get("value"))
         bench = r.get("benchmark")
         rows.append({
-            "Measure": k.title,
-            "Figure": SUPPRESSED_TEXT if hidden else figure_text(k, r["value"]),
-            f"{r.get('confidence', '95%')} interval": "" if hidden else interval_text(k, r.get("lower"),
-                                                                                      r.get("upper")),
-            "Number of answers (n)": "" if hidden else n_text(k, r),
-            "Benchmark": "" if pd.isna(bench) else f"{r['benchmark_name']} {figure_text(k, bench)}",
-            "Compared with the benchmark": "" if hidden else str(r.get("comparison") or ""),
-            "Recent trend": "" if hidden else trend_tag(r),
-            "Lowest": figure_text(k, r.get("lowest")), "25th percentile": figure_text(k, r.get("p25")),
-            "75th percentile": figure_text(k, r.get("p75")), "Highest": figure_text(k, r.get("highest")),
+            _("Measure"): k.title,
+            _("Figure"): _(SUPPRESSED_TEXT) if hidden else figure_text(k, r["value"]),
+            _("{confidence} interval").format(confidence=r.get("confidence", "95%")):
+                "" if hidden else interval_text(k, r.get("lower"), r.get("upper")),
+            _("Number of answers (n)"): "" if hidden else n_text(k, r),
+            _("Benchmark"): "" if pd.isna(bench) else f"{area_name(r['benchmark_name'])} {figure_text(k, bench)}",
+            _("Compared with the benchmark"): "" if hidden else word(r.get("comparison") or ""),
+            _("Recent trend"): "" if hidden else trend_tag(r),
+            _("Lowest"): figure_text(k, r.get("lowest")), _("25th percentile"): figure_text(k, r.get("p25")),
+            _("75th percentile"): figure_text(k, r.get("p75")), _("Highest"): figure_text(k, r.get("highest")),
         })
     return pd.DataFrame(rows)

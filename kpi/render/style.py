@@ -10,6 +10,8 @@ import textwrap
 
 import plotly.graph_objects as go
 
+from kpi.i18n import _
+
 # Okabe-Ito
 OKABE_ITO = {
     "black": "#000000",
@@ -148,7 +150,10 @@ def base_layout(fig: go.Figure, title: str, height: int, *, right: int = 20, hea
 
 
 def unit_axis(unit: str) -> str:
-    return {"%": "% of people who answered", "percentage points": "percentage points"}.get(unit, unit)
+    """An axis title for a unit, in the reader's language."""
+    if unit == "%":
+        return _("% of people who answered")
+    return _("percentage points") if unit == "percentage points" else unit
 
 
 def add_annotations(fig: go.Figure, items: list[dict]) -> None:
