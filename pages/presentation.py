@@ -10,15 +10,16 @@ from kpi.render.slides, so the .pptx and .pdf show exactly what the screen shows
 
 import streamlit as st
 
+from kpi.i18n import _
 from ui import data, nav, presentation
 
 nav.through_app()
-nav.version_gate("Presentation mode")
+nav.version_gate(_("Presentation mode"))
 
 years = sorted(data.available_years(), reverse=True)
 if not years:
-    st.title("Presentation mode")
-    st.error("The data has no answers yet, so there is nothing to present.")
+    st.title(_("Presentation mode"))
+    st.error(_("The data has no answers yet, so there is nothing to present."))
     st.stop()
 
 scope = data.viewer_scope(schemes=True)  # the scheme picker offers only the schemes this viewer may see
@@ -26,9 +27,9 @@ if not scope.sees_schemes and st.query_params.get("scheme"):
     st.info(nav.NOT_AVAILABLE, icon=":material/lock:")
 plan = presentation.talk(years, data.schemes(scope=scope))
 if not plan["khis"]:
-    st.title("Presentation mode")
-    st.info("Choose the measures for your talk in the sidebar (“Measures to show, in order”).",
-            icon=":material/arrow_back:")
+    st.title(_("Presentation mode"))
+    st.info(_("Choose the measures for your talk in the sidebar (“{picker}”).").format(
+        picker=_("Measures to show, in order")), icon=":material/arrow_back:")
     st.stop()
 
 deck = presentation.deck(plan, scope)

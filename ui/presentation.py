@@ -4,6 +4,8 @@ The talk (KHIs, area or scheme, period, slide) lives in the URL through ui.state
 link reopens it. The slide says each figure one way (kpi.metrics.registry.share, as the .pptx and PDF do): the sentence,
 the big figure ("9 in 10") and ten people with 9 coloured in, then plain words (n, the percentage, the interval) and
 the footer with the source and the synthetic-data notice. Nothing is fetched: the picture is inline SVG.
+Everything is in the viewer's language (kpi.i18n): the deck is built in it (cached by it) and its .pptx and PDF are
+written in it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import html
 
 import streamlit as st
 
+from kpi import i18n
+from kpi.i18n import N_, _
 from kpi.data import schema
 from kpi.data.queries import Filters
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.metrics.scope import Scope
 from kpi.render import charts, images as export, people, slides
+from kpi.render.slide_style import no_figure_words
 from ui import data, nav, state
 from ui.glossary import explain
 
@@ -30,6 +35,8 @@ P_KHI, P_AREA, P_SCHEME, P_YEAR, P_SLIDE = "khi", "area", "scheme", "year", "sli
 _STATE = "_pres"  # survives page switches (widget state does not)
 _UK = ""  # the "whole UK" choice in the area and scheme pickers
 _CHOICES = ("khis", "area", "scheme", "year")  # each has a widget keyed pres_<name>
+KEYS_HELP = N_("Keys: → or Page Down (a clicker's forward button) next slide, ← or Page Up previous slide (or Tab "
+               "to the buttons and press Enter).")
 
 
 def _read_url(years: list[int], schemes: dict) -> tuple[dict, list[str]]:
@@ -84,18 +91,18 @@ def talk(years: list[int], schemes: dict[str, tuple[str, str]]) -> dict:
         st.session_state.setdefault(f"pres_{name}", current[name])
 
     with st.sidebar:
-        st.header("Your talk")
-        st.multiselect("Measures to show, in order", list(registry.BY_ID), key="pres_khis",
-                       format_func=lambda m: registry.get(m).title, placeholder="Choose the measures")
-        st.selectbox("Nation or region", [_UK, *schema.AREAS], key="pres_area",
-                     format_func=lambda a: schema.AREAS.get(a, "All of the UK"))
+        st.header(_("Your talk"))
+        st.multiselect(_("Measures to show, in order"), list(registry.BY_ID), key="pres_khis",
+                       format_func=lambda m: registry.get(m).title, placeholder=_("Choose the measures"))
+        st.selectbox(_("Nation or region"), [_UK, *schema.AREAS], key="pres_area",
+                     format_func=lambda a: _(schema.AREAS[a]) if a in schema.AREAS else _("All of the UK"))
         in_area = [sid for sid, (_, area) in schemes.items() if not st.session_state["pres_area"]
                    or area == st.session_state["pres_area"]]
         if st.session_state["pres_scheme"] not in in_area:
             st.session_state["pres_scheme"] = _UK
-        st.selectbox("Scheme (optional)", [_UK, *in_area], key="pres_scheme",
-                     format_func=lambda s: schemes[s][0] if s else "All schemes in the area")
-        st.selectbox("Period (financial year)", years, key="pres_year", format_func=schema.fy_label)
+        st.selectbox(_("Scheme (optional)"), [_UK, *in_area], key="pres_scheme",
+                     format_func=lambda s: schemes[s][0] if s else _("All schemes in the area"))
+        st.selectbox(_("Period (financial year)"), years, key="pres_year", format_func=schema.fy_label)
 
     changed = any(st.session_state[f"pres_{n}"] != current[n] for n in _CHOICES)
     for name in _CHOICES:
@@ -108,10 +115,12 @@ def talk(years: list[int], schemes: dict[str, tuple[str, str]]) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def _deck(area, period, ids, scheme, scope, root, version, today, version_note) -> slides.Deck:
-    # `today` is in the key so a deck made yesterday is not offered with yesterday's date.
-    return slides.build_deck(area, period, list(ids), scope=scope, con=data.connection(), scheme=scheme,
-                             version_note=version_note)
+def _deck(area, period, ids, scheme, scope, root, version, today, version_note, lang) -> slides.Deck:
+    # `today` is in the key so a deck made yesterday is not offered with yesterday's date; `lang`, so a Welsh deck
+    # is never offered to an English viewer.
+    with i18n.using(lang):
+        return slides.build_deck(area, period, list(ids), scope=scope, con=data.connection(), scheme=scheme,
+                                 version_note=version_note)
 
 
 def deck(plan: dict, scope: Scope) -> slides.Deck:
@@ -119,7 +128,7 @@ def deck(plan: dict, scope: Scope) -> slides.Deck:
     today's date."""
     root, version = data.store_key()
     talk = _deck(plan["area"] or None, plan["year"], tuple(plan["khis"]), plan["scheme"] or None, scope, root,
-                 version, str(dt.date.today()), data.version_note())
+                 version, str(dt.date.today()), data.version_note(), i18n.lang())
     data.audit_view(scope, tuple(plan["khis"]), (), _filters(plan))
     return talk
 
@@ -135,20 +144,20 @@ def downloads(deck: slides.Deck, plan: dict) -> None:
     current = deck.slides[plan["slide"]]
     talk, metrics = _filters(plan), list(plan["khis"])
     nav.sample_notice()
-    st.subheader("Download the talk")
+    st.subheader(_("Download the talk"))
     base = f"khi-{schema.AREAS.get(plan['area'], 'uk') if not plan['scheme'] else plan['scheme']}-" \
            f"{deck.period_label}".replace(" ", "-").lower()
     def logged(fmt: str) -> dict:  # a download of scheme-level or exact figures goes in the audit log
         return {"on_click": data.audit_download, "args": (None, fmt, talk), "kwargs": {"metric": metrics}}
 
-    st.download_button("Slides for PowerPoint (.pptx)", data=functools.partial(slides.pptx_bytes, deck),
+    st.download_button(_("Slides for PowerPoint (.pptx)"), data=functools.partial(slides.pptx_bytes, deck),
                        file_name=f"{base}.pptx", icon=":material/slideshow:", width="stretch", **logged("pptx"),
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
-    st.download_button("Slides as PDF", data=functools.partial(slides.pdf_bytes, deck), file_name=f"{base}.pdf",
+    st.download_button(_("Slides as PDF"), data=functools.partial(slides.pdf_bytes, deck), file_name=f"{base}.pdf",
                        mime="application/pdf", icon=":material/picture_as_pdf:", width="stretch", **logged("pdf"))
     if current.people is not None:
         fig = charts.people_pictogram(current.value, title=current.sentence)
-        st.caption("This slide's picture, for your own slides:")
+        st.caption(_("This slide's picture, for your own slides:"))
         left, right = st.columns(2)
         left.download_button("PNG", data=functools.partial(export.figure_png, fig, deck.footer, width=900),
                              file_name=f"{base}-{current.metric_id}.png", mime="image/png",
@@ -156,10 +165,9 @@ def downloads(deck: slides.Deck, plan: dict) -> None:
         right.download_button("SVG", data=functools.partial(export.figure_svg, fig, deck.footer, width=900),
                               file_name=f"{base}-{current.metric_id}.svg", mime="image/svg+xml",
                               icon=":material/image:", width="stretch", **logged("svg"))
-    st.caption(f"Every slide and picture says: {deck.footer}")
-    explain("suppressed", label=f"What does “{SUPPRESSED_TEXT}” mean?")
-    st.caption("Keys: → or Page Down (a clicker's forward button) next slide, ← or Page Up previous slide "
-               "(or Tab to the buttons and press Enter).")
+    st.caption(_("Every slide and picture says: {footer}").format(footer=deck.footer))
+    explain("suppressed", label=_("What does “{term}” mean?").format(term=_(SUPPRESSED_TEXT)))
+    st.caption(_(KEYS_HELP))
 
 
 def show(deck: slides.Deck, index: int) -> None:
@@ -168,14 +176,16 @@ def show(deck: slides.Deck, index: int) -> None:
     total, number = len(deck.slides), index + 1
     # The page's one h1, for screen readers and axe; the slide itself starts at the sentence (h2).
     st.html(f'<h1 class="khi-sr-only" style="position:absolute;width:1px;height:1px;overflow:hidden;'
-            f'clip:rect(0 0 0 0);white-space:nowrap;margin:0;padding:0">Presentation mode: {html.escape(deck.place)}, '
-            f'{html.escape(deck.period_label)}</h1>')
+            f'clip:rect(0 0 0 0);white-space:nowrap;margin:0;padding:0">'
+            + html.escape(_("Presentation mode: {place}, {period}").format(place=deck.place, period=deck.period_label))
+            + '</h1>')
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    bar.button("Previous", key="pres_prev", on_click=_step, args=(-1,), disabled=number == 1,
-               icon=":material/arrow_back:", help="Keys: ← or Page Up")
-    bar.button("Next", key="pres_next", on_click=_step, args=(1,), disabled=number == total,
-               icon=":material/arrow_forward:", type="primary", help="Keys: → or Page Down")
-    bar.markdown(f"Slide {number} of {total} · {html.escape(deck.place)}, {deck.period_label}")
+    bar.button(_("Previous"), key="pres_prev", on_click=_step, args=(-1,), disabled=number == 1,
+               icon=":material/arrow_back:", help=_("Keys: ← or Page Up"))
+    bar.button(_("Next"), key="pres_next", on_click=_step, args=(1,), disabled=number == total,
+               icon=":material/arrow_forward:", type="primary", help=_("Keys: → or Page Down"))
+    bar.markdown(_("Slide {number} of {total} · {place}, {period}").format(
+        number=number, total=total, place=html.escape(deck.place), period=deck.period_label))
     st.html(_CSS + slide_html(deck.slides[index], number, total, deck.footer))
     st.html(_KEYS, unsafe_allow_javascript=True)
 
@@ -189,8 +199,7 @@ def slide_html(s: slides.Slide, number: int, total: int, footer: str) -> str:
     Sizes: sentence 40px, figure 120px (both smaller on a phone), picture words 32px, detail 24px, footer 16px."""
     parts = [f'<h2 class="khi-sentence">{html.escape(s.sentence)}</h2>']
     if s.suppressed:
-        parts.append(f'<p class="khi-detail">Fewer than the minimum number of people answered about '
-                     f'“{html.escape(s.title)}” here, so we do not show a figure.</p>')
+        parts.append(f'<p class="khi-detail">{html.escape(no_figure_words(s.title))}</p>')
     else:
         picture = ""
         if s.people is not None:
@@ -205,7 +214,8 @@ def slide_html(s: slides.Slide, number: int, total: int, footer: str) -> str:
         if s.detail:
             parts.append(f'<p class="khi-detail">{html.escape(s.detail)}</p>')
     parts.append(f'<p class="khi-footer">{html.escape(footer)}</p>')
-    return (f'<section class="khi-slide" aria-label="Slide {number} of {total}" '
+    label = html.escape(_("Slide {number} of {total}").format(number=number, total=total))
+    return (f'<section class="khi-slide" aria-label="{label}" '
             f'data-metric="{html.escape(s.metric_id)}">{"".join(parts)}</section>')
 
 

@@ -16,45 +16,67 @@ Used by every "Download CSV" / "Download XLSX" button (ui.blocks) and by `python
   also stored as text, never as a formula; numbers stay numbers.
 - **Protection** is never added here: the table is the one the viewer's scope got from `kpi.metrics.api` (perturbed,
   suppressed and rounded unless exact); this module only relabels it and says which it was.
+- **Language**: the column names, the metadata and the words in cells ("better", "Region", area names) are in the
+  export's language (`ExportInfo.lang`: the current one when the info was made); codes, ids and numbers are the same
+  in both. The table the api gives stays English
+  (code compares its words): they are translated here, as they are written out.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
+from kpi import i18n
 from kpi.data import queries, schema
 from kpi.data.queries import Filters
 from kpi.data.spreadsheet import neutralise, neutralise_frame
 from kpi.metrics import disclosure, registry
 from kpi.metrics.scope import Scope
+from kpi.i18n import N_, _
 from kpi.render import tables, text
 
 __all__ = ["ExportInfo", "METADATA_FIELDS", "METADATA_LINES", "frame", "metadata", "csv_text", "xlsx_bytes",
-           "breakdown", "filters_text", "protection_text", "UK_BENCHMARK"]
+           "breakdown", "filters_text", "protection_text", "UK_BENCHMARK", "title_by", "words"]
 
 UK_BENCHMARK = "UK"  # the benchmark's name when the table does not carry a `benchmark_name` column
-UK = ("K02000001", "United Kingdom")
-ENGLAND = ("E92000001", "England")
+UK = ("K02000001", N_("United Kingdom"))
+ENGLAND = ("E92000001", N_("England"))
 
-METADATA_FIELDS = ("Title", "Source", "Synthetic data", "Date made", "Store version", "Period", "Filters",
-                   "Benchmark", "Confidence level", "Protection applied", "Figures for", "Columns")
+# The fields' English names (what tests and code look up); an export writes each as `_(name)`.
+METADATA_FIELDS = (N_("Title"), N_("Source"), N_("Synthetic data"), N_("Date made"), N_("Store version"),
+                   N_("Period"), N_("Filters"), N_("Benchmark"), N_("Confidence level"), N_("Protection applied"),
+                   N_("Figures for"), N_("Columns"))
 METADATA_LINES = 1 + len(METADATA_FIELDS)  # the first line says how to read the file, then one line per field
 
-_CATEGORIES = {"programme_label": "Programme", "arrangement_label": "Arrangement", "age_band_label": "Age band",
-               "primary_need_label": "Primary need"}
+_CATEGORIES = {"programme_label": N_("Programme"), "arrangement_label": N_("Arrangement"),
+               "age_band_label": N_("Age band"), "primary_need_label": N_("Primary need")}
 # Columns said otherwise in an export: the level in the CI columns' names, suppression in Value note, a breakdown's
 # code by its label (each dropped only when what replaces it is there).
 _SAID_OTHERWISE = {"confidence": "lower", "suppressed": "metric_id", "suppression": "metric_id",
                    "year": "year_label", "programme": "programme_label", "arrangement": "arrangement_label",
                    "age_band": "age_band_label", "primary_need": "primary_need_label"}
-_COLUMNS_NOTE = ("Count and Denominator are the counts the value is worked out from (as published: see Protection "
-                 "applied); Lower and Upper CI are the confidence limits; Value note says why a value is missing")
+_COLUMNS_NOTE = N_("Count and Denominator are the counts the value is worked out from (as published: see Protection "
+                    "applied); Lower and Upper CI are the confidence limits; Value note says why a value is missing")
+# Words tables carry as data (code compares them, so the api keeps them English), written out in the reader's
+# language: comparisons, trends, growth, units, statistics and area types.
+_CELL_WORDS = (N_("better"), N_("similar"), N_("worse"), N_("not compared"), N_("increasing"), N_("decreasing"),
+               N_("no significant change"), N_("cannot be calculated"), N_("not tested"), N_("growing"), N_("flat"),
+               N_("falling"), N_("people"), N_("friends"), N_("percentage points"), N_("per 100,000 population"),
+               N_("percentage"), N_("net percentage"), N_("median"), N_("mean change"), N_("change in percentage"),
+               N_("count"), N_("change in count"), N_("percentage change"), N_("share of growth"),
+               N_("rate per 100,000"), N_("Country"), N_("Region"), N_("Nation"), N_("Scheme"), N_("Areas"),
+               N_("Not recorded"), N_("UK"), N_("the UK"))
+_BREAKDOWN_WORDS = {"region": N_("region"), "nation": N_("nation"), "scheme": N_("scheme"), "year": N_("year"),
+                    "arrangement": N_("arrangement"), "age_band": N_("age band"), "primary_need": N_("primary need"),
+                    "programme": N_("programme")}  # "Feeling connected by age band": the CLI's title
 
 
 @dataclass(frozen=True)
@@ -69,6 +91,18 @@ class ExportInfo:
     version: str = ""  # which version of the store: `text.version_text`
     synthetic: bool = False
     made: dt.date = field(default_factory=dt.date.today)
+    # The language it is written in: the current one when the info is made (the viewer's, in the page's run), so a
+    # download built later, on a click in a thread of Streamlit's own, still comes out in the viewer's language.
+    lang: str = field(default_factory=i18n.lang)
+
+
+def _in_its_language(build):
+    """Runs an export builder `build(table, info, ...)` in `info.lang`."""
+    @functools.wraps(build)
+    def in_language(table, info, *args, **kwargs):
+        with i18n.using(info.lang):
+            return build(table, info, *args, **kwargs)
+    return in_language
 
 
 def breakdown(table: pd.DataFrame) -> tuple[str, ...]:
@@ -79,31 +113,57 @@ def breakdown(table: pd.DataFrame) -> tuple[str, ...]:
     return tuple(b for b in by if b != "region") if "scheme" in by else by
 
 
+def words(column: pd.Series) -> pd.Series:
+    """A column of English words kept as data ("better", "North West", "Region") in the current language; other
+    values (numbers, blanks) as they are. English: the column itself."""
+    if i18n.lang() == i18n.DEFAULT:
+        return column
+    return column.map(lambda v: _(v) if isinstance(v, str) else v)
+
+
+def title_by(metric_id: str, by: Sequence[str] = ()) -> str:
+    """An export's title for one KHI: "Feeling connected" or "Feeling connected by age band" (the CLI's)."""
+    title = registry.get(metric_id).title
+    if not by:
+        return title
+    return _("{title} by {breakdown}").format(title=title, breakdown=_(_BREAKDOWN_WORDS.get(by[0], by[0])))
+
+
+def _listed(values) -> str:
+    return ", ".join(_(str(v)) for v in values)
+
+
+_FILTER_WORDS = ((N_("Programme: {values}"), "programmes", "programme"),
+                 (N_("Arrangement: {values}"), "arrangements", "arrangement"),
+                 (N_("Age band: {values}"), "age_bands", "age_band"),
+                 (N_("Primary need: {values}"), "needs", "primary_need"))
+
+
 def filters_text(f: Filters) -> str:
     """The filters in words: "Year: 2019-20; Nation or region: North West" ("none: all the data" when empty)."""
     parts = []
     if f.years:
-        parts.append("Year: " + ", ".join(schema.fy_label(y) for y in f.years))
+        parts.append(_("Year: {years}").format(years=", ".join(schema.fy_label(y) for y in f.years)))
     if f.areas:
-        parts.append("Nation or region: " + ", ".join(schema.AREAS.get(a, a) for a in f.areas))
-    for name, values, domain in (("Programme", f.programmes, "programme"),
-                                 ("Arrangement", f.arrangements, "arrangement"),
-                                 ("Age band", f.age_bands, "age_band"), ("Primary need", f.needs, "primary_need")):
+        parts.append(_("Nation or region: {areas}").format(areas=_listed(schema.AREAS.get(a, a) for a in f.areas)))
+    for template, attribute, domain in _FILTER_WORDS:
+        values = getattr(f, attribute)
         if values:
-            parts.append(f"{name}: " + ", ".join(schema.LABELS[domain].get(v, v) for v in values))
+            parts.append(_(template).format(values=_listed(schema.LABELS[domain].get(v, v) for v in values)))
     if f.schemes:
-        parts.append("Scheme: " + ", ".join(f.schemes))
-    return "; ".join(parts) if parts else "none: all the data"
+        parts.append(_("Scheme: {schemes}").format(schemes=", ".join(f.schemes)))  # ids: not words
+    return "; ".join(parts) if parts else _("none: all the data")
 
 
 def protection_text(exact: bool, scope: Scope) -> str:
     """The disclosure control the figures went through (kpi.metrics.disclosure), as the viewer's scope got them."""
     if exact:
-        return (f"none: exact figures (no perturbation, suppression or rounding) for {scope.describe()}; "
-                "not for sharing outside the people allowed to see them")
-    return (f"{disclosure.PROTECTION_NOTE}: every count is perturbed (cell key method); a row with fewer answers "
-            f"than its indicator's minimum (at least {disclosure.MIN_DENOMINATOR}) is suppressed (value, interval "
-            "and counts left blank, see Value note); values are rounded to the precision shown on screen")
+        return _("none: exact figures (no perturbation, suppression or rounding) for {who}; not for sharing outside "
+                 "the people allowed to see them").format(who=scope.describe())
+    return _("{note}: every count is perturbed (cell key method); a row with fewer answers than its indicator's "
+             "minimum (at least {minimum}) is suppressed (value, interval and counts left blank, see Value note); "
+             "values are rounded to the precision shown on screen").format(
+        note=_(disclosure.PROTECTION_NOTE), minimum=disclosure.MIN_DENOMINATOR)
 
 
 def _confidence(table: pd.DataFrame) -> str:
@@ -133,15 +193,15 @@ def _benchmark_names(table: pd.DataFrame) -> pd.Series:
 
 
 def _place(f: Filters) -> tuple[str, str, str]:
-    """(code, name, type) of the place a table without an area column is about."""
+    """(code, name, type) of the place a table without an area column is about, in words of the current language."""
     if not f.areas:
-        return (*UK, "Country")
+        return UK[0], _(UK[1]), _("Country")
     if set(f.areas) == set(schema.ENGLISH_REGIONS):
-        return (*ENGLAND, "Country")
+        return ENGLAND[0], _(ENGLAND[1]), _("Country")
     if len(f.areas) == 1:
         code = f.areas[0]
-        return code, schema.AREAS.get(code, code), "Region" if code.startswith("E12") else "Nation"
-    return "; ".join(f.areas), "; ".join(schema.AREAS.get(a, a) for a in f.areas), "Areas"
+        return code, _(schema.AREAS.get(code, code)), _("Region") if code.startswith("E12") else _("Nation")
+    return "; ".join(f.areas), "; ".join(_(schema.AREAS.get(a, a)) for a in f.areas), _("Areas")
 
 
 def _value_notes(table: pd.DataFrame) -> list[str]:
@@ -153,61 +213,73 @@ def _value_notes(table: pd.DataFrame) -> list[str]:
             notes.append("")
             continue
         k = registry.get(mid)
-        who = "people" if k.table == "people_supported" else "answers"
-        notes.append(f"suppressed: fewer than {max(k.min_n, disclosure.MIN_DENOMINATOR)} {who}")
+        n = max(k.min_n, disclosure.MIN_DENOMINATOR)
+        notes.append(_("suppressed: fewer than {n} people").format(n=n) if k.table == "people_supported" else
+                     _("suppressed: fewer than {n} answers").format(n=n))
     return notes
 
 
+def _titles(t: pd.DataFrame) -> pd.Series:
+    """Each row's KHI title in the current language (the registry's), whatever language the table was made in."""
+    if i18n.lang() == i18n.DEFAULT or "metric_id" not in t.columns:
+        return t["metric_title"]
+    known = t["metric_id"].map(lambda m: registry.get(m).title if m in registry.BY_ID else None)
+    return known.where(known.notna(), words(t["metric_title"]))
+
+
+@_in_its_language
 def frame(table: pd.DataFrame, info: ExportInfo) -> pd.DataFrame:
-    """The table under Fingertips-like column names (the one mapping, for the CSV and the XLSX alike)."""
+    """The table under Fingertips-like column names (the one mapping, for the CSV and the XLSX alike), with its
+    column names and words in the current language."""
     t = table.reset_index(drop=True)
     n = len(t)
     out: dict[str, object] = {}
     used = {c for c, instead in _SAID_OTHERWISE.items() if instead in t.columns}
 
-    def take(col, name):
+    def take(col, name, said=None):
         if col in t.columns:
-            out[name] = t[col]
+            out[name] = t[col] if said is None else said(t[col])
             used.add(col)
 
-    take("metric_id", "Indicator ID")
-    take("metric_title", "Indicator Name")
+    take("metric_id", _("Indicator ID"))
+    take("metric_title", _("Indicator Name"), lambda _col: _titles(t))
     if "year_label" in t.columns:
-        take("year_label", "Time period")
+        take("year_label", _("Time period"))
     else:
-        out["Time period"] = info.period
+        out[_("Time period")] = info.period
     if "scheme_id" in t.columns:
-        take("scheme_id", "Area Code")
-        take("scheme_name", "Area Name")
-        out["Area Type"] = "Scheme"
-        take("area_code", "Parent Code")
-        take("area_name", "Parent Name")
+        take("scheme_id", _("Area Code"))
+        take("scheme_name", _("Area Name"))  # a scheme's own name: free text, never translated
+        out[_("Area Type")] = _("Scheme")
+        take("area_code", _("Parent Code"))
+        take("area_name", _("Parent Name"), words)
     elif "area_code" in t.columns:
-        take("area_code", "Area Code")
-        take("area_name", "Area Name")
-        out["Area Type"] = np.where(t["area_code"].astype(str).str.startswith("E12"), "Region", "Nation")
+        take("area_code", _("Area Code"))
+        take("area_name", _("Area Name"), words)
+        out[_("Area Type")] = words(pd.Series(np.where(t["area_code"].astype(str).str.startswith("E12"), "Region",
+                                                       "Nation"), dtype=object))
     else:
-        out["Area Code"], out["Area Name"], out["Area Type"] = _place(info.filters)
+        out[_("Area Code")], out[_("Area Name")], out[_("Area Type")] = _place(info.filters)
     for col, name in _CATEGORIES.items():
-        take(col, name)
-    out["Benchmark name"] = _benchmark_names(t)
+        take(col, _(name), words)
+    out[_("Benchmark name")] = words(_benchmark_names(t))
     used.add("benchmark_name")
-    take("benchmark", "Benchmark value")
-    take("comparison", "Compared with benchmark")
+    take("benchmark", _("Benchmark value"))
+    take("comparison", _("Compared with benchmark"), words)
     for col in ("recent_trend", "status"):
         if col in t.columns:
-            take(col, "Recent trend")
+            take(col, _("Recent trend"), words)
             break
-    take("numerator", "Count")
-    take("denominator", "Denominator")
-    take("value", "Value")
+    take("numerator", _("Count"))
+    take("denominator", _("Denominator"))
+    take("value", _("Value"))
     level = _ci_level(_confidence(t))
-    take("lower", f"Lower CI {level} limit")
-    take("upper", f"Upper CI {level} limit")
-    take("unit", "Unit")
-    out["Value note"] = _value_notes(t)
-    take("statistic", "Statistic")
-    take("method", "Method")
+    take("lower", _("Lower CI {level} limit").format(level=level))
+    take("upper", _("Upper CI {level} limit").format(level=level))
+    take("unit", _("Unit"), words)
+    out[_("Value note")] = _value_notes(t)
+    take("statistic", _("Statistic"), words)
+    take("method", _("Method"), words)
     for col in t.columns:
         if col not in used:
             out[col] = t[col]
@@ -215,36 +287,44 @@ def frame(table: pd.DataFrame, info: ExportInfo) -> pd.DataFrame:
                          for k, v in out.items()}, index=range(n))
 
 
+def _either(names: Sequence[str]) -> str:
+    """'England or UK' (each name in the current language)."""
+    said = [_(x) for x in names]
+    return functools.reduce(lambda a, b: _("{first} or {second}").format(first=a, second=b), said)
+
+
 def _benchmark_text(table: pd.DataFrame) -> str:
     names = [x for x in dict.fromkeys(_benchmark_names(table.reset_index(drop=True))) if x]
     if not names:
-        return "none: these figures are not compared with a benchmark"
+        return _("none: these figures are not compared with a benchmark")
     if len(names) == 1:
-        against = f"the same indicator for {'the UK' if names[0] == UK_BENCHMARK else names[0]}"
+        against = _("the same indicator for {place}").format(place=_(text.benchmark_phrase(names[0])))
     else:  # the rule of docs/statistics.md: each row names its own in the Benchmark name column
-        against = ("each row against its own (England for an English region or scheme, the nation for a scheme in "
-                   "Wales, Scotland or Northern Ireland, the UK for a nation), named in the Benchmark name column")
-    return (f"{' or '.join(names)}: {against}, with the same other filters; better, similar or worse when the "
-            f"{_confidence(table)} confidence interval is wholly on the good side of the benchmark, includes it, or "
-            "is wholly on the bad side")
+        against = _("each row against its own (England for an English region or scheme, the nation for a scheme in "
+                    "Wales, Scotland or Northern Ireland, the UK for a nation), named in the Benchmark name column")
+    return _("{benchmarks}: {against}, with the same other filters; better, similar or worse when the {level} "
+             "confidence interval is wholly on the good side of the benchmark, includes it, or is wholly on the bad "
+             "side").format(benchmarks=_either(names), against=against, level=_confidence(table))
 
 
 def _figures_for(table: pd.DataFrame, info: ExportInfo) -> str:
     """Whose figures these are: protected figures that are not scheme-level are the public's, whoever reads them
     (a hub's regional table is the public one); otherwise the scope they were read with."""
     if info.exact:
-        return f"{info.scope.describe()} (exact)"
+        return _("{who} (exact)").format(who=info.scope.describe())
     if not Scope.scheme_level(breakdown(table), info.filters):
-        return "public (protected)"
-    return f"{info.scope.describe()} (protected)"
+        return _("public (protected)")
+    return _("{who} (protected)").format(who=info.scope.describe())
 
 
+@_in_its_language
 def metadata(table: pd.DataFrame, info: ExportInfo) -> list[tuple[str, str]]:
-    """(field, value) for each of METADATA_FIELDS, in that order."""
+    """(field, value) for each of METADATA_FIELDS, in that order, both in the current language."""
     values = {
         "Title": info.title,
-        "Source": text.source_of(table["metric_id"].unique() if "metric_id" in table.columns else ()),
-        "Synthetic data": f"yes: {text.SYNTHETIC_NOTICE}" if info.synthetic else "no",
+        "Source": _(text.source_of(table["metric_id"].unique() if "metric_id" in table.columns else ())),
+        "Synthetic data": (_("yes: {notice}").format(notice=_(text.SYNTHETIC_NOTICE)) if info.synthetic
+                           else _("no")),
         "Date made": info.made.isoformat(),
         "Store version": info.version,
         "Period": info.period,
@@ -253,23 +333,24 @@ def metadata(table: pd.DataFrame, info: ExportInfo) -> list[tuple[str, str]]:
         "Confidence level": _confidence(table),
         "Protection applied": protection_text(info.exact, info.scope),
         "Figures for": _figures_for(table, info),
-        "Columns": _COLUMNS_NOTE,
+        "Columns": _(_COLUMNS_NOTE),
     }
     # One line each, always: the metadata block keeps its fixed number of lines.
-    return [(name, " ".join(str(values[name]).split())) for name in METADATA_FIELDS]
+    return [(_(name), " ".join(str(values[name]).split())) for name in METADATA_FIELDS]
 
 
 def _how_to_read() -> str:
-    return (f"metadata in the first {METADATA_LINES} lines (each starts with #); the table starts on line "
-            f"{METADATA_LINES + 1}: pandas.read_csv(path, skiprows={METADATA_LINES})")
+    return _("metadata in the first {lines} lines (each starts with #); the table starts on line {first}: "
+             "pandas.read_csv(path, skiprows={lines})").format(lines=METADATA_LINES, first=METADATA_LINES + 1)
 
 
+@_in_its_language
 def csv_text(table: pd.DataFrame, info: ExportInfo, shown: pd.DataFrame | None = None) -> str:
     """The CSV download: the metadata block, then the table in the one CSV rendering (`tables.to_csv`); `shown`: a
     table already in words for readers (the Regional growth page's) exported as it is, under the same metadata."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["# Key Human Indicators data export", _how_to_read()])
+    w.writerow(["# " + _("Key Human Indicators data export"), _how_to_read()])
     for name, value in metadata(table, info):
         w.writerow([f"# {name}", neutralise(value)])
     return out.getvalue() + tables.to_csv(frame(table, info) if shown is None else shown)
@@ -300,6 +381,7 @@ def _write_rows(sheet, rows) -> None:
                 cell.data_type = "s"  # text, never a formula, whatever it begins with
 
 
+@_in_its_language
 def xlsx_bytes(table: pd.DataFrame, info: ExportInfo, shown: pd.DataFrame | None = None) -> bytes:
     """The XLSX download: a "Data" sheet (the same columns as the CSV) and a "Metadata" sheet."""
     from openpyxl import Workbook  # only when someone downloads a workbook
@@ -307,11 +389,11 @@ def xlsx_bytes(table: pd.DataFrame, info: ExportInfo, shown: pd.DataFrame | None
     data = neutralise_frame(frame(table, info) if shown is None else shown)
     book = Workbook()
     sheet = book.active
-    sheet.title = "Data"
+    sheet.title = _("Data")
     _write_rows(sheet, [list(data.columns), *data.itertuples(index=False, name=None)])
     sheet.freeze_panes = "A2"
-    meta = book.create_sheet("Metadata")
-    _write_rows(meta, [("Field", "Value"), *metadata(table, info)])
+    meta = book.create_sheet(_("Metadata"))
+    _write_rows(meta, [(_("Field"), _("Value")), *metadata(table, info)])
     meta.column_dimensions["A"].width, meta.column_dimensions["B"].width = 20, 120
     out = io.BytesIO()
     book.save(out)

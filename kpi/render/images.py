@@ -8,6 +8,8 @@ work offline.
 
 Every exported image carries a footer (source, place and period, date made, synthetic notice): pass `footer_text`
 (e.g. `kpi.render.text.footer_text(...)`), or give a figure that already has one from `kpi.render.style.footer`.
+The title and footer are the words given, in whatever language they were made in (`kpi.i18n`); the footer is
+recognised by its "Source:" in English or Welsh.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 
 import plotly.graph_objects as go
 
+from kpi.i18n import N_, _
 from kpi.render import style
 
 __all__ = ["figure_png", "figure_svg", "figure_image", "chromium_path", "ExportError"]
@@ -28,6 +31,7 @@ DEFAULT_WIDTH = 1100
 _KOPTS = {"mathjax": False, "n": 1}  # mathjax False: nothing fetched; one tab is plenty at 0.2 s an image
 _SERVER_PROBE_TIMEOUT_S = 60
 FOOTER_NAME = "khi-export-footer"
+SOURCE_LABEL = N_("Source:")  # how every footer begins (kpi.render.text.footer_text), in each language
 
 _lock = threading.Lock()  # the sync server answers one caller at a time; Streamlit calls from many threads
 _server_ok: bool | None = None  # None: not tried yet; True: running; False: failed, draw per call
@@ -56,7 +60,8 @@ def _with_footer(fig: go.Figure, footer_text: str | None, width: int) -> go.Figu
         out.layout.annotations[-1].name = FOOTER_NAME
         return out
     texts = [str(a.text or "") for a in (fig.layout.annotations or ())]
-    if not any("Source:" in t for t in texts):
+    labels = {SOURCE_LABEL, _(SOURCE_LABEL)}
+    if not any(label in t for t in texts for label in labels):
         raise ValueError("an exported image must carry its source, period, date made and synthetic-data notice: "
                          "pass footer_text (kpi.render.text.footer_text) or add one with kpi.render.style.footer")
     return out
@@ -78,9 +83,9 @@ def _oneshot(fig_dict: dict, opts: dict) -> bytes:
     thread.start()
     thread.join()
     if "error" in result:
-        raise ExportError(f"kaleido could not draw the image with {chromium_path()} "
-                          f"({type(result['error']).__name__}: {result['error']}); install chromium "
-                          "(apt-get install chromium) or set KHI_CHROMIUM") from result["error"]
+        raise ExportError(_("kaleido could not draw the image with {browser} ({error}); install chromium "
+                            "(apt-get install chromium) or set KHI_CHROMIUM").format(
+            browser=chromium_path(), error=f"{type(result['error']).__name__}: {result['error']}")) from result["error"]
     return result["bytes"]
 
 

@@ -14,6 +14,10 @@ Command line (`python -m kpi slides`, in kpi.commands):
 
 The command makes the public slides; a scheme's slides need `--exact` (an analyst's scope, for the national team on the
 server, inside the trust boundary).
+
+A deck is built in the current language (`kpi.i18n`; `--lang cy` on the command line) and remembers it: its
+PowerPoint and PDF are written in that language whenever they are asked for, tagged cy-GB or en-GB. The look and the
+fixed words are in kpi.render.slide_style, the PDF writer in kpi.render.slides_pdf.
 """
 
 from __future__ import annotations
@@ -23,37 +27,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from kpi import i18n
+from kpi.i18n import N_, _
 from kpi.metrics import api, registry
 from kpi.metrics.scope import Scope, ScopeError
 from kpi.data import paths, schema, store
 from kpi.metrics.disclosure import PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.data.queries import Filters
-from kpi.render import people, style
+from kpi.render import people
+from kpi.render.slide_style import (ACCENT, DETAIL_PT, FOOTER_PT, INK, MUTED, NOTES_HEADING, PERSON_OFF,
+                                    PERSON_OFF_EDGE, PERSON_ON, PICTURE_LEFT_IN, PICTURE_TEXT_PT, PICTURE_TOP_IN,
+                                    PICTURE_W_IN, SENTENCE_PT, SLIDE_H_IN, SLIDE_W_IN, SUPPRESSED_PT, below_picture,
+                                    figure_pt, language_tag, no_figure_words, picture_alt, picture_words, unit_words)
+from kpi.render.slides_pdf import pdf_bytes, write_pdf
 from kpi.render.text import SOURCE, capitalised, compared_words, footer_text, number, slide_detail, speaker_notes
 
 __all__ = ["SOURCE", "Slide", "Deck", "DeckError", "build_deck", "write_pptx", "write_pdf", "pptx_bytes",
-           "pdf_bytes"]
+           "pdf_bytes", "NOTES_HEADING", "PICTURE_LEFT_IN", "PICTURE_TOP_IN", "PICTURE_W_IN"]
 
-
-# Colours: the dashboard's theme, kpi.render.style and the people picture's (kpi.render.people).
-INK, MUTED = style.rgb(style.TEXT), style.rgb(style.MUTED_TEXT)
-ACCENT = (0x00, 0x66, 0x6E)  # the theme's primary, 6.7:1 on white
-PERSON_ON, PERSON_OFF, PERSON_OFF_EDGE = (style.rgb(c) for c in (people.ON, people.OFF, people.OFF_EDGE))
-
-UNIT_WORDS = {"percentage points": "points"}  # a bare "4" or "+12" needs its unit beside it
-
-FIGURE_PT = 96
-LONG_FIGURE_PT = 60  # a long figure ("Fewer than 1 in 100") in a size that keeps it on one line
-
-
-def _figure_pt(figure: str) -> int:
-    return FIGURE_PT if len(figure) <= 10 else LONG_FIGURE_PT
-SUPPRESSED_PT = 48
-SENTENCE_PT = 32
-DETAIL_PT = 20
-PICTURE_TEXT_PT = 24
-FOOTER_PT = 12
-NOTES_HEADING = "Notes for the presenter"  # the PDF's last page(s): what PowerPoint keeps in its speaker notes
+_UK = N_("the UK")  # the place of a deck for the whole UK
 
 
 class DeckError(ValueError):
@@ -92,15 +84,18 @@ class Deck:
     synthetic: bool
     slides: tuple[Slide, ...] = field(default_factory=tuple)
     version_note: str = ""  # which version of the figures, e.g. "Published figures: version 7 of 2 May 2026"
+    lang: str = i18n.DEFAULT  # the language its words are in: its footer, title and files are written in it too
 
     @property
     def footer(self) -> str:
-        return footer_text(self.period_label, self.made, self.synthetic, place=self.place,
-                           details=[PROTECTION_NOTE, self.version_note])
+        with i18n.using(self.lang):
+            return footer_text(self.period_label, self.made, self.synthetic, place=self.place,
+                               details=[_(PROTECTION_NOTE), self.version_note])
 
     @property
     def title(self) -> str:
-        return f"Key Human Indicators: {self.place}, {self.period_label}"
+        with i18n.using(self.lang):
+            return _("Key Human Indicators: {place}, {period}").format(place=self.place, period=self.period_label)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -119,16 +114,16 @@ def _slide(k: registry.KHI, row: dict, programmes: tuple[str, ...]) -> Slide:
     said = registry.share(value) if not suppressed and k.share_of_people else None
     count = said.count if said is not None and said.pictured else None
     if said is not None:
-        figure, unit = said.figure, "people"
+        figure, unit = said.figure, unit_words("people")
     else:
         figure = None if suppressed else registry.format_value(k, value)
-        unit = "" if k.unit == "%" else UNIT_WORDS.get(k.unit, k.unit)
+        unit = unit_words(k.unit)
     return Slide(
         metric_id=k.id, title=k.title,
         sentence=registry.sentence(k, None if suppressed else value, programmes=programmes),
         figure=figure, unit=unit,
         value=value, lower=lower, upper=upper, n=n, suppressed=suppressed, people=count,
-        picture_text="" if count is None else f"{count} in 10 people",
+        picture_text="" if count is None else picture_words(count),
         detail="" if suppressed else " ".join(p for p in (slide_detail(k, said, n, lower, upper),
                                                           compared_words(k, row)) if p),
         notes=speaker_notes(k, said, value, n, lower, upper),
@@ -142,8 +137,9 @@ def _scheme_row(scheme: str, scope: Scope, con, data_dir) -> dict:
     if match.empty and not scope.exact_everywhere:
         raise ScopeError()  # not theirs, or no such scheme: the same answer, so nothing is learnt about others
     if match.empty:
-        raise DeckError(f"unknown scheme {scheme!r}; the store has {len(schemes)} schemes "
-                        "(their ids are in the scheme picker and `python -m kpi table people_supported --by scheme`)")
+        raise DeckError(_("unknown scheme {scheme}; the store has {n} schemes (their ids are in the scheme picker and "
+                          "`python -m kpi table people_supported --by scheme`)").format(scheme=repr(scheme),
+                                                                                        n=len(schemes)))
     return match.iloc[0].to_dict()
 
 
@@ -156,31 +152,35 @@ def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], 
     viewer, exactly. A scheme outside the scope raises ScopeError (a ValueError).
     """
     if area is not None and area not in schema.AREAS:
-        raise DeckError(f"unknown area code {area!r}; use one of {', '.join(schema.AREAS)} "
-                        f"({', '.join(f'{c} {n}' for c, n in list(schema.AREAS.items())[:2])}, ...)")
+        examples = ", ".join(f"{c} {_(n)}" for c, n in list(schema.AREAS.items())[:2])
+        raise DeckError(_("unknown area code {area}; use one of {codes} ({examples}, ...)").format(
+            area=repr(area), codes=", ".join(schema.AREAS), examples=examples))
     ids = list(dict.fromkeys(metric_ids))
     if not ids:
-        raise DeckError("choose at least one KHI for the slides")
+        raise DeckError(_("choose at least one KHI for the slides"))
     unknown = [m for m in ids if m not in registry.BY_ID]
     if unknown:
-        raise DeckError(f"unknown KHI id(s) {', '.join(map(repr, unknown))}; `python -m kpi metrics` lists them")
+        raise DeckError(_("unknown KHI id(s) {ids}; `python -m kpi metrics` lists them").format(
+            ids=", ".join(map(repr, unknown))))
     con = con if con is not None else api.connect(data_dir)
     years = api.years(con=con)
     if not years:
-        raise DeckError("the store has no answers yet, so there is nothing to show")
+        raise DeckError(_("the store has no answers yet, so there is nothing to show"))
     if period is None:
         period = max(years)
     elif period not in years:
-        raise DeckError(f"no answers for {schema.fy_label(period)}; years with answers: "
-                        f"{', '.join(schema.fy_label(y) for y in years)}")
+        raise DeckError(_("no answers for {period}; years with answers: {years}").format(
+            period=schema.fy_label(period), years=", ".join(schema.fy_label(y) for y in years)))
 
-    place, programmes = schema.AREAS.get(area, "the UK") if area else "the UK", ()
+    place, programmes = _(schema.AREAS.get(area, _UK)) if area else _(_UK), ()
     if scheme is not None:
         info = _scheme_row(scheme, scope, con, data_dir)
         if area is not None and info.get("area_code") != area:
-            raise DeckError(f"scheme {scheme!r} is in {schema.AREAS.get(info.get('area_code'), '?')}, "
-                            f"not {schema.AREAS[area]}")
-        place = f"{info.get('scheme_name') or scheme} ({schema.AREAS.get(info.get('area_code'), '')})"
+            raise DeckError(_("scheme {scheme} is in {area}, not {chosen}").format(
+                scheme=repr(scheme), area=_(schema.AREAS.get(info.get("area_code"), "?")),
+                chosen=_(schema.AREAS[area])))
+        region = schema.AREAS.get(info.get("area_code"), "")
+        place = f"{info.get('scheme_name') or scheme} ({_(region) if region else ''})"
         programmes = (info["programme"],) if info.get("programme") in schema.PROGRAMMES else ()
     filters = Filters(years=(period,), areas=(area,) if area else (), schemes=(scheme,) if scheme else ())
 
@@ -192,23 +192,11 @@ def build_deck(area: str | None, period: int | None, metric_ids: Sequence[str], 
     synthetic = store.read_manifest(paths.data_dir(data_dir)).synthetic
     return Deck(place=place, area=area, scheme=scheme, period=period, period_label=schema.fy_label(period),
                 made=made or dt.date.today(), synthetic=bool(synthetic), slides=tuple(slides),
-                version_note=version_note)
+                version_note=version_note, lang=i18n.lang())
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # PowerPoint
-
-SLIDE_W_IN, SLIDE_H_IN = 13.333, 7.5  # 16:9
-
-
-# The people picture on a slide: left, top and width in inches.
-PICTURE_LEFT_IN, PICTURE_TOP_IN, PICTURE_W_IN = 6.8, 2.5, 6.0
-
-
-def _below_picture() -> float:
-    """Where the picture's words go, in inches from the top: just under the ten people."""
-    return PICTURE_TOP_IN + people.height(PICTURE_W_IN) + 0.2
-
 
 def write_pptx(deck: Deck, path: str | Path) -> Path:
     """One 16:9 slide per KHI (title = the sentence, for screen readers), with the footer on every slide."""
@@ -218,11 +206,18 @@ def write_pptx(deck: Deck, path: str | Path) -> Path:
 
 
 def pptx_bytes(deck: Deck) -> bytes:
+    """The deck as a .pptx, in the deck's language."""
+    with i18n.using(deck.lang):
+        return _pptx_bytes(deck)
+
+
+def _pptx_bytes(deck: Deck) -> bytes:
     import io
 
     from pptx import Presentation
     from pptx.dml.color import RGBColor
     from pptx.enum.shapes import MSO_SHAPE
+    from pptx.enum.lang import MSO_LANGUAGE_ID
     from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
     from pptx.util import Inches, Pt
 
@@ -230,7 +225,8 @@ def pptx_bytes(deck: Deck) -> bytes:
     prs.slide_width, prs.slide_height = Inches(SLIDE_W_IN), Inches(SLIDE_H_IN)
     prs.core_properties.title = deck.title
     prs.core_properties.subject = deck.footer
-    prs.core_properties.language = "en-GB"
+    prs.core_properties.language = language_tag()
+    welsh = deck.lang != i18n.DEFAULT  # Welsh text runs say so, for PowerPoint's spelling and read-aloud
     title_only = prs.slide_layouts[5]
 
     def text_box(slide, left, top, width, height, text, size, *, bold=False, colour=INK, anchor=MSO_ANCHOR.TOP,
@@ -247,6 +243,8 @@ def pptx_bytes(deck: Deck) -> bytes:
         run.text = text
         run.font.size, run.font.bold = Pt(size), bold
         run.font.color.rgb = RGBColor(*colour)
+        if welsh:
+            run.font.language_id = MSO_LANGUAGE_ID.WELSH
         return box
 
     for s in deck.slides:
@@ -262,21 +260,24 @@ def pptx_bytes(deck: Deck) -> bytes:
         for run in para.runs:
             run.font.size, run.font.bold = Pt(SENTENCE_PT), True
             run.font.color.rgb = RGBColor(*INK)
+            if welsh:
+                run.font.language_id = MSO_LANGUAGE_ID.WELSH
 
         if s.suppressed:
-            text_box(slide, 0.6, 2.7, 12.1, 1.6, capitalised(SUPPRESSED_TEXT), SUPPRESSED_PT,
+            text_box(slide, 0.6, 2.7, 12.1, 1.6, capitalised(_(SUPPRESSED_TEXT)), SUPPRESSED_PT,
                      bold=True, colour=MUTED, name="Figure")
-            text_box(slide, 0.6, 4.4, 12.1, 1.2, f"Fewer than the minimum number of people answered about "
-                     f"“{s.title}” here, so we do not show a figure.", DETAIL_PT, colour=MUTED, name="Detail")
+            text_box(slide, 0.6, 4.4, 12.1, 1.2, no_figure_words(s.title), DETAIL_PT, colour=MUTED, name="Detail")
         else:
             figure = text_box(slide, 0.6, 2.35, 5.6 if s.people is not None else 12.1, 1.7, s.figure,
-                              _figure_pt(s.figure),
+                              figure_pt(s.figure),
                               bold=True, colour=ACCENT, anchor=MSO_ANCHOR.MIDDLE, name="Figure")
             if s.unit:
                 run = figure.text_frame.paragraphs[0].add_run()
                 run.text = f" {s.unit}"
                 run.font.size, run.font.bold = Pt(PICTURE_TEXT_PT), True
                 run.font.color.rgb = RGBColor(*INK)
+                if welsh:
+                    run.font.language_id = MSO_LANGUAGE_ID.WELSH
             text_box(slide, 0.6, 4.05, 5.6, 0.6, s.title, DETAIL_PT, bold=True, name="Measure")
             text_box(slide, 0.6, 4.65, 5.6, 1.7, s.detail, DETAIL_PT, name="Detail")
             if s.people is not None:
@@ -297,9 +298,8 @@ def pptx_bytes(deck: Deck) -> bytes:
                             shape.line.width = Pt(1)
                         shape.shadow.inherit = False
                 # Alt text for the picture (PowerPoint reads cNvPr/@descr), the same words as under it.
-                group._element.nvGrpSpPr.cNvPr.set("descr", f"Picture of 10 people, {s.people} coloured in: "
-                                                            f"{s.picture_text}.")
-                text_box(slide, PICTURE_LEFT_IN, _below_picture(), PICTURE_W_IN, 0.7, s.picture_text,
+                group._element.nvGrpSpPr.cNvPr.set("descr", picture_alt(s.people, s.picture_text))
+                text_box(slide, PICTURE_LEFT_IN, below_picture(), PICTURE_W_IN, 0.7, s.picture_text,
                          PICTURE_TEXT_PT, bold=True, name="Picture in words")
         text_box(slide, 0.6, 6.75, 12.1, 0.55, deck.footer, FOOTER_PT, colour=MUTED, name="Footer")
         # The technical detail (n, interval and method, rounding, disclosure) is for the presenter, not the slide.
@@ -308,87 +308,3 @@ def pptx_bytes(deck: Deck) -> bytes:
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# PDF
-
-
-def _pdf_text(text: str) -> str:
-    """Core PDF fonts cover Windows-1252 only; anything outside it becomes its nearest plain character."""
-    swaps = {"−": "-", "≥": ">=", "≤": "<="}
-    text = "".join(swaps.get(ch, ch) for ch in text)
-    return text.encode("cp1252", errors="replace").decode("cp1252")
-
-
-def pdf_bytes(deck: Deck) -> bytes:
-    """The same content as the PowerPoint, one 16:9 page per KHI, then the speaker notes on pages of their own
-    (Helvetica: no font file needed anywhere)."""
-    from fpdf import FPDF
-
-    pdf = FPDF(orientation="L", unit="pt", format=(SLIDE_H_IN * 72, SLIDE_W_IN * 72))
-    # Windows-1252, not latin-1: so the em dash in the synthetic notice and curly quotes print as they are.
-    pdf.core_fonts_encoding = "windows-1252"
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(43, 29, 43)
-    pdf.set_title(_pdf_text(deck.title))
-    pdf.set_subject(_pdf_text(deck.footer))
-    pdf.set_lang("en-GB")
-    pdf.set_creator("KHI dashboard (python -m kpi slides)")
-    width = SLIDE_W_IN * 72 - 86
-
-    def write(x, y, w, text, size, *, bold=False, colour=INK, line=1.18):
-        pdf.set_xy(x, y)
-        pdf.set_font("Helvetica", "B" if bold else "", size)
-        pdf.set_text_color(*colour)
-        pdf.multi_cell(w, size * line, _pdf_text(text), align="L")
-        return pdf.get_y()
-
-    for s in deck.slides:
-        pdf.add_page()
-        write(43, 29, width, s.sentence, SENTENCE_PT, bold=True)
-        if s.suppressed:
-            write(43, 195, width, capitalised(SUPPRESSED_TEXT), SUPPRESSED_PT, bold=True,
-                  colour=MUTED)
-            write(43, 270, width, f"Fewer than the minimum number of people answered about “{s.title}” here, "
-                                  "so we do not show a figure.", DETAIL_PT, colour=MUTED)
-        else:
-            size = _figure_pt(s.figure)
-            write(43, 175, 400 if s.people is not None else width, s.figure, size, bold=True, colour=ACCENT,
-                  line=1.05)
-            if s.unit:
-                pdf.set_font("Helvetica", "B", size)
-                unit_x = 43 + pdf.get_string_width(_pdf_text(s.figure)) + 12
-                write(unit_x, 175 + size * 0.62, width - unit_x, s.unit, PICTURE_TEXT_PT, bold=True)
-            y = write(43, 292, 400, s.title, DETAIL_PT, bold=True)
-            write(43, y + 8, 400, s.detail, DETAIL_PT)
-            if s.people is not None:
-                pdf.set_line_width(1)
-                pdf.set_draw_color(*PERSON_OFF_EDGE)
-                corner = people.corner(PICTURE_W_IN) * 72
-                for i, (head, body) in enumerate(people.boxes(PICTURE_LEFT_IN, PICTURE_TOP_IN, PICTURE_W_IN)):
-                    on = i < s.people
-                    pdf.set_fill_color(*(PERSON_ON if on else PERSON_OFF))
-                    fill = "F" if on else "DF"
-                    x, y0, w, h = (v * 72 for v in head)
-                    pdf.ellipse(x, y0, w, h, style=fill)
-                    x, y0, w, h = (v * 72 for v in body)
-                    pdf.rect(x, y0, w, h, style=fill, round_corners=True, corner_radius=corner)
-                write(PICTURE_LEFT_IN * 72, _below_picture() * 72, PICTURE_W_IN * 72, s.picture_text, PICTURE_TEXT_PT,
-                      bold=True)
-        write(43, 6.8 * 72, width, deck.footer, FOOTER_PT, colour=MUTED)
-    # A PDF has no speaker notes: the presenter's notes (the PowerPoint's notes, word for word) follow the slides.
-    pdf.add_page()
-    pdf.set_auto_page_break(True, margin=43)
-    y = write(43, 29, width, NOTES_HEADING, SENTENCE_PT, bold=True)
-    for i, s in enumerate(deck.slides, start=1):
-        y = write(43, y + 14, width, f"Slide {i}: {s.sentence}", DETAIL_PT, bold=True)
-        y = write(43, y + 4, width, s.notes, FOOTER_PT + 2)
-    write(43, pdf.get_y() + 14, width, deck.footer, FOOTER_PT, colour=MUTED)
-    return bytes(pdf.output())
-
-
-def write_pdf(deck: Deck, path: str | Path) -> Path:
-    path = Path(path)
-    path.write_bytes(pdf_bytes(deck))
-    return path
