@@ -180,7 +180,7 @@ def test_a_sidebar_choice_changes_the_figures_and_is_written_to_the_url(sample_e
     assert not at.exception
     assert figures(at) != before
     assert "2019-20" in str(at.query_params["year"])
-    at.sidebar.button[0].click().run()  # Clear filters
+    next(b for b in at.sidebar.button if b.label == "Clear filters").click().run()
     assert "year" not in at.query_params and figures(at) == before
 
 
