@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpi.i18n import N_, _, ngettext
+from kpi.i18n import N_, _, ngettext, pgettext
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import people
@@ -338,8 +338,9 @@ def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *,
     """The finding of a positive/negative split in words, e.g. 'Between 78% and 90% said support made things better
     in each area of life; no more than 3% said worse'. `better`, `worse`: what people said, in the reader's language
     (default "better", "worse")."""
-    better = _("better") if better is None else better
-    worse = _("worse") if worse is None else worse
+    # What people said support made things: after "said" ("dweud ei fod yn well"), mutated in Welsh, unlike a cell.
+    better = pgettext("said", "better") if better is None else better
+    worse = pgettext("said", "worse") if worse is None else worse
     rows = _split_rows(table, pairs).dropna(subset=["positive"])
     if rows.empty:
         return capitalised(_(SUPPRESSED_TEXT))
