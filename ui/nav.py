@@ -59,27 +59,21 @@ def pages(scope) -> list:
 def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
     """What every dashboard page does first: go through app.py, its title, the sample notice, the filters
     (`show`: which filters, default all). `title`: the English words (marked N_ by the caller), shown translated."""
-    through_app(switch=False)
-    version_gate(title, switch=True)
+    through_app()
+    version_gate(title)
     st.title(_(title))
     sample_notice()
     version_notice()
-    f = state.filters_sidebar() if show is None else state.filters_sidebar(show=show)
-    # The language switch after the filters: the first sidebar buttons stay the page's own ("Clear filters").
-    lang.switch()
-    return f
+    return state.filters_sidebar() if show is None else state.filters_sidebar(show=show)
 
 
-def version_gate(title: str, switch: bool = False) -> None:
+def version_gate(title: str) -> None:
     """Which version this session reads (version_choice); when it may read none (nothing published, and it may not
-    see unpublished figures), the page says so and stops (showing the language switch first when `switch`: the
-    page has not shown it yet)."""
+    see unpublished figures), the page says so and stops."""
     version_choice(data.viewer_scope())
     if data.store_key()[1] is None:
         st.title(_(title))
         st.info(_(NOTHING_PUBLISHED), icon=":material/hourglass_empty:")
-        if switch:
-            lang.switch()
         st.stop()
 
 
@@ -121,10 +115,9 @@ def version_notice() -> None:
                    icon=":material/pending:")
 
 
-def through_app(switch: bool = True) -> None:
+def through_app() -> None:
     """Run every page through app.py's st.navigation, even on a fresh server's first request, then show the sidebar's
-    sign-in block (ui.auth; nothing when sign-in is not configured) and, unless `switch` is False (page_start shows
-    it under the filters), the language switch. Each page calls this
+    sign-in block (ui.auth; nothing when sign-in is not configured). Each page calls this
     first (at run time, not when this module is imported: a rerun raised inside an import fails the import for
     every session importing at that moment, which the load test caught).
 
@@ -138,8 +131,7 @@ def through_app(switch: bool = True) -> None:
         st.rerun()
     lang.start()
     auth.sidebar()
-    if switch:
-        lang.switch()
+    lang.switch()
 
 
 NOT_AVAILABLE = N_("This view is not available to you. Scheme-level figures are for the people who run or support "
