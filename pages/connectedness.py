@@ -4,14 +4,16 @@ and England's ASCOF social-contact measure as outside context."""
 import streamlit as st
 
 from kpi.render import charts
-from kpi.data import reference, schema
+from kpi.data import reference
+from kpi.i18n import N_, _
 from kpi.metrics import registry
-from ui import blocks, cards, data, glossary, nav, state, views
+from ui import blocks, cards, data, glossary, nav, state, themes, views
 
-f = nav.page_start("Connectedness")
+f = nav.page_start(N_("Connectedness"))
 period, place = state.period_label(f), state.place_label(f)
-st.markdown(f"**What this page shows:** how connected people feel, their friendships and loneliness, for "
-            f"**{place}**, **{period}**. Every figure is out of the people who answered that question.")
+st.markdown(_("**What this page shows:** how connected people feel, their friendships and loneliness, for "
+              "**{place}**, **{period}**. Every figure is out of the people who answered that question.")
+            .format(place=place, period=period))
 
 # Every figure on this page for the whole view, fetched at once (one query per aggregate); sections take theirs.
 PAGE_IDS = ["connected_positive", "connected_negative", "friendships_positive", "friendships_negative",
@@ -22,13 +24,13 @@ scope = data.viewer_scope()
 everything = data.khi_tables(PAGE_IDS, filters=f, scope=scope)
 
 # --- Feeling connected and friendships -------------------------------------------------------------------------
-st.header("Feeling connected and friendships")
-pairs = [("Feeling connected", "connected_positive", "connected_negative"),
-         ("Friendships", "friendships_positive", "friendships_negative"),
-         ("Being part of the community", "community_positive", "community_negative")]
+st.header(_("Feeling connected and friendships"))
+pairs = [(_("Feeling connected"), "connected_positive", "connected_negative"),
+         (_("Friendships"), "friendships_positive", "friendships_negative"),
+         (_("Being part of the community"), "community_positive", "community_negative")]
 split = views.pick(everything, [m for _, pos, neg in pairs for m in (pos, neg)])
 fig = charts.answers_stacked(split, pairs, title=charts.answers_title(split, pairs),
-                             answer_labels=("Made things better", "No difference", "Made things worse"))
+                             answer_labels=themes.impact_answers())
 blocks.chart_block(fig, split, key="conn-split", filename="khi-connected-friendships.csv")
 
 by_year, result = data.trend("connected_positive", f, scope=scope)
@@ -39,7 +41,7 @@ blocks.chart_block(fig, by_year, key="conn-trend", filename="khi-connected-by-ye
 glossary.explain("significance")
 
 # --- Friends ---------------------------------------------------------------------------------------------------
-st.header("How many friends people have")
+st.header(_("How many friends people have"))
 friends = views.pick(everything, ["friends_none", "friends_three_plus"])
 median = views.pick(everything, ["friends_median"])
 title = charts.finding_title("friends_three_plus", views.value_shown(friends, "friends_three_plus"))
@@ -50,50 +52,53 @@ blocks.chart_block(fig, views.pick(everything, ["friends_median", "friends_none"
 glossary.explain("median")
 
 # --- Support helps or gets in the way --------------------------------------------------------------------------
-st.header("Does support help people make and keep connections?")
-helps_pair = [("Connections", "connections_helps", "connections_gets_in_way")]
+st.header(_("Does support help people make and keep connections?"))
+helps_pair = [(_("Connections"), "connections_helps", "connections_gets_in_way")]
 helps = views.pick(everything, ["connections_helps", "connections_gets_in_way"])
-fig = charts.answers_stacked(helps, helps_pair, title=charts.answers_title(helps, helps_pair, better="it helps",
-                                                                           worse="it gets in the way"),
-                             answer_labels=("Helps", "No difference", "Gets in the way"))
+fig = charts.answers_stacked(helps, helps_pair, title=charts.answers_title(helps, helps_pair, better=_("it helps"),
+                                                                           worse=_("it gets in the way")),
+                             answer_labels=(_("Helps"), _("No difference"), _("Gets in the way")))
 blocks.chart_block(fig, helps, key="conn-helps", filename="khi-connections-helps.csv")
 
 # --- Loneliness ------------------------------------------------------------------------------------------------
-st.header("Loneliness")
+st.header(_("Loneliness"))
 lonely, lonely_trend = data.trend("lonely_often", f, scope=scope)
 value = views.value_shown(everything, "lonely_often")
-fig = charts.trend_chart(lonely, title=charts.finding_title("lonely_often", value) + f" ({period}). Lower is better")
+fig = charts.trend_chart(lonely, title=_("{finding} ({period}). Lower is better").format(
+    finding=charts.finding_title("lonely_often", value), period=period))
 blocks.chart_block(fig, lonely, key="conn-lonely", filename="khi-lonely-by-year.csv")
 
 # --- Distance travelled ----------------------------------------------------------------------------------------
-st.header("Change for the same people over time")
-st.markdown("For people who answered the survey more than once: their first answer against their latest.")
+st.header(_("Change for the same people over time"))
+st.markdown(_("For people who answered the survey more than once: their first answer against their latest."))
 distance = views.pick(everything, ["distance_connected_change", "distance_friends_more", "distance_friends_change"])
 cards.figure_cards(distance, key="conn-distance", filename="khi-distance-travelled.csv", programmes=f.programmes)
 glossary.explain("distance travelled")
 
 # --- ASCOF context ---------------------------------------------------------------------------------------------
-st.header("Outside context: social contact in England")
+st.header(_("Outside context: social contact in England"))
 ascof = reference.ascof_social_contact()
 regions = views.english_regions(f.areas)
 left, right = st.columns(2)
 with left:
-    st.markdown("**England's Adult Social Care Survey** asks people who use care services whether they have "
-                "*as much social contact as they would like* (ASCOF measure 1I1).")
+    st.markdown(_("**England's Adult Social Care Survey** asks people who use care services whether they have "
+                  "*as much social contact as they would like* (ASCOF measure 1I1)."))
     last = views.ascof_latest(ascof, "E92000001")
     if last is not None:
-        st.metric(f"England, {last['financial_year']}: as much social contact as they would like",
-                  f"{last['outcome_pct']:.0f}%")
+        st.metric(_("England, {year}: as much social contact as they would like").format(
+            year=last["financial_year"]), f"{last['outcome_pct']:.0f}%")
     for code in regions[:3]:
         last = views.ascof_latest(ascof, code)
         if last is not None:
-            st.metric(f"{schema.AREAS[code]}, {last['financial_year']}", f"{last['outcome_pct']:.0f}%")
+            st.metric(f"{state.area_label(code)}, {last['financial_year']}", f"{last['outcome_pct']:.0f}%")
 with right:
-    st.info(f"**These two figures are not the same measure.** {reference.ASCOF_CAVEAT}", icon=":material/info:")
+    st.info(f"**{_('These two figures are not the same measure.')}** {_(reference.ASCOF_CAVEAT)}",
+            icon=":material/info:")
     mine = views.value_shown(everything, "connected_positive")
     if mine is not None:
-        st.markdown(f"In the outcomes tool, **{registry.format_value(registry.get('connected_positive'), mine)}** "
-                    f"of people said their support helped them feel more connected ({place}, {period}).")
-    st.caption(f"Source: {reference.ASCOF_SOURCE}.")
-with st.expander("ASCOF figures as a table", icon=":material/table:"):
+        st.markdown(_("In the outcomes tool, **{figure}** of people said their support helped them feel more "
+                      "connected ({place}, {period}).").format(
+            figure=registry.format_value(registry.get("connected_positive"), mine), place=place, period=period))
+    st.caption(_("Source: {source}.").format(source=reference.ASCOF_SOURCE))
+with st.expander(_("ASCOF figures as a table"), icon=":material/table:"):
     st.dataframe(views.ascof_table(ascof, ["E92000001", *regions]), hide_index=True)

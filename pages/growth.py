@@ -6,6 +6,7 @@ Titles state the finding in words.
 
 import streamlit as st
 
+from kpi.i18n import N_, _
 from kpi.metrics import registry
 from kpi.data.queries import Filters
 from kpi.render import comparison, maps, text
@@ -22,7 +23,7 @@ MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
 SPAN_PARAM = "span"  # the URL key that keeps the period compared
 
 
-filters = nav.page_start("Regional growth")
+filters = nav.page_start(N_("Regional growth"))
 scope = data.viewer_scope()
 
 # The period: the latest year of the schemes' returns against the year before, unless the reader asks for longer
@@ -30,14 +31,16 @@ scope = data.viewer_scope()
 # before; several: the first against the last). The returns cover their own years, not the survey's.
 first_year, last_year = data.people_years()
 if filters.years:
-    st.caption("The period comes from the **Period** filter in the sidebar. Clear it to choose the period here.")
+    st.caption(_("The period comes from the **Period** filter in the sidebar. Clear it to choose the period here."))
 else:
-    spans = {"year": (last_year - 1, f"{fy_label(last_year)} against the year before")}
+    spans = {"year": (last_year - 1, _("{year} against the year before").format(year=fy_label(last_year)))}
     if last_year - 5 > first_year:
-        spans["five"] = (last_year - 5, f"Five years: {fy_label(last_year - 5)} to {fy_label(last_year)}")
-    spans["all"] = (first_year, f"All the years: {fy_label(first_year)} to {fy_label(last_year)}")
-    span = state.url_choice(SPAN_PARAM, {code: label for code, (_, label) in spans.items()}, "year", st.radio,
-                            "Compare", key="growth_span", horizontal=True)
+        spans["five"] = (last_year - 5, _("Five years: {first} to {last}").format(first=fy_label(last_year - 5),
+                                                                                  last=fy_label(last_year)))
+    spans["all"] = (first_year, _("All the years: {first} to {last}").format(first=fy_label(first_year),
+                                                                             last=fy_label(last_year)))
+    span = state.url_choice(SPAN_PARAM, {code: label for code, (_start, label) in spans.items()}, "year",
+                            st.radio, _("Compare"), key="growth_span", horizontal=True)
     filters = filters.with_years(range(spans[span][0], last_year + 1))
 
 # The region-level growth KHIs in one call; each part is that KHI's own table.
@@ -45,33 +48,37 @@ by_region = data.khi_parts(["people_growth_pct", "people_per_100k", "people_net_
                            ("region",), filters, scope=scope)
 growth = by_region["people_growth_pct"]
 first, last = growth["period_start"].min(), growth["period_end"].max()
-period = f"{fy_label(int(first))} to {fy_label(int(last))}" if len(growth) else state.period_label(filters)
-st.markdown(
-    f"How many people Shared Lives and Homeshare schemes supported in each nation and English region, from the "
-    f"schemes' yearly returns. Change compares **{period.replace(' to ', '** with **')}**."
-)
+if len(growth):
+    period = _("{first} to {last}").format(first=fy_label(int(first)), last=fy_label(int(last)))
+    compares = _("Change compares **{first}** with **{last}**.").format(first=fy_label(int(first)),
+                                                                        last=fy_label(int(last)))
+else:
+    period = state.period_label(filters)
+    compares = _("Change compares **{period}**.").format(period=period)
+st.markdown(_("How many people Shared Lives and Homeshare schemes supported in each nation and English region, from "
+              "the schemes' yearly returns.") + " " + compares)
 if filters.age_bands or filters.needs:
     # Schemes return people supported by arrangement only: no age band or need, so those filters cannot apply.
-    st.info("The **age band** and **primary need** filters do not apply on this page: schemes count the people "
-            "they support by arrangement only. The figures below are for all ages and all needs.",
+    st.info(_("The **age band** and **primary need** filters do not apply on this page: schemes count the people "
+              "they support by arrangement only. The figures below are for all ages and all needs."),
             icon=":material/filter_alt_off:")
 
 # -- The story and the totals, per programme (the sector counts Shared Lives and Homeshare apart) ------------------
 english = views.english_regions(filters.areas or tuple(schema.AREAS))
 summary = data.growth_summary(
     filters, scope=scope, england=state.place_label(Filters(areas=english)) if english else None,
-    everywhere="UK" if not filters.areas else text.capitalised(state.place_label(filters)))
+    everywhere=_("UK") if not filters.areas else text.capitalised(state.place_label(filters)))
 for story in summary["stories"]:
     st.markdown(f"**{story}**")
-st.header("England and the nations")
+st.header(_("England and the nations"))
 blocks.table_block(summary["figures"], key="growth-totals", filename="people_supported_change_by_nation.csv",
                    period=period, toggle=False, shown=summary["totals"])
-st.caption("Start and end: people supported in the first and last year of the period. The change and the % change "
-           "carry their 95% intervals; the growth status follows the rule below.")
+st.caption(_("Start and end: people supported in the first and last year of the period. The change and the % "
+             "change carry their 95% intervals; the growth status follows the rule below."))
 
 # -- The map -------------------------------------------------------------------------------------------------------
-st.header("Where people are supported")
-measure = state.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, "Colour the map by",
+st.header(_("Where people are supported"))
+measure = state.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, _("Colour the map by"),
                            key="growth_map_measure", horizontal=True)
 if measure == "per_100k":
     rate = by_region["people_per_100k"]
@@ -82,16 +89,16 @@ else:
     fig = maps.region_map(growth, title=growth_charts.growth_pct_title(growth))
     blocks.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period,
                        shown=growth_charts.reader_table(growth))
-st.caption("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read its "
-           "figure, its 95% interval and how many people it rests on.")
+st.caption(_("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read its "
+             "figure, its 95% interval and how many people it rests on."))
 
 # -- Growing, flat or falling --------------------------------------------------------------------------------------
-st.header("Which areas are growing, flat or falling")
-st.markdown(f"**The rule:** {registry.GROWTH_RULE}")
+st.header(_("Which areas are growing, flat or falling"))
+st.markdown(_("**The rule:** {rule}").format(rule=_(registry.GROWTH_RULE)))
 st.markdown(
-    f"- **Growing:** {views.status_names(growth, 'growing')}\n"
-    f"- **Flat:** {views.status_names(growth, 'flat')}\n"
-    f"- **Falling:** {views.status_names(growth, 'falling')}"
+    "- " + _("**Growing:** {areas}").format(areas=views.status_names(growth, "growing")) + "\n"
+    "- " + _("**Flat:** {areas}").format(areas=views.status_names(growth, "flat")) + "\n"
+    "- " + _("**Falling:** {areas}").format(areas=views.status_names(growth, "falling"))
 )
 blocks.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_title(growth)), growth,
                    key="growth-status",
@@ -100,7 +107,7 @@ blocks.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_
 glossary.explain("confidence interval")
 
 # -- Net change and share of growth --------------------------------------------------------------------------------
-st.header("How many more (or fewer) people")
+st.header(_("How many more (or fewer) people"))
 net = by_region["people_net_change"]
 # The status words on these bars come from the growth KHI.
 net_shown = views.with_status(net, growth)
@@ -115,20 +122,20 @@ blocks.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.sh
                    key="growth-share",
                    filename="people_growth_share_by_region.csv", period=period,
                    shown=growth_charts.reader_table(share))
-st.caption("Share of growth: each growing area's increase as a part of all the increases added together. "
-           "Areas that shrank count as 0%.")
+st.caption(_("Share of growth: each growing area's increase as a part of all the increases added together. "
+             "Areas that shrank count as 0%."))
 
 # -- Per 100,000 population ----------------------------------------------------------------------------------------
-st.header("People supported for the size of the population")
+st.header(_("People supported for the size of the population"))
 rate = by_region["people_per_100k"]
 blocks.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate, key="growth-rate",
                    filename="people_per_100k_by_region.csv", period=period,
                    shown=growth_charts.reader_table(rate))
-st.caption(f"Population: ONS mid-year estimates, all ages. Source: {reference.ONS_SOURCE}.")
+st.caption(_("Population: ONS mid-year estimates, all ages. Source: {source}.").format(source=reference.ONS_SOURCE))
 glossary.explain("benchmark")
 
 # -- People supported by year and arrangement ----------------------------------------------------------------------
-st.header("People supported each year, by arrangement")
+st.header(_("People supported each year, by arrangement"))
 people = data.khi("people_supported", ("region", "year", "arrangement"), filters, scope=scope)
 blocks.chart_block(
     growth_charts.people_stacked(people, title=growth_charts.net_change_title(net)),

@@ -4,15 +4,16 @@ dignity, with breakdowns and trends (ui.themes, shared with Health)."""
 
 import streamlit as st
 
+from kpi.i18n import N_, _
 from kpi.metrics import registry
 from ui import cards, data, glossary, nav, state, themes, views
 
-f = nav.page_start("Living well")
+f = nav.page_start(N_("Living well"))
 period, place = state.period_label(f), state.place_label(f)
-st.markdown(f"**How support feels and what it makes possible:** whether people said their support gave them more "
-            f"control over their life, helped them feel safe, do things they enjoy and be part of their community, "
-            f"and whether the people who support them are warm and kind and treat them with dignity, for "
-            f"**{place}**, **{period}**.")
+st.markdown(_("**How support feels and what it makes possible:** whether people said their support gave them more "
+              "control over their life, helped them feel safe, do things they enjoy and be part of their community, "
+              "and whether the people who support them are warm and kind and treat them with dignity, for "
+              "**{place}**, **{period}**.").format(place=place, period=period))
 
 pairs = [(registry.get(pos).topic, pos, neg) for pos, neg in (
     ("control_positive", "control_negative"), ("safety_positive", "safety_negative"),
@@ -22,16 +23,16 @@ HUMAN = [k.id for k in registry.REGISTRY if k.theme == "human"]  # warmth, kindn
 scope = data.viewer_scope()
 everything = data.khi_tables([*themes.pair_ids(pairs), *NET, *HUMAN], filters=f, scope=scope)
 
-st.header("What support makes possible")
+st.header(_("What support makes possible"))
 themes.impact_split(everything, pairs, key="living-split", filename="khi-living-well.csv")
-st.subheader("Net impact")
+st.subheader(_("Net impact"))
 cards.figure_cards(views.pick(everything, NET), key="living-net", filename="khi-living-well-net.csv",
                    programmes=f.programmes)
 glossary.explain("net impact")
 
-st.header("How support feels: warmth, kindness and dignity")
+st.header(_("How support feels: warmth, kindness and dignity"))
 cards.figure_cards(views.pick(everything, HUMAN), key="living-human", filename="khi-warmth-kindness-dignity.csv",
                    programmes=f.programmes)
 
-st.header("Differences between groups")
+st.header(_("Differences between groups"))
 themes.group_differences([*themes.pair_ids(pairs), *NET, *HUMAN], f, scope=scope, key="living")

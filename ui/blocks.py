@@ -10,6 +10,8 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from kpi.data import schema
+from kpi.i18n import N_, _
 from kpi.metrics import registry
 from kpi.metrics.disclosure import MIN_DENOMINATOR, PROTECTION_NOTE, SUPPRESSED_TEXT
 from kpi.render import export, text
@@ -17,9 +19,13 @@ from kpi.render.memo import remembered
 from kpi.render.text import number
 from ui import data, state, views
 
-_LABEL_COLUMNS = {"metric_title": "Measure", "scheme_name": "Scheme", "area_name": "Area", "year_label": "Year",
-                  "programme_label": "Programme", "arrangement_label": "Arrangement",
-                  "age_band_label": "Age band", "primary_need_label": "Primary need"}
+_LABEL_COLUMNS = {"metric_title": N_("Measure"), "scheme_name": N_("Scheme"), "area_name": N_("Area"),
+                  "year_label": N_("Year"), "programme_label": N_("Programme"),
+                  "arrangement_label": N_("Arrangement"), "age_band_label": N_("Age band"),
+                  "primary_need_label": N_("Primary need")}
+# label column -> (code column, schema.LABELS domain): a label shown in the page's language from its code
+_CODED = {"programme_label": ("programme", "programme"), "arrangement_label": ("arrangement", "arrangement"),
+          "age_band_label": ("age_band", "age_band"), "primary_need_label": ("primary_need", "primary_need")}
 
 
 def export_info(table: pd.DataFrame, *, title: str, period: str | None = None) -> export.ExportInfo:
@@ -49,30 +55,40 @@ def plain_table(table: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in _LABEL_COLUMNS if c in table.columns]
     if "metric_title" in cols and table["metric_id"].nunique() == 1:
         cols.remove("metric_title")
-    out = table[cols].rename(columns=_LABEL_COLUMNS).copy()
+    out = table[cols].copy()
+    for col in cols:
+        code_col, domain = _CODED.get(col, (None, None))
+        if col == "area_name" and "area_code" in table.columns:
+            out[col] = [state.area_label(c) if c in schema.AREAS else name
+                        for c, name in zip(table["area_code"], table["area_name"])]
+        elif code_col in table.columns:
+            out[col] = [_(schema.LABELS[domain][c]) if c in schema.LABELS[domain] else label
+                        for c, label in zip(table[code_col], table[col])]
+    out = out.rename(columns={col: _(_LABEL_COLUMNS[col]) for col in cols})
     figure, interval, n, compared = [], [], [], []
-    for _, row in table.iterrows():
+    for _i, row in table.iterrows():
         k = registry.get(row["metric_id"])
         hidden = bool(row.get("suppressed", False))
-        figure.append(SUPPRESSED_TEXT if hidden else registry.format_value(k, number(row["value"])))
+        figure.append(_(SUPPRESSED_TEXT) if hidden else registry.format_value(k, number(row["value"])))
         lo, hi = number(row.get("lower")), number(row.get("upper"))
         interval.append("" if hidden or lo is None or hi is None
-                        else f"{registry.format_value(k, lo)} to {registry.format_value(k, hi)}")
+                        else _("{lower} to {upper}").format(lower=registry.format_value(k, lo),
+                                                             upper=registry.format_value(k, hi)))
         den = number(row.get("denominator"))
         n.append("" if hidden or den is None or k.table == "people_supported" else f"{den:,.0f}")
         against = text.benchmark_phrase(row["benchmark_name"]) if row.get("benchmark_name") else ""
         compared.append("" if row.get("comparison") in (None, "not compared") else
-                        str(row["comparison"]) + (f" than {against}" if against and row["comparison"] != "similar"
-                                                  else f" to {against}" if against else ""))
-    out["Figure"] = figure
-    out[f"{_confidence(table)} interval"] = interval
-    out["Number of answers (n)"] = n
+                        views.compared_with(str(row["comparison"]), against))
+    out[_("Figure")] = figure
+    out[_("{level} interval").format(level=_confidence(table))] = interval
+    out[_("Number of answers (n)")] = n
     if any(compared):
-        out["Compared with the benchmark"] = compared
+        out[_("Compared with the benchmark")] = compared
     if "compared_with_similar" in table.columns:  # a scheme against its comparator group (kpi.metrics.similar)
-        out["Compared with similar schemes"] = table["compared_with_similar"].fillna("").astype(str).to_numpy()
+        out[_("Compared with similar schemes")] = [views.word(w) for w in
+                                                   table["compared_with_similar"].fillna("").astype(str)]
     if "status" in table.columns:
-        out["Growing, flat or falling"] = table["status"].fillna("").astype(str).to_numpy()
+        out[_("Growing, flat or falling")] = [views.word(w) for w in table["status"].fillna("").astype(str)]
     return out.reset_index(drop=True)
 
 
@@ -93,8 +109,8 @@ def _answers(table: pd.DataFrame) -> str:
         lambda s: pd.to_numeric(s, errors="coerce").sum())
     lo, hi = float(per_metric.min()), float(per_metric.max())
     if lo == hi:
-        return f"n = {lo:,.0f} answers"
-    return f"n = {lo:,.0f} to {hi:,.0f} answers per measure"
+        return _("n = {n} answers").format(n=f"{lo:,.0f}")
+    return _("n = {lower} to {upper} answers per measure").format(lower=f"{lo:,.0f}", upper=f"{hi:,.0f}")
 
 
 def _is_synthetic() -> bool:
@@ -113,15 +129,17 @@ def _version() -> str:
 
 def footer_text(table: pd.DataFrame, period: str | None = None) -> str:
     """Source and period, date made, n, the interval level, the protection note and, for the sample, its notice."""
-    details = [_answers(table), f"{_confidence(table)} confidence intervals", PROTECTION_NOTE, _version()]
+    details = [_answers(table), _("{level} confidence intervals").format(level=_confidence(table)),
+               _(PROTECTION_NOTE), _version()]
     ids = table["metric_id"].unique() if "metric_id" in table.columns else ()
     return text.footer_text(period or state.period_label(), dt.date.today(), _is_synthetic(), details=details,
                             source=text.source_of(ids))
 
 
-NOTHING_SHOWN = (f"No chart for this selection: every figure in it rests on fewer than {MIN_DENOMINATOR} answers, "
-                 f"which is {SUPPRESSED_TEXT} without risking someone being recognised. Choose fewer filters (a "
-                 "wider area, more years) to see figures.")
+_NOTHING_SHOWN = N_("No chart for this selection: every figure in it rests on fewer than {n} answers, which is "
+                    "{suppressed} without risking someone being recognised. Choose fewer filters (a wider area, more "
+                    "years) to see figures.")
+NOTHING_SHOWN = _NOTHING_SHOWN.format(n=MIN_DENOMINATOR, suppressed=SUPPRESSED_TEXT)  # in English
 
 
 def chart_block(fig, table: pd.DataFrame, *, key: str, filename: str, title: str | None = None,
@@ -132,7 +150,8 @@ def chart_block(fig, table: pd.DataFrame, *, key: str, filename: str, title: str
     the KHI table; the footer and the audit record still read `table`."""
     if views.nothing_shown(table):
         # Empty axes under a title about nothing would mislead: say why there is no chart.
-        st.info(NOTHING_SHOWN, icon=":material/visibility_off:")
+        st.info(_(_NOTHING_SHOWN).format(n=MIN_DENOMINATOR, suppressed=_(SUPPRESSED_TEXT)),
+                icon=":material/visibility_off:")
         return
     alt = title or (fig.layout.title.text or "").replace("<br>", " ") or None
     # theme=None: the figure keeps its own fonts and colours, the same as in image exports and slides.
@@ -146,7 +165,7 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
                 toggle: bool = True, shown: pd.DataFrame | None = None, title: str | None = None) -> None:
     """The table part of a chart block on its own (for figures shown as cards rather than a chart); `shown` as in
     chart_block (its downloads carry the same metadata block)."""
-    if not toggle or st.toggle("Show as table", key=f"{key}-table"):
+    if not toggle or st.toggle(_("Show as table"), key=f"{key}-table"):
         st.dataframe(plain_table(table) if shown is None else shown, hide_index=True, width="stretch",
                      column_config=None if shown is None else _thousands(shown))
     left, middle, right = st.columns([1, 1, 3], vertical_alignment="center")
@@ -155,11 +174,11 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
     info = export_info(table, title=title or filename.removesuffix(".csv"), period=period)
     # on_click logs the download when it is of scheme-level or exact figures (the audit log); it costs a rerun.
     # data as a function: the file is built when someone clicks, not on every view of the page.
-    left.download_button("Download CSV", data=functools.partial(download_data, table, info, shown),
+    left.download_button(_("Download CSV"), data=functools.partial(download_data, table, info, shown),
                          file_name=filename, mime="text/csv",
                          on_click=data.audit_download, args=(table, "csv", filters),
                          key=f"{key}-csv", icon=":material/download:")
-    middle.download_button("Download XLSX", data=functools.partial(download_xlsx, table, info, shown),
+    middle.download_button(_("Download XLSX"), data=functools.partial(download_xlsx, table, info, shown),
                            file_name=filename.removesuffix(".csv") + ".xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            on_click=data.audit_download, args=(table, "xlsx", filters),

@@ -3,6 +3,9 @@
 Every cache is keyed on `store_key()` (data dir, manifest version), so a new ingest is picked up at once. Calls go
 through the `api` module attribute (`api.khi_tables(...)`), so perf/bench's wrappers see every call.
 
+A cache whose result holds words (titles, names, labels, sentences) also takes the language (`lang`, last, so
+nothing cached in one language shows in the other) and computes inside `i18n.using(lang)`.
+
 Every wrapper that returns figures or schemes takes the viewer's `scope` (kpi.metrics.scope.Scope) as a required
 keyword and passes it to the api, which narrows or refuses the request (ScopeError); the scope is part of each cache
 key, so two viewers never share a cached result. `viewer_scope()` is the one place pages get it from.
@@ -20,6 +23,8 @@ import streamlit as st
 
 from kpi.data import audit, journal, paths, schema, store, users
 from kpi.data.queries import Filters
+from kpi import i18n
+from kpi.i18n import _
 from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
 from kpi.render import export, text
@@ -156,7 +161,8 @@ def store_problem() -> str | None:
     except store.StoreError as exc:
         return str(exc)
     except Exception as exc:  # a damaged Parquet file: say so rather than show a traceback
-        return f"{root}: the data store could not be opened ({type(exc).__name__}: {exc})"
+        return _("{folder}: the data store could not be opened ({error})").format(
+            folder=root, error=f"{type(exc).__name__}: {exc}")
     return None
 
 
@@ -182,8 +188,9 @@ def khi(metric_id: str, by: Sequence[str] | str = (), filters: Filters = Filters
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _khi_tables(metric_ids, by, filters, confidence, scope, root, version, _con) -> pd.DataFrame:
-    return api.khi_tables(list(metric_ids), by, filters, scope=scope, con=_con, confidence=confidence)
+def _khi_tables(metric_ids, by, filters, confidence, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
+    with i18n.using(lang):
+        return api.khi_tables(list(metric_ids), by, filters, scope=scope, con=_con, confidence=confidence)
 
 
 def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
@@ -192,15 +199,17 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     by = (by,) if isinstance(by, str) else tuple(by)
     root, version = store_key()
     metric_ids = tuple(metric_ids)
-    table = _khi_tables(metric_ids, by, filters, confidence, scope, root, version, connection())
+    table = _khi_tables(metric_ids, by, filters, confidence, scope, root, version, connection(), i18n.lang())
     audit_view(scope, metric_ids, by, filters)
     return table
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _khi_parts(metric_ids, by, filters, confidence, scope, root, version, _con) -> dict[str, pd.DataFrame]:
-    return api.split_by_metric(api.khi_tables(list(metric_ids), by, filters, scope=scope, con=_con,
-                                              confidence=confidence))
+def _khi_parts(metric_ids, by, filters, confidence, scope, root, version, _con,
+               lang=i18n.DEFAULT) -> dict[str, pd.DataFrame]:
+    with i18n.using(lang):
+        return api.split_by_metric(api.khi_tables(list(metric_ids), by, filters, scope=scope, con=_con,
+                                                  confidence=confidence))
 
 
 def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: Filters = Filters(),
@@ -210,7 +219,7 @@ def khi_parts(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters: 
     by = (by,) if isinstance(by, str) else tuple(by)
     root, version = store_key()
     metric_ids = tuple(metric_ids)
-    parts = _khi_parts(metric_ids, by, filters, confidence, scope, root, version, connection())
+    parts = _khi_parts(metric_ids, by, filters, confidence, scope, root, version, connection(), i18n.lang())
     audit_view(scope, metric_ids, by, filters)
     return parts
 
@@ -241,19 +250,20 @@ def _growth_requests(filters: Filters) -> list[tuple[str, list[tuple[str, tuple,
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def _growth_summary(filters, england, everywhere, scope, root, version, _con) -> dict:
+def _growth_summary(filters, england, everywhere, scope, root, version, _con, lang=i18n.DEFAULT) -> dict:
     # The sentences and the table are built here, so they are cached with the figures they come from.
-    stories, totals, figures = [], [], []
-    for programme, requests in _growth_requests(filters):
-        item = {"programme": programme}
-        for part, ids, by, f in requests:
-            item[part] = api.split_by_metric(api.khi_tables(list(ids), by, f, scope=scope, con=_con))
-            if part != "regions":
-                figures += list(item[part].values())
-        stories.append(growth_render.summary_story(item, england=england) if england else None)
-        totals.append(growth_render.summary_table(item, england=england or "", everywhere=everywhere))
-    return {"stories": [s for s in stories if s], "totals": pd.concat(totals, ignore_index=True),
-            "figures": pd.concat(figures, ignore_index=True)}
+    with i18n.using(lang):
+        stories, totals, figures = [], [], []
+        for programme, requests in _growth_requests(filters):
+            item = {"programme": programme}
+            for part, ids, by, f in requests:
+                item[part] = api.split_by_metric(api.khi_tables(list(ids), by, f, scope=scope, con=_con))
+                if part != "regions":
+                    figures += list(item[part].values())
+            stories.append(growth_render.summary_story(item, england=england) if england else None)
+            totals.append(growth_render.summary_table(item, england=england or "", everywhere=everywhere))
+        return {"stories": [s for s in stories if s], "totals": pd.concat(totals, ignore_index=True),
+                "figures": pd.concat(figures, ignore_index=True)}
 
 
 def growth_summary(filters: Filters, *, scope: Scope, england: str | None, everywhere: str) -> dict:
@@ -261,43 +271,46 @@ def growth_summary(filters: Filters, *, scope: Scope, england: str | None, every
     the view has English regions), "totals" (summary_table: the English regions in view as one total named
     `england`, each nation, the whole view named `everywhere`) and "figures" (the KHI tables behind the totals)."""
     root, version = store_key()
-    out = _growth_summary(filters, england, everywhere, scope, root, version, connection())
-    for _, requests in _growth_requests(filters):
-        for _, ids, by, f in requests:
+    out = _growth_summary(filters, england, everywhere, scope, root, version, connection(), i18n.lang())
+    for _programme, requests in _growth_requests(filters):
+        for _part, ids, by, f in requests:
             audit_view(scope, ids, by, f)
     return out
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _headline(ids, filters, scope, root, version, _con) -> pd.DataFrame:
-    return api.headline(ids, filters, scope=scope, con=_con)
+def _headline(ids, filters, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
+    with i18n.using(lang):
+        return api.headline(ids, filters, scope=scope, con=_con)
 
 
 def headline(ids: Iterable[str], filters: Filters = Filters(), *, scope: Scope) -> pd.DataFrame:
     """`kpi.metrics.api.headline`: latest year in view, the year before, the change and its significance."""
     root, version = store_key()
     ids = tuple(ids)
-    table = _headline(ids, filters, scope, root, version, connection())
+    table = _headline(ids, filters, scope, root, version, connection(), i18n.lang())
     audit_view(scope, ids, ("year",), filters)
     return table
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
-def _trend(metric_id, filters, scope, root, version, _con):
-    return api.trend(metric_id, filters, scope=scope, con=_con)
+def _trend(metric_id, filters, scope, root, version, _con, lang=i18n.DEFAULT):
+    with i18n.using(lang):
+        return api.trend(metric_id, filters, scope=scope, con=_con)
 
 
 def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope):
     """`kpi.metrics.api.trend`: (table by year, trend test result)."""
     root, version = store_key()
-    result = _trend(metric_id, filters, scope, root, version, connection())
+    result = _trend(metric_id, filters, scope, root, version, connection(), i18n.lang())
     audit_view(scope, metric_id, ("year",), filters)
     return result
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def _profile(metric_ids, level, filters, scope, root, version, _con) -> pd.DataFrame:
-    return api.profile(list(metric_ids), level, filters, scope=scope, con=_con)
+def _profile(metric_ids, level, filters, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
+    with i18n.using(lang):
+        return api.profile(list(metric_ids), level, filters, scope=scope, con=_con)
 
 
 def profile(metric_ids: Iterable[str], level: str = "region", filters: Filters = Filters(), *,
@@ -305,20 +318,21 @@ def profile(metric_ids: Iterable[str], level: str = "region", filters: Filters =
     """`kpi.metrics.api.profile`: every KHI x every place for the latest year in view, with each cell's trend."""
     root, version = store_key()
     metric_ids = tuple(metric_ids)
-    table = _profile(metric_ids, level, filters, scope, root, version, connection())
+    table = _profile(metric_ids, level, filters, scope, root, version, connection(), i18n.lang())
     audit_view(scope, metric_ids, (level,), filters)
     return table
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _funnel(metric_id, filters, scope, root, version, _con) -> pd.DataFrame:
-    return api.funnel(metric_id, filters, scope=scope, con=_con)
+def _funnel(metric_id, filters, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
+    with i18n.using(lang):
+        return api.funnel(metric_id, filters, scope=scope, con=_con)
 
 
 def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope) -> pd.DataFrame:
     """`kpi.metrics.api.funnel`: the scope's schemes with 95% and 99.8% funnel limits."""
     root, version = store_key()
-    table = _funnel(metric_id, filters, scope, root, version, connection())
+    table = _funnel(metric_id, filters, scope, root, version, connection(), i18n.lang())
     audit_view(scope, metric_id, ("scheme",), filters)
     return table
 

@@ -12,23 +12,25 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from kpi.data.queries import Filters
+from kpi.i18n import N_, _
 from kpi.metrics.scope import ADMIN_ROLES, UPLOAD_ROLES
 from ui import auth, data, lang, state
 
 
 # (script, title, icon, roles that may use it: None for everyone). The page itself checks again on every run.
+# Titles are marked N_ (English here, for tests and tools) and translated where shown.
 PAGES = (
-    ("pages/overview.py", "Overview", ":material/dashboard:", None),
-    ("pages/connectedness.py", "Connectedness", ":material/diversity_3:", None),
-    ("pages/health.py", "Health", ":material/favorite:", None),
-    ("pages/living_well.py", "Living well", ":material/self_improvement:", None),
-    ("pages/growth.py", "Regional growth", ":material/map:", None),
-    ("pages/compare.py", "Compare areas", ":material/compare_arrows:", None),
-    ("pages/profile.py", "Area profile", ":material/grid_on:", None),
-    ("pages/definitions.py", "Definitions and data", ":material/menu_book:", None),
-    ("pages/presentation.py", "Presentation mode", ":material/co_present:", None),
-    ("pages/upload.py", "Send data", ":material/upload_file:", UPLOAD_ROLES),
-    ("pages/admin.py", "Access and audit", ":material/admin_panel_settings:", ADMIN_ROLES),
+    ("pages/overview.py", N_("Overview"), ":material/dashboard:", None),
+    ("pages/connectedness.py", N_("Connectedness"), ":material/diversity_3:", None),
+    ("pages/health.py", N_("Health"), ":material/favorite:", None),
+    ("pages/living_well.py", N_("Living well"), ":material/self_improvement:", None),
+    ("pages/growth.py", N_("Regional growth"), ":material/map:", None),
+    ("pages/compare.py", N_("Compare areas"), ":material/compare_arrows:", None),
+    ("pages/profile.py", N_("Area profile"), ":material/grid_on:", None),
+    ("pages/definitions.py", N_("Definitions and data"), ":material/menu_book:", None),
+    ("pages/presentation.py", N_("Presentation mode"), ":material/co_present:", None),
+    ("pages/upload.py", N_("Send data"), ":material/upload_file:", UPLOAD_ROLES),
+    ("pages/admin.py", N_("Access and audit"), ":material/admin_panel_settings:", ADMIN_ROLES),
 )
 
 
@@ -43,23 +45,23 @@ def require_role(roles) -> tuple:
     scope = data.viewer_scope()
     who = auth.identity()
     if who is None or scope.role not in roles:
-        st.info(NOT_AVAILABLE)
+        st.info(_(NOT_AVAILABLE))
         st.stop()
     return scope, who.label
 
 
 def pages(scope) -> list:
     """The navigation for a viewer (st.Page objects; the overview is the default)."""
-    return [st.Page(script, title=title, icon=icon, default=i == 0)
+    return [st.Page(script, title=_(title), icon=icon, default=i == 0)
             for i, (script, title, icon) in enumerate(page_list(scope))]
 
 
 def page_start(title: str, show: Sequence[str] | None = None) -> Filters:
     """What every dashboard page does first: go through app.py, its title, the sample notice, the filters
-    (`show`: which filters, default all)."""
+    (`show`: which filters, default all). `title`: the English words (marked N_ by the caller), shown translated."""
     through_app()
     version_gate(title)
-    st.title(title)
+    st.title(_(title))
     sample_notice()
     version_notice()
     return state.filters_sidebar() if show is None else state.filters_sidebar(show=show)
@@ -70,13 +72,13 @@ def version_gate(title: str) -> None:
     see unpublished figures), the page says so and stops."""
     version_choice(data.viewer_scope())
     if data.store_key()[1] is None:
-        st.title(title)
-        st.info(NOTHING_PUBLISHED, icon=":material/hourglass_empty:")
+        st.title(_(title))
+        st.info(_(NOTHING_PUBLISHED), icon=":material/hourglass_empty:")
         st.stop()
 
 
-NOTHING_PUBLISHED = ("No figures have been published yet. The figures appear here once an administrator has checked "
-                     "and published them.")
+NOTHING_PUBLISHED = N_("No figures have been published yet. The figures appear here once an administrator has checked "
+                       "and published them.")
 _WANTED = "_khi_latest_wanted"  # the session's own copy: Streamlit forgets widget values on a page switch
 
 
@@ -92,9 +94,10 @@ def version_choice(scope) -> None:
     live, published = data.versions()
     if published is not None and live != published:
         st.session_state["khi_latest"] = st.session_state[_WANTED]
-        st.sidebar.toggle("Show the latest figures, not yet published", key="khi_latest",
+        st.sidebar.toggle(_("Show the latest figures, not yet published"), key="khi_latest",
                           on_change=lambda: st.session_state.update({_WANTED: st.session_state["khi_latest"]}),
-                          help=f"Version {live} has data not yet published. The public sees version {published}.")
+                          help=_("Version {live} has data not yet published. The public sees version {published}.")
+                          .format(live=live, published=published))
     latest = data.read_latest(scope, st.session_state[_WANTED])
     if latest and live != published:
         st.query_params["version"] = "latest"
@@ -106,9 +109,9 @@ def version_notice() -> None:
     """Says so, on every page, when the figures shown are not the published ones."""
     info = data.store_info()
     if info["version"] != info["published"]:
-        public = (f"The public sees version {info['published']}." if info["published"] is not None
-                  else "Nothing is published yet, so the public sees no figures.")
-        st.warning(f"**{data.version_note()}.** These figures may still change. {public}",
+        public = (_("The public sees version {version}.").format(version=info["published"])
+                  if info["published"] is not None else _("Nothing is published yet, so the public sees no figures."))
+        st.warning(f"**{data.version_note()}.** " + _("These figures may still change.") + f" {public}",
                    icon=":material/pending:")
 
 
@@ -131,12 +134,12 @@ def through_app() -> None:
     lang.switch()
 
 
-NOT_AVAILABLE = ("This view is not available to you. Scheme-level figures are for the people who run or support "
-                 "those schemes: sign in, or ask your administrator for access.")
+NOT_AVAILABLE = N_("This view is not available to you. Scheme-level figures are for the people who run or support "
+                   "those schemes: sign in, or ask your administrator for access.")
 
 
-SAMPLE_BANNER = ("These figures are made up (synthetic sample data) to show how the dashboard works. "
-                 "They are not real people.")
+SAMPLE_BANNER = N_("These figures are made up (synthetic sample data) to show how the dashboard works. "
+                   "They are not real people.")
 
 
 def sample_notice() -> None:
@@ -144,9 +147,9 @@ def sample_notice() -> None:
     In plain words: the store's own note (its seed and size) is for the people who made it, not for readers."""
     info = data.store_info()
     if info.get("synthetic"):
-        text = f"**{SAMPLE_BANNER}**"
+        text = f"**{_(SAMPLE_BANNER)}**"
         if not auth.configured():
-            text += " Sign-in is off, so every scheme's figures are shown to everyone."
+            text += " " + _("Sign-in is off, so every scheme's figures are shown to everyone.")
         st.info(text, icon=":material/science:")
 
 

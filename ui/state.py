@@ -12,13 +12,36 @@ import streamlit as st
 
 from kpi.data import schema
 from kpi.data.queries import Filters
+from kpi import i18n
+from kpi.i18n import N_, _
 from kpi.render import text
 from ui import data
 
 ENGLAND = schema.ENGLAND  # a shortcut in the place picker: the nine English regions
 # The benchmark choice (Filters.benchmark), offered where places are compared, kept in the URL as `bench`.
-BENCHMARK_LABELS = {"auto": "England for English areas, the nation for the others",
-                    "uk": "The whole UK for every area"}
+BENCHMARK_LABELS = {"auto": N_("England for English areas, the nation for the others"),
+                    "uk": N_("The whole UK for every area")}
+
+
+def benchmark_labels() -> dict[str, str]:
+    """BENCHMARK_LABELS in the page's language (the options of a url_choice)."""
+    return {code: _(label) for code, label in BENCHMARK_LABELS.items()}
+
+
+def benchmark_name(name: str) -> str:
+    """A benchmark's name as tables hold it (schema.BENCHMARK_NAMES: "England", "UK"...) in the page's language."""
+    code = next((c for c, n in schema.BENCHMARK_NAMES.items() if n == name), None)
+    if code == schema.UK:
+        return _("UK")
+    return area_label(code) if code else name
+
+
+def area_label(code: str) -> str:
+    """An area's name (GSS code) in the page's language: the one place pages name an area, so a Welsh name list
+    elsewhere can be plugged in here."""
+    if code == ENGLAND:
+        return _("England")
+    return _(schema.AREAS.get(code, code))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -54,7 +77,8 @@ def write_params(wanted: Mapping[str, Sequence[str]]) -> None:
 def warn_unrecognised(rejected: Sequence[str]) -> None:
     """The one notice for parts of a link we ignored (nothing when there are none)."""
     if rejected:
-        st.warning("Part of this link was not recognised and has been ignored: " + ", ".join(rejected) + ".",
+        st.warning(_("Part of this link was not recognised and has been ignored: {parts}.").format(
+                   parts=", ".join(rejected)),
                    icon=":material/link_off:")
 
 
@@ -64,7 +88,7 @@ def url_choice(param: str, options: Mapping[str, str], default: str, widget, lab
     so a copied link reopens the same view.
 
     A value the page does not know is ignored with a short notice. The value is kept across page switches (which
-    empty the URL) and written back.
+    empty the URL) and written back. `options` labels and `label` are shown as given (the caller translates them).
     """
     memo = f"_{key}"
     if key not in st.session_state:
@@ -84,23 +108,33 @@ FILTER_NAMES = ("period", "place", "programme", "arrangement", "age_band", "need
 # filter name -> query-parameter key (repeated keys hold several values)
 PARAM_KEYS = {"period": "year", "place": "area", "programme": "programme", "arrangement": "arrangement",
               "age_band": "age", "need": "need"}
-_LABELS = {"period": "Period (financial year)", "place": "Nation or region", "programme": "Programme",
-           "arrangement": "Arrangement", "age_band": "Age band", "need": "Primary need"}
-_PLACEHOLDERS = {"period": "All years", "place": "All of the UK", "programme": "Both programmes",
-                 "arrangement": "All arrangements", "age_band": "All ages", "need": "All needs"}
+_LABELS = {"period": N_("Period (financial year)"), "place": N_("Nation or region"), "programme": N_("Programme"),
+           "arrangement": N_("Arrangement"), "age_band": N_("Age band"), "need": N_("Primary need")}
+_PLACEHOLDERS = {"period": N_("All years"), "place": N_("All of the UK"), "programme": N_("Both programmes"),
+                 "arrangement": N_("All arrangements"), "age_band": N_("All ages"), "need": N_("All needs")}
+ENGLAND_LABEL = N_("England (all nine regions)")
 _STATE = "_khi_filters"  # filter name -> list of chosen values (survives page switches)
 _URL_SEEN = "_khi_url"  # the query params as we last wrote them
 
 
 def _options(name: str) -> dict:
-    """value -> label for one filter, in the order people expect."""
+    """value -> English label for one filter, in the order people expect (a hand-typed link may use a label)."""
     if name == "period":
         return {y: schema.fy_label(y) for y in data.available_years()}
     if name == "place":
-        return {ENGLAND: "England (all nine regions)", **schema.AREAS}
+        return {ENGLAND: ENGLAND_LABEL, **schema.AREAS}
     domain = {"programme": "programme", "arrangement": "arrangement", "age_band": "age_band",
               "need": "primary_need"}[name]
     return dict(schema.LABELS[domain])
+
+
+def _shown(name: str, options: Mapping) -> Callable[[object], str]:
+    """How a filter's option is shown: its label in the page's language."""
+    if name == "period":
+        return options.get
+    if name == "place":
+        return lambda code: _(ENGLAND_LABEL) if code == ENGLAND else area_label(code)
+    return lambda value: _(options[value])
 
 
 def _to_param(name: str, value) -> str:
@@ -163,16 +197,16 @@ def filters_sidebar(show: Sequence[str] = FILTER_NAMES) -> Filters:
 
     if show:
         with st.sidebar:
-            st.header("Filters")
+            st.header(_("Filters"))
             for name in show:
                 key = f"khi_filter_{name}"
                 options = _options(name)
                 # Streamlit forgets widget values on a page switch; the session's own copy puts them back. User
                 # changes reach that copy first, through on_change, so this never undoes them.
                 st.session_state[key] = [v for v in state.get(name, []) if v in options]
-                st.multiselect(_LABELS[name], list(options), format_func=options.get, key=key,
-                               placeholder=_PLACEHOLDERS[name], on_change=_remember, args=(name,))
-            st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:", width="stretch")
+                st.multiselect(_(_LABELS[name]), list(options), format_func=_shown(name, options), key=key,
+                               placeholder=_(_PLACEHOLDERS[name]), on_change=_remember, args=(name,))
+            st.button(_("Clear filters"), on_click=_clear_filters, icon=":material/filter_alt_off:", width="stretch")
 
     write_params({PARAM_KEYS[name]: [_to_param(name, v) for v in state[name]] for name in show})
     st.session_state[_URL_SEEN] = _url_snapshot()
@@ -198,10 +232,19 @@ def _filters_from(state: Mapping[str, list], show: Sequence[str]) -> Filters:
 
 def view_link(url_path: str, **choices: str) -> str:
     """A relative link to another page (its url path, e.g. "compare") on this view: the filters as the URL carries
-    them (as filters_sidebar wrote them), with that page's own `choices` set over them (metric=..., area=...)."""
+    them (as filters_sidebar wrote them), with that page's own `choices` set over them (metric=..., area=...), and
+    the page's language."""
     params = {key: values for key, values in _url_snapshot().items() if values}
     params.update({key: [value] for key, value in choices.items()})
+    params.update({key: [value] for key, value in _lang_param()})
     return f"{url_path}?{urllib.parse.urlencode(params, doseq=True)}"
+
+
+def _lang_param() -> list[tuple[str, str]]:
+    """("lang", code) for a link made on a page not in the default language (the URL's, as ui.lang wrote it), so
+    the page it opens speaks the same language; nothing on an English page (its links stay as they were)."""
+    code = i18n.parse(st.query_params.get("lang")) or i18n.lang()
+    return [] if code == i18n.DEFAULT else [("lang", code)]
 
 
 def current_filters() -> Filters:
@@ -219,11 +262,13 @@ def place_label(f: Filters | None = None) -> str:
     """'North West', 'England', 'Wales and Scotland' or 'the UK'."""
     f = current_filters() if f is None else f
     if not f.areas:
-        return "the UK"
+        return _("the UK")
     if set(f.areas) == set(schema.ENGLISH_REGIONS):
-        return "England"
-    names = [schema.AREAS[a] for a in f.areas]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return _("England")
+    names = [area_label(a) for a in f.areas]
+    if len(names) == 1:
+        return names[0]
+    return _("{names} and {last}").format(names=", ".join(names[:-1]), last=names[-1])
 
 
 def compare_link(metric_id: str, level: str, areas: Sequence[str], f: Filters) -> str:
@@ -235,4 +280,4 @@ def compare_link(metric_id: str, level: str, areas: Sequence[str], f: Filters) -
     for name, values in (("programme", f.programmes), ("arrangement", f.arrangements), ("age_band", f.age_bands),
                          ("need", f.needs)):
         params += [(PARAM_KEYS[name], v) for v in values]
-    return "compare?" + urlencode(params)
+    return "compare?" + urlencode(params + _lang_param())
