@@ -92,13 +92,13 @@ with left:
         if last is not None:
             st.metric(f"{state.area_label(code)}, {last['financial_year']}", f"{last['outcome_pct']:.0f}%")
 with right:
-    st.info(f"**{_('These two figures are not the same measure.')}** {_(reference.ASCOF_CAVEAT)}",
+    st.info("**" + _("These two figures are not the same measure.") + "** " + _(reference.ASCOF_CAVEAT),
             icon=":material/info:")
     mine = views.value_shown(everything, "connected_positive")
     if mine is not None:
         st.markdown(_("In the outcomes tool, **{figure}** of people said their support helped them feel more "
                       "connected ({place}, {period}).").format(
             figure=registry.format_value(registry.get("connected_positive"), mine), place=place, period=period))
-    st.caption(_("Source: {source}.").format(source=reference.ASCOF_SOURCE))
+    st.caption(_("Source: {source}.").format(source=_(reference.ASCOF_SOURCE)))
 with st.expander(_("ASCOF figures as a table"), icon=":material/table:"):
     st.dataframe(views.ascof_table(ascof, ["E92000001", *regions]), hide_index=True)

@@ -94,7 +94,7 @@ st.caption(_("Grey areas have too few people to show. Hover over an area, or cho
 
 # -- Growing, flat or falling --------------------------------------------------------------------------------------
 st.header(_("Which areas are growing, flat or falling"))
-st.markdown(_("**The rule:** {rule}").format(rule=_(registry.GROWTH_RULE)))
+st.markdown(_("**The rule:** {rule}").format(rule=registry.growth_rule()))
 st.markdown(
     "- " + _("**Growing:** {areas}").format(areas=views.status_names(growth, "growing")) + "\n"
     "- " + _("**Flat:** {areas}").format(areas=views.status_names(growth, "flat")) + "\n"
@@ -131,7 +131,7 @@ rate = by_region["people_per_100k"]
 blocks.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate, key="growth-rate",
                    filename="people_per_100k_by_region.csv", period=period,
                    shown=growth_charts.reader_table(rate))
-st.caption(_("Population: ONS mid-year estimates, all ages. Source: {source}.").format(source=reference.ONS_SOURCE))
+st.caption(_("Population: ONS mid-year estimates, all ages. Source: {source}.").format(source=_(reference.ONS_SOURCE)))
 glossary.explain("benchmark")
 
 # -- People supported by year and arrangement ----------------------------------------------------------------------

@@ -21,7 +21,8 @@ ENGLISH_WORDS = frozenset(
     "figures figure answers answered support shows shown chart table page area areas region regions "
     "download better worse similar".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
-_CODE = re.compile(r"`[^`]*`")
+# Not prose: code spans, link targets, style and script blocks, HTML tags' names and attributes.
+_CODE = re.compile(r"`[^`]*`|\]\([^)]*\)|<(style|script)\b.*?</\1>|<[^>]+>", re.S)
 # Keys of element protos that hold no words a person reads (ids, CSS, icons, formats, urls).
 _SKIP_KEYS = {"id", "formId", "key", "icon", "type", "format", "url", "src", "href", "css", "bodyUrl", "pageScriptHash",
               "scriptHash", "urlPathname", "deltaPath", "theme", "colors", "color", "font", "fontFamily", "style",
@@ -86,7 +87,8 @@ def page_strings(at) -> list[str]:
 
 
 def english_in(strings, allowed=()) -> list[str]:
-    """The strings with English words in them (after removing the `allowed` names: schemes, organisations)."""
+    """The strings with English words in them (after removing the `allowed` names: schemes, organisations), each
+    as "[the English words] in <the string>"."""
     found = []
     for s in strings:
         text = _CODE.sub(" ", s)  # `python -m kpi table ...`: a command, the same in any language
@@ -94,5 +96,5 @@ def english_in(strings, allowed=()) -> list[str]:
             text = text.replace(name, " ")
         words = {w.lower() for w in _WORD.findall(text)}
         if words & ENGLISH_WORDS:
-            found.append(s)
+            found.append(f"{sorted(words & ENGLISH_WORDS)} in {s}")
     return found

@@ -13,14 +13,15 @@ import math
 import pandas as pd
 
 from kpi.data import paths, schema
+from kpi.i18n import N_
 
 ASCOF_MEASURE = "1I1"  # adults who use services: "as much social contact as they would like"
-ASCOF_CAVEAT = (
+ASCOF_CAVEAT = N_(
     "This is a different survey (the Adult Social Care Survey, England) with a different question and different "
     "people. It gives context; it cannot be compared directly with the outcomes tool."
 )
-ASCOF_SOURCE = "NHS Digital, Measures from the Adult Social Care Outcomes Framework (ASCOF 1I1), OGL v3.0"
-ONS_SOURCE = "Office for National Statistics, licensed under the Open Government Licence v3.0"
+ASCOF_SOURCE = N_("NHS Digital, Measures from the Adult Social Care Outcomes Framework (ASCOF 1I1), OGL v3.0")
+ONS_SOURCE = N_("Office for National Statistics, licensed under the Open Government Licence v3.0")
 
 
 @functools.lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from kpi.data import queries, schema
 from kpi.data.queries import Filters
+from kpi.i18n import N_, _
 from kpi.metrics import disclosure, registry, stats, tables
 from kpi.metrics.scope import Scope, ScopeError
 
@@ -31,7 +32,7 @@ K_DEFAULT = 5
 K_CHOICES = tuple(range(5, 11))
 MIN_ANSWERS = disclosure.MIN_DENOMINATOR  # a scheme with fewer answers has no mix worth matching on
 BLOCKS = {"arrangement": schema.ARRANGEMENTS, "age_band": schema.AGE_BANDS, "primary_need": schema.PRIMARY_NEEDS}
-GROUP_LABEL = "Similar schemes ({k}, pooled)"
+GROUP_LABEL = N_("Similar schemes ({k}, pooled)")  # the group's row, in the reader's language
 
 
 def share_column(block: str, category: str) -> str:
@@ -144,7 +145,7 @@ def compared(mine: pd.DataFrame, pooled: pd.DataFrame | None, size: int = 0) -> 
     if pooled is None or mine.empty:
         return mine.assign(compared_with_similar="not compared", similar_schemes=0)
     k = registry.get(str(mine["metric_id"].iloc[0]))
-    pooled = pooled.assign(scheme_id="", scheme_name=GROUP_LABEL.format(k=size), area_code="", area_name="")
+    pooled = pooled.assign(scheme_id="", scheme_name=_(GROUP_LABEL).format(k=size), area_code="", area_name="")
     both = pd.concat([mine, pooled[[c for c in mine.columns if c in pooled.columns]]], ignore_index=True)
     hidden = both["suppressed"].to_numpy(bool)
     group_value = np.nan if hidden[1] else float(both["value"].iloc[1])

@@ -106,7 +106,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     t = table.reset_index(drop=True)
     mid = str(t["metric_id"].iloc[0]) if len(t) else None
     unit = str(t["unit"].iloc[0]) if len(t) else ""
-    labels = t[label_col].astype(str).map(area_name if label_col == "area_name" else str).tolist()
+    labels = t[label_col].astype(str).map(area_name if label_col == "area_name" else _)  # category labels are English data.tolist()
     value = pd.to_numeric(t["value"], errors="coerce")
     lower = pd.to_numeric(t["lower"], errors="coerce")
     upper = pd.to_numeric(t["upper"], errors="coerce")

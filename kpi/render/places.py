@@ -76,7 +76,7 @@ def listed(names) -> str:
 def axis_title(k: registry.KHI | None) -> str | None:
     if k is None:
         return None
-    return k.title if k.unit in k.title else f"{k.title} ({k.unit})"
+    return k.title if k.unit_words in k.title else f"{k.title} ({k.unit_words})"
 
 
 def interval_words(k: registry.KHI | None, row) -> str:
