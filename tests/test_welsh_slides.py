@@ -3,7 +3,7 @@ English words stay out, `kpi table --lang cy` prints what the dashboard's Welsh 
 formula-safe guard still holds.
 
 Every expected Welsh string is read through `_()` of its English msgid, so these tests need the Welsh catalogue
-filled (`python -m kpi.translations update` then `fill kpi/locale/parts/*.json`) and fail when a string is left
+filled (`python -m kpi.translations update` then translate the new entries) and fail when a string is left
 unwrapped or untranslated (each checks the Welsh differs from the English).
 """
 
