@@ -17,6 +17,11 @@ fi
 
 haproxy_path >/dev/null  # installs it when missing
 
+# A Welsh PDF is set in DejaVu Sans (ŵ and ŷ; kpi/render/slides_pdf.py); chromium usually brings it, but say so.
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+    apt_install fonts-dejavu-core
+fi
+
 # axe-core (npm, pinned in package-lock.json) for tests/browser/test_accessibility.py; Debian's npm when none.
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
     command -v npm >/dev/null 2>&1 || apt_install nodejs npm
