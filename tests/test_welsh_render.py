@@ -12,6 +12,7 @@ import json
 import re
 import textwrap
 
+import pandas as pd
 import pytest
 
 from kpi import i18n
@@ -181,3 +182,11 @@ def test_reader_tables_speak_welsh_and_english_is_the_table_as_built():
         assert set(welsh[_("Growing, flat or falling")]) <= {text.word(s) for s in ("growing", "flat", "falling")}
         assert _("North West") in set(welsh[_("Area")])
     assert list(welsh.index) == list(english.index) and welsh.shape == english.shape
+
+
+def test_a_breakdown_with_no_rows_draws_an_empty_chart_not_an_error():
+    # A view with no answers (or a filter value that matches nothing) reached np.nanmin of an empty column.
+    empty = pd.DataFrame(columns=["metric_id", "unit", "value", "lower", "upper", "suppressed", "comparison",
+                                  "denominator", "arrangement_label"])
+    fig = charts.bar_with_intervals.uncached(empty, "arrangement_label", title="No rows")
+    assert list(fig.data[0].y) == [] and fig.layout.xaxis.range[0] == 0

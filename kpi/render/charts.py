@@ -140,7 +140,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     layout(fig, title, height=max(260, 46 * len(t) + 150))
     fig.update_yaxes(autorange="reversed", automargin=True, ticks="", showgrid=False)
     top = 100.0 if unit == "%" else hi_end * 1.32  # a percentage axis ends at 100; labels go in the margin
-    fig.update_xaxes(title_text=unit_axis(unit), range=[min(0.0, float(np.nanmin(lower.fillna(0))) * 1.1), top],
+    fig.update_xaxes(title_text=unit_axis(unit), range=[min(0.0, float(lower.fillna(0).min()) * 1.1 if len(t) else 0.0), top],  # no rows: an empty axis
                      showgrid=True, gridcolor="#E5E5E5", zeroline=True, zerolinecolor=TEXT)
     fig.update_layout(margin=dict(r=90 if unit == "%" else 30))
     return fig
