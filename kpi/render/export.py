@@ -118,7 +118,7 @@ def words(column: pd.Series) -> pd.Series:
     values (numbers, blanks) as they are. English: the column itself."""
     if i18n.lang() == i18n.DEFAULT:
         return column
-    return column.map(lambda v: _(v) if isinstance(v, str) else v)
+    return column.map(lambda v: _(text.word(v)) if isinstance(v, str) else v)
 
 
 def title_by(metric_id: str, by: Sequence[str] = ()) -> str:

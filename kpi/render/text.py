@@ -210,6 +210,8 @@ def _words(language: str) -> dict[str, str]:
             # growth status (compute: people_growth_pct)
             "growing": pgettext("growth", "growing"), "flat": pgettext("growth", "flat"),
             "falling": pgettext("growth", "falling"), "not known": pgettext("growth", "not known"),
+            # the interval methods' names (their Welsh is beside each kind in khis.toml)
+            **{kind.method_name: kind.method_words for kind in registry.KINDS.values()},
         }
 
 
