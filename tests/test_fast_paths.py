@@ -104,6 +104,7 @@ def _trend_words_one_by_one(series, place):
     """The profile's trends before they were vectorised: one `trend_words` (one `trend_test`) per place."""
     yearly: dict[tuple, dict[int, tuple[float, float]]] = {}
     for mid, t in series.items():
+        t = pd.DataFrame(dict(t))  # compute_many's arrays, read as the profile read its frames
         for code, year, num, den in zip(t[place].astype(str), t["year"], t["numerator"].to_numpy(float),
                                         t["denominator"].to_numpy(float)):
             yearly.setdefault((mid, code), {})[int(year)] = (num, den)

@@ -303,7 +303,7 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
         try:
             span, exact = _scoped(cur, scope, (level, "year"), span)
             series = compute.compute_many(cur, [registry.get(m) for m in tested], (level, "year"), span, confidence,
-                                          not exact)
+                                          not exact, frames=False)
         finally:
             cur.close()
         trends = tables.trend_words_many(series, "scheme_id" if level == "scheme" else "area_code")

@@ -196,11 +196,13 @@ class Counts:
 
 
 def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float,
-                 protect: bool = False, counts: Counts | None = None) -> dict[str, pd.DataFrame]:
+                 protect: bool = False, counts: Counts | None = None, frames: bool = True) -> dict:
     """Unsuppressed figures per breakdown group for several KHIs: exact, or from published counts with `protect`.
 
     KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table; with
     `counts` shared between calls, a coarser call over the same filters sums the finer one's counts (`Counts`).
+    frames=False: each KHI's columns as a dict of arrays, for callers that only read them (benchmarks, trend
+    series): a DataFrame per KHI cost more than its figures.
     """
     if "nation" in by and {"region", "scheme"} & set(by):  # both would name their column area_code
         raise ValueError("cannot break down by nation and by region or scheme at once: choose one place level")
@@ -216,18 +218,24 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
         got = counts.cube(cols, by, f, table=table, keys=protect)
         col, base = _columns(got), _groups(got, group_cols)
         for k in part:
-            out[k.id] = _attach(base, _from_cube(k, col, confidence, protect))
+            out[k.id] = _attach(base, _from_cube(k, col, confidence, protect)) if frames else {
+                **base, **_from_cube(k, col, confidence, protect)}
     medians = [k for k in ks if k.kind == "median"]
     if medians:
         rows = _median_rows(counts.hist(by, f), group_cols, confidence, protect)
         for k in medians:
-            out[k.id] = rows
+            out[k.id] = rows if frames else _plain(rows)
     growth = [k for k in ks if k.table == "people_supported"]
     if growth:
         frame = _growth_frame(counts, by, f, protect)  # shared: the growth KHIs differ only in what they make of it
         for k in growth:
-            out[k.id] = _growth_figures(k, frame, by, f, counts, confidence)
+            figures = _growth_figures(k, frame, by, f, counts, confidence)
+            out[k.id] = figures if frames else _plain(figures)
     return out
+
+
+def _plain(table: pd.DataFrame) -> dict:
+    return {c: table[c].array for c in table.columns}
 
 
 def _period(cur, f: Filters) -> tuple[int, int]:

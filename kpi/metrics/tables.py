@@ -159,11 +159,11 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
     bench: dict[str, list] = {k.id: [] for k in comparable}
     if comparable and schema.UK in wanted:
         for mid, t in compute.compute_many(cur, comparable, bench_by, bench_f, confidence, benchmark_protect,
-                                                 counts).items():
+                                           counts, frames=False).items():
             bench[mid].append((t, None))
     if comparable and wanted - {schema.UK}:
         nations = compute.compute_many(cur, comparable, (*bench_by, "nation"), bench_f, confidence, benchmark_protect,
-                                       counts)
+                                       counts, frames=False)
         for mid, t in nations.items():
             bench[mid].append((t, "area_code"))
     out = {}
@@ -176,12 +176,12 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
             continue
         # A lookup by (group keys..., benchmark code), not a merge: a merge per KHI cost more than the queries.
         lookup = {}
-        for t, code_col in bench[k.id]:
-            values = t["value"].to_numpy(float)
+        for t, code_col in bench[k.id]:  # t: columns as arrays (compute_many's frames=False)
+            values = np.asarray(t["value"], dtype=float)
             if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
-                small = ~(t["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
+                small = ~(np.asarray(t["denominator"], dtype=float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
                 values = np.where(small, np.nan, registry.round_shown(k, values))
-            codes_of = t[code_col].tolist() if code_col else [schema.UK] * len(t)
+            codes_of = t[code_col].tolist() if code_col else [schema.UK] * len(values)
             lookup.update(zip(zip(*[t[c].tolist() for c in keys], codes_of), values))
         mine = codes[k.id]
         rows = zip(*[table[c].tolist() for c in keys], mine)
@@ -260,13 +260,13 @@ def trend_words_many(series: dict[str, pd.DataFrame], place: str) -> dict[tuple[
     first to its last year with figures, as `trend_words` takes it; the test uses its latest five."""
     width = 5  # stats.trend_test's periods
     mids, codes, years, nums, dens = [], [], [], [], []
-    for mid, t in series.items():
+    for mid, t in series.items():  # columns as arrays (compute_many's frames=False) or a frame
         k = registry.get(mid)
-        num, den = t["numerator"].to_numpy(float), t["denominator"].to_numpy(float)
+        num, den = np.asarray(t["numerator"], dtype=float), np.asarray(t["denominator"], dtype=float)
         small = ~(den >= k.min_n)  # too few answers: missing, as in trend_words
-        mids.append(np.full(len(t), mid, dtype=object))
-        codes.append(t[place].astype(str).to_numpy(dtype=object))
-        years.append(t["year"].to_numpy(np.int64))
+        mids.append(np.full(len(num), mid, dtype=object))
+        codes.append(np.array([str(c) for c in t[place]], dtype=object))
+        years.append(np.asarray(t["year"], dtype=np.int64))
         nums.append(np.where(small, np.nan, num))
         dens.append(np.where(small, np.nan, den))
     if not mids:
