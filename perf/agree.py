@@ -28,6 +28,21 @@ def check_agreement(con, req: Req, got, data_dir=None) -> str | None:
         bad = [key for key in ("responses", "people") if int(ours[key]) != int(got[key])]
         bad += [key for key in ("first_date", "last_date") if pd.Timestamp(ours[key]) != pd.Timestamp(got[key])]
         return None if not bad else f"coverage differs in {bad}"
+    if req.kind == "mix":  # answers per scheme in each category of each block, as kpi.metrics.similar reads them
+        cur = con.cursor()
+        try:
+            ours = queries.scheme_mix(cur, req.f)
+        finally:
+            cur.close()
+        for block in ("arrangement", "age_band", "primary_need"):
+            mine = ours[ours["block"] == block]
+            a = {(str(s), None if pd.isna(c) else c): int(n)
+                 for s, c, n in zip(mine["scheme_id"], mine["category"], mine["responses"])}
+            g = got.groupby(["scheme_id", block], dropna=False)["responses"].sum()
+            b = {(str(s), None if pd.isna(c) else c): int(n) for (s, c), n in g.items()}
+            if a != b:
+                return f"scheme mix by {block} differs"
+        return None
     k = registry.get(req.metric)
     ours = api.khi_table(req.metric, req.by, req.f, scope=Scope.analyst(), con=con)
     if k.table == "people_supported":

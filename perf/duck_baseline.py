@@ -120,6 +120,10 @@ class DuckBaseline:
             return [int(y) for y in self._q(con, f"SELECT DISTINCT fy FROM {self.RAW} ORDER BY fy", {})["fy"]]
         if r.kind == "schemes":
             return self._q(con, f"SELECT * FROM {self.SCHEMES}", {})
+        if r.kind == "mix":
+            params: dict = {}
+            return self._q(con, f"SELECT r.scheme_id, r.arrangement, r.age_band, r.primary_need, count(*) AS responses "
+                                f"FROM {self.RAW} r {self._where(r.f, params)} GROUP BY ALL", params)
         if r.kind == "coverage":
             row = self._q(con, f"SELECT count(*) AS responses, min(completed_on) AS first_date, max(completed_on) "
                                f"AS last_date, count(DISTINCT person_id) AS people FROM {self.RAW}", {})

@@ -15,7 +15,7 @@ PEOPLE_KINDS_NOT_BENCHMARKED = ("people", "net_change", "growth_share")
 
 @dataclass(frozen=True)
 class Req:
-    kind: str  # "khi", "coverage", "years", "schemes"
+    kind: str  # "khi", "coverage", "years", "schemes", "mix" (answers per scheme by arrangement, age band, need)
     metric: str = ""
     by: tuple = ()
     f: object = None
@@ -34,7 +34,7 @@ def _benchmark_req(k, by, f):
     return Req("khi", k.id, (), f)
 
 
-def requests_for(call: Call, years: list[int]) -> list[Req]:
+def requests_for(call: Call, years: list[int], con=None) -> list[Req]:
     from kpi.metrics import registry
     from kpi.data.queries import Filters
 
@@ -78,6 +78,25 @@ def requests_for(call: Call, years: list[int]) -> list[Req]:
         for m in (m for m in ids if registry.get(m).share_of_people):
             out += khi(m, (level, "year"), f.with_years(y for y in years if y <= latest))
         return out
+    if call.name == "similar_schemes":  # the schemes' mixes in the years in view (kpi.metrics.similar.profiles)
+        return [Req("mix", f=Filters(years=arg(1, "filters", Filters()).years)), Req("schemes")]
+    if call.name == "compare_with_similar":
+        from dataclasses import replace
+
+        mid, sid, f = arg(0, "metric_id", None), str(arg(1, "scheme_id", None)), arg(2, "filters", Filters())
+        out = [Req("schemes"), Req("mix", f=Filters(years=f.years)),
+               *khi(mid, ("scheme",), replace(f, areas=(), schemes=(sid,)))]
+        if con is not None:  # the group pooled: its members as kpi finds them (the baselines do not rank schemes)
+            from kpi.metrics import similar
+
+            cur = con.cursor()
+            try:
+                members = tuple(similar.members(cur, sid, f, int(kw.get("k", similar.K_DEFAULT)))["scheme_id"])
+            finally:
+                cur.close()
+            if members:
+                out += khi(mid, (), replace(f, areas=(), schemes=members))
+        return out
     if call.name in ("coverage", "years"):
         return [Req(call.name)]
     if call.name == "scheme_list":
@@ -85,11 +104,12 @@ def requests_for(call: Call, years: list[int]) -> list[Req]:
     raise ValueError(f"no baseline for kpi.metrics.api.{call.name}")
 
 
-def page_requests(calls: list[Call], years: list[int]) -> list[Req]:
-    """Every figure set a page's calls need, each once, in first-use order."""
+def page_requests(calls: list[Call], years: list[int], con=None) -> list[Req]:
+    """Every figure set a page's calls need, each once, in first-use order (con: to find a comparator group's
+    members; without it the group's pooled figure is not asked of the baselines)."""
     seen: dict[Req, None] = {}
     for c in calls:
-        for r in requests_for(c, years):
+        for r in requests_for(c, years, con):
             seen.setdefault(r, None)
     return list(seen)
 
@@ -127,6 +147,8 @@ def raw_columns(reqs: list[Req]) -> list[str]:
     for r in reqs:
         if r.kind == "coverage":
             cols |= {"completed_on", "person_id"}
+        if r.kind == "mix":
+            cols |= {"arrangement", "age_band", "primary_need"}
         if r.kind != "khi":
             continue
         k = registry.get(r.metric)

@@ -84,6 +84,9 @@ class PandasBaseline:
             return sorted(int(y) for y in df["year"].unique())
         if r.kind == "schemes":
             return pd.read_parquet(self.scheme_files)
+        if r.kind == "mix":
+            cols = ["scheme_id", "arrangement", "age_band", "primary_need"]
+            return df[self._mask(df, r.f)].groupby(cols, dropna=False).size().rename("responses").reset_index()
         if r.kind == "coverage":
             return {"responses": len(df), "first_date": df["completed_on"].min(),
                     "last_date": df["completed_on"].max(), "people": int(df["person_id"].nunique())}

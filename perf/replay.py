@@ -49,7 +49,7 @@ def time_ours(root: Path, recordings: dict[str, Recording], pages: list[Page], a
         page["calls_warm_p50_ms"] = sorted(
             ((str(c)[:160], round(float(np.median([run[i] for run in per_call])) * 1000, 1))
              for i, c in enumerate(rec.calls)), key=lambda x: -x[1])
-        page["requests"] = page_requests(rec.calls, years)
+        page["requests"] = page_requests(rec.calls, years, con)
         page["ours_peak_rss_mb"] = round(rss_peak_mb(), 1)
         con.close()
         print(f"  {path}: {len(rec.calls)} calls, ours warm p50 {page['ours']['warm']['p50']} ms, "

@@ -91,6 +91,33 @@ def test_agreement_check_reports_a_wrong_figure(sample_store, con, reqs, duck_fi
     assert check_agreement(con, Req("years"), [1990], sample_store) is not None
 
 
+def test_similar_schemes_calls_become_figure_sets_both_baselines_agree_on(sample_store, con):
+    from kpi.metrics import similar
+
+    assert {"similar_schemes", "compare_with_similar"} <= set(RECORDED)
+    cur = con.cursor()
+    sid = next(s for s in api.scheme_list(scope=SCHEMES, con=con)["scheme_id"].astype(str)
+               if len(similar.members(cur, s, Filters(), similar.K_DEFAULT)))
+    cur.close()
+    calls = [Call("similar_schemes", (sid, Filters()), (("scope", SCHEMES),)),
+             Call("compare_with_similar", ("connected_positive", sid, Filters()), (("scope", SCHEMES),))]
+    reqs = page_requests(calls, api.years(con=con), con)
+    assert Req("mix", f=Filters()) in reqs
+    pooled = [r for r in reqs if r.kind == "khi" and r.by == () and len(r.f.schemes) >= similar.K_CHOICES[0]]
+    assert pooled and sid not in pooled[0].f.schemes  # the group without the scheme itself
+    base = DuckBaseline(sample_store)
+    dcon = base.connect()
+    try:
+        duck = base.run_page(dcon, reqs)
+    finally:
+        dcon.close()
+    for got in (duck, PandasBaseline(sample_store).run_page(reqs)):
+        assert [m for r in reqs if (m := check_agreement(con, r, got[r], sample_store))] == []
+    wrong = duck[Req("mix", f=Filters())].copy()
+    wrong.loc[wrong.index[0], "responses"] += 1
+    assert "scheme mix" in check_agreement(con, Req("mix", f=Filters()), wrong, sample_store)
+
+
 def test_recorder_keeps_top_level_calls_only_and_restores_api(con):
     original = api.khi_table
     with Recorder(api) as rec:

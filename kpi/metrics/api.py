@@ -126,9 +126,10 @@ def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdo
 def _compute(cur, ks, by, filters: Filters, confidence, compare_breakdowns: bool, protect: bool,
              benchmark_protect: bool) -> dict:
     """The figures of filters already scoped, with their benchmark and comparison (the one call of both)."""
-    figures = compute.compute_many(cur, ks, by, filters, confidence, protect)
+    counts = compute.Counts(cur)  # the benchmarks summed from the places' counts where the filters allow
+    figures = compute.compute_many(cur, ks, by, filters, confidence, protect, counts)
     return tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect,
-                                  benchmark_protect=benchmark_protect)
+                                  benchmark_protect=benchmark_protect, counts=counts)
 
 
 def store_info(data_dir=None, version: int | None = None) -> dict:
@@ -302,18 +303,10 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
         try:
             span, exact = _scoped(cur, scope, (level, "year"), span)
             series = compute.compute_many(cur, [registry.get(m) for m in tested], (level, "year"), span, confidence,
-                                          not exact)
+                                          not exact, frames=False)
         finally:
             cur.close()
-        place = "scheme_id" if level == "scheme" else "area_code"
-        # Grouped in plain Python: a pandas groupby and reindex per cell cost more than all the queries.
-        yearly: dict[tuple, dict[int, tuple[float, float]]] = {}
-        for mid, t in series.items():
-            for code, year, num, den in zip(t[place].astype(str), t["year"], t["numerator"].to_numpy(float),
-                                            t["denominator"].to_numpy(float)):
-                yearly.setdefault((mid, code), {})[int(year)] = (num, den)
-        for key, by_year in yearly.items():
-            trends[key] = tables.trend_words(registry.get(key[0]), by_year)
+        trends = tables.trend_words_many(series, "scheme_id" if level == "scheme" else "area_code")
     place = cells["scheme_id"] if level == "scheme" else cells["area_code"]
     words = [trends.get((m, str(c)), ("not tested", "")) if registry.get(m).share_of_people
              else ("not tested", "") for m, c in zip(cells["metric_id"], place)]

@@ -118,8 +118,14 @@ def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float, p
     return pd.DataFrame(rows, columns=[*group_cols, "numerator", "denominator", "value", "lower", "upper"])
 
 
-def _attach(counts: pd.DataFrame, group_cols: list[str], figures: dict[str, np.ndarray]) -> pd.DataFrame:
-    return pd.DataFrame({**{c: counts[c].to_numpy() for c in group_cols}, **figures})
+def _groups(counts: pd.DataFrame, group_cols: list[str]) -> dict:
+    """The group columns of a query result as typed arrays, shared by every KHI of the query."""
+    return {c: counts[c].array for c in group_cols}
+
+
+def _attach(groups: dict, figures: dict[str, np.ndarray]) -> pd.DataFrame:
+    # One constructor from typed arrays: no type inference per KHI, and no column inserts (each costs a copy).
+    return pd.DataFrame({**groups, **figures})
 
 
 def _cube_columns(k: KHI) -> set[str]:
@@ -133,40 +139,103 @@ _PAIRED_EXTRA = {
 }
 
 
+class Counts:
+    """The count queries of one computation, kept so a coarser request over the same filters is summed from a
+    finer one instead of scanning again: the benchmark of a table of places (the UK, the nations) or of subgroups
+    (everyone in the view) is its rows' counts added up. Counts and key sums are sums over records, so the sum of
+    the finer groups is the coarser query's sum to the unit (perturbation comes after, in `_counter`)."""
+
+    def __init__(self, cur):
+        self.cur, self._done, self._population = cur, [], {}
+
+    def cube(self, columns, by, f: Filters, table: str = "cube", keys: bool = False) -> pd.DataFrame:
+        wanted = [*columns, *(queries.key_column(c) for c in columns if keys and c in queries.KEYED_COLUMNS)]
+        return self._get(("cube", table), wanted, by, f, keys,
+                         lambda: queries.cube_counts(self.cur, columns, by, f, table=table, keys=keys))
+
+    def hist(self, by, f: Filters) -> pd.DataFrame:
+        return self._get(("hist",), ["n", "n__key"], by, f, True, lambda: queries.friends_histogram(self.cur, by, f),
+                         within=("friends_count",))
+
+    def people(self, by, f: Filters) -> pd.DataFrame:
+        return self._get(("people",), ["people", "carers", "people__key"], by, f, True,
+                         lambda: queries.people_supported(self.cur, by, f))
+
+    def population(self, year: int) -> pd.DataFrame:
+        if year not in self._population:
+            self._population[year] = queries.population(self.cur, year)
+        return self._population[year].copy()
+
+    def _get(self, kind, columns, by, f, keys, query, within=()):
+        by = tuple(by)
+        for fine_kind, fine_by, fine_f, fine_keys, fine in self._done:
+            if fine_kind == kind and fine_f == f and (fine_keys or not keys):
+                rolled = self._roll_up(fine, fine_by, by, f, columns, within) if fine_by != by else fine
+                if rolled is not None and set(columns) <= set(fine.columns):
+                    return rolled.copy()
+        got = query()
+        self._done.append((kind, by, f, keys, got))
+        return got.copy()  # callers may publish (perturb) a copy in place; the raw counts stay for summing
+
+    def _roll_up(self, fine: pd.DataFrame, fine_by, by, f: Filters, columns, within) -> pd.DataFrame | None:
+        """`fine` summed to `by`, whose breakdowns (bar the nation, made from the area) `fine_by` all has; None when
+        `by` is not such a coarsening. The filters are the same, so the rows summed are the rows the query sums."""
+        rest = tuple(b for b in by if b != "nation")
+        have = set(queries.group_columns(fine_by))
+        if ("nation" in fine_by or fine.empty or not set(queries.group_columns(rest)) <= have
+                or ("nation" in by and "area_code" not in have) or not set(columns) <= set(fine.columns)):
+            return None
+        if "nation" in by:  # as schema.NATION_SQL: England as one area, the other nations as themselves
+            nation = fine["area_code"].where(~fine["area_code"].str.startswith("E", na=False), schema.ENGLAND)
+            fine = fine.assign(area_code=nation)
+        keys = [*queries.group_columns(by), *within]
+        if not keys:
+            return pd.DataFrame({c: [fine[c].sum()] for c in columns})
+        # ORDER BY ALL's order: by the group columns, missing last.
+        return fine.groupby(keys, sort=True, dropna=False)[list(columns)].sum().reset_index()
+
+
 def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float,
-                 protect: bool = False) -> dict[str, pd.DataFrame]:
+                 protect: bool = False, counts: Counts | None = None, frames: bool = True) -> dict:
     """Unsuppressed figures per breakdown group for several KHIs: exact, or from published counts with `protect`.
 
-    KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table.
+    KHIs that read the same aggregate share one query: a page's figures cost one scan per aggregate table; with
+    `counts` shared between calls, a coarser call over the same filters sums the finer one's counts (`Counts`).
+    frames=False: each KHI's columns as a dict of arrays, for callers that only read them (benchmarks, trend
+    series): a DataFrame per KHI cost more than its figures.
     """
     if "nation" in by and {"region", "scheme"} & set(by):  # both would name their column area_code
         raise ValueError("cannot break down by nation and by region or scheme at once: choose one place level")
+    counts = counts if counts is not None else Counts(cur)
     group_cols = queries.group_columns(by)
     out: dict[str, pd.DataFrame] = {}
-    cube = [k for k in ks if k.table == "cube"]
-    if cube:
-        counts = queries.cube_counts(cur, sorted(set().union(*map(_cube_columns, cube))), by, f, keys=protect)
-        col = _columns(counts)
-        for k in cube:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, col, confidence, protect))
-    change = [k for k in ks if k.table == "change"]
-    if change:
-        cols = sorted({c for k in change for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
-        counts = queries.cube_counts(cur, cols, by, f, table="change", keys=protect)
-        col = _columns(counts)
-        for k in change:
-            out[k.id] = _attach(counts, group_cols, _from_cube(k, col, confidence, protect))
+    for table, part in (("cube", [k for k in ks if k.table == "cube"]),
+                        ("change", [k for k in ks if k.table == "change"])):
+        if not part:
+            continue
+        cols = sorted(set().union(*map(_cube_columns, part))) if table == "cube" else sorted(
+            {c for k in part for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
+        got = counts.cube(cols, by, f, table=table, keys=protect)
+        col, base = _columns(got), _groups(got, group_cols)
+        for k in part:
+            out[k.id] = _attach(base, _from_cube(k, col, confidence, protect)) if frames else {
+                **base, **_from_cube(k, col, confidence, protect)}
     medians = [k for k in ks if k.kind == "median"]
     if medians:
-        rows = _median_rows(queries.friends_histogram(cur, by, f), group_cols, confidence, protect)
+        rows = _median_rows(counts.hist(by, f), group_cols, confidence, protect)
         for k in medians:
-            out[k.id] = rows
+            out[k.id] = rows if frames else _plain(rows)
     growth = [k for k in ks if k.table == "people_supported"]
     if growth:
-        frame = _growth_frame(cur, by, f, protect)  # shared: the growth KHIs differ only in what they make of it
+        frame = _growth_frame(counts, by, f, protect)  # shared: the growth KHIs differ only in what they make of it
         for k in growth:
-            out[k.id] = _growth_figures(k, frame, by, f, cur, confidence)
+            figures = _growth_figures(k, frame, by, f, counts, confidence)
+            out[k.id] = figures if frames else _plain(figures)
     return out
+
+
+def _plain(table: pd.DataFrame) -> dict:
+    return {c: table[c].array for c in table.columns}
 
 
 def _period(cur, f: Filters) -> tuple[int, int]:
@@ -176,21 +245,21 @@ def _period(cur, f: Filters) -> tuple[int, int]:
     return queries.people_years(cur)
 
 
-def _people(cur, by: Sequence[str], f: Filters, protect: bool) -> pd.DataFrame:
+def _people(source: Counts, by: Sequence[str], f: Filters, protect: bool) -> pd.DataFrame:
     """People supported per group; with `protect`, the published count (the returns' rows are the records)."""
-    counts = queries.people_supported(cur, by, f)
+    counts = source.people(by, f)
     if protect:
         counts["people"] = perturb.perturb(counts["people"], counts["people__key"])
     return counts.drop(columns="people__key")
 
 
-def _growth_frame(cur, by: Sequence[str], filters: Filters, protect: bool) -> tuple[pd.DataFrame, int, int]:
+def _growth_frame(source: Counts, by: Sequence[str], filters: Filters, protect: bool) -> tuple[pd.DataFrame, int, int]:
     """People at the start and end of the period per group (each year against the year before for a series)."""
-    start, end = _period(cur, f=filters)
+    start, end = _period(source.cur, f=filters)
     plain_by = tuple(b for b in by if b != "year")
     if "year" in by:  # a series: each year against the year before
         years = tuple(range(start, end + 1)) if not filters.years else tuple(sorted(filters.years))
-        counts = _people(cur, (*plain_by, "year"), filters.with_years(range(min(years) - 1, max(years) + 1)),
+        counts = _people(source, (*plain_by, "year"), filters.with_years(range(min(years) - 1, max(years) + 1)),
                          protect)
         keys = queries.group_columns(plain_by)
         prev = counts.assign(year=counts["year"] + 1).rename(columns={"people": "people_start"})
@@ -198,8 +267,8 @@ def _growth_frame(cur, by: Sequence[str], filters: Filters, protect: bool) -> tu
             prev[[*keys, "year", "people_start"]], on=[*keys, "year"], how="left")
         frame = frame[frame["year"].isin(years)]
     else:
-        a = _people(cur, plain_by, filters.with_years([start]), protect).rename(columns={"people": "people_start"})
-        b = _people(cur, plain_by, filters.with_years([end]), protect).rename(columns={"people": "people_end"})
+        a = _people(source, plain_by, filters.with_years([start]), protect).rename(columns={"people": "people_start"})
+        b = _people(source, plain_by, filters.with_years([end]), protect).rename(columns={"people": "people_end"})
         keys = queries.group_columns(plain_by)
         frame = b.merge(a[[*keys, "people_start"]], on=keys, how="outer") if keys else pd.concat(
             [b[["people_end", "carers"]], a[["people_start"]]], axis=1)
@@ -208,7 +277,8 @@ def _growth_frame(cur, by: Sequence[str], filters: Filters, protect: bool) -> tu
     return frame, start, end
 
 
-def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, cur, confidence) -> pd.DataFrame:
+def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, source: Counts,
+                    confidence) -> pd.DataFrame:
     """One growth KHI's exact figures from the start and end counts."""
     frame, start, end = growth_frame
     group_cols = queries.group_columns(by)
@@ -233,7 +303,7 @@ def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, c
         out["value"] = np.where(change > 0, change / total_growth * 100 if total_growth else np.nan, 0.0)
         out["lower"], out["upper"] = np.nan, np.nan
     elif k.kind == "per_100k":
-        pop = queries.population(cur, end)
+        pop = source.population(end)
         # The ONS table also has an England total row: summing every row would count England twice. A view
         # filtered to some areas is divided by those areas' population only.
         pop = pop[pop["area_code"].isin(filters.areas or tuple(schema.AREAS))]

@@ -132,7 +132,8 @@ def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 
 def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool,
-                    protect: bool = False, benchmark_protect: bool | None = None) -> dict:
+                    protect: bool = False, benchmark_protect: bool | None = None,
+                    counts: compute.Counts | None = None) -> dict:
     """Add the benchmark, its name and the Fingertips comparison (better / similar / worse) to each KHI's table.
 
     A place (region, scheme, nation, or a filtered area) is compared with its benchmark for the same other filters
@@ -142,6 +143,7 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
     `compare_breakdowns` is False (the headline compares years only through its own change test).
     benchmark_protect (default: `protect`): the benchmark from published counts, rounded as shown, beside exact
     figures (a scheme manager's own schemes are exact; the benchmark they are set against is the public one).
+    counts: the `compute.Counts` the figures came from, so a benchmark over the same filters is their places' sum.
     """
     benchmark_protect = protect if benchmark_protect is None else benchmark_protect
     place_in_view = bool(f.areas or f.schemes) or any(b in PLACE_BREAKDOWNS for b in by)
@@ -159,38 +161,47 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
     # per KHI, (figures, the column holding each row's benchmark code, or None for the UK).
     bench: dict[str, list] = {k.id: [] for k in comparable}
     if comparable and schema.UK in wanted:
-        for mid, t in compute.compute_many(cur, comparable, bench_by, bench_f, confidence, benchmark_protect).items():
+        for mid, t in compute.compute_many(cur, comparable, bench_by, bench_f, confidence, benchmark_protect,
+                                           counts, frames=False).items():
             bench[mid].append((t, None))
     if comparable and wanted - {schema.UK}:
-        nations = compute.compute_many(cur, comparable, (*bench_by, "nation"), bench_f, confidence, benchmark_protect)
+        nations = compute.compute_many(cur, comparable, (*bench_by, "nation"), bench_f, confidence, benchmark_protect,
+                                       counts, frames=False)
         for mid, t in nations.items():
             bench[mid].append((t, "area_code"))
     out = {}
     for k in ks:
-        table = exact[k.id].copy()
+        table = exact[k.id]
         if not bench.get(k.id):
-            table["benchmark"], table["benchmark_name"], table["comparison"] = np.nan, "", "not compared"
-            out[k.id] = table
+            out[k.id] = _with_columns(table, benchmark=np.full(len(table), np.nan),
+                                      benchmark_name=np.full(len(table), "", dtype=object),
+                                      comparison=np.full(len(table), "not compared", dtype=object))
             continue
         # A lookup by (group keys..., benchmark code), not a merge: a merge per KHI cost more than the queries.
         lookup = {}
-        for t, code_col in bench[k.id]:
-            values = t["value"].to_numpy(float)
+        for t, code_col in bench[k.id]:  # t: columns as arrays (compute_many's frames=False)
+            values = np.asarray(t["value"], dtype=float)
             if benchmark_protect and not protect:  # as the public sees it: public_view would suppress and round it
-                small = ~(t["denominator"].to_numpy(float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
+                small = ~(np.asarray(t["denominator"], dtype=float) >= max(k.min_n, disclosure.MIN_DENOMINATOR))
                 values = np.where(small, np.nan, registry.round_shown(k, values))
-            codes_of = t[code_col].tolist() if code_col else [schema.UK] * len(t)
+            codes_of = t[code_col].tolist() if code_col else [schema.UK] * len(values)
             lookup.update(zip(zip(*[t[c].tolist() for c in keys], codes_of), values))
         mine = codes[k.id]
         rows = zip(*[table[c].tolist() for c in keys], mine)
-        table["benchmark"] = np.array([lookup.get(r, np.nan) for r in rows], dtype=float)
-        table["benchmark_name"] = [schema.BENCHMARK_NAMES[c] for c in mine]
-        table["comparison"] = stats.compare_to_benchmark(
-            table["lower"].to_numpy(float), table["upper"].to_numpy(float), table["benchmark"].to_numpy(float),
-            k.direction,
-        )
-        out[k.id] = table
+        benchmark = np.array([lookup.get(r, np.nan) for r in rows], dtype=float)
+        comparison = stats.compare_to_benchmark(table["lower"].to_numpy(float), table["upper"].to_numpy(float),
+                                                benchmark, k.direction)
+        out[k.id] = _with_columns(table, benchmark=benchmark,
+                                  benchmark_name=np.array([schema.BENCHMARK_NAMES[c] for c in mine], dtype=object),
+                                  comparison=np.asarray(comparison, dtype=object))
     return out
+
+
+def _with_columns(table: pd.DataFrame, **columns) -> pd.DataFrame:
+    """A new frame of `table`'s columns and `columns`, built at once: inserting columns one by one copies the frame
+    each time, and a profile does it for every KHI at three levels."""
+    words = {c: pd.array(v, dtype="str") for c, v in columns.items() if c != "benchmark"}  # as inferred, also empty
+    return pd.DataFrame({**{c: table[c].array for c in table.columns}, **columns, **words})
 
 
 def benchmark_codes(cur, table: pd.DataFrame, by, f: Filters) -> np.ndarray:
@@ -244,3 +255,40 @@ def trend_words(k, by_year: dict[int, tuple[float, float]]) -> tuple[str, str]:
     counts = [(x, n) if n >= k.min_n else (np.nan, np.nan) for x, n in counts]
     result = stats.trend_test([c[0] for c in counts], [c[1] for c in counts], k.direction)
     return result.label, result.assessment
+
+
+def trend_words_many(series: dict[str, pd.DataFrame], place: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """`trend_words` for every (KHI, place) of yearly figures by place and year (compute_many's, one table per
+    KHI), in one vectorised test: {(metric_id, place code): (label, assessment)}. Each place's series runs from its
+    first to its last year with figures, as `trend_words` takes it; the test uses its latest five."""
+    width = 5  # stats.trend_test's periods
+    mids, codes, years, nums, dens = [], [], [], [], []
+    for mid, t in series.items():  # columns as arrays (compute_many's frames=False) or a frame
+        k = registry.get(mid)
+        num, den = np.asarray(t["numerator"], dtype=float), np.asarray(t["denominator"], dtype=float)
+        small = ~(den >= k.min_n)  # too few answers: missing, as in trend_words
+        mids.append(np.full(len(num), mid, dtype=object))
+        codes.append(np.array([str(c) for c in t[place]], dtype=object))
+        years.append(np.asarray(t["year"], dtype=np.int64))
+        nums.append(np.where(small, np.nan, num))
+        dens.append(np.where(small, np.nan, den))
+    if not mids:
+        return {}
+    mid, code, year, num, den = (np.concatenate(a) for a in (mids, codes, years, nums, dens))
+    cells = pd.MultiIndex.from_arrays([mid, code])
+    row = cells.unique()
+    which = row.get_indexer(cells)
+    first = np.full(len(row), np.iinfo(np.int64).max)
+    last = np.full(len(row), np.iinfo(np.int64).min)
+    np.minimum.at(first, which, year)
+    np.maximum.at(last, which, year)
+    x = np.full((len(row), width), np.nan)
+    n = x.copy()
+    column = year - last[which] + width - 1  # the latest year in the last column
+    kept = column >= 0
+    x[which[kept], column[kept]], n[which[kept], column[kept]] = num[kept], den[kept]
+    too_short = last - first + 1 < width  # fewer than five periods: cannot be calculated
+    x[too_short], n[too_short] = np.nan, np.nan
+    directions = [registry.get(m).direction for m in row.get_level_values(0)]
+    label, assessment = stats.trend_labels(x, n, directions)
+    return dict(zip(row, zip(label, assessment)))

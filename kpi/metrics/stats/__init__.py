@@ -21,11 +21,11 @@ from kpi.metrics.stats.differences import difference_interval, net_impact_interv
 from kpi.metrics.stats.distributions import mean_interval, median_interval
 from kpi.metrics.stats.proportions import (compare_to_benchmark, funnel_limits, funnel_position, funnel_significance,
                                            wilson_interval)
-from kpi.metrics.stats.trend import TrendResult, chi_squared_trend, trend_test
+from kpi.metrics.stats.trend import TrendResult, chi_squared_trend, trend_labels, trend_test
 
 __all__ = [
     "METHODS", "DIRECTIONS", "TrendResult", "z_value", "confidence_label", "wilson_interval", "funnel_limits",
-    "funnel_significance", "funnel_position", "compare_to_benchmark", "chi_squared_trend", "trend_test",
+    "funnel_significance", "funnel_position", "compare_to_benchmark", "chi_squared_trend", "trend_test", "trend_labels",
     "net_impact_interval", "difference_interval", "paired_difference_interval", "median_interval", "mean_interval",
     "poisson_interval", "poisson_difference_interval", "poisson_ratio_interval",
 ]

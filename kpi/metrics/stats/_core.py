@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import stats as _sps
 
@@ -108,7 +110,12 @@ def z_value(confidence) -> float:
     Unit: standard deviations. ``confidence`` is accepted as a proportion in [0.9, 1) or a percentage in
     [90, 100) (PHEindicatormethods' convention).
     """
-    c = _normalise_confidence(confidence)
+    return _z_of(_normalise_confidence(confidence))
+
+
+@functools.lru_cache(maxsize=16)
+def _z_of(c: float) -> float:
+    # Kept per level: the quantile lookup cost more than a whole interval, and a page asks for the same two levels.
     return float(_sps.norm.ppf(1 - (1 - c) / 2))
 
 

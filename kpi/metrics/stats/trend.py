@@ -129,3 +129,47 @@ def trend_test(numerators, denominators, direction="no_judgement", confidence=0.
     description = f"{label} and {assessment}" if assessment else label
     return TrendResult(label, assessment, description, statistic, p_value, slope, "chi_squared_trend", c, used)
 
+
+
+def trend_labels(numerators, denominators, directions, confidence=0.998):
+    """:func:`trend_test`'s ``(label, assessment)`` for many series at once, as two object arrays.
+
+    Rows are series, columns the latest 5 periods (oldest → latest), NaN for a missing period; a series with fewer
+    than 5 periods has NaN in its first columns (it "cannot be calculated", as a missing period makes it).
+    directions: one per row. The arithmetic is :func:`chi_squared_trend`'s on each row, so each label is the one
+    :func:`trend_test` gives; one call instead of one per series, where the p-value lookup cost most.
+    """
+    c = _normalise_confidence(confidence)
+    x = np.asarray(numerators, dtype=float)
+    n = np.asarray(denominators, dtype=float)
+    if x.ndim != 2 or x.shape != n.shape or x.shape[1] != _MIN_TREND_PERIODS:
+        raise ValueError(f"numerators and denominators must be (series, {_MIN_TREND_PERIODS}) arrays alike.")
+    for d in set(directions):
+        _check_direction(d)
+    _check_proportion_counts(x, n)
+    m = len(x)
+    label = np.full(m, "cannot be calculated", dtype=object)
+    assessment = np.full(m, "", dtype=object)
+    full = ~(np.isnan(x).any(axis=1) | np.isnan(n).any(axis=1))
+    x, n = x[full], n[full]
+    t = np.arange(_MIN_TREND_PERIODS, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = n.sum(axis=1)
+        p_bar = x.sum(axis=1) / total
+        t_bar = (n * t).sum(axis=1) / total
+        centred = t - t_bar[:, None]
+        spread = (n * centred**2).sum(axis=1)
+        tested = ~((p_bar <= 0) | (p_bar >= 1) | (spread <= 0))
+        t_stat = (x * centred).sum(axis=1)
+        chi2 = t_stat**2 / (p_bar * (1 - p_bar) * spread)
+        p_value = _sps.chi2.sf(np.where(tested, chi2, 0.0), 1)
+        slope = t_stat / spread
+    words = np.where(p_value >= 1 - c, "no significant change", np.where(slope > 0, "increasing", "decreasing"))
+    words = np.where(tested, words, "cannot be calculated").astype(object)
+    label[full] = words
+    moved = np.isin(label, ("increasing", "decreasing"))
+    direction = np.asarray(directions, dtype=object)
+    judged = moved & (direction != "no_judgement")
+    good = (label == "increasing") == (direction == "high_is_good")
+    assessment[judged] = np.where(good[judged], "getting better", "getting worse")
+    return label, assessment
