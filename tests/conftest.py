@@ -47,3 +47,21 @@ def root(base_store, tmp_path) -> Path:
     dst = tmp_path / "store"
     store.copy_store(base_store, dst)
     return dst
+
+
+@pytest.fixture()
+def real_store(sample_store, tmp_path, monkeypatch) -> Path:
+    """A copy of the fixture store marked real (not synthetic), with its own access folder, for the app."""
+    import json
+    import shutil
+
+    from kpi.data import store
+
+    root = tmp_path / "real"
+    shutil.copytree(sample_store, root)
+    manifest = json.loads((root / store.MANIFEST).read_text())
+    manifest.update(synthetic=False, note="Real data")
+    (root / store.MANIFEST).write_text(json.dumps(manifest))
+    monkeypatch.setenv("KHI_DATA_DIR", str(root))
+    monkeypatch.setenv("KHI_ACCESS_DIR", str(tmp_path / "access"))
+    return root

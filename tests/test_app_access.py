@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-import json
 import re
-import shutil
 
 import openpyxl
 import pptx
@@ -27,17 +25,6 @@ from ui import auth, nav
 NORTH_WEST = "E12000002"
 
 
-@pytest.fixture()
-def real_store(sample_store, tmp_path, monkeypatch):
-    """A copy of the fixture store marked real (not synthetic), with its own access folder."""
-    root = tmp_path / "real"
-    shutil.copytree(sample_store, root)
-    manifest = json.loads((root / store.MANIFEST).read_text())
-    manifest.update(synthetic=False, note="Real data")
-    (root / store.MANIFEST).write_text(json.dumps(manifest))
-    monkeypatch.setenv("KHI_DATA_DIR", str(root))
-    monkeypatch.setenv("KHI_ACCESS_DIR", str(tmp_path / "access"))
-    return root
 
 
 def _scheme_names(root) -> dict[str, str]:

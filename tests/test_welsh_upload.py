@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pickle
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,17 +26,6 @@ from ui import admin, auth, upload
 BAD_DATE = "not a date"
 
 
-@pytest.fixture()
-def real_store(sample_store, tmp_path, monkeypatch):
-    """A copy of the fixture store marked real (not synthetic), with its own access folder."""
-    root = tmp_path / "real"
-    shutil.copytree(sample_store, root)
-    manifest = json.loads((root / store.MANIFEST).read_text())
-    manifest.update(synthetic=False, note="Real data")
-    (root / store.MANIFEST).write_text(json.dumps(manifest))
-    monkeypatch.setenv("KHI_DATA_DIR", str(root))
-    monkeypatch.setenv("KHI_ACCESS_DIR", str(tmp_path / "access"))
-    return root
 
 
 def _bad_file(root: Path, folder: Path) -> tuple[Path, str]:
