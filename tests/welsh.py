@@ -19,7 +19,8 @@ ENGLISH_WORDS = frozenset(
     "the and of with people who what which this that these than from your you are were was has have been "
     "will would should could not there their they them when where how why more most less about because "
     "figures figure answers answered support shows shown chart table page area areas region regions "
-    "download better worse similar".split())
+    "download better worse similar percentage points friends interval median change growing falling increasing "
+    "decreasing significant benchmark measure source made synthetic".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z']+")
 # Not prose: code spans, link targets, style and script blocks, HTML tags' names and attributes.
 _CODE = re.compile(r"`[^`]*`|\]\([^)]*\)|<(style|script)\b.*?</\1>|<[^>]+>", re.S)

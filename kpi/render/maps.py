@@ -43,7 +43,7 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
     table = table[table["area_code"].isin(schema.AREAS)].copy()
     hidden = places.suppressed(table) | table[value_col].isna()
     names = table["area_code"].map(area_name)
-    suffix = f" {k.unit}" if k and k.unit not in ("%", "people") else ""
+    suffix = f" {k.unit_words}" if k and k.unit not in ("%", "people") else ""
     hover = [
         "<br>".join(t for t in (f"<b>{name}</b>", figure_text(k, row[value_col]) + suffix,
                                 places.interval_words(k, row), places.n_text(k, row)) if t)

@@ -99,7 +99,7 @@ def profile_html(table: pd.DataFrame, link: Callable[[str, str], str] | None = N
     rows = []
     for mid in dict.fromkeys(table["metric_id"]):
         k = registry.get(mid)
-        out = [f'<th scope="row">{e(k.title)}<br><span class="khi-unit">{e(k.unit)}</span></th>']
+        out = [f'<th scope="row">{e(k.title)}<br><span class="khi-unit">{e(k.unit_words)}</span></th>']
         for n in benchmarks:
             b = bench_values.get((mid, n))
             out.append(f'<td class="khi-bench">{e(figure_text(k, b)) if b is not None else "–"}</td>')
