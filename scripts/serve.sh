@@ -73,14 +73,20 @@ run_dir="$(cd "$run_dir" && pwd)"
 ensure_venv requirements.txt
 haproxy="$(haproxy_path)"
 
-# Free loopback ports for the workers, all held at once so they differ (released just before the workers bind them).
+# Free loopback ports for the workers, all held at once so they differ (released just before the workers bind them),
+# and never HAProxy's own port: it is not bound yet, so the system could hand it out (a worker then never starts).
 mapfile -t worker_ports < <(.venv/bin/python -c '
 import socket, sys
-socks = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in socks:
+wanted, front = int(sys.argv[1]), int(sys.argv[2])
+socks, ports = [], []
+while len(ports) < wanted:
+    s = socket.socket()
     s.bind(("127.0.0.1", 0))
-print("\n".join(str(s.getsockname()[1]) for s in socks))
-' "$workers")
+    socks.append(s)
+    if s.getsockname()[1] != front:
+        ports.append(s.getsockname()[1])
+print("\n".join(map(str, ports)))
+' "$workers" "$port")
 
 servers=""
 for ((i = 0; i < workers; i++)); do

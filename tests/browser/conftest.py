@@ -56,6 +56,8 @@ SERVER_START_TIMEOUT_S = float(os.environ.get("KHI_SERVER_START_TIMEOUT", "60"))
 APP_TIMEOUT_MS = 30_000
 # The first Plotly chart waits for plotly.js to load lazily (about 2 s after the script finishes, more on a busy box).
 CHART_TIMEOUT_MS = 30_000
+# A download built on click (a rerun, then the file) took over 30 s once on the loaded 2-core CI machine.
+DOWNLOAD_TIMEOUT_MS = 90_000
 
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 PLOTLY_CHART = '[data-testid="stPlotlyChart"]'

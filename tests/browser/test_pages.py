@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from perf.bench import app_pages
 from tests.exports import csv_parts
 
-from .conftest import REPO, assert_no_exception, save_screenshot, wait_for_app
+from .conftest import DOWNLOAD_TIMEOUT_MS, REPO, assert_no_exception, save_screenshot, wait_for_app
 
 PAGES = app_pages()
 # What counts as a figure on screen: metrics, charts, tables, maps, and presentation mode's pictures (inline SVG).
@@ -129,7 +129,7 @@ def test_csv_download_equals_kpi_table_for_the_same_metric_and_filters(page, app
     open_view(page, f"{app_url}/compare?year={PERIOD[0]}")
     expect(multiselect(page, "Period (financial year)")).to_contain_text(PERIOD[0])
     button = page.locator(".st-key-compare-chart-csv").get_by_role("button", name=re.compile("Download CSV"))
-    with page.expect_download() as info:
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as info:
         button.click()
     downloaded = Path(info.value.path()).read_bytes()
     cli = subprocess.run(

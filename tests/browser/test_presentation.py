@@ -16,6 +16,8 @@ from kpi.metrics import api
 from kpi.render import slides
 from tests.scopes import PUBLIC
 
+from .conftest import DOWNLOAD_TIMEOUT_MS
+
 NORTH_WEST = "E12000002"
 FIVE = ["connected_positive", "physical_health_positive", "emotional_health_positive", "friendships_positive",
         "connections_helps"]
@@ -46,7 +48,7 @@ def _tab_to(page, label: str, limit: int = 120) -> None:
 
 def _download(page, label: str, tmp_path):
     _tab_to(page, label)
-    with page.expect_download(timeout=60_000) as info:
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as info:
         page.keyboard.press("Enter")
     download = info.value
     path = tmp_path / download.suggested_filename

@@ -20,6 +20,7 @@ from kpi.data import audit, store, users
 from ui.nav import NOT_AVAILABLE
 
 from .axe import serious_violations
+from .conftest import DOWNLOAD_TIMEOUT_MS
 from .oidc import SIDEBAR, oidc_provider, provider_server, sign_in, signin_app  # noqa: F401  (fixtures)
 
 ANA = {"email": "ana@example.org", "email_verified": True, "name": "Ana Analyst"}
@@ -202,7 +203,7 @@ def test_an_admin_manages_access_and_reads_a_download_in_the_audit_log(
     wait_for_app(page)
     button = page.get_by_role("button", name="Download CSV").first
     expect(button).to_be_enabled(timeout=60_000)  # under load the page may still be rerunning
-    with page.expect_download(timeout=90_000) as got:
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as got:
         button.click()
     # Scheme-level figures: the export's areas are schemes (a metadata block, then Fingertips-like columns)
     assert ",Scheme," in Path(got.value.path()).read_text(encoding="utf-8-sig")
@@ -220,7 +221,7 @@ def test_an_admin_manages_access_and_reads_a_download_in_the_audit_log(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Added new.hub@example.org")).to_be_visible()
     assert users.load(signin_app.access)["new.hub@example.org"].changed_by == "root@example.org"
-    with page.expect_download() as got:
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as got:
         page.get_by_role("button", name="Download the audit log (CSV)").click()
     log = Path(got.value.path()).read_text(encoding="utf-8-sig")
     assert "root@example.org" in log and "download" in log
