@@ -43,3 +43,17 @@ def record_downloads(monkeypatch) -> list[tuple[str, str, object]]:
 def resolve(data) -> bytes | str:
     """What a click on a download button gives."""
     return data() if callable(data) else data
+
+
+def sign_in_as(monkeypatch, email: str) -> None:
+    """A signed-in identity for the app, as ui.auth would read it from a verified ID token (the sign-in itself is
+    tested in the browser through a real identity provider)."""
+    import datetime as dt
+
+    from ui import auth
+
+    who = auth.Identity(email=email, subject=email, name=None,
+                        expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
+    monkeypatch.setattr(auth, "configured", lambda: True)
+    monkeypatch.setattr(auth, "identity", lambda: who)
+    monkeypatch.setattr(auth, "sidebar", lambda: None)

@@ -6,7 +6,6 @@ the signed-in identity is set directly so each role's pages can be checked quick
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import io
 import re
@@ -17,7 +16,7 @@ import pypdf
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import open_page, record_downloads, resolve
+from app_pages import open_page, record_downloads, resolve, sign_in_as
 
 from kpi.data import audit, store, users
 from ui import auth, nav
@@ -40,15 +39,6 @@ def _everything_shown(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def _sign_in(monkeypatch, email: str) -> None:
-    """A signed-in identity, as ui.auth would read it from a verified ID token."""
-    who = auth.Identity(email=email, subject=email, name=None,
-                        expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
-    monkeypatch.setattr(auth, "configured", lambda: True)
-    monkeypatch.setattr(auth, "identity", lambda: who)
-    monkeypatch.setattr(auth, "sidebar", lambda: None)
-
-
 def test_a_real_store_without_sign_in_serves_the_public_view_only(real_store):
     at = open_page("pages/compare.py", level="scheme")
     assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
@@ -65,7 +55,7 @@ def test_a_real_store_without_sign_in_offers_no_scheme_in_presentation_mode(real
 
 def test_signed_in_hub_sees_its_region_schemes_only_and_the_view_is_audited(real_store, monkeypatch, tmp_path):
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
-    _sign_in(monkeypatch, "hub@example.org")
+    sign_in_as(monkeypatch, "hub@example.org")
     at = open_page("pages/compare.py", level="scheme")
     shown = _everything_shown(at)
     names = _scheme_names(real_store)
@@ -77,7 +67,7 @@ def test_signed_in_hub_sees_its_region_schemes_only_and_the_view_is_audited(real
 
 def test_signed_in_hub_profiles_its_own_regions_schemes_only(real_store, monkeypatch, tmp_path):
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
-    _sign_in(monkeypatch, "hub@example.org")
+    sign_in_as(monkeypatch, "hub@example.org")
     at = open_page("pages/profile.py", level="scheme")
     assert at.radio(key="profile_level").value == "scheme"
     assert at.selectbox(key="profile_region").options == ["North West"]
@@ -89,7 +79,7 @@ def test_signed_in_hub_profiles_its_own_regions_schemes_only(real_store, monkeyp
 
 
 def test_signed_in_person_not_in_the_roles_table_is_the_public(real_store, monkeypatch):
-    _sign_in(monkeypatch, "stranger@example.org")
+    sign_in_as(monkeypatch, "stranger@example.org")
     at = open_page("pages/compare.py", level="scheme")
     assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
     assert not [name for name in _scheme_names(real_store) if name in _everything_shown(at)]
@@ -97,7 +87,7 @@ def test_signed_in_person_not_in_the_roles_table_is_the_public(real_store, monke
 
 def test_removing_someone_from_the_roles_table_takes_effect_at_once(real_store, monkeypatch, tmp_path):
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
-    _sign_in(monkeypatch, "hub@example.org")
+    sign_in_as(monkeypatch, "hub@example.org")
     assert open_page("pages/compare.py", level="scheme").radio(key="compare_level").options == [
         "Nations and regions", "Schemes"]
     users.remove(tmp_path / "access", "hub@example.org", by="test")
@@ -171,7 +161,7 @@ def test_store_totals_are_rounded_for_the_public_and_exact_for_analysts(real_sto
     answers = next(m for m in public.metric if m.label == "Answers").value
     assert answers == f"about {round(exact, -2):,}"
     users.add(tmp_path / "access", "ana@example.org", "analyst", by="test")
-    _sign_in(monkeypatch, "ana@example.org")
+    sign_in_as(monkeypatch, "ana@example.org")
     analyst = open_page("pages/definitions.py")
     assert next(m for m in analyst.metric if m.label == "Answers").value == f"{exact:,}"
 
@@ -201,7 +191,7 @@ def test_the_admin_page_shows_nothing_to_anyone_else(real_store, monkeypatch, tm
     users.add(tmp_path / "access", "someone@example.org", "hub", regions=[NORTH_WEST], by="test")
     if who:
         users.add(tmp_path / "access", who, role, regions=[NORTH_WEST] if role == "hub" else (), by="test")
-        _sign_in(monkeypatch, who)
+        sign_in_as(monkeypatch, who)
     else:
         monkeypatch.setattr(auth, "configured", lambda: True)
         monkeypatch.setattr(auth, "identity", lambda: None)
@@ -223,7 +213,7 @@ def test_an_admin_adds_changes_and_removes_people_and_reads_the_audit_log(real_s
     users.add(access, "root@example.org", "admin", by="test")
     audit.record(access, "hub@example.org", "download", page="compare", metric="connected_positive",
                  by=["scheme"], fmt="csv")
-    _sign_in(monkeypatch, "root@example.org")
+    sign_in_as(monkeypatch, "root@example.org")
     at = open_page("pages/admin.py")
     assert "hub@example.org" in at.dataframe[-1].value["who"].tolist()  # the audit log
 
@@ -266,7 +256,7 @@ def test_a_download_of_scheme_figures_is_audited_as_a_download(real_store, monke
 
     access = tmp_path / "access"
     users.add(access, "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
-    _sign_in(monkeypatch, "hub@example.org")
+    sign_in_as(monkeypatch, "hub@example.org")
     schemes = pd.DataFrame({"metric_id": ["connected_positive"], "scheme_id": ["SL001"], "scheme_name": ["x"],
                             "area_code": [NORTH_WEST]})
     regions = pd.DataFrame({"metric_id": ["connected_positive"], "area_code": [NORTH_WEST]})
@@ -283,7 +273,7 @@ def test_what_a_hub_was_shown_is_never_served_to_the_public_from_a_cache(real_st
     # Figures and CSVs are remembered per process (kpi.render.memo) and data per scope (ui.data): a hub's view of
     # its schemes, then the same link signed out, in one process.
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
-    _sign_in(monkeypatch, "hub@example.org")
+    sign_in_as(monkeypatch, "hub@example.org")
     hub = open_page("pages/compare.py", level="scheme", metric="connected_positive")
     assert _leaks(_everything_shown(hub), real_store)
     monkeypatch.setattr(auth, "identity", lambda: None)
@@ -311,7 +301,7 @@ def test_the_public_sees_the_published_version_and_analysts_may_choose_the_lates
     assert "Show the latest figures, not yet published" not in [t.label for t in public.toggle]
 
     users.add(tmp_path / "access", "ana@example.org", "analyst", by="test")
-    _sign_in(monkeypatch, "ana@example.org")
+    sign_in_as(monkeypatch, "ana@example.org")
     analyst = open_page("pages/definitions.py")
     exact = lambda at: next(m for m in at.metric if m.label == "Answers").value  # noqa: E731
     published_total = exact(analyst)
@@ -330,7 +320,7 @@ def test_a_real_store_with_nothing_published_shows_the_public_nothing(real_store
         assert [i.value for i in at.info] == [nav.NOTHING_PUBLISHED]
         assert not at.metric and not at.get("plotly_chart") and not at.dataframe
     users.add(tmp_path / "access", "ana@example.org", "analyst", by="test")
-    _sign_in(monkeypatch, "ana@example.org")
+    sign_in_as(monkeypatch, "ana@example.org")
     at = open_page("pages/overview.py")  # the national team sees the latest, labelled as not published
     assert [w.value for w in at.warning if "Nothing is published yet" in w.value]
     assert at.get("plotly_chart")
@@ -341,7 +331,7 @@ def test_a_hub_sets_its_scheme_against_similar_schemes_and_learns_no_other_name(
     """The Compare page's similar schemes for a signed-in hub: its own schemes to choose from, the group's schemes
     outside its region named by their area only, in the page and in the CSV."""
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
-    _sign_in(monkeypatch, "hub@example.org")
+    sign_in_as(monkeypatch, "hub@example.org")
     at = open_page("pages/compare.py", metric="dignity_always_mostly")
     schemes = store.read_table(real_store, "schemes").to_pandas()
     own = set(schemes.loc[schemes["area_code"] == NORTH_WEST, "scheme_id"])

@@ -8,14 +8,13 @@ English: a string left unwrapped or untranslated fails.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import pickle
 from pathlib import Path
 
 import pytest
 
-from app_pages import open_page
+from app_pages import open_page, sign_in_as
 
 from kpi import i18n
 from kpi.data import ingest, store, users
@@ -113,15 +112,6 @@ def test_the_upload_pages_words_are_welsh(real_store):
     assert list(upload.submissions_table([]).columns)[1] == "When (UTC)"  # English unchanged
 
 
-def _sign_in(monkeypatch, email: str) -> None:
-    """A signed-in identity, as ui.auth would read it from a verified ID token (as tests/test_app_access.py)."""
-    who = auth.Identity(email=email, subject=email, name=None,
-                        expires_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1))
-    monkeypatch.setattr(auth, "configured", lambda: True)
-    monkeypatch.setattr(auth, "identity", lambda: who)
-    monkeypatch.setattr(auth, "sidebar", lambda: None)
-
-
 class _Uploaded:
     """What st.file_uploader hands the page (AppTest cannot choose files)."""
 
@@ -138,7 +128,7 @@ def test_a_welsh_scheme_manager_reads_the_upload_report_in_welsh(real_store, mon
 
     path, scheme = _bad_file(real_store, tmp_path)
     users.add(tmp_path / "access", "rheolwr@example.org", "scheme_manager", schemes=[scheme], by="test")
-    _sign_in(monkeypatch, "rheolwr@example.org")
+    sign_in_as(monkeypatch, "rheolwr@example.org")
     monkeypatch.setattr(st, "file_uploader", lambda *a, **k: [_Uploaded(path)])
     at = open_page("pages/upload.py", lang="cy")
     assert not at.error, [e.value for e in at.error]
@@ -163,7 +153,7 @@ def test_the_access_and_audit_page_is_welsh(real_store, monkeypatch, tmp_path):
     access = tmp_path / "access"
     users.add(access, "root@example.org", "admin", by="test")
     users.add(access, "hwb@example.org", "hub", regions=["E12000002"], by="test")
-    _sign_in(monkeypatch, "root@example.org")
+    sign_in_as(monkeypatch, "root@example.org")
     at = open_page("pages/admin.py", lang="cy")
     with i18n.using("cy"):
         assert [t.value for t in at.title] == [i18n._("Access and audit")] != ["Access and audit"]
