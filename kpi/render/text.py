@@ -298,22 +298,22 @@ def against_words(table) -> str:
 
 def than_words(table) -> str:
     """'than England', 'than the UK', 'than their benchmark (England or the UK)': `against_words` after "than"."""
-    names = benchmark_names(table)
-    if not names:
-        return _("than the benchmark")
-    if len(names) == 1:
-        return than(names[0])
-    return _("than their benchmark ({benchmarks})").format(benchmarks=joined(map(benchmark_phrase, names), "or"))
+    return _linked(table, than, _("than the benchmark"), _("than their benchmark ({benchmarks})"))
 
 
 def to_words(table) -> str:
     """'to England', 'to the UK', 'to their benchmark (England or the UK)': `against_words` after "to"."""
+    return _linked(table, to, _("to the benchmark"), _("to their benchmark ({benchmarks})"))
+
+
+def _linked(table, one, none: str, several: str) -> str:
+    # Whole phrases per linking word (Welsh mutates the name after it), chosen by how many benchmarks the table used.
     names = benchmark_names(table)
     if not names:
-        return _("to the benchmark")
+        return none
     if len(names) == 1:
-        return to(names[0])
-    return _("to their benchmark ({benchmarks})").format(benchmarks=joined(map(benchmark_phrase, names), "or"))
+        return one(names[0])
+    return several.format(benchmarks=joined(map(benchmark_phrase, names), "or"))
 
 
 def compared_words(k: registry.KHI, row: dict) -> str:
