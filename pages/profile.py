@@ -61,10 +61,8 @@ code_col, name_col = profile.place_columns(table)
 shown_year = replace(view, years=(int(table["year"].iloc[0]),)) if len(table) else view
 
 
-def link(metric_id: str, code: str) -> str:
-    return state.compare_link(metric_id, level, view.areas if level == "scheme" else (code,), shown_year)
-
-
+link = state.compare_link(profile.METRIC_SLOT, level, view.areas if level == "scheme" else (profile.PLACE_SLOT,),
+                          shown_year)
 st.markdown(profile.PROFILE_CSS + profile.profile_html(table, link), unsafe_allow_html=True)
 blocks.table_block(table, key="profile", filename=f"khi-profile-{level}.csv", period=period)
 glossary.explain("benchmark")

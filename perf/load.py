@@ -36,6 +36,7 @@ import numpy as np
 from perf import REPO
 from perf.stclient import Cookies, check_loopback, open_tab, step
 from perf.timing import RssPeak, proc_peak_mb
+from perf.warm import main as warm_main
 
 # Filter views people move through (URL query strings, as filters_sidebar reads them).
 VIEWS = (
@@ -69,8 +70,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--step-timeout", type=float, default=60, help="a step not finished by then is an error")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--warm-up", action="store_true",
-                   help="one session per server process opens the app before the load starts (default off: a cold "
-                        "start is part of it)")
+                   help="the servers' caches are filled before the load starts, as a room would meet them: the "
+                        "stack warms its workers itself (scripts/serve.sh, perf/warm.py) and the load waits for it; "
+                        "one process is warmed the same way here (default off: a cold start is part of it)")
     p.add_argument("--json", dest="json_path", help="write the result here as JSON")
 
 
@@ -191,6 +193,8 @@ def _run_single(root: Path, args) -> dict:
     log_dir.mkdir(parents=True, exist_ok=True)
     server, url = start_server(root, log_dir / "load-streamlit.log")
     try:
+        if args.warm_up:  # as serve.sh warms each worker: the same views, so both are compared warm
+            warm_main(["--url", url, "--data", str(root)])
         with RssPeak(lambda: [server.pid, *descendants(server.pid)]) as rss:
             result = _load(url, args)
         result["server_peak_rss_mb"] = proc_peak_mb(server.pid)
@@ -205,7 +209,7 @@ def _run_stack(root: Path, workers: int, args) -> dict:
     """The load through HAProxy in front of `workers` workers, all started by scripts/serve.sh."""
     from perf.stack import start_stack, stop_stack
 
-    stack = start_stack(root, workers, REPO / "artifacts" / "load-stack")
+    stack = start_stack(root, workers, REPO / "artifacts" / "load-stack", warm=args.warm_up)
     try:
         with RssPeak(stack.processes) as rss:
             result = _load(stack.url, args, warm_tabs=workers)

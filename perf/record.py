@@ -107,6 +107,11 @@ def record_pages(root: Path, pages: list[Page]) -> dict[str, Recording]:
     from streamlit.testing.v1 import AppTest
 
     from kpi.metrics import api
+    from ui import cache
+
+    def clear() -> None:
+        st.cache_data.clear()
+        cache.clear()
 
     out: dict[str, Recording] = {}
     with Recorder(api) as rec:
@@ -114,10 +119,10 @@ def record_pages(root: Path, pages: list[Page]) -> dict[str, Recording]:
         started = False
         for page in pages:
             if not started:  # AppTest wants one run before switch_page
-                st.cache_data.clear()
+                clear()
                 at.run()
                 started = True
-            st.cache_data.clear()
+            clear()
             rec.calls.clear()
             t0 = time.perf_counter()
             at.switch_page(page.path)

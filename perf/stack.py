@@ -71,15 +71,17 @@ def haproxy_command(sock: Path, command: str, timeout: float = 5) -> str:
     return b"".join(chunks).decode()
 
 
-def start_stack(root: Path, workers: int, run_dir: Path, timeout: float = 180) -> Stack:
+def start_stack(root: Path, workers: int, run_dir: Path, timeout: float = 180, warm: bool = False,
+                warm_timeout: float = 1800) -> Stack:
     """`bash scripts/serve.sh` on a free loopback port over the store `root`; returns once every worker is UP in
-    HAProxy. Raises RuntimeError (with serve.sh's output) if it exits or is not ready in time."""
+    HAProxy and, with `warm`, once serve.sh has warmed them (else it starts with --no-warm). Raises RuntimeError
+    (with serve.sh's output) if it exits or is not ready in time."""
     run_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = run_dir / "serve.log"
     log = open(log_path, "wb")  # a file, never a pipe: an unread pipe would stall the script
     cmd = ["bash", str(REPO / "scripts" / "serve.sh"), "--port", str(port), "--workers", str(workers),
-           "--data", str(root), "--address", "127.0.0.1", "--run-dir", str(run_dir)]
+           "--data", str(root), "--address", "127.0.0.1", "--run-dir", str(run_dir)] + ([] if warm else ["--no-warm"])
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     log.close()
@@ -91,12 +93,20 @@ def start_stack(root: Path, workers: int, run_dir: Path, timeout: float = 180) -
         if "==> ready:" in stack.log_tail(100_000):
             try:
                 if all(r["status"] == "UP" for r in stack.stats().values()):
-                    return stack
+                    break
             except OSError:
                 pass
         time.sleep(0.5)
+    else:
+        stop_stack(stack)
+        raise RuntimeError(f"the stack was not ready within {timeout:.0f} s:\n{stack.log_tail()}")
+    if not warm or wait_until(lambda: "==> warm:" in stack.log_tail(100_000) or proc.poll() is not None,
+                              warm_timeout):
+        if proc.poll() is None:
+            return stack
+        raise RuntimeError(f"scripts/serve.sh exited ({proc.returncode}):\n{stack.log_tail()}")
     stop_stack(stack)
-    raise RuntimeError(f"the stack was not ready within {timeout:.0f} s:\n{stack.log_tail()}")
+    raise RuntimeError(f"the stack's workers were not warm within {warm_timeout:.0f} s:\n{stack.log_tail()}")
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.5) -> bool:

@@ -2,13 +2,18 @@
 # Serve the dashboard to a room: HAProxy (sticky by cookie) in front of N `streamlit run app.py` workers.
 #
 # Usage: bash scripts/serve.sh [--port 8501] [--workers N] [--data DIR] [--address 0.0.0.0] [--secrets FILE]
-#                              [--run-dir DIR] [-- extra `streamlit run` options for every worker]
+#                              [--run-dir DIR] [--no-warm] [-- extra `streamlit run` options for every worker]
 #   --port      where people connect (HAProxy listens here; default 8501)
 #   --workers   Streamlit processes (default: the number of cores); each listens on a free loopback port
 #   --data      the store every worker reads (default: KHI_DATA_DIR, else the bundled sample data/sample)
 #   --address   the address HAProxy listens on (default 0.0.0.0: the room; 127.0.0.1 for this machine only)
 #   --secrets   a secrets.toml for every worker (sign-in); default: .streamlit/secrets.toml when it exists
 #   --run-dir   the generated haproxy.cfg, logs, pid files and HAProxy's stats socket (default artifacts/serve-PORT)
+#   --no-warm   do not open every page's common views on each worker once it is up (perf/warm.py; on by default, so
+#               a room meets warm pages; "==> warm:" says when it is done)
+#
+# The workers share one cache folder (KHI_SHARED_CACHE, default RUN_DIR/cache, emptied at start; ui/cache.py): a
+# figure one worker has computed, the others read.
 #
 # A worker that exits is restarted; HAProxy's health checks and `option redispatch` send its people to another worker
 # meanwhile. Ctrl+C or SIGTERM stops HAProxy and every worker. Why each part is there: docs/deployment.md.
@@ -26,6 +31,7 @@ address=0.0.0.0
 data="${KHI_DATA_DIR:-}"
 secrets=""
 run_dir=""
+warm=1
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -41,6 +47,7 @@ while [ $# -gt 0 ]; do
             esac
             shift 2 ;;
         --) shift; extra=("$@"); break ;;
+        --no-warm) warm=0; shift ;;
         -h|--help) usage; exit 0 ;;
         *) say "unknown option: $1 (see --help)"; exit 2 ;;
     esac
@@ -106,6 +113,12 @@ fi
 # Every worker reads the same store and signs cookies with the same secret (sign-in's [auth] cookie_secret, when set
 # in secrets.toml, takes precedence in Streamlit; this one covers Streamlit's other signed cookies).
 export KHI_DATA_DIR="$data" PYTHONUNBUFFERED=1
+# One cache folder for every worker (ui/cache.py), the server's own: emptied at start (results of an older release or
+# store are not kept), private to this user (its files are pickles).
+export KHI_SHARED_CACHE="${KHI_SHARED_CACHE:-$run_dir/cache}"
+mkdir -p -m 700 "$KHI_SHARED_CACHE"
+chmod 700 "$KHI_SHARED_CACHE"
+find "$KHI_SHARED_CACHE" -maxdepth 1 \( -name '*.pickle' -o -name '.*.tmp' \) -delete
 export STREAMLIT_SERVER_COOKIE_SECRET="${STREAMLIT_SERVER_COOKIE_SECRET:-$(.venv/bin/python -c \
     'import secrets; print(secrets.token_hex(32))')}"
 worker_cmd=(.venv/bin/python -m streamlit run app.py --server.address 127.0.0.1 --server.headless true
@@ -122,6 +135,9 @@ pids=()      # worker i's current pid (its own process group: setsid)
 started=()   # $SECONDS when it was started
 fails=()     # exits in a row that came soon after a start (for the back-off)
 restart_at=() # when a dead worker is due to be started again ("" while it runs)
+to_warm=()   # 1 while a worker has started and is still to be warmed
+warm_pids=() # warm jobs running (perf/warm.py)
+warm_started=""
 sleeper=""
 stopping=0
 
@@ -132,7 +148,31 @@ start_worker() {
     pids[i]=$!
     started[i]=$SECONDS
     restart_at[i]=""
+    to_warm[i]=$warm
     printf '%s\n' "${pids[i]}" > "$run_dir/w$((i + 1)).pid"
+}
+
+# Open every page's common views on the given workers, one worker after another, in the background (perf/warm.py):
+# the second reads the first one's figures from the shared folder and builds only its charts.
+start_warm() {
+    local urls=() i
+    for i in "$@"; do urls+=(--url "http://127.0.0.1:${worker_ports[i]}"); to_warm[i]=0; done
+    setsid .venv/bin/python -m perf.warm --data "$data" "${urls[@]}" >>"$run_dir/warm.log" 2>&1 </dev/null &
+    warm_pids+=($!)
+}
+
+# A warm job that has finished: say what it did (the first time: the room is ready for a crowd).
+check_warm() {
+    local left=() p
+    for p in "${warm_pids[@]}"; do
+        if kill -0 "$p" 2>/dev/null; then left+=("$p"); else wait "$p" || true; fi
+    done
+    if [ "${#warm_pids[@]}" -gt 0 ] && [ "${#left[@]}" = 0 ] && [ -n "$warm_started" ]; then
+        say "warm: every page's common views opened on the workers in $((SECONDS - warm_started)) s ($(tail -n 1 \
+            "$run_dir/warm.log" 2>/dev/null)); log: $run_dir/warm.log"
+        warm_started=""
+    fi
+    warm_pids=("${left[@]}")
 }
 
 # Note a worker that exited and schedule its restart: after 1 s, then doubling up to 30 s while it keeps dying young
@@ -162,7 +202,7 @@ cleanup() {
     say "stopping HAProxy and ${#pids[@]} worker(s)"
     local groups=() g
     [ -n "$haproxy_pid" ] && groups+=("$haproxy_pid")
-    groups+=("${pids[@]}")
+    groups+=("${pids[@]}" "${warm_pids[@]}")
     for g in "${groups[@]}"; do kill -TERM -- "-$g" 2>/dev/null || true; done
     if [ -n "$sleeper" ]; then kill "$sleeper" 2>/dev/null || true; fi
     for _ in $(seq 1 100); do
@@ -207,6 +247,15 @@ for where in sys.argv[1:]:
 ' "${worker_ports[@]/#/127.0.0.1:}" "$front:$port"
 }
 
+worker_healthy() {
+    .venv/bin/python -c '
+import sys, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+with opener.open(f"http://{sys.argv[1]}/_stcore/health", timeout=2) as r:
+    sys.exit(r.read().strip() != b"ok")
+' "127.0.0.1:${worker_ports[$1]}" 2>/dev/null
+}
+
 ready=0
 front="$address"
 shown="$address"
@@ -230,7 +279,16 @@ while :; do
     if [ "$ready" = 0 ] && all_healthy; then
         ready=1
         say "ready: http://$shown:$port ($workers worker(s) behind HAProxy, sticky by cookie). Ctrl+C stops everything."
+        if [ "$warm" = 1 ]; then
+            warm_started=$SECONDS
+            start_warm $(seq 0 $((workers - 1)))
+        fi
+    elif [ "$ready" = 1 ]; then
+        for ((i = 0; i < workers; i++)); do  # a restarted worker, warmed once it answers
+            if [ "${to_warm[i]}" = 1 ] && [ -z "${restart_at[i]}" ] && worker_healthy "$i"; then start_warm "$i"; fi
+        done
     fi
+    [ "${#warm_pids[@]}" -gt 0 ] && check_warm
     sleep 1 &
     sleeper=$!
     wait "$sleeper" || true  # returns early when a signal arrives, so Ctrl+C is handled at once

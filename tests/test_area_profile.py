@@ -192,6 +192,10 @@ def test_profile_page_renders_every_khi_for_every_area_with_links(sample_env):
     for mid in registry.COMPARED_IDS:
         assert f">{registry.get(mid).title}<" in html
         assert f"compare?metric={mid}&amp;level=region" in html
+    # each cell's link names its own KHI and place (the page passes a link template the builder fills in)
+    assert re.search(r'href="compare\?metric=friendships_positive&amp;level=region&amp;bench=auto&amp;year=[0-9-]+'
+                     r'&amp;area=W92000004"', html)
+    assert "KHI-METRIC" not in html and "KHI-PLACE" not in html
     assert "England (benchmark)" in html and "UK (benchmark)" in html
     assert re.search(r"(better|similar|worse) than England|similar to England", html)
     assert at.radio(key="profile_bench").value == "auto"

@@ -233,9 +233,10 @@ def test_kpi_slides_for_a_scheme_need_exact(sample_store, own, tmp_path, capsys)
 def test_two_scopes_never_share_a_cached_result(sample_env, own):
     import streamlit as st
 
-    from ui import data
+    from ui import cache, data
 
     st.cache_data.clear()
+    cache.clear()
     f = Filters(schemes=(own[0],))
     manager = Scope.scheme_manager(own[0])
     exact = data.khi("connected_positive", "year", f, scope=manager)

@@ -102,11 +102,11 @@ def _answers(table: pd.DataFrame) -> str:
     """n for the footer: answers behind the figures (per measure when several are stacked)."""
     if "denominator" not in table.columns or "metric_id" not in table.columns or table.empty:
         return ""
-    survey = table[table["metric_id"].map(lambda m: registry.get(m).table != "people_supported")]
+    ids = table["metric_id"].astype(str)
+    survey = table[ids.isin([m for m in ids.unique() if registry.get(m).table != "people_supported"])]
     if survey.empty:
         return ""
-    per_metric = survey.groupby("metric_id", sort=False)["denominator"].apply(
-        lambda s: pd.to_numeric(s, errors="coerce").sum())
+    per_metric = pd.to_numeric(survey["denominator"], errors="coerce").groupby(survey["metric_id"], sort=False).sum()
     lo, hi = float(per_metric.min()), float(per_metric.max())
     if lo == hi:
         return _("n = {n} answers").format(n=f"{lo:,.0f}")

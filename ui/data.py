@@ -1,6 +1,7 @@
 """Cached data access: one shared DuckDB connection and cached `kpi.metrics.api` calls, all keyed on the store.
 
-Every cache is keyed on `store_key()` (data dir, manifest version), so a new ingest is picked up at once. Calls go
+Every cache (ui.cache: shared by the sessions of a process, and by the workers of the stack) is keyed on
+`store_key()` (data dir, manifest version), so a new ingest is picked up at once. Calls go
 through the `api` module attribute (`api.khi_tables(...)`), so perf/bench's wrappers see every call.
 
 A cache whose result holds words (titles, names, labels, sentences) also takes the language (`lang`, last, so
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import urllib.parse
 from typing import Iterable, Sequence
 
@@ -29,7 +31,7 @@ from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
 from kpi.render import export, text
 from kpi.render import growth as growth_render
-from ui import auth
+from ui import auth, cache
 
 # Sign-in off and the store synthetic (the bundled sample, a demo): everyone may see every scheme's protected
 # figures, and the banner says the data is made up and that sign-in is off.
@@ -117,14 +119,14 @@ _LATEST = "_khi_read_latest"  # this session reads the latest version (set by re
 
 def versions() -> tuple[int, int | None]:
     """(the live version, the published version or None), re-read only when the manifest or the journal changes."""
-    root = paths.data_dir()
+    root = str(paths.data_dir())
     stamps = []
     for name in (store.MANIFEST, journal.LOG):  # a stat each: cheap, and a new commit or publication shows at once
         try:
-            stamps.append((root / name).stat().st_mtime_ns)
+            stamps.append(os.stat(os.path.join(root, name)).st_mtime_ns)
         except OSError:
             stamps.append(0)
-    return _versions(str(root), tuple(stamps))
+    return _versions(root, tuple(stamps))
 
 
 @functools.lru_cache(maxsize=8)
@@ -166,7 +168,7 @@ def store_problem() -> str | None:
     return None
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@functools.lru_cache(maxsize=4)  # not st.cache_resource: it hashed its arguments on each of ~50 calls a page view
 def _connect(root: str, version: int):
     return api.connect(root, version)
 
@@ -187,7 +189,7 @@ def khi(metric_id: str, by: Sequence[str] | str = (), filters: Filters = Filters
     return khi_tables((metric_id,), by, filters, confidence, scope=scope)
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
+@cache.shared(max_entries=2000)
 def _khi_tables(metric_ids, by, filters, confidence, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
     with i18n.using(lang):
         return api.khi_tables(list(metric_ids), by, filters, scope=scope, con=_con, confidence=confidence)
@@ -204,7 +206,7 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     return table
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
+@cache.shared(max_entries=2000)
 def _khi_parts(metric_ids, by, filters, confidence, scope, root, version, _con,
                lang=i18n.DEFAULT) -> dict[str, pd.DataFrame]:
     with i18n.using(lang):
@@ -249,7 +251,7 @@ def _growth_requests(filters: Filters) -> list[tuple[str, list[tuple[str, tuple,
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=200)
+@cache.shared(max_entries=200)
 def _growth_summary(filters, england, everywhere, scope, root, version, _con, lang=i18n.DEFAULT) -> dict:
     # The sentences and the table are built here, so they are cached with the figures they come from.
     with i18n.using(lang):
@@ -278,7 +280,7 @@ def growth_summary(filters: Filters, *, scope: Scope, england: str | None, every
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=500)
+@cache.shared(max_entries=500)
 def _headline(ids, filters, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
     with i18n.using(lang):
         return api.headline(ids, filters, scope=scope, con=_con)
@@ -293,7 +295,7 @@ def headline(ids: Iterable[str], filters: Filters = Filters(), *, scope: Scope) 
     return table
 
 
-@st.cache_data(show_spinner=False, max_entries=1000)
+@cache.shared(max_entries=1000)
 def _trend(metric_id, filters, scope, root, version, _con, lang=i18n.DEFAULT):
     with i18n.using(lang):
         return api.trend(metric_id, filters, scope=scope, con=_con)
@@ -307,7 +309,7 @@ def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope):
     return result
 
 
-@st.cache_data(show_spinner=False, max_entries=200)
+@cache.shared(max_entries=200)
 def _profile(metric_ids, level, filters, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
     with i18n.using(lang):
         return api.profile(list(metric_ids), level, filters, scope=scope, con=_con)
@@ -323,7 +325,7 @@ def profile(metric_ids: Iterable[str], level: str = "region", filters: Filters =
     return table
 
 
-@st.cache_data(show_spinner=False, max_entries=500)
+@cache.shared(max_entries=500)
 def _funnel(metric_id, filters, scope, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
     with i18n.using(lang):
         return api.funnel(metric_id, filters, scope=scope, con=_con)
@@ -337,7 +339,7 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope) -> pd.
     return table
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _store_info(root, version, stamps) -> dict:
     return api.store_info(root, version)
 
@@ -353,7 +355,7 @@ def version_note() -> str:
     return text.version_text(store_info())
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cache.shared(max_entries=32)
 def _coverage(scope, root, version, _con) -> dict:
     return api.coverage(scope=scope, con=_con, data_dir=root, version=version)
 
@@ -364,7 +366,7 @@ def coverage(*, scope: Scope) -> dict:
     return _coverage(scope, root, version, connection())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _years(root, version, _con) -> list[int]:
     return api.years(con=_con)
 
@@ -374,7 +376,7 @@ def available_years() -> list[int]:
     return _years(root, version, connection())
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cache.shared(max_entries=8)
 def _people_years(root, version, _con) -> tuple[int, int]:
     return api.people_years(con=_con)
 
@@ -385,7 +387,7 @@ def people_years() -> tuple[int, int]:
     return _people_years(root, version, connection())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cache.shared(max_entries=64)
 def _schemes(scope, root, version, _con) -> dict[str, tuple[str, str]]:
     table = api.scheme_list(scope=scope, con=_con)
     return {str(r.scheme_id): (str(r.scheme_name), str(r.area_code))

@@ -26,7 +26,7 @@ from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.metrics.scope import Scope
 from kpi.render import charts, images as export, people, slides
 from kpi.render.slide_style import no_figure_words
-from ui import data, nav, state
+from ui import cache, data, nav, state
 from ui.glossary import explain
 
 # Query parameters: khi (repeated, in slide order), area (GSS code), scheme (id), year (2019-20), slide (1-based).
@@ -114,7 +114,7 @@ def talk(years: list[int], schemes: dict[str, tuple[str, str]]) -> dict:
     return current
 
 
-@st.cache_data(show_spinner=False, max_entries=200)
+@cache.shared(max_entries=200)
 def _deck(area, period, ids, scheme, scope, root, version, today, version_note, lang) -> slides.Deck:
     # `today` is in the key so a deck made yesterday is not offered with yesterday's date; `lang`, so a Welsh deck
     # is never offered to an English viewer.

@@ -15,7 +15,7 @@ from kpi.i18n import N_, _
 from kpi.metrics import api, similar
 from kpi.metrics.scope import Scope
 from kpi.render import charts
-from ui import blocks, data, glossary, state, views
+from ui import blocks, cache, data, glossary, state, views
 
 NOT_ENOUGH = N_("This scheme has too few answers in the years chosen, or no other scheme of its programme has "
                 "enough, so it has no group of similar schemes.")
@@ -59,7 +59,7 @@ def section(metric_id: str, filters: Filters, *, scope: Scope, confidence: float
     glossary.explain("similar schemes")
 
 
-@st.cache_data(show_spinner=False, max_entries=200)
+@cache.shared(max_entries=200)
 def _similar_schemes(scheme_id, filters, scope, k, root, version, _con, lang=i18n.DEFAULT) -> pd.DataFrame:
     with i18n.using(lang):  # names (of areas, for schemes the viewer may not see) in the language it is keyed on
         return api.similar_schemes(scheme_id, filters, scope=scope, con=_con, k=k)
@@ -73,7 +73,7 @@ def similar_schemes(scheme_id: str, filters: Filters = Filters(), *, scope: Scop
     return table
 
 
-@st.cache_data(show_spinner=False, max_entries=500)
+@cache.shared(max_entries=500)
 def _compare_with_similar(metric_id, scheme_id, filters, scope, k, confidence, root, version, _con,
                           lang=i18n.DEFAULT) -> pd.DataFrame:
     with i18n.using(lang):  # the measure's title and names, in the language it is keyed on

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from kpi.data import schema
@@ -17,14 +18,21 @@ DIFFERS = ("better", "worse", "higher", "lower")  # comparison words for a figur
 
 
 def pick(table: pd.DataFrame, ids: Sequence[str]) -> pd.DataFrame:
-    """The rows of these KHIs from a stacked khi_tables result, in the order of `ids`."""
-    return pd.concat([table[table["metric_id"] == m] for m in ids], ignore_index=True)
+    """The rows of these KHIs from a stacked khi_tables result, in the order of `ids` (each KHI's rows in the
+    table's order). One positional take, not a filter and a concat per KHI (that was ~10 ms a call on every page)."""
+    ids = list(ids)
+    if len(set(ids)) != len(ids):  # a KHI asked for twice appears twice
+        return pd.concat([table[table["metric_id"] == m] for m in ids], ignore_index=True)
+    rank = table["metric_id"].map({m: i for i, m in enumerate(ids)}).to_numpy(dtype="float64", na_value=np.nan)
+    rows = np.flatnonzero(~np.isnan(rank))
+    rows = rows[np.argsort(rank[rows], kind="stable")]
+    return table.iloc[rows].reset_index(drop=True)
 
 
 def value_shown(table: pd.DataFrame, metric_id: str) -> float | None:
     """One KHI's figure in a one-row-per-KHI table, or None when it is suppressed."""
-    row = table[table["metric_id"] == metric_id].iloc[0]
-    return None if row["suppressed"] else float(row["value"])
+    at = int(np.flatnonzero(table["metric_id"].to_numpy(dtype=object) == metric_id)[0])  # IndexError when absent
+    return None if table["suppressed"].iloc[at] else float(table["value"].iloc[at])
 
 
 def nothing_shown(table: pd.DataFrame) -> bool:

@@ -8,6 +8,7 @@ Reference data copied from ONS and NHS Digital sits in `data/reference` with its
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -26,8 +27,14 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
         return Path(explicit).expanduser().resolve()
     env = os.environ.get("KHI_DATA_DIR")
     if env:
-        return Path(env).expanduser().resolve()
+        return _resolved(env)
     return BUNDLED_SAMPLE_DIR
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(path: str) -> Path:
+    # Asked for hundreds of times a page view; resolving walks the path on disk each time.
+    return Path(path).expanduser().resolve()
 
 
 class AccessDirError(ValueError):

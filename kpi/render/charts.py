@@ -49,6 +49,7 @@ def _was(judgement: str, names: Sequence[str], than_benchmark: str) -> str:
     return template.format(names=_join(names), than_benchmark=than_benchmark)
 
 
+@remembered  # titles take table scans too: a warm view builds none
 def comparison_title(table: pd.DataFrame, label_col: str, *, against: str | None = None) -> str:
     """Which groups differ from the benchmark, in words; 'all similar' when none do. `against` defaults to the
     benchmark the table names ('England', 'the UK'...)."""
@@ -333,6 +334,7 @@ def people_pictogram(value_pct: float | None, *, title: str | None = None, colou
 # Titles for answers charts
 
 
+@remembered
 def answers_title(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], *, better: str | None = None,
                   worse: str | None = None) -> str:
     """The finding of a positive/negative split in words, e.g. 'Between 78% and 90% said support made things better

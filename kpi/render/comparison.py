@@ -181,6 +181,7 @@ def _funnel_word(where: str, direction: str) -> str:
     return "better" if good else "worse"
 
 
+@remembered  # titles take table scans too: a warm view builds none
 def funnel_title(table: pd.DataFrame) -> str:
     """'3 schemes were above the 99.8% limit and 4 below' (or 'every scheme shown was within the 99.8% limits', or,
     when none can be shown, that no scheme has enough answers)."""

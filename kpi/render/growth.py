@@ -140,6 +140,7 @@ def _top(shown: pd.DataFrame) -> tuple[pd.Series, str]:
     return top, capitalised(places.with_the(places.place_names(shown).loc[top.name]))
 
 
+@remembered  # titles take table scans too: a warm view builds none
 def net_change_title(table: pd.DataFrame) -> str:
     """'The North West grew the most: +930 people since 2014-15' (or the smallest fall when none grew)."""
     shown = _shown(table)
@@ -152,6 +153,7 @@ def net_change_title(table: pd.DataFrame) -> str:
     return template.format(place=place, change=figure_text(places.khi_of(table), top["value"]), since=_since(table))
 
 
+@remembered
 def status_title(table: pd.DataFrame) -> str:
     """'5 areas were growing, 2 flat and 5 falling since 2014-15' from a people_growth_pct table."""
     shown = _shown(table)
@@ -161,6 +163,7 @@ def status_title(table: pd.DataFrame) -> str:
         falling=int(counts.get("falling", 0)))
 
 
+@remembered
 def share_title(table: pd.DataFrame) -> str:
     """'The North West made 46% of all the growth since 2014-15'."""
     shown = _shown(table)
@@ -171,6 +174,7 @@ def share_title(table: pd.DataFrame) -> str:
                                                                       since=_since(table))
 
 
+@remembered
 def rate_title(table: pd.DataFrame) -> str:
     """'The North East supported the most people for its population: 30.7 per 100,000 in 2024-25'."""
     shown = _shown(table)
@@ -184,6 +188,7 @@ def rate_title(table: pd.DataFrame) -> str:
         place=place, rate=f"{top['value']:.1f}")
 
 
+@remembered
 def growth_pct_title(table: pd.DataFrame) -> str:
     """'Scotland grew the fastest: +69% since 2014-15; the South East fell the most: -67%'."""
     shown = _shown(table)

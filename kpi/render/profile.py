@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from typing import Callable
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from kpi.data import schema
 from kpi.i18n import N_, _
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
+from kpi.render.memo import remembered
 from kpi.render.places import n_text
 from kpi.render.style import TEXT, base_layout
 from kpi.render.text import area_name, figure_text, interval_text, judged, word
@@ -39,6 +41,8 @@ CELL_STYLES = {
 TREND_TAGS = {"increasing": "↑", "decreasing": "↓", "no significant change": "→", "cannot be calculated": "",
               "not tested": ""}
 NO_ANSWERS = N_("no answers")  # translated where shown: _(NO_ANSWERS)
+# A cell's link as a template (a string, so the built table can be remembered): these stand for its KHI and place.
+METRIC_SLOT, PLACE_SLOT = "KHI-METRIC", "KHI-PLACE"
 
 
 def place_columns(table: pd.DataFrame) -> tuple[str, str]:
@@ -73,11 +77,13 @@ def cell_words(row) -> str:
     return f"{text} · {tag}" if tag else text
 
 
-def profile_html(table: pd.DataFrame, link: Callable[[str, str], str] | None = None) -> str:
+@remembered
+def profile_html(table: pd.DataFrame, link: str | Callable[[str, str], str] | None = None) -> str:
     """The profile as an accessible HTML table: KHIs as rows, places as columns, the benchmarks first.
 
     Each cell: the figure, its judgement (word and shape, on Fingertips' colour) and its recent-trend tag; a
-    suppressed cell says so. `link(metric_id, place_code)` gives each cell's link to its detail.
+    suppressed cell says so. Each cell's link to its detail: `link` with METRIC_SLOT and PLACE_SLOT filled in, or
+    `link(metric_id, place_code)` (a callable: then the table is built again on every call).
     """
     code_col, name_col = place_columns(table)
     places = list(dict.fromkeys(zip(table[code_col].astype(str), table[name_col].astype(str))))
@@ -108,11 +114,19 @@ def profile_html(table: pd.DataFrame, link: Callable[[str, str], str] | None = N
             if r is None:
                 out.append(f'<td class="khi-cell">{e(_(NO_ANSWERS))}</td>')
                 continue
-            out.append(_cell(k, r, name, link(mid, code) if link else None))
+            out.append(_cell(k, r, name, _href(link, mid, code)))
         rows.append("<tr>" + "".join(out) + "</tr>")
     measure = e(_("Measure"))
     return (f'<div class="khi-profile-wrap"><table class="khi-profile"><thead><tr><th scope="col">{measure}</th>'
             f'{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _href(link, metric_id: str, code: str) -> str | None:
+    if not link:
+        return None
+    if callable(link):
+        return link(metric_id, code)
+    return link.replace(METRIC_SLOT, quote(metric_id, safe="")).replace(PLACE_SLOT, quote(code, safe=""))
 
 
 def _cell(k: registry.KHI, r: dict, place: str, href: str | None) -> str:
@@ -159,6 +173,7 @@ table.khi-profile span{display:block}
 # Spine chart
 
 
+@remembered
 def spine_frame(table: pd.DataFrame, place_code: str) -> pd.DataFrame:
     """One row per KHI for one place: its figure, interval, n and comparison, its benchmark, and the range of the
     places in the profile (lowest, 25th percentile, 75th percentile, highest of the figures shown; suppressed
@@ -177,6 +192,7 @@ def spine_frame(table: pd.DataFrame, place_code: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@remembered
 def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
     """Fingertips' spine chart: each KHI's benchmark at the centre, the range of places as a light bar (lowest to
     highest) with a darker middle half (25th to 75th percentile), and the place's figure as a marker shaped and
@@ -238,6 +254,7 @@ def _spine_hover(k: registry.KHI, r) -> str:
     return "<br>".join(parts)
 
 
+@remembered
 def spine_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The spine chart as a table for people: each KHI's figure, interval, n, benchmark and comparison, and the
     range of places."""

@@ -1,0 +1,97 @@
+"""`python -m perf.warm --url http://127.0.0.1:PORT [--url ...]`: fill a server's caches before people arrive.
+
+scripts/serve.sh runs it on each worker once the worker answers (and again after a worker restarts), straight to the
+worker's own loopback port, so a room that opens the link together meets warm pages. One tab per worker, one view at
+a time (the worker keeps serving meanwhile), as a visitor who has not signed in: the public's views, which is what a
+room of visitors sees; a signed-in viewer's scope is computed on its first view, as before.
+
+What it opens, most used first, until --budget seconds are spent: every page as it first opens; every page in
+Welsh; every page for each nation and region; for each year of the store; for each programme; for each arrangement.
+The workers are warmed one after another, so with the stack's shared folder (ui.cache) the second worker reads the
+figures the first computed and builds only its own charts.
+
+The views are generic: every single filter value, never the combinations a load test happens to use, so what
+`python -m kpi load` measures after it is what a room would meet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from perf.stclient import Cookies, check_loopback, open_tab, step
+
+
+def views(root: Path | None) -> list[str]:
+    """The query strings to open on every page, most used first."""
+    from kpi.data import schema
+    from ui.state import PARAM_KEYS
+
+    years: list[int] = []
+    if root is not None:
+        try:
+            from kpi.metrics import api
+
+            years = sorted(api.years(data_dir=root), reverse=True)  # the latest first: the ones people look at
+        except Exception:  # no store yet: the years are left out
+            years = []
+    out = ["", "lang=cy"]
+    out += [urlencode({PARAM_KEYS["place"]: a}) for a in schema.AREAS]
+    out += [urlencode({PARAM_KEYS["period"]: schema.fy_label(y)}) for y in years]
+    out += [urlencode({PARAM_KEYS["programme"]: p}) for p in schema.PROGRAMMES]
+    out += [urlencode({PARAM_KEYS["arrangement"]: a}) for a in schema.ARRANGEMENTS]
+    return out
+
+
+async def warm(url: str, queries: list[str], until: float, timeout: float) -> tuple[int, list[str]]:
+    """Open every page with every query on one tab of `url` until `until`; returns (views opened, problems)."""
+    pages: dict[str, str] = {}
+    problems: list[str] = []
+    done = 0
+    async with await open_tab(url, Cookies(), timeout) as ws:
+        first = await step(ws, "", "", timeout, pages, "warm first page")
+        problems += first.problems
+        done += 1
+        for query in queries:
+            for path in sorted(pages):
+                if time.monotonic() >= until:
+                    return done, problems
+                result = await step(ws, query, pages[path], timeout, pages, f"warm /{path}?{query}")
+                problems += result.problems
+                done += 1
+    return done, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m perf.warm", description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", action="append", required=True, help="a worker (loopback); repeat for several, in turn")
+    p.add_argument("--data", help="the store the workers read (for its years); default KHI_DATA_DIR")
+    p.add_argument("--budget", type=float, default=600, help="seconds to spend on each worker at most (default 600)")
+    p.add_argument("--step-timeout", type=float, default=120)
+    args = p.parse_args(argv)
+    from kpi.data import paths
+
+    root = Path(args.data) if args.data else paths.data_dir()
+    queries = views(root)
+    status = 0
+    for url in args.url:
+        url = check_loopback(url)
+        t0 = time.monotonic()
+        try:
+            done, problems = asyncio.run(warm(url, queries, t0 + args.budget, args.step_timeout))
+        except Exception as exc:  # the worker died or stalled: serve.sh restarts it and warms it again
+            print(f"warm {url}: stopped: {type(exc).__name__}: {exc}", flush=True)
+            status = 1
+            continue
+        print(f"warm {url}: {done} views in {time.monotonic() - t0:.0f} s"
+              + (f"; {len(problems)} problems, first: {problems[0]}" if problems else ""), flush=True)
+        status = status or (1 if problems else 0)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
