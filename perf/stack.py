@@ -72,7 +72,7 @@ def haproxy_command(sock: Path, command: str, timeout: float = 5) -> str:
 
 
 def start_stack(root: Path, workers: int, run_dir: Path, timeout: float = 180, warm: bool = False,
-                warm_timeout: float = 1800) -> Stack:
+                warm_timeout: float = 1800, warm_budget: int | None = None) -> Stack:
     """`bash scripts/serve.sh` on a free loopback port over the store `root`; returns once every worker is UP in
     HAProxy and, with `warm`, once serve.sh has warmed them (else it starts with --no-warm). Raises RuntimeError
     (with serve.sh's output) if it exits or is not ready in time."""
@@ -81,7 +81,8 @@ def start_stack(root: Path, workers: int, run_dir: Path, timeout: float = 180, w
     log_path = run_dir / "serve.log"
     log = open(log_path, "wb")  # a file, never a pipe: an unread pipe would stall the script
     cmd = ["bash", str(REPO / "scripts" / "serve.sh"), "--port", str(port), "--workers", str(workers),
-           "--data", str(root), "--address", "127.0.0.1", "--run-dir", str(run_dir)] + ([] if warm else ["--no-warm"])
+           "--data", str(root), "--address", "127.0.0.1", "--run-dir", str(run_dir)] + ([] if warm else ["--no-warm"]) \
+        + (["--warm-budget", str(warm_budget)] if warm_budget is not None else [])
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     log.close()

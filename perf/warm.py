@@ -5,8 +5,9 @@ worker's own loopback port, so a room that opens the link together meets warm pa
 a time (the worker keeps serving meanwhile), as a visitor who has not signed in: the public's views, which is what a
 room of visitors sees; a signed-in viewer's scope is computed on its first view, as before.
 
-What it opens, most used first, until --budget seconds are spent: every page as it first opens; every page in
-Welsh; every page for each nation and region; for each year of the store; for each programme; for each arrangement.
+What it opens, most used first, until --budget seconds are spent: every page as it first opens; every page for each
+nation and region; for each of the latest five years; for each programme; for each arrangement; every
+page in Welsh.
 The workers are warmed one after another, so with the stack's shared folder (ui.cache) the second worker reads the
 figures the first computed and builds only its own charts.
 
@@ -25,6 +26,8 @@ from urllib.parse import urlencode
 
 from perf.stclient import Cookies, check_loopback, open_tab, step
 
+RECENT_YEARS = 5  # the years warmed one by one: the latest five (the recent-trend window), most looked at
+
 
 def views(root: Path | None) -> list[str]:
     """The query strings to open on every page, most used first."""
@@ -33,18 +36,23 @@ def views(root: Path | None) -> list[str]:
 
     years: list[int] = []
     if root is not None:
-        try:
-            from kpi.metrics import api
+        try:  # from the facts the store keeps (opening the store here would load its aggregates: ~700 MB at 1M)
+            import datetime as dt
 
-            years = sorted(api.years(data_dir=root), reverse=True)  # the latest first: the ones people look at
-        except Exception:  # no store yet: the years are left out
+            from kpi.data import store
+
+            facts = store.read_manifest(root).facts
+            first, last = (schema.financial_year(dt.date.fromisoformat(facts[k])) for k in ("first_date", "last_date"))
+            years = list(range(last, max(first, last - RECENT_YEARS + 1) - 1, -1))  # the latest: most looked at
+        except Exception:  # no store yet, or one without its facts: the years are left out
             years = []
-    out = ["", "lang=cy"]
+    out = [""]
     out += [urlencode({PARAM_KEYS["place"]: a}) for a in schema.AREAS]
     out += [urlencode({PARAM_KEYS["period"]: schema.fy_label(y)}) for y in years]
     out += [urlencode({PARAM_KEYS["programme"]: p}) for p in schema.PROGRAMMES]
     out += [urlencode({PARAM_KEYS["arrangement"]: a}) for a in schema.ARRANGEMENTS]
-    return out
+    # Last: the tab's session keeps the language a link chose, so every view after this one would be in Welsh.
+    return out + ["lang=cy"]
 
 
 async def warm(url: str, queries: list[str], until: float, timeout: float) -> tuple[int, list[str]]:

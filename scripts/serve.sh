@@ -2,7 +2,7 @@
 # Serve the dashboard to a room: HAProxy (sticky by cookie) in front of N `streamlit run app.py` workers.
 #
 # Usage: bash scripts/serve.sh [--port 8501] [--workers N] [--data DIR] [--address 0.0.0.0] [--secrets FILE]
-#                              [--run-dir DIR] [--no-warm] [-- extra `streamlit run` options for every worker]
+#                              [--run-dir DIR] [--no-warm] [--warm-budget S] [-- extra `streamlit run` options]
 #   --port      where people connect (HAProxy listens here; default 8501)
 #   --workers   Streamlit processes (default: the number of cores); each listens on a free loopback port
 #   --data      the store every worker reads (default: KHI_DATA_DIR, else the bundled sample data/sample)
@@ -11,6 +11,7 @@
 #   --run-dir   the generated haproxy.cfg, logs, pid files and HAProxy's stats socket (default artifacts/serve-PORT)
 #   --no-warm   do not open every page's common views on each worker once it is up (perf/warm.py; on by default, so
 #               a room meets warm pages; "==> warm:" says when it is done)
+#   --warm-budget  seconds of warming per worker at most (default 600)
 #
 # The workers share one cache folder (KHI_SHARED_CACHE, default RUN_DIR/cache, emptied at start; ui/cache.py): a
 # figure one worker has computed, the others read.
@@ -32,10 +33,11 @@ data="${KHI_DATA_DIR:-}"
 secrets=""
 run_dir=""
 warm=1
+warm_budget=600
 extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --port|--workers|--data|--address|--secrets|--run-dir)
+        --port|--workers|--data|--address|--secrets|--run-dir|--warm-budget)
             [ $# -ge 2 ] || { say "$1 needs a value (see --help)"; exit 2; }
             case "$1" in
                 --port) port="$2" ;;
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
                 --address) address="$2" ;;
                 --secrets) secrets="$2" ;;
                 --run-dir) run_dir="$2" ;;
+                --warm-budget) warm_budget="$2" ;;
             esac
             shift 2 ;;
         --) shift; extra=("$@"); break ;;
@@ -55,6 +58,10 @@ done
 
 if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
     say "--port must be 1-65535"
+    exit 2
+fi
+if ! [[ "$warm_budget" =~ ^[0-9]+$ ]]; then
+    say "--warm-budget must be a whole number of seconds"
     exit 2
 fi
 if ! [[ "$workers" =~ ^[0-9]+$ ]] || [ "$workers" -lt 1 ]; then
@@ -157,7 +164,8 @@ start_worker() {
 start_warm() {
     local urls=() i
     for i in "$@"; do urls+=(--url "http://127.0.0.1:${worker_ports[i]}"); to_warm[i]=0; done
-    setsid .venv/bin/python -m perf.warm --data "$data" "${urls[@]}" >>"$run_dir/warm.log" 2>&1 </dev/null &
+    setsid .venv/bin/python -m perf.warm --data "$data" --budget "$warm_budget" "${urls[@]}" \
+        >>"$run_dir/warm.log" 2>&1 </dev/null &
     warm_pids+=($!)
 }
 

@@ -46,6 +46,9 @@ def test_the_same_inputs_build_once_and_share_the_output():
     lambda: (_table().iloc[::-1], {"title": "A"}),                     # the order of rows
     lambda: (_table(), {"title": "B"}),                                # another argument
     lambda: (_table(), {"title": "A", "width": float("nan")}),         # nan is a value like any other
+    lambda: (_table(area_code=["E12000001", "E12000003"]), {"title": "A"}),  # a text (Arrow buffers)
+    lambda: (_table(area_code=["E12000001", None]), {"title": "A"}),         # a missing text
+    lambda: (_table(area_code=["E1200000", "1E12000002"]), {"title": "A"}),  # the same characters, split elsewhere
 ])
 def test_any_difference_in_the_inputs_builds_again(other):
     calls.clear()
@@ -55,6 +58,40 @@ def test_any_difference_in_the_inputs_builds_again(other):
     assert len(calls) == 2
     _build(table, **kwargs)
     assert len(calls) == 2, "and is remembered in turn"
+
+
+@memo.remembered
+def _codes(table: pd.DataFrame) -> tuple:
+    return tuple(table["area_code"])
+
+
+def test_text_of_slices_and_of_a_fresh_table_is_never_confused():
+    whole = pd.DataFrame({"area_code": ["E12000009", "E12000001", "E12000002"], "value": [1.0, 41.5, 52.0]})
+    tail = whole.iloc[1:].reset_index(drop=True)  # an Arrow slice: offset 1 into its parent's buffers
+    head = whole.iloc[:2].reset_index(drop=True)  # other values in the same buffers
+    fresh = pd.DataFrame({"area_code": ["E12000001", "E12000002"], "value": [41.5, 52.0]})
+    assert _codes(tail) == ("E12000001", "E12000002")
+    assert _codes(head) == ("E12000009", "E12000001")
+    assert _codes(fresh) == ("E12000001", "E12000002")  # equal values: remembered or built again, never another's
+
+
+def test_a_remembered_figure_makes_its_dict_once_and_a_copy_is_an_ordinary_figure():
+    import plotly.graph_objects as go
+    import plotly.tools
+
+    @memo.remembered
+    def chart(n: int) -> go.Figure:
+        return go.Figure(go.Bar(x=list(range(n)), y=list(range(n))), layout={"title": {"text": "t"}})
+
+    fig = chart(3)
+    # what st.plotly_chart calls: the same dict on every view, not a new deep copy
+    sent = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
+    assert plotly.tools.return_figure_from_figure_or_data(chart(3), validate_figure=True) is sent
+    assert sent["data"][0]["type"] == "bar" and sent["layout"]["title"]["text"] == "t"
+    copy = go.Figure(fig)  # kpi.render.images adds its footer to a copy
+    copy.update_layout(title_text="footer")
+    assert type(copy) is go.Figure and copy.to_dict()["layout"]["title"]["text"] == "footer"
+    assert fig.to_dict()["layout"]["title"]["text"] == "t"
 
 
 def test_arguments_without_a_fingerprint_are_built_every_time():

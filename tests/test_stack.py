@@ -8,6 +8,8 @@ What is checked, on the wire as a browser tab behaves (perf.stclient keeps the c
 - the load smoke: 5 sessions x 10 s through HAProxy with 0 errors and both workers used;
 - recovery: a worker killed with SIGKILL; its tab reconnects at once and is served by the other worker (HAProxy's
   per-worker counters say where), and serve.sh restarts the killed one, which HAProxy marks UP and serves again;
+- warming: serve.sh opens the pages on each worker once it is up (perf/warm.py, a short budget here), and again on a
+  restarted worker; the workers share one private cache folder (ui/cache.py);
 - SIGTERM to serve.sh stops HAProxy and every worker (no orphans).
 
 Under CI=true a missing haproxy fails (scripts/test.sh installs it), never skips, as for chromium in tests/browser.
@@ -33,6 +35,7 @@ from tests.stacks import running_stack
 
 SAMPLE = REPO / "data" / "sample"
 TIMEOUT = 120  # a step on a cold worker of a busy 2-core machine can take a while
+WARM_BUDGET = 15  # seconds of warming per worker: enough to open several pages
 
 
 def _run(coro):
@@ -44,8 +47,18 @@ def _run(coro):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    with running_stack(SAMPLE, tmp_path_factory.mktemp("stack")) as s:
+    with running_stack(SAMPLE, tmp_path_factory.mktemp("stack"), warm_budget=WARM_BUDGET) as s:
         yield s
+
+
+def _warmed(stack) -> list[str]:
+    """warm.log's lines that say a worker was warmed: "warm http://127.0.0.1:PORT: N views in S s"."""
+    path = stack.run_dir / "warm.log"
+    return [line for line in path.read_text().splitlines() if " views in " in line] if path.exists() else []
+
+
+def _port(stack, name: str) -> str:
+    return stack.stats()[name]["addr"].rsplit(":", 1)[1]
 
 
 async def _tab(url: str, cookies: Cookies | None = None, session_id: str | None = None):
@@ -94,6 +107,22 @@ def test_a_tab_stays_on_its_worker_and_new_tabs_spread(stack):
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
+def test_every_worker_is_warmed_before_the_stack_says_so_and_they_share_a_private_cache(stack):
+    assert "==> warm:" in stack.log_tail(100_000)
+    warmed = _warmed(stack)
+    assert len(warmed) == 2, (stack.run_dir / "warm.log").read_text()
+    for name in ("w1", "w2"):
+        line = next(x for x in warmed if f":{_port(stack, name)}:" in x)
+        assert int(line.split(": ", 1)[1].split()[0]) >= 2 and "problems" not in line, line
+    folder = stack.run_dir / "cache"
+    files = list(folder.glob("*.pickle"))
+    assert files, "the workers wrote no shared results"
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert all(f.stat().st_mode & 0o077 == 0 for f in files)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_five_sessions_for_ten_seconds_through_the_stack_without_errors(stack):
     result = load_test(stack.url, sessions=5, seconds=10, think=1.0, step_timeout=TIMEOUT)
     assert result["sessions_connected"] == 5
@@ -132,6 +161,10 @@ def test_a_killed_worker_is_restarted_and_its_tab_reconnects_to_the_other(stack)
 
     assert wait_until(restarted, timeout=120), f"{victim} was not restarted and UP:\n{stack.log_tail()}"
     assert f"worker {victim} (pid {old_pid}" in stack.log_tail(20_000)
+    # ... and warmed again (its caches died with it).
+    port = _port(stack, victim)
+    assert wait_until(lambda: sum(f":{port}:" in x for x in _warmed(stack)) == 2, timeout=WARM_BUDGET + 120), \
+        (stack.run_dir / "warm.log").read_text()
 
     # The restarted worker takes tabs again (new tabs go to the worker with fewer connections, ties in turn).
     served = [_run(_tab(stack.url)) for _ in range(4)]

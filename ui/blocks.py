@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -102,11 +103,13 @@ def _answers(table: pd.DataFrame) -> str:
     """n for the footer: answers behind the figures (per measure when several are stacked)."""
     if "denominator" not in table.columns or "metric_id" not in table.columns or table.empty:
         return ""
-    ids = table["metric_id"].astype(str)
-    survey = table[ids.isin([m for m in ids.unique() if registry.get(m).table != "people_supported"])]
-    if survey.empty:
+    # Two columns as arrays, not a filtered copy of the whole table: this runs under every chart of every view.
+    ids = table["metric_id"].astype(str).to_numpy(dtype=object)
+    survey = np.isin(ids, [m for m in set(ids) if registry.get(m).table != "people_supported"])
+    if not survey.any():
         return ""
-    per_metric = pd.to_numeric(survey["denominator"], errors="coerce").groupby(survey["metric_id"], sort=False).sum()
+    answers = pd.to_numeric(table["denominator"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    per_metric = pd.Series(answers[survey]).groupby(ids[survey], sort=False).sum()
     lo, hi = float(per_metric.min()), float(per_metric.max())
     if lo == hi:
         return _("n = {n} answers").format(n=f"{lo:,.0f}")

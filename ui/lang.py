@@ -16,11 +16,12 @@ _KEY = "_khi_lang"
 
 
 def _session_language() -> str | None:
-    if get_script_run_ctx() is None:  # not in a viewer's script run (a server thread, a test outside AppTest)
+    ctx = get_script_run_ctx()
+    if ctx is None:  # not in a viewer's script run (a server thread, a test outside AppTest)
         return None
-    try:
-        return st.session_state.get(_KEY)
-    except Exception:  # no session state here (Streamlit is starting or stopping)
+    try:  # the run's own session state, not through st.session_state: asked hundreds of times a page view
+        return ctx.session_state[_KEY]
+    except Exception:  # not chosen yet, or no session state here (Streamlit is starting or stopping)
         return None
 
 
