@@ -126,6 +126,7 @@ export KHI_SHARED_CACHE="${KHI_SHARED_CACHE:-$run_dir/cache}"
 mkdir -p -m 700 "$KHI_SHARED_CACHE"
 chmod 700 "$KHI_SHARED_CACHE"
 find "$KHI_SHARED_CACHE" -maxdepth 1 \( -name '*.pickle' -o -name '.*.tmp' \) -delete
+: > "$run_dir/warm.log"  # this start's warming only
 export STREAMLIT_SERVER_COOKIE_SECRET="${STREAMLIT_SERVER_COOKIE_SECRET:-$(.venv/bin/python -c \
     'import secrets; print(secrets.token_hex(32))')}"
 worker_cmd=(.venv/bin/python -m streamlit run app.py --server.address 127.0.0.1 --server.headless true
