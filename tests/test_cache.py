@@ -66,6 +66,24 @@ def test_bounded_and_exceptions_are_not_cached(calls):
     assert [m[0] for m in made].count("broken") == 2
 
 
+def test_the_process_keeps_at_most_its_memory_limit_least_recently_used_first(calls, monkeypatch):
+    table, made = calls
+
+    @cache.shared(max_entries=100)
+    def big(n, _con=None):
+        return pd.DataFrame({"x": range(n * 1000)})  # 8 KB per n
+
+    cache.clear()
+    monkeypatch.setenv(cache.ENV_MEMORY, str(20 / 1024))  # 20 KB
+    big(1), big(1), big(2)  # 8 KB and 16 KB: over 20 KB, so the least recently used (n=1) went
+    assert list(big.cache.entries) == [(2,)]
+    assert 16_000 <= cache._total < 17_000  # the table (and its index)
+    big(3)  # 24 KB alone is over the limit: the newest is kept, never nothing
+    assert list(big.cache.entries) == [(3,)]
+    cache.clear()
+    assert cache._total == 0 and not big.cache.entries
+
+
 def test_sessions_asking_at_once_wait_for_one_computation(monkeypatch):
     monkeypatch.delenv(cache.ENV_FOLDER, raising=False)
     made = []

@@ -11,7 +11,8 @@ result writes it and the others read it.
 The key is every argument whose name does not start with "_" (as in st.cache_data: `_con` is the connection), so the
 viewer's scope, the store's folder and version and the language are in it: nothing crosses a viewer's scope. A result
 is computed once at a time per key in a process (a room opening the same page at once waits for one computation).
-Exceptions are not cached. Files are written whole (a temporary file renamed into place), so a reader never sees half
+Exceptions are not cached. Memory is bounded per function (max_entries) and per process (KHI_CACHE_MB, default
+384: the least recently used results go first; results are held as live tables, not pickles). Files are written whole (a temporary file renamed into place), so a reader never sees half
 of one; an unreadable file is a miss. The folder is the server's own (0700, files 0600: pickles are code to whoever
 can write them); serve.sh empties it at each start, and it is kept under KHI_SHARED_CACHE_MB (oldest files go first).
 """
@@ -35,8 +36,9 @@ import pandas as pd
 from kpi.data import store
 
 F = TypeVar("F", bound=Callable[..., Any])
-ENV_FOLDER, ENV_LIMIT = "KHI_SHARED_CACHE", "KHI_SHARED_CACHE_MB"
-DEFAULT_LIMIT_MB = 1024
+ENV_FOLDER, ENV_LIMIT, ENV_MEMORY = "KHI_SHARED_CACHE", "KHI_SHARED_CACHE_MB", "KHI_CACHE_MB"
+DEFAULT_LIMIT_MB = 1024  # the shared folder
+DEFAULT_MEMORY_MB = 384  # each process's results in memory
 PRUNE_EVERY = 50  # writes between two size checks of the folder
 _log = logging.getLogger(__name__)
 _caches: list["_Cache"] = []
@@ -44,33 +46,76 @@ stats = collections.Counter()  # hits, misses, disk_hits, disk_writes: for tests
 
 
 class _Cache:
+    """One function's results. Every cache of the process shares one lock and one least-recently-used order, so the
+    process keeps at most KHI_CACHE_MB of results (tables are held as they are, not pickled: bounded by size too)."""
+
     def __init__(self, name: str, max_entries: int):
         self.name, self.max_entries = name, max_entries
         self.entries: collections.OrderedDict = collections.OrderedDict()
-        self.lock = threading.Lock()
         self.computing: dict[Any, threading.Lock] = {}
 
     def get(self, key) -> tuple[bool, Any]:
-        with self.lock:
+        with _lock:
             if key in self.entries:
                 self.entries.move_to_end(key)
+                _recent.move_to_end((self, key))
                 return True, self.entries[key]
         return False, None
 
     def put(self, key, value) -> None:
-        with self.lock:
+        global _total
+        size = _size(value)
+        with _lock:
+            _forget(self, key)
             self.entries[key] = value
+            _recent[(self, key)] = size
+            _total += size
             while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+                _forget(self, next(iter(self.entries)))
+            limit = _memory_limit()
+            while _total > limit and len(_recent) > 1:
+                oldest_cache, oldest_key = next(iter(_recent))
+                _forget(oldest_cache, oldest_key)
 
     @contextlib.contextmanager
     def one_at_a_time(self, key):
-        with self.lock:
+        with _lock:
             lock = self.computing.setdefault(key, threading.Lock())
         with lock:
             yield
-        with self.lock:
+        with _lock:
             self.computing.pop(key, None)
+
+
+_lock = threading.Lock()
+_recent: collections.OrderedDict = collections.OrderedDict()  # (cache, key) -> bytes, least recently used first
+_total = 0
+
+
+def _forget(cache: _Cache, key) -> None:
+    global _total
+    _total -= _recent.pop((cache, key), 0)
+    cache.entries.pop(key, None)
+
+
+def _memory_limit() -> float:
+    try:
+        return float(os.environ.get(ENV_MEMORY, DEFAULT_MEMORY_MB)) * 1024 * 1024
+    except ValueError:
+        return DEFAULT_MEMORY_MB * 1024 * 1024
+
+
+def _size(value) -> int:
+    """Bytes a result holds, roughly: its tables' columns (Arrow text counted by its buffers), 1 KB for anything else."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum())
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(index=True, deep=False))
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value)
+    return 1024
 
 
 def shared(max_entries: int) -> Callable[[F], F]:
@@ -111,9 +156,12 @@ def shared(max_entries: int) -> Callable[[F], F]:
 
 def clear() -> None:
     """Forget every result held in this process (the shared folder is left alone)."""
-    for cache in _caches:
-        with cache.lock:
+    global _total
+    with _lock:
+        for cache in _caches:
             cache.entries.clear()
+        _recent.clear()
+        _total = 0
 
 
 def detached(value):
