@@ -168,6 +168,23 @@ def test_a_damaged_file_is_computed_again(tmp_path, monkeypatch):
     assert table("a")["metric_id"].tolist() == ["a"] and made == ["a", "a"]
 
 
+def test_a_file_others_could_have_written_is_never_unpickled(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV_FOLDER, str(tmp_path / "shared"))
+    made = []
+
+    @cache.shared(max_entries=8)
+    def table(metric, _con=None):
+        made.append(metric)
+        return pd.DataFrame({"metric_id": [metric]})
+
+    table("a")
+    (path,) = (tmp_path / "shared").glob("*.pickle")
+    path.chmod(0o666)  # anyone may write it: what it holds is not to be trusted
+    cache.clear()
+    table("a")
+    assert made == ["a", "a"]
+
+
 def test_prune_keeps_the_folder_under_its_limit_oldest_first(tmp_path):
     for i in range(5):
         p = tmp_path / f"{i}.pickle"

@@ -215,6 +215,10 @@ def _from_disk(name: str, key: tuple, arguments: dict):
     path = _path(base, name, key, arguments)
     try:
         with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:  # a pickle someone else could have written
+                _log.warning("shared cache: %s is not the server's own file; not read", path.name)
+                return _MISSING
             value = pickle.load(f)
     except FileNotFoundError:
         return _MISSING
