@@ -89,13 +89,16 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
 
 
 def _shown_and_counts(metric_ids, by, filters, *, scope: Scope, con=None, data_dir=None, confidence=0.95,
-                      compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      compare_breakdowns=True, counts=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The table as the scope sees it, and the figures tests are computed from, from one computation.
 
     Protected: the public table, and the same published figures before suppression and rounding, so change and trend
     tests and funnel positions are never computed from an exact count. Exact: the exact table, twice.
+    counts: a `compute.Counts` shared with another computation (its cursor is used), so its counts are not queried
+    again.
     """
-    ks, by, figures, exact = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope)
+    ks, by, figures, exact = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope,
+                                      counts)
     unsuppressed = tables.finish(ks, figures, by, confidence, False)
     return (unsuppressed if exact else tables.finish(ks, figures, by, confidence, True)), unsuppressed
 
@@ -111,23 +114,26 @@ def _scoped(cur, scope: Scope, by, filters: Filters) -> tuple[Filters, bool]:
     return scope.restrict(by, filters, scheme_areas=areas)
 
 
-def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope: Scope):
+def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope: Scope, counts=None):
     ks = [registry.get(m) for m in metric_ids]
     by = (by,) if isinstance(by, str) else tuple(by)
-    cur = _cursor(con, data_dir)
+    cur = counts.cur if counts is not None else _cursor(con, data_dir)
     try:
         filters, exact = _scoped(cur, scope, by, filters)
-        figures = _compute(cur, ks, by, filters, confidence, compare_breakdowns, not exact, not scope.exact_everywhere)
+        figures = _compute(cur, ks, by, filters, confidence, compare_breakdowns, not exact, not scope.exact_everywhere,
+                           counts)
     finally:
-        cur.close()
+        if counts is None:
+            cur.close()
     return ks, by, figures, exact
 
 
 def _compute(cur, ks, by, filters: Filters, confidence, compare_breakdowns: bool, protect: bool,
-             benchmark_protect: bool) -> dict:
+             benchmark_protect: bool, counts=None) -> dict:
     """The figures of filters already scoped, with their benchmark and comparison (the one call of both)."""
-    counts = compute.Counts(cur)  # the benchmarks summed from the places' counts where the filters allow
-    figures = compute.compute_many(cur, ks, by, filters, confidence, protect, counts)
+    # The benchmarks summed from the places' counts where the filters allow (and a shared computation's counts).
+    counts = counts if counts is not None else compute.Counts(cur)
+    figures = compute.compute_many(cur, ks, by, filters, confidence, protect, counts, frames=False)
     return tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect,
                                   benchmark_protect=benchmark_protect, counts=counts)
 
@@ -282,7 +288,8 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
 
     Two computations whatever the number of KHIs and places: the latest year by place (the cells, equal to
     `khi_tables(ids, (level,), filters.with_years([latest]))`), and every year up to it by place and year (the trend
-    test of `trend`, per cell, on the same figures `trend` tests: published counts outside the exact scopes).
+    test of `trend`, per cell, on the same figures `trend` tests: published counts outside the exact scopes). One
+    scan of each aggregate table serves both: the cells and their benchmarks are sums of the series' counts.
     trend: "increasing", "decreasing", "no significant change", "cannot be calculated" or "not tested" (a KHI that
     is not a share of people); trend_assessment: "getting better", "getting worse" or "".
     """
@@ -290,23 +297,30 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
         raise ValueError(f"a profile is by {' or '.join(PROFILE_LEVELS)}, not {level!r}")
     con = con if con is not None else connect(data_dir)
     ids = list(dict.fromkeys(metric_ids))
+    ks = [registry.get(m) for m in ids]
     available = years(con=con)
     latest = max(filters.years or available)
-    cells = khi_tables(ids, (level,), filters.with_years([latest]), scope=scope, con=con, confidence=confidence)
-    cells["year"], cells["year_label"] = latest, schema.fy_label(latest)
-    tested = [m for m in ids if registry.get(m).share_of_people]
+    tested = [k for k in ks if k.share_of_people]
     trends: dict[tuple, tuple[str, str]] = {}
-    if tested:
-        span = filters.with_years(y for y in available if y <= latest)
-        # The counts only (no table, no benchmark): what `trend` tests, published outside the exact scopes.
-        cur = con.cursor()
-        try:
-            span, exact = _scoped(cur, scope, (level, "year"), span)
-            series = compute.compute_many(cur, [registry.get(m) for m in tested], (level, "year"), span, confidence,
-                                          not exact, frames=False)
-        finally:
-            cur.close()
-        trends = tables.trend_words_many(series, "scheme_id" if level == "scheme" else "area_code")
+    counts = compute.Counts(con.cursor())
+    try:
+        if tested:
+            span, exact = _scoped(counts.cur, scope, (level, "year"), filters.with_years(y for y in available
+                                                                                          if y <= latest))
+            # Every count the KHIs read by place and year, one query per aggregate table: the series, and the cells
+            # and their benchmarks summed from its latest year (compute.Counts).
+            compute.prefetch(counts, ks, (level, "year"), span, keys=not exact)
+            # The counts only (no table, no benchmark): what `trend` tests, published outside the exact scopes.
+            series = compute.compute_many(counts.cur, tested, (level, "year"), span, confidence, not exact, counts,
+                                          frames=False)
+            trends = tables.trend_words_many(series, "scheme_id" if level == "scheme" else "area_code")
+        # As khi_tables(ids, (level,), filters.with_years([latest])) computes them.
+        ks, by, figures, exact = _figures(ids, (level,), filters.with_years([latest]), con, None, confidence, True,
+                                          scope, counts)
+    finally:
+        counts.cur.close()
+    cells = tables.finish(ks, figures, by, confidence, not exact)
+    cells["year"], cells["year_label"] = latest, schema.fy_label(latest)
     place = cells["scheme_id"] if level == "scheme" else cells["area_code"]
     words = [trends.get((m, str(c)), ("not tested", "")) if registry.get(m).share_of_people
              else ("not tested", "") for m, c in zip(cells["metric_id"], place)]
@@ -323,9 +337,15 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=No
     k = registry.get(metric_id)
     if not k.share_of_people:
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
-    table, exact = _shown_and_counts([metric_id], "scheme", filters, scope=scope, con=con, data_dir=data_dir)
-    if exact["benchmark_name"].nunique() > 1:  # schemes of several nations: one funnel needs one baseline, the UK's
-        return funnel(metric_id, replace(filters, benchmark="uk"), scope=scope, con=con, data_dir=data_dir)
+    counts = compute.Counts(_cursor(con, data_dir))  # the second pass (below) sums the first one's counts
+    try:
+        table, exact = _shown_and_counts([metric_id], "scheme", filters, scope=scope, counts=counts)
+        if exact["benchmark_name"].nunique() > 1:  # schemes of several nations: one funnel needs one baseline,
+            # the UK's
+            table, exact = _shown_and_counts([metric_id], "scheme", replace(filters, benchmark="uk"), scope=scope,
+                                             counts=counts)
+    finally:
+        counts.cur.close()
     if exact.empty:
         return table
     baseline = float(exact["benchmark"].iloc[0]) / 100  # the benchmark (benchmark_name) for the same other filters
