@@ -1,8 +1,9 @@
 """The batched paths give the figures of the per-request ones, on the fixture store: benchmarks summed from the
 places' counts (compute.Counts) equal the benchmark queries they replace, a year's counts summed from a series by
-year equal its own query, the KHIs' figures stacked array by array (tables.stack) and the growth KHIs' start and end
-counts put side by side without a merge equal the frames and merges they replace, and the profile's vectorised trend
-test (tables.trend_words_many, stats.trend_labels) equals `trend_test` per place."""
+year equal its own query, share-of-people KHIs computed as one matrix equal them computed one by one, the KHIs'
+figures stacked array by array (tables.stack) and the growth KHIs' start and end counts put side by side without a
+merge equal the frames and merges they replace, and the profile's vectorised trend test (tables.trend_words_many,
+stats.trend_labels) equals `trend_test` per place."""
 
 from __future__ import annotations
 
@@ -129,9 +130,11 @@ SCOPED = [pytest.param(scope, by, id=f"{name}-{'_'.join(by) or 'overall'}")
 
 
 def _slow_paths(m):
-    """The straightforward computation: every count queried (none summed from another request), one frame per KHI
-    concatenated by pandas, the growth KHIs' start and end counts and populations merged."""
+    """The straightforward computation: every count queried (none summed from another request), each KHI's figures
+    computed alone (no matrix of share-of-people KHIs), one frame per KHI concatenated by pandas, the growth KHIs'
+    start and end counts and populations merged."""
     m.setattr(compute.Counts, "_roll_up", lambda self, *a, **k: None)
+    m.setattr(compute, "_shares", lambda *a, **k: {})
     m.setattr(counts_module, "_same_query", lambda a, b: a == b)
     m.setattr(compute, "_same_groups", lambda *a, **k: None)
     m.setattr(compute, "_with_population", lambda frame, pop: frame.merge(pop, on="area_code", how="left"))

@@ -89,16 +89,13 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
 
 
 def _shown_and_counts(metric_ids, by, filters, *, scope: Scope, con=None, data_dir=None, confidence=0.95,
-                      compare_breakdowns=True, counts=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      compare_breakdowns=True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The table as the scope sees it, and the figures tests are computed from, from one computation.
 
     Protected: the public table, and the same published figures before suppression and rounding, so change and trend
     tests and funnel positions are never computed from an exact count. Exact: the exact table, twice.
-    counts: a `compute.Counts` shared with another computation (its cursor is used), so its counts are not queried
-    again.
     """
-    ks, by, figures, exact = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope,
-                                      counts)
+    ks, by, figures, exact = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope)
     unsuppressed = tables.finish(ks, figures, by, confidence, False)
     return (unsuppressed if exact else tables.finish(ks, figures, by, confidence, True)), unsuppressed
 
@@ -115,6 +112,8 @@ def _scoped(cur, scope: Scope, by, filters: Filters) -> tuple[Filters, bool]:
 
 
 def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope: Scope, counts=None):
+    """(KHIs, breakdown, figures with benchmarks, exact?) of a request under the scope. counts: a `compute.Counts`
+    shared with another computation (its cursor is used), so what it already queried is not queried again."""
     ks = [registry.get(m) for m in metric_ids]
     by = (by,) if isinstance(by, str) else tuple(by)
     cur = counts.cur if counts is not None else _cursor(con, data_dir)
@@ -131,8 +130,7 @@ def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdo
 def _compute(cur, ks, by, filters: Filters, confidence, compare_breakdowns: bool, protect: bool,
              benchmark_protect: bool, counts=None) -> dict:
     """The figures of filters already scoped, with their benchmark and comparison (the one call of both)."""
-    # The benchmarks summed from the places' counts where the filters allow (and a shared computation's counts).
-    counts = counts if counts is not None else compute.Counts(cur)
+    counts = counts if counts is not None else compute.Counts(cur)  # benchmarks summed from the places' counts
     figures = compute.compute_many(cur, ks, by, filters, confidence, protect, counts, frames=False)
     return tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect,
                                   benchmark_protect=benchmark_protect, counts=counts)
@@ -307,14 +305,12 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
         if tested:
             span, exact = _scoped(counts.cur, scope, (level, "year"), filters.with_years(y for y in available
                                                                                           if y <= latest))
-            # Every count the KHIs read by place and year, one query per aggregate table: the series, and the cells
-            # and their benchmarks summed from its latest year (compute.Counts).
+            # Every count by place and year, one query per table: the series (what `trend` tests, published outside
+            # the exact scopes), and the cells and their benchmarks summed from its latest year (compute.Counts).
             compute.prefetch(counts, ks, (level, "year"), span, keys=not exact)
-            # The counts only (no table, no benchmark): what `trend` tests, published outside the exact scopes.
             series = compute.compute_many(counts.cur, tested, (level, "year"), span, confidence, not exact, counts,
                                           frames=False)
             trends = tables.trend_words_many(series, "scheme_id" if level == "scheme" else "area_code")
-        # As khi_tables(ids, (level,), filters.with_years([latest])) computes them.
         ks, by, figures, exact = _figures(ids, (level,), filters.with_years([latest]), con, None, confidence, True,
                                           scope, counts)
     finally:
@@ -339,13 +335,15 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=No
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
     counts = compute.Counts(_cursor(con, data_dir))  # the second pass (below) sums the first one's counts
     try:
-        table, exact = _shown_and_counts([metric_id], "scheme", filters, scope=scope, counts=counts)
-        if exact["benchmark_name"].nunique() > 1:  # schemes of several nations: one funnel needs one baseline,
-            # the UK's
-            table, exact = _shown_and_counts([metric_id], "scheme", replace(filters, benchmark="uk"), scope=scope,
-                                             counts=counts)
+        ks, by, figures, exact_scope = _figures([metric_id], "scheme", filters, con, data_dir, 0.95, True, scope,
+                                                counts)
+        if len(set(figures[metric_id]["benchmark_name"])) > 1:  # schemes of several nations: the UK as baseline
+            ks, by, figures, exact_scope = _figures([metric_id], "scheme", replace(filters, benchmark="uk"), con,
+                                                    data_dir, 0.95, True, scope, counts)
     finally:
         counts.cur.close()
+    exact = tables.finish(ks, figures, by, 0.95, False)
+    table = exact if exact_scope else tables.finish(ks, figures, by, 0.95, True)
     if exact.empty:
         return table
     baseline = float(exact["benchmark"].iloc[0]) / 100  # the benchmark (benchmark_name) for the same other filters
@@ -385,14 +383,17 @@ def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filt
         similar.check_scheme(cur, str(scheme_id), scope)
         similar.check_measure(metric_id)
         members = tuple(similar.members(cur, str(scheme_id), filters, k)["scheme_id"])
-        mine = khi_table(metric_id, "scheme", own, scope=scope, con=con, data_dir=data_dir, confidence=confidence)
+        # The scheme's own khi_table; its benchmark's counts also serve the group's benchmark (one Counts).
+        counts = compute.Counts(cur)
+        ks, by, figures, exact = _figures([metric_id], "scheme", own, con, data_dir, confidence, True, scope, counts)
+        mine = tables.finish(ks, figures, by, confidence, not exact)
         if not members:
             return similar.compared(mine, None)
         # The group pooled: a figure of 5 to 10 schemes, not narrowed to the scope (a neighbour the viewer may not
         # see counts in it), so protected unless the scope sees every figure exactly.
-        ks, protect = [registry.get(metric_id)], not scope.exact_everywhere
+        protect = not scope.exact_everywhere
         figures = _compute(cur, ks, (), replace(filters, areas=(), schemes=members), confidence, True, protect,
-                           protect)
+                           protect, counts)
         return similar.compared(mine, tables.finish(ks, figures, (), confidence, protect), len(members))
     finally:
         cur.close()

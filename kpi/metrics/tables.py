@@ -71,6 +71,9 @@ def finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float,
     """
     parts = [exact[k.id] for k in ks]
     table = stack(parts)
+    for name in WORD_COLUMNS:
+        if name in table and table[name].dtype != "str":
+            table[name] = table[name].astype("str")
     sizes = [row_count(p) for p in parts]
     for name, values in (("metric_id", [k.id for k in ks]), ("metric_title", [k.title for k in ks]),
                          ("unit", [k.unit for k in ks]), ("statistic", [k.statistic for k in ks]),
@@ -230,10 +233,13 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
 
 def _with_columns(table, **columns) -> dict:
     """`table`'s columns (a frame's, or a dict of arrays) and `columns`, as a dict of arrays (`stack` makes the
-    frame, once for every KHI: a frame per KHI, or an insert per column, cost more than the figures)."""
-    words = {c: pd.array(v, dtype="str") for c, v in columns.items() if c != "benchmark"}  # as inferred, also empty
+    frame, once for every KHI: a frame per KHI, or an insert per column, cost more than the figures). The words
+    (benchmark_name, comparison) stay object arrays here: `finish` makes them str once for every KHI."""
     table = {c: table[c].array for c in table.columns} if isinstance(table, pd.DataFrame) else table
-    return {**table, **columns, **words}
+    return {**table, **columns}
+
+
+WORD_COLUMNS = ("benchmark_name", "comparison")  # str, also when empty (an empty object array is not inferred)
 
 
 def benchmark_codes(cur, table: pd.DataFrame, by, f: Filters) -> np.ndarray:
