@@ -1,8 +1,13 @@
 """The batched paths give the figures of the per-request ones, on the fixture store: benchmarks summed from the
-places' counts (compute.Counts) equal the benchmark queries they replace, and the profile's vectorised trend test
-(tables.trend_words_many, stats.trend_labels) equals `trend_test` per place."""
+places' counts (compute.Counts) equal the benchmark queries they replace, a year's counts summed from a series by
+year equal its own query, share-of-people KHIs computed as one matrix equal them computed one by one, the KHIs'
+figures stacked array by array (tables.stack) and the growth KHIs' start and end counts put side by side without a
+merge equal the frames and merges they replace, and the profile's vectorised trend test (tables.trend_words_many,
+stats.trend_labels) equals `trend_test` per place."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,7 +15,7 @@ import pytest
 
 from kpi.data import queries
 from kpi.data.queries import Filters
-from kpi.metrics import api, compute, registry, stats, tables
+from kpi.metrics import api, compute, counts as counts_module, registry, stats, tables
 from tests.scopes import EXACT, PUBLIC, SCHEMES
 
 CUBE_COLUMNS = [queries.cube_column("impact_connected", a) for a in ("positive", "negative", "unanswered")]
@@ -55,6 +60,46 @@ def test_a_sum_of_finer_groups_equals_the_query_it_replaces(cur, kind, keys, fin
     pd.testing.assert_frame_equal(summed, queried, check_exact=True)
 
 
+# (finer breakdown, its years) -> (coarser breakdown, some of those years): summed from the finer one's rows.
+FEWER_YEARS = [
+    ((("region", "year"), (2018, 2019, 2020)), (("region",), (2020,))),
+    ((("region", "year"), (2018, 2019, 2020)), (("nation",), (2019, 2020))),
+    ((("region", "year"), (2018, 2019, 2020)), ((), (2018,))),
+    ((("region", "year"), (2018, 2019, 2020)), (("region", "year"), (2018, 2020))),
+    ((("scheme", "year"), ()), (("scheme",), (2020,))),
+    ((("arrangement", "year"), (2019, 2020)), (("year",), (2020,))),
+    ((("nation",), ()), ((), ())),
+    ((("nation", "year"), ()), (("nation",), (2019,))),
+]
+YEAR_CASES = [(kind, fine, coarse) for kind in ("cube", "change", "hist", "people") for fine, coarse in FEWER_YEARS]
+
+
+@pytest.mark.parametrize("keys", [False, True])
+@pytest.mark.parametrize("kind, fine, coarse", YEAR_CASES)
+def test_fewer_years_summed_from_a_series_equal_their_query(cur, kind, keys, fine, coarse):
+    (fine_by, fine_years), (by, years) = fine, coarse
+    base = Filters(programmes=("shared_lives",))
+    counts = compute.Counts(cur)
+    _fetch(counts, kind, fine_by, base.with_years(fine_years), keys)
+    summed = _fetch(counts, kind, by, replace(base.with_years(years), benchmark="uk"), keys)
+    assert len(counts._done) == 1, "the request should have been summed from the series, not queried"
+    queried = _fetch(compute.Counts(cur), kind, by, base.with_years(years), keys)
+    pd.testing.assert_frame_equal(summed.reset_index(drop=True), queried, check_exact=True)
+
+
+def test_group_sum_equals_pandas_groupby_with_missing_keys():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": pd.array(rng.choice(["x", "y", None, "b"], 200), dtype="str"),
+                          "year": rng.integers(2015, 2020, 200).astype("int32"),
+                          "n": rng.integers(0, 9, 200), "m": rng.integers(0, 900, 200)})
+    assert frame["a"].isna().any()
+    for keys in (["a"], ["year"], ["a", "year"], ["year", "a"], []):
+        got = counts_module.group_sum({k: frame[k] for k in keys}, frame[["n", "m"]].to_numpy(), ["n", "m"])
+        expected = (frame.groupby(keys, sort=True, dropna=False)[["n", "m"]].sum().reset_index() if keys
+                    else pd.DataFrame({c: [frame[c].sum()] for c in ("n", "m")}))
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
 def test_other_filters_or_breakdowns_are_queried_not_summed(cur):
     counts = compute.Counts(cur)
     nw = Filters(areas=("E12000002",))
@@ -69,6 +114,10 @@ def test_other_filters_or_breakdowns_are_queried_not_summed(cur):
     counts.cube(CUBE_COLUMNS, ("nation",), Filters(years=(2020,)))
     counts.cube(CUBE_COLUMNS, (), Filters(years=(2020,)))
     assert len(counts._done) == 7
+    counts.cube(CUBE_COLUMNS, ("region",), Filters(years=(2019, 2020)))  # more years than any: queried
+    counts.cube(CUBE_COLUMNS, ("region",), Filters(years=(2018,)))  # no finer one by year covers it: queried
+    counts.cube(CUBE_COLUMNS, ("region",), Filters(years=(2020,), areas=("E12000002",)))  # other filters
+    assert len(counts._done) == 10
 
 
 BY = [("region",), ("scheme",), ("region", "year"), ("nation",), ("year",), ("programme",), ()]
@@ -80,13 +129,25 @@ SCOPED = [pytest.param(scope, by, id=f"{name}-{'_'.join(by) or 'overall'}")
           if not (scope is PUBLIC and "scheme" in by)]
 
 
+def _slow_paths(m):
+    """The straightforward computation: every count queried (none summed from another request), each KHI's figures
+    computed alone (no matrix of share-of-people KHIs), one frame per KHI concatenated by pandas, the growth KHIs'
+    start and end counts and populations merged."""
+    m.setattr(compute.Counts, "_roll_up", lambda self, *a, **k: None)
+    m.setattr(compute, "_shares", lambda *a, **k: {})
+    m.setattr(counts_module, "_same_query", lambda a, b: a == b)
+    m.setattr(compute, "_same_groups", lambda *a, **k: None)
+    m.setattr(compute, "_with_population", lambda frame, pop: frame.merge(pop, on="area_code", how="left"))
+    m.setattr(tables, "stack", lambda parts: pd.concat([pd.DataFrame(dict(p)) for p in parts], ignore_index=True))
+
+
 @pytest.mark.parametrize("scope, by", SCOPED)
 def test_khi_tables_equal_the_path_with_a_query_per_benchmark(sample_store, monkeypatch, scope, by):
     ids = list(registry.COMPARED_IDS)
     f = Filters(benchmark="auto")
     fast = api.khi_tables(ids, by, f, scope=scope, data_dir=sample_store)
     with monkeypatch.context() as m:
-        m.setattr(compute.Counts, "_roll_up", lambda self, *a, **k: None)
+        _slow_paths(m)
         slow = api.khi_tables(ids, by, f, scope=scope, data_dir=sample_store)
         one = pd.concat([api.khi_table(i, by, f, scope=scope, data_dir=sample_store) for i in ids], ignore_index=True)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
@@ -99,11 +160,28 @@ def test_profile_equals_the_path_with_a_query_per_benchmark_and_a_test_per_place
                                                                                   bench):
     ids, f = registry.COMPARED_IDS, Filters(benchmark=bench)
     fast = api.profile(ids, "region", f, scope=scope, data_dir=sample_store)
-    monkeypatch.setattr(compute.Counts, "_roll_up", lambda self, *a, **k: None)
+    _slow_paths(monkeypatch)
     monkeypatch.setattr(tables, "trend_words_many", _trend_words_one_by_one)
     slow = api.profile(ids, "region", f, scope=scope, data_dir=sample_store)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert set(fast["trend"]) >= {"no significant change", "not tested"}
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(programmes=("shared_lives",)), Filters(benchmark="uk")],
+                         ids=["all", "programme", "uk"])
+def test_compare_page_calls_equal_the_straightforward_path(sample_store, monkeypatch, f):
+    """funnel (its UK pass sums the first pass's counts), compare_with_similar and similar_schemes."""
+    con = api.connect(sample_store)
+    scheme = str(api.scheme_list(scope=EXACT, con=con)["scheme_id"].iloc[0])
+    calls = [lambda: api.funnel("connected_positive", f, scope=SCHEMES, con=con),
+             lambda: api.funnel("lonely_often", f, scope=EXACT, con=con),
+             lambda: api.similar_schemes(scheme, f, scope=SCHEMES, con=con),
+             lambda: api.compare_with_similar("connected_positive", scheme, f, scope=SCHEMES, con=con),
+             lambda: api.compare_with_similar("distance_friends_more", scheme, f, scope=EXACT, con=con, k=8)]
+    fast = [call() for call in calls]
+    _slow_paths(monkeypatch)
+    for got, call in zip(fast, calls):
+        pd.testing.assert_frame_equal(got, call(), check_exact=True)
 
 
 def _trend_words_one_by_one(series, place):

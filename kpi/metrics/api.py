@@ -111,23 +111,27 @@ def _scoped(cur, scope: Scope, by, filters: Filters) -> tuple[Filters, bool]:
     return scope.restrict(by, filters, scheme_areas=areas)
 
 
-def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope: Scope):
+def _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope: Scope, counts=None):
+    """(KHIs, breakdown, figures with benchmarks, exact?) of a request under the scope. counts: a `compute.Counts`
+    shared with another computation (its cursor is used), so what it already queried is not queried again."""
     ks = [registry.get(m) for m in metric_ids]
     by = (by,) if isinstance(by, str) else tuple(by)
-    cur = _cursor(con, data_dir)
+    cur = counts.cur if counts is not None else _cursor(con, data_dir)
     try:
         filters, exact = _scoped(cur, scope, by, filters)
-        figures = _compute(cur, ks, by, filters, confidence, compare_breakdowns, not exact, not scope.exact_everywhere)
+        figures = _compute(cur, ks, by, filters, confidence, compare_breakdowns, not exact, not scope.exact_everywhere,
+                           counts)
     finally:
-        cur.close()
+        if counts is None:
+            cur.close()
     return ks, by, figures, exact
 
 
 def _compute(cur, ks, by, filters: Filters, confidence, compare_breakdowns: bool, protect: bool,
-             benchmark_protect: bool) -> dict:
+             benchmark_protect: bool, counts=None) -> dict:
     """The figures of filters already scoped, with their benchmark and comparison (the one call of both)."""
-    counts = compute.Counts(cur)  # the benchmarks summed from the places' counts where the filters allow
-    figures = compute.compute_many(cur, ks, by, filters, confidence, protect, counts)
+    counts = counts if counts is not None else compute.Counts(cur)  # benchmarks summed from the places' counts
+    figures = compute.compute_many(cur, ks, by, filters, confidence, protect, counts, frames=False)
     return tables.with_benchmarks(cur, ks, figures, by, filters, confidence, compare_breakdowns, protect,
                                   benchmark_protect=benchmark_protect, counts=counts)
 
@@ -282,7 +286,8 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
 
     Two computations whatever the number of KHIs and places: the latest year by place (the cells, equal to
     `khi_tables(ids, (level,), filters.with_years([latest]))`), and every year up to it by place and year (the trend
-    test of `trend`, per cell, on the same figures `trend` tests: published counts outside the exact scopes).
+    test of `trend`, per cell, on the same figures `trend` tests: published counts outside the exact scopes). One
+    scan of each aggregate table serves both: the cells and their benchmarks are sums of the series' counts.
     trend: "increasing", "decreasing", "no significant change", "cannot be calculated" or "not tested" (a KHI that
     is not a share of people); trend_assessment: "getting better", "getting worse" or "".
     """
@@ -290,23 +295,28 @@ def profile(metric_ids: Sequence[str], level: str = "region", filters: Filters =
         raise ValueError(f"a profile is by {' or '.join(PROFILE_LEVELS)}, not {level!r}")
     con = con if con is not None else connect(data_dir)
     ids = list(dict.fromkeys(metric_ids))
+    ks = [registry.get(m) for m in ids]
     available = years(con=con)
     latest = max(filters.years or available)
-    cells = khi_tables(ids, (level,), filters.with_years([latest]), scope=scope, con=con, confidence=confidence)
-    cells["year"], cells["year_label"] = latest, schema.fy_label(latest)
-    tested = [m for m in ids if registry.get(m).share_of_people]
+    tested = [k for k in ks if k.share_of_people]
     trends: dict[tuple, tuple[str, str]] = {}
-    if tested:
-        span = filters.with_years(y for y in available if y <= latest)
-        # The counts only (no table, no benchmark): what `trend` tests, published outside the exact scopes.
-        cur = con.cursor()
-        try:
-            span, exact = _scoped(cur, scope, (level, "year"), span)
-            series = compute.compute_many(cur, [registry.get(m) for m in tested], (level, "year"), span, confidence,
-                                          not exact, frames=False)
-        finally:
-            cur.close()
-        trends = tables.trend_words_many(series, "scheme_id" if level == "scheme" else "area_code")
+    counts = compute.Counts(con.cursor())
+    try:
+        if tested:
+            span, exact = _scoped(counts.cur, scope, (level, "year"), filters.with_years(y for y in available
+                                                                                          if y <= latest))
+            # Every count by place and year, one query per table: the series (what `trend` tests, published outside
+            # the exact scopes), and the cells and their benchmarks summed from its latest year (compute.Counts).
+            compute.prefetch(counts, ks, (level, "year"), span, keys=not exact)
+            series = compute.compute_many(counts.cur, tested, (level, "year"), span, confidence, not exact, counts,
+                                          frames=False)
+            trends = tables.trend_words_many(series, "scheme_id" if level == "scheme" else "area_code")
+        ks, by, figures, exact = _figures(ids, (level,), filters.with_years([latest]), con, None, confidence, True,
+                                          scope, counts)
+    finally:
+        counts.cur.close()
+    cells = tables.finish(ks, figures, by, confidence, not exact)
+    cells["year"], cells["year_label"] = latest, schema.fy_label(latest)
     place = cells["scheme_id"] if level == "scheme" else cells["area_code"]
     words = [trends.get((m, str(c)), ("not tested", "")) if registry.get(m).share_of_people
              else ("not tested", "") for m, c in zip(cells["metric_id"], place)]
@@ -323,9 +333,17 @@ def funnel(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=No
     k = registry.get(metric_id)
     if not k.share_of_people:
         raise ValueError(f"a funnel plot needs a percentage KHI; {metric_id!r} is a {k.statistic}")
-    table, exact = _shown_and_counts([metric_id], "scheme", filters, scope=scope, con=con, data_dir=data_dir)
-    if exact["benchmark_name"].nunique() > 1:  # schemes of several nations: one funnel needs one baseline, the UK's
-        return funnel(metric_id, replace(filters, benchmark="uk"), scope=scope, con=con, data_dir=data_dir)
+    counts = compute.Counts(_cursor(con, data_dir))  # the second pass (below) sums the first one's counts
+    try:
+        ks, by, figures, exact_scope = _figures([metric_id], "scheme", filters, con, data_dir, 0.95, True, scope,
+                                                counts)
+        if len(set(figures[metric_id]["benchmark_name"])) > 1:  # schemes of several nations: the UK as baseline
+            ks, by, figures, exact_scope = _figures([metric_id], "scheme", replace(filters, benchmark="uk"), con,
+                                                    data_dir, 0.95, True, scope, counts)
+    finally:
+        counts.cur.close()
+    exact = tables.finish(ks, figures, by, 0.95, False)
+    table = exact if exact_scope else tables.finish(ks, figures, by, 0.95, True)
     if exact.empty:
         return table
     baseline = float(exact["benchmark"].iloc[0]) / 100  # the benchmark (benchmark_name) for the same other filters
@@ -365,14 +383,17 @@ def compare_with_similar(metric_id: str, scheme_id: str, filters: Filters = Filt
         similar.check_scheme(cur, str(scheme_id), scope)
         similar.check_measure(metric_id)
         members = tuple(similar.members(cur, str(scheme_id), filters, k)["scheme_id"])
-        mine = khi_table(metric_id, "scheme", own, scope=scope, con=con, data_dir=data_dir, confidence=confidence)
+        # The scheme's own khi_table; its benchmark's counts also serve the group's benchmark (one Counts).
+        counts = compute.Counts(cur)
+        ks, by, figures, exact = _figures([metric_id], "scheme", own, con, data_dir, confidence, True, scope, counts)
+        mine = tables.finish(ks, figures, by, confidence, not exact)
         if not members:
             return similar.compared(mine, None)
         # The group pooled: a figure of 5 to 10 schemes, not narrowed to the scope (a neighbour the viewer may not
         # see counts in it), so protected unless the scope sees every figure exactly.
-        ks, protect = [registry.get(metric_id)], not scope.exact_everywhere
+        protect = not scope.exact_everywhere
         figures = _compute(cur, ks, (), replace(filters, areas=(), schemes=members), confidence, True, protect,
-                           protect)
+                           protect, counts)
         return similar.compared(mine, tables.finish(ks, figures, (), confidence, protect), len(members))
     finally:
         cur.close()

@@ -16,6 +16,7 @@ import pandas as pd
 from kpi.data import queries, schema
 from kpi.data.queries import Filters
 from kpi.metrics import perturb, registry, stats
+from kpi.metrics.counts import Counts
 from kpi.metrics.registry import KHI
 
 
@@ -46,7 +47,9 @@ def _counter(col: dict[str, np.ndarray], protect: bool):
 
 def _columns(counts: pd.DataFrame) -> dict[str, np.ndarray]:
     """The count columns of a query result as float arrays, converted once for all the KHIs that read them."""
-    return {c: counts[c].to_numpy(float) for c in counts.columns if c not in _GROUP_NAMES}
+    names = [c for c in counts.columns if c not in _GROUP_NAMES]
+    values = counts[names].to_numpy(dtype=float).T.copy() if names else np.empty((0, len(counts)))  # one copy
+    return dict(zip(names, values))
 
 
 def _from_cube(k: KHI, col: dict[str, np.ndarray], confidence: float, protect: bool = False) -> dict[str, np.ndarray]:
@@ -55,11 +58,7 @@ def _from_cube(k: KHI, col: dict[str, np.ndarray], confidence: float, protect: b
     Plain arrays, not a DataFrame: pandas costs per operation, and a page computes dozens of these.
     """
     count = _counter(col, protect)
-    if k.kind in ("proportion", "net"):
-        num_cols = [queries.cube_column(k.source, a) for a in k.numerator]
-        den_cols = [queries.cube_column(k.source, a) for a in k.denominator]
-    else:  # change-table kinds name their count columns directly
-        num_cols, den_cols = list(k.numerator), list(k.denominator)
+    num_cols, den_cols = _count_columns(k)
     den = count(den_cols)
     if k.share_of_people:
         num = np.minimum(count(num_cols), den)  # each count is perturbed apart: keep the part within the whole
@@ -87,6 +86,31 @@ def _from_cube(k: KHI, col: dict[str, np.ndarray], confidence: float, protect: b
         return dict(numerator=latest_only - first_only, denominator=den, value=value * 100, lower=lower * 100,
                     upper=upper * 100)
     raise ValueError(f"KHI {k.id!r}: kind {k.kind!r} is not computed from response counts")
+
+
+def _count_columns(k: KHI) -> tuple[list[str], list[str]]:
+    """The count columns a KHI's numerator and denominator sum."""
+    if k.kind in ("proportion", "net"):
+        return ([queries.cube_column(k.source, a) for a in k.numerator],
+                [queries.cube_column(k.source, a) for a in k.denominator])
+    return list(k.numerator), list(k.denominator)  # change-table kinds name their count columns directly
+
+
+def _shares(ks: Sequence[KHI], col: dict[str, np.ndarray], confidence: float, protect: bool) -> dict[str, dict]:
+    """`_from_cube` of several share-of-people KHIs at once: their counts summed KHI by KHI as there, then published
+    and turned into percentages and intervals as one matrix (one row per KHI): the same arithmetic element by
+    element, without a call per KHI."""
+    columns = [_count_columns(k) for k in ks]
+    def totals(names_of, key):  # one row per KHI, as `_counter` sums it
+        return np.array([sum(col[key(n)] for n in names) for names in names_of], dtype=float)
+    num, den = (totals([c[i] for c in columns], lambda n: n) for i in (0, 1))
+    if protect:
+        num, den = (perturb.perturb(x, totals([c[i] for c in columns], queries.key_column))
+                    for i, x in ((0, num), (1, den)))
+    num = np.minimum(num, den)  # each count is perturbed apart: keep the part within the whole
+    value, lower, upper = _proportion(num, den, confidence)
+    return {k.id: dict(numerator=num[i], denominator=den[i], value=value[i], lower=lower[i], upper=upper[i])
+            for i, k in enumerate(ks)}
 
 
 def _vector(fn, den, *args, confidence, min_n=1):
@@ -139,60 +163,20 @@ _PAIRED_EXTRA = {
 }
 
 
-class Counts:
-    """The count queries of one computation, kept so a coarser request over the same filters is summed from a
-    finer one instead of scanning again: the benchmark of a table of places (the UK, the nations) or of subgroups
-    (everyone in the view) is its rows' counts added up. Counts and key sums are sums over records, so the sum of
-    the finer groups is the coarser query's sum to the unit (perturbation comes after, in `_counter`)."""
+def _table_columns(table: str, part: Sequence[KHI]) -> list[str]:
+    """The count columns the KHIs `part` read from one aggregate table ("cube" or "change")."""
+    if table == "cube":
+        return sorted(set().union(*map(_cube_columns, part)))
+    return sorted({c for k in part for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
 
-    def __init__(self, cur):
-        self.cur, self._done, self._population = cur, [], {}
 
-    def cube(self, columns, by, f: Filters, table: str = "cube", keys: bool = False) -> pd.DataFrame:
-        wanted = [*columns, *(queries.key_column(c) for c in columns if keys and c in queries.KEYED_COLUMNS)]
-        return self._get(("cube", table), wanted, by, f, keys,
-                         lambda: queries.cube_counts(self.cur, columns, by, f, table=table, keys=keys))
-
-    def hist(self, by, f: Filters) -> pd.DataFrame:
-        return self._get(("hist",), ["n", "n__key"], by, f, True, lambda: queries.friends_histogram(self.cur, by, f),
-                         within=("friends_count",))
-
-    def people(self, by, f: Filters) -> pd.DataFrame:
-        return self._get(("people",), ["people", "carers", "people__key"], by, f, True,
-                         lambda: queries.people_supported(self.cur, by, f))
-
-    def population(self, year: int) -> pd.DataFrame:
-        if year not in self._population:
-            self._population[year] = queries.population(self.cur, year)
-        return self._population[year].copy()
-
-    def _get(self, kind, columns, by, f, keys, query, within=()):
-        by = tuple(by)
-        for fine_kind, fine_by, fine_f, fine_keys, fine in self._done:
-            if fine_kind == kind and fine_f == f and (fine_keys or not keys):
-                rolled = self._roll_up(fine, fine_by, by, f, columns, within) if fine_by != by else fine
-                if rolled is not None and set(columns) <= set(fine.columns):
-                    return rolled.copy()
-        got = query()
-        self._done.append((kind, by, f, keys, got))
-        return got.copy()  # callers may publish (perturb) a copy in place; the raw counts stay for summing
-
-    def _roll_up(self, fine: pd.DataFrame, fine_by, by, f: Filters, columns, within) -> pd.DataFrame | None:
-        """`fine` summed to `by`, whose breakdowns (bar the nation, made from the area) `fine_by` all has; None when
-        `by` is not such a coarsening. The filters are the same, so the rows summed are the rows the query sums."""
-        rest = tuple(b for b in by if b != "nation")
-        have = set(queries.group_columns(fine_by))
-        if ("nation" in fine_by or fine.empty or not set(queries.group_columns(rest)) <= have
-                or ("nation" in by and "area_code" not in have) or not set(columns) <= set(fine.columns)):
-            return None
-        if "nation" in by:  # as schema.NATION_SQL: England as one area, the other nations as themselves
-            nation = fine["area_code"].where(~fine["area_code"].str.startswith("E", na=False), schema.ENGLAND)
-            fine = fine.assign(area_code=nation)
-        keys = [*queries.group_columns(by), *within]
-        if not keys:
-            return pd.DataFrame({c: [fine[c].sum()] for c in columns})
-        # ORDER BY ALL's order: by the group columns, missing last.
-        return fine.groupby(keys, sort=True, dropna=False)[list(columns)].sum().reset_index()
+def prefetch(counts: Counts, ks: Sequence[KHI], by: Sequence[str], f: Filters, keys: bool) -> None:
+    """Query every count the KHIs read from the cube and the change table by `by` over `f`, one query per table,
+    so that later requests of `counts` for fewer columns, coarser breakdowns or fewer years are sums of it."""
+    for table in ("cube", "change"):
+        part = [k for k in ks if k.table == table]
+        if part:
+            counts.cube(_table_columns(table, part), by, f, table=table, keys=keys)
 
 
 def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float,
@@ -213,13 +197,12 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
                         ("change", [k for k in ks if k.table == "change"])):
         if not part:
             continue
-        cols = sorted(set().union(*map(_cube_columns, part))) if table == "cube" else sorted(
-            {c for k in part for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
-        got = counts.cube(cols, by, f, table=table, keys=protect)
+        got = counts.cube(_table_columns(table, part), by, f, table=table, keys=protect)
         col, base = _columns(got), _groups(got, group_cols)
+        shares = _shares([k for k in part if k.share_of_people], col, confidence, protect)
         for k in part:
-            out[k.id] = _attach(base, _from_cube(k, col, confidence, protect)) if frames else {
-                **base, **_from_cube(k, col, confidence, protect)}
+            figures = shares[k.id] if k.id in shares else _from_cube(k, col, confidence, protect)
+            out[k.id] = _attach(base, figures) if frames else {**base, **figures}
     medians = [k for k in ks if k.kind == "median"]
     if medians:
         rows = _median_rows(counts.hist(by, f), group_cols, confidence, protect)
@@ -267,14 +250,34 @@ def _growth_frame(source: Counts, by: Sequence[str], filters: Filters, protect: 
             prev[[*keys, "year", "people_start"]], on=[*keys, "year"], how="left")
         frame = frame[frame["year"].isin(years)]
     else:
+        # Both years in one query; each year's counts are its rows, summed (Counts).
+        source.people((*plain_by, "year"), filters.with_years([start, end]))
+        keys = queries.group_columns(plain_by)
+        frame = _same_groups(source, plain_by, keys, start, end, filters, protect)
+        if frame is not None:
+            return frame, start, end
         a = _people(source, plain_by, filters.with_years([start]), protect).rename(columns={"people": "people_start"})
         b = _people(source, plain_by, filters.with_years([end]), protect).rename(columns={"people": "people_end"})
-        keys = queries.group_columns(plain_by)
         frame = b.merge(a[[*keys, "people_start"]], on=keys, how="outer") if keys else pd.concat(
             [b[["people_end", "carers"]], a[["people_start"]]], axis=1)
         frame["year"] = end
     frame = frame.fillna({"people_start": 0, "people_end": 0}).reset_index(drop=True)
     return frame, start, end
+
+
+def _same_groups(source: Counts, plain_by, keys, start: int, end: int, filters: Filters,
+                 protect: bool) -> pd.DataFrame | None:
+    """The start and end counts side by side when both years have the same groups (no group missing in either, no
+    missing key): what the outer merge of `_growth_frame` gives then, built at once (a merge cost more than the
+    figures). None otherwise."""
+    a, b = (source.people(plain_by, filters.with_years([y])) for y in (start, end))
+    if len(a) != len(b) or b.empty or not all(a[k].notna().all() and a[k].array.equals(b[k].array) for k in keys):
+        return None
+    def published(counts):
+        people = perturb.perturb(counts["people"], counts["people__key"]) if protect else counts["people"].to_numpy()
+        return np.where(pd.isna(people), 0, people)  # as the fillna of `_growth_frame`
+    return pd.DataFrame({**{k: b[k].array for k in keys}, "people_end": published(b), "carers": b["carers"].array,
+                         "people_start": published(a), "year": np.full(len(b), end, dtype=np.int64)})
 
 
 def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, source: Counts,
@@ -283,7 +286,8 @@ def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, s
     frame, start, end = growth_frame
     group_cols = queries.group_columns(by)
     n0, n1 = frame["people_start"].to_numpy(float), frame["people_end"].to_numpy(float)
-    out = frame[[c for c in group_cols if c in frame.columns]].copy()
+    # Columns collected, then one frame built: each insert into a frame copies it.
+    out = {c: frame[c].array for c in group_cols if c in frame.columns}
     if k.kind == "people":
         lo, hi = stats.poisson_interval(n1, confidence)
         out["numerator"], out["denominator"], out["value"], out["lower"], out["upper"] = n1, n1, n1, lo, hi
@@ -294,14 +298,13 @@ def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, s
         g, lo, hi = _vector(stats.poisson_ratio_interval, np.minimum(n0, n1 + n0), n1, n0, confidence=confidence)
         out["numerator"], out["denominator"] = n1, n0
         out["value"], out["lower"], out["upper"] = (g - 1) * 100, (lo - 1) * 100, (hi - 1) * 100
-        out["status"] = growth_status(out["value"].to_numpy(float), out["lower"].to_numpy(float),
-                                      out["upper"].to_numpy(float))
+        out["status"] = growth_status(out["value"], out["lower"], out["upper"])
     elif k.kind == "growth_share":
         change = n1 - n0
         total_growth = np.clip(change, 0, None).sum()
         out["numerator"], out["denominator"] = change, n0 + n1
         out["value"] = np.where(change > 0, change / total_growth * 100 if total_growth else np.nan, 0.0)
-        out["lower"], out["upper"] = np.nan, np.nan
+        out["lower"], out["upper"] = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
     elif k.kind == "per_100k":
         pop = source.population(end)
         # The ONS table also has an England total row: summing every row would count England twice. A view
@@ -311,19 +314,35 @@ def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, s
             pop = (pop.assign(area_code=pop["area_code"].map(schema.nation_of))
                    .groupby("area_code", as_index=False).agg(population=("population", "sum"),
                                                              population_year=("population_year", "first")))
-        merged = frame.merge(pop, on="area_code", how="left") if "area_code" in frame else frame.assign(
+        merged = _with_population(frame, pop) if "area_code" in frame else frame.assign(
             population=float(pop["population"].sum()), population_year=int(pop["population_year"].iloc[0]))
-        popn = merged["population"].to_numpy(float)
+        popn = np.asarray(merged["population"], dtype=float)
         lo, hi = stats.poisson_interval(n1, confidence)
         out["numerator"], out["denominator"] = n1, popn
         out["value"], out["lower"], out["upper"] = n1 / popn * 1e5, lo / popn * 1e5, hi / popn * 1e5
-        out["population_year"] = merged["population_year"].to_numpy()
+        out["population_year"] = np.asarray(merged["population_year"])
     else:
         raise ValueError(f"KHI {k.id!r} is not a growth KHI")
-    out["period_start"], out["period_end"] = (start if "year" not in by else out["year"] - 1), (
-        end if "year" not in by else out["year"])
+    year = frame["year"].to_numpy()
+    out["period_start"], out["period_end"] = (start if "year" not in by else year - 1), (
+        end if "year" not in by else year)
     out["people_start"], out["people_end"] = n0, n1
-    return out.reset_index(drop=True)
+    return pd.DataFrame(out)
+
+
+def _with_population(frame: pd.DataFrame, pop: pd.DataFrame):
+    """`frame.merge(pop, on="area_code", how="left")`'s population and population_year columns, by a lookup when
+    each area has one population row and no area code is missing (a merge cost more than the figures)."""
+    codes = pd.Index(pop["area_code"])
+    if not codes.is_unique or codes.hasnans or frame["area_code"].isna().any():
+        return frame.merge(pop, on="area_code", how="left")
+    at = codes.get_indexer(frame["area_code"])
+    found = at >= 0
+    population, year = pop["population"].to_numpy(), pop["population_year"].to_numpy()
+    if found.all():
+        return {"population": population[at], "population_year": year[at]}
+    return {"population": np.where(found, population.astype(float)[at], np.nan),
+            "population_year": np.where(found, year.astype(float)[at], np.nan)}
 
 
 def growth_status(value, lower, upper) -> np.ndarray:

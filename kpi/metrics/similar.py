@@ -51,13 +51,20 @@ def profiles(cur, filters: Filters = Filters()) -> pd.DataFrame:
     answers = mix[mix["block"] == "arrangement"].groupby("scheme_id")["responses"].sum().rename("answers")
     out = info.merge(answers, left_on="scheme_id", right_index=True).sort_values("scheme_id", ignore_index=True)
     total = out["answers"].to_numpy(float)
+    # Each block's answers per (scheme, category) summed into a matrix: the schemes of `out`, the categories named
+    # (unrecorded ones count in the total only). Built as arrays and joined once: a column insert copies the frame.
+    row = pd.Index(out["scheme_id"]).get_indexer(mix["scheme_id"])
+    block_of, category = mix["block"].to_numpy(dtype=object), mix["category"]
+    responses = mix["responses"].to_numpy(dtype=np.int64)
+    shares = {}
     for block, categories in BLOCKS.items():
-        part = mix[mix["block"] == block]
-        wide = part.groupby(["scheme_id", "category"])["responses"].sum().unstack(fill_value=0)
-        wide = wide.reindex(index=out["scheme_id"], columns=list(categories), fill_value=0).to_numpy(float)
+        column = pd.Index(categories).get_indexer(category)
+        kept = (block_of == block) & (row >= 0) & (column >= 0)
+        wide = np.zeros((len(out), len(categories)), dtype=np.int64)
+        np.add.at(wide, (row[kept], column[kept]), responses[kept])
         for i, c in enumerate(categories):  # shares of all the scheme's answers (unrecorded ones included)
-            out[share_column(block, c)] = wide[:, i] / total
-    return out
+            shares[share_column(block, c)] = wide[:, i].astype(float) / total
+    return pd.DataFrame({**{c: out[c].array for c in out.columns}, **shares})
 
 
 def nearest(profile: pd.DataFrame, scheme_id: str, k: int = K_DEFAULT) -> pd.DataFrame:

@@ -70,8 +70,11 @@ def finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float,
     Done on the stacked table, not per KHI: pandas costs per operation, and a page asks for dozens of KHIs.
     """
     parts = [exact[k.id] for k in ks]
-    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    sizes = [len(p) for p in parts]
+    table = stack(parts)
+    for name in WORD_COLUMNS:
+        if name in table and table[name].dtype != "str":
+            table[name] = table[name].astype("str")
+    sizes = [row_count(p) for p in parts]
     for name, values in (("metric_id", [k.id for k in ks]), ("metric_title", [k.title for k in ks]),
                          ("unit", [k.unit for k in ks]), ("statistic", [k.statistic for k in ks]),
                          ("method", [k.facts.method_name for k in ks]), ("min_n", [k.min_n for k in ks])):
@@ -95,6 +98,37 @@ def finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float,
         if len(values) and (values % 1 == 0).all():  # counts and years print as whole numbers
             table[col] = table[col].astype("Int64")
     return table.drop(columns="min_n").reset_index(drop=True)
+
+
+def row_count(part) -> int:
+    """The number of rows of a KHI's figures: a frame, or its columns as a dict of arrays (compute_many's)."""
+    return len(part) if isinstance(part, pd.DataFrame) else len(next(iter(part.values())))
+
+
+def stack(parts: Sequence) -> pd.DataFrame:
+    """The KHIs' figures (frames, or dicts of arrays) as one frame, as `pd.concat(frames, ignore_index=True)` of
+    their frames: the runs of KHIs with the same columns and types (a query's KHIs) joined array by array, then the
+    few runs concatenated. A frame per KHI cost more than its figures."""
+    runs: list[list[dict]] = []
+    signature = None
+    for part in parts:
+        part = {c: part[c].array for c in part.columns} if isinstance(part, pd.DataFrame) else part
+        sig = tuple((c, getattr(a, "dtype", None), type(a)) for c, a in part.items())
+        if sig != signature:
+            runs.append([])
+            signature = sig
+        runs[-1].append(part)
+    frames = [pd.DataFrame({c: _join([p[c] for p in run]) for c in run[0]}) for run in runs]
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _join(arrays: list):
+    """Arrays of one type and dtype end to end."""
+    if len(arrays) == 1:
+        return arrays[0]
+    if isinstance(arrays[0], np.ndarray):
+        return np.concatenate(arrays)
+    return type(arrays[0])._concat_same_type(arrays)
 
 
 def split_by_metric(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -155,7 +189,7 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
         comparable = []
     keys = queries.group_columns(bench_by)
     codes = {k.id: benchmark_codes(cur, exact[k.id], by, f) if place_in_view else
-             np.full(len(exact[k.id]), schema.UK, dtype=object) for k in comparable}
+             np.full(row_count(exact[k.id]), schema.UK, dtype=object) for k in comparable}
     wanted = set().union(*(set(c) for c in codes.values())) if codes else set()
     # One computation per benchmark level in use (the UK; the nations, grouped in one query), for every KHI at once:
     # per KHI, (figures, the column holding each row's benchmark code, or None for the UK).
@@ -173,9 +207,9 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
     for k in ks:
         table = exact[k.id]
         if not bench.get(k.id):
-            out[k.id] = _with_columns(table, benchmark=np.full(len(table), np.nan),
-                                      benchmark_name=np.full(len(table), "", dtype=object),
-                                      comparison=np.full(len(table), "not compared", dtype=object))
+            n = row_count(table)
+            out[k.id] = _with_columns(table, benchmark=np.full(n, np.nan), benchmark_name=np.full(n, "", dtype=object),
+                                      comparison=np.full(n, "not compared", dtype=object))
             continue
         # A lookup by (group keys..., benchmark code), not a merge: a merge per KHI cost more than the queries.
         lookup = {}
@@ -189,19 +223,23 @@ def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_br
         mine = codes[k.id]
         rows = zip(*[table[c].tolist() for c in keys], mine)
         benchmark = np.array([lookup.get(r, np.nan) for r in rows], dtype=float)
-        comparison = stats.compare_to_benchmark(table["lower"].to_numpy(float), table["upper"].to_numpy(float),
-                                                benchmark, k.direction)
+        comparison = stats.compare_to_benchmark(np.asarray(table["lower"], dtype=float),
+                                                np.asarray(table["upper"], dtype=float), benchmark, k.direction)
         out[k.id] = _with_columns(table, benchmark=benchmark,
                                   benchmark_name=np.array([schema.BENCHMARK_NAMES[c] for c in mine], dtype=object),
                                   comparison=np.asarray(comparison, dtype=object))
     return out
 
 
-def _with_columns(table: pd.DataFrame, **columns) -> pd.DataFrame:
-    """A new frame of `table`'s columns and `columns`, built at once: inserting columns one by one copies the frame
-    each time, and a profile does it for every KHI at three levels."""
-    words = {c: pd.array(v, dtype="str") for c, v in columns.items() if c != "benchmark"}  # as inferred, also empty
-    return pd.DataFrame({**{c: table[c].array for c in table.columns}, **columns, **words})
+def _with_columns(table, **columns) -> dict:
+    """`table`'s columns (a frame's, or a dict of arrays) and `columns`, as a dict of arrays (`stack` makes the
+    frame, once for every KHI: a frame per KHI, or an insert per column, cost more than the figures). The words
+    (benchmark_name, comparison) stay object arrays here: `finish` makes them str once for every KHI."""
+    table = {c: table[c].array for c in table.columns} if isinstance(table, pd.DataFrame) else table
+    return {**table, **columns}
+
+
+WORD_COLUMNS = ("benchmark_name", "comparison")  # str, also when empty (an empty object array is not inferred)
 
 
 def benchmark_codes(cur, table: pd.DataFrame, by, f: Filters) -> np.ndarray:
@@ -210,7 +248,7 @@ def benchmark_codes(cur, table: pd.DataFrame, by, f: Filters) -> np.ndarray:
     A row of a nation, or of Wales, Scotland or Northern Ireland in a breakdown by region, is compared with the UK
     (set against itself it would always be similar); a place mixing nations (a filter naming England and Wales) too.
     """
-    n = len(table)
+    n = row_count(table)
     if f.benchmark not in schema.BENCHMARK_CHOICES:
         raise ValueError(f"benchmark must be one of {', '.join(schema.BENCHMARK_CHOICES)}, not {f.benchmark!r}")
     if f.benchmark == "uk":
@@ -218,7 +256,7 @@ def benchmark_codes(cur, table: pd.DataFrame, by, f: Filters) -> np.ndarray:
     if "nation" in by:
         return np.full(n, schema.UK, dtype=object)
     if "scheme" in by:
-        return table["area_code"].map(schema.nation_of).to_numpy(dtype=object)
+        return np.array([schema.nation_of(a) for a in table["area_code"]], dtype=object)
     if "region" in by:
         return np.array([schema.ENGLAND if str(a).startswith("E") else schema.UK for a in table["area_code"]],
                         dtype=object)
