@@ -252,7 +252,7 @@ def test_a_download_of_scheme_figures_is_audited_as_a_download(real_store, monke
     import pandas as pd
 
     from kpi.data.queries import Filters
-    from ui import data
+    from ui import downloads
 
     access = tmp_path / "access"
     users.add(access, "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
@@ -260,9 +260,13 @@ def test_a_download_of_scheme_figures_is_audited_as_a_download(real_store, monke
     schemes = pd.DataFrame({"metric_id": ["connected_positive"], "scheme_id": ["SL001"], "scheme_name": ["x"],
                             "area_code": [NORTH_WEST]})
     regions = pd.DataFrame({"metric_id": ["connected_positive"], "area_code": [NORTH_WEST]})
-    data.audit_download(regions, "csv", Filters())  # the public figures a hub downloads: not logged
-    assert audit.read(access) == []
-    data.audit_download(schemes, "csv", Filters(years=(2024,)))
+    def make() -> str:
+        return "the file"
+
+    assert downloads.logged(make, regions, "csv", Filters()) is make  # the public figures a hub downloads: no record
+    button_data = downloads.logged(make, schemes, "csv", Filters(years=(2024,)))
+    assert audit.read(access) == []  # nothing is logged until the file is made (the click)
+    assert button_data() == "the file"
     (entry,) = audit.read(access)
     assert (entry["action"], entry["by"], entry["format"], entry["metric"], entry["filters"]) == (
         "download", ["scheme"], "csv", ["connected_positive"], {"years": [2024]})

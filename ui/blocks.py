@@ -18,7 +18,7 @@ from kpi.metrics.disclosure import MIN_DENOMINATOR, PROTECTION_NOTE, SUPPRESSED_
 from kpi.render import export, text
 from kpi.render.memo import remembered
 from kpi.render.text import number
-from ui import data, state, views
+from ui import data, downloads, state, views
 
 _LABEL_COLUMNS = {"metric_title": N_("Measure"), "scheme_name": N_("Scheme"), "area_name": N_("Area"),
                   "year_label": N_("Year"), "programme_label": N_("Programme"),
@@ -175,16 +175,16 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
     filters = state.current_filters()
     # Made now, not in the click: a download's callable runs outside the page, without the session's state.
     info = export_info(table, title=title or filename.removesuffix(".csv"), period=period)
-    # on_click logs the download when it is of scheme-level or exact figures (the audit log); it costs a rerun.
-    # data as a function: the file is built when someone clicks, not on every view of the page.
-    left.download_button(_("Download CSV"), data=functools.partial(download_data, table, info, shown),
-                         file_name=filename, mime="text/csv",
-                         on_click=data.audit_download, args=(table, "csv", filters),
+    # data as a function: the file is built when someone clicks, not on every view of the page, and the download
+    # is logged then when it is of scheme-level or exact figures (ui.downloads; no rerun on click).
+    left.download_button(_("Download CSV"), file_name=filename, mime="text/csv", on_click="ignore",
+                         data=downloads.logged(functools.partial(download_data, table, info, shown), table, "csv",
+                                               filters),
                          key=f"{key}-csv", icon=":material/download:")
-    middle.download_button(_("Download XLSX"), data=functools.partial(download_xlsx, table, info, shown),
-                           file_name=filename.removesuffix(".csv") + ".xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           on_click=data.audit_download, args=(table, "xlsx", filters),
+    middle.download_button(_("Download XLSX"), file_name=filename.removesuffix(".csv") + ".xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
+                           data=downloads.logged(functools.partial(download_xlsx, table, info, shown), table, "xlsx",
+                                                 filters),
                            key=f"{key}-xlsx", icon=":material/table_view:")
     right.caption(footer_text(table, period))
 

@@ -81,10 +81,12 @@ class _Cache:
     def one_at_a_time(self, key):
         with _lock:
             lock = self.computing.setdefault(key, threading.Lock())
-        with lock:
-            yield
-        with _lock:
-            self.computing.pop(key, None)
+        try:
+            with lock:
+                yield
+        finally:
+            with _lock:
+                self.computing.pop(key, None)
 
 
 _lock = threading.Lock()

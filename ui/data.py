@@ -80,24 +80,6 @@ def audit_view(scope: Scope, metric, by=(), filters: Filters = Filters(), action
     seen.add(key)
 
 
-def audit_download(table: pd.DataFrame | None, fmt: str, filters: Filters = Filters(), *, metric=None) -> None:
-    """Log a download (a download button's on_click): the same rule as a view, read off what was downloaded.
-
-    The breakdown is read from the table's columns (a scheme_id column means scheme-level figures), the scope is
-    the viewer's own, and every download is logged as one (a rerun of the page does not repeat a download).
-    """
-    if not auth.configured():
-        return
-    by = () if table is None else export.breakdown(table)
-    if metric is None and table is not None and "metric_id" in table.columns:
-        metric = list(dict.fromkeys(table["metric_id"].astype(str)))
-    scope = viewer_scope(schemes=True)
-    folder = access_folder()
-    if folder is None or not audit.needs_audit(scope, by, filters):
-        return
-    _record(folder, "download", scope, metric or "", by, filters, fmt)
-
-
 def _record(folder, action: str, scope: Scope, metric, by, filters: Filters, fmt: str = "") -> None:
     """One audit record for the signed-in person, on the page being viewed."""
     who = auth.identity()

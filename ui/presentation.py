@@ -27,6 +27,7 @@ from kpi.metrics.scope import Scope
 from kpi.render import charts, images as export, people, slides
 from kpi.render.slide_style import no_figure_words
 from ui import cache, data, nav, state
+from ui.downloads import logged as logged_file
 from ui.glossary import explain
 
 # Query parameters: khi (repeated, in slide order), area (GSS code), scheme (id), year (2019-20), slide (1-based).
@@ -147,24 +148,28 @@ def downloads(deck: slides.Deck, plan: dict) -> None:
     st.subheader(_("Download the talk"))
     base = f"khi-{schema.AREAS.get(plan['area'], 'uk') if not plan['scheme'] else plan['scheme']}-" \
            f"{deck.period_label}".replace(" ", "-").lower()
-    def logged(fmt: str) -> dict:  # a download of scheme-level or exact figures goes in the audit log
-        return {"on_click": data.audit_download, "args": (None, fmt, talk), "kwargs": {"metric": metrics}}
+    def logged(make, fmt: str):  # a download of scheme-level or exact figures goes in the audit log when it is made
+        return logged_file(make, None, fmt, talk, metric=metrics)
 
-    st.download_button(_("Slides for PowerPoint (.pptx)"), data=functools.partial(slides.pptx_bytes, deck),
-                       file_name=f"{base}.pptx", icon=":material/slideshow:", width="stretch", **logged("pptx"),
+    st.download_button(_("Slides for PowerPoint (.pptx)"), data=logged(functools.partial(slides.pptx_bytes, deck),
+                                                                        "pptx"),
+                       file_name=f"{base}.pptx", icon=":material/slideshow:", width="stretch", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
-    st.download_button(_("Slides as PDF"), data=functools.partial(slides.pdf_bytes, deck), file_name=f"{base}.pdf",
-                       mime="application/pdf", icon=":material/picture_as_pdf:", width="stretch", **logged("pdf"))
+    st.download_button(_("Slides as PDF"), data=logged(functools.partial(slides.pdf_bytes, deck), "pdf"),
+                       file_name=f"{base}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
+                       width="stretch", on_click="ignore")
     if current.people is not None:
         fig = charts.people_pictogram(current.value, title=current.sentence)
         st.caption(_("This slide's picture, for your own slides:"))
         left, right = st.columns(2)
-        left.download_button("PNG", data=functools.partial(export.figure_png, fig, deck.footer, width=900),
+        png = functools.partial(export.figure_png, fig, deck.footer, width=900)
+        svg = functools.partial(export.figure_svg, fig, deck.footer, width=900)
+        left.download_button("PNG", data=logged(png, "png"),
                              file_name=f"{base}-{current.metric_id}.png", mime="image/png",
-                             icon=":material/image:", width="stretch", **logged("png"))
-        right.download_button("SVG", data=functools.partial(export.figure_svg, fig, deck.footer, width=900),
+                             icon=":material/image:", width="stretch", on_click="ignore")
+        right.download_button("SVG", data=logged(svg, "svg"),
                               file_name=f"{base}-{current.metric_id}.svg", mime="image/svg+xml",
-                              icon=":material/image:", width="stretch", **logged("svg"))
+                              icon=":material/image:", width="stretch", on_click="ignore")
     st.caption(_("Every slide and picture says: {footer}").format(footer=deck.footer))
     explain("suppressed", label=_("What does “{term}” mean?").format(term=_(SUPPRESSED_TEXT)))
     st.caption(_(KEYS_HELP))
