@@ -29,7 +29,7 @@ from kpi import i18n
 from kpi.i18n import _
 from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
-from kpi.render import export, text
+from kpi.render import text
 from kpi.render import growth as growth_render
 from ui import auth, cache
 
