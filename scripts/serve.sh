@@ -243,7 +243,8 @@ say "starting $workers worker(s) on 127.0.0.1 ports ${worker_ports[*]} over $dat
     "$secrets)}; logs in $run_dir"
 
 # Ready when every worker answers its health check and HAProxy answers for them.
-all_healthy() {
+# Every address given answers its health check ("ok"): the workers and HAProxy for "ready", one worker for warming.
+healthy() {
     .venv/bin/python -c '
 import sys, urllib.request
 opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never through a proxy
@@ -253,17 +254,10 @@ for where in sys.argv[1:]:
             assert r.read().strip() == b"ok"
     except Exception:
         sys.exit(1)
-' "${worker_ports[@]/#/127.0.0.1:}" "$front:$port"
+' "$@"
 }
-
-worker_healthy() {
-    .venv/bin/python -c '
-import sys, urllib.request
-opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-with opener.open(f"http://{sys.argv[1]}/_stcore/health", timeout=2) as r:
-    sys.exit(r.read().strip() != b"ok")
-' "127.0.0.1:${worker_ports[$1]}" 2>/dev/null
-}
+all_healthy() { healthy "${worker_ports[@]/#/127.0.0.1:}" "$front:$port"; }
+worker_healthy() { healthy "127.0.0.1:${worker_ports[$1]}"; }
 
 ready=0
 front="$address"

@@ -152,7 +152,8 @@ def test_workers_share_results_through_the_folder(tmp_path, monkeypatch):
     assert made == ["a", "a", "a"] and len(list((tmp_path / "shared").glob("*.pickle"))) == 3
 
 
-def test_a_damaged_file_is_computed_again(tmp_path, monkeypatch):
+def _one_shared_file(tmp_path, monkeypatch):
+    """A cached function with the shared folder set, called once: (the function, its calls, the file it wrote)."""
     monkeypatch.setenv(cache.ENV_FOLDER, str(tmp_path / "shared"))
     made = []
 
@@ -163,22 +164,18 @@ def test_a_damaged_file_is_computed_again(tmp_path, monkeypatch):
 
     table("a")
     (path,) = (tmp_path / "shared").glob("*.pickle")
+    return table, made, path
+
+
+def test_a_damaged_file_is_computed_again(tmp_path, monkeypatch):
+    table, made, path = _one_shared_file(tmp_path, monkeypatch)
     path.write_bytes(path.read_bytes()[:10])  # half a file
     cache.clear()
     assert table("a")["metric_id"].tolist() == ["a"] and made == ["a", "a"]
 
 
 def test_a_file_others_could_have_written_is_never_unpickled(tmp_path, monkeypatch):
-    monkeypatch.setenv(cache.ENV_FOLDER, str(tmp_path / "shared"))
-    made = []
-
-    @cache.shared(max_entries=8)
-    def table(metric, _con=None):
-        made.append(metric)
-        return pd.DataFrame({"metric_id": [metric]})
-
-    table("a")
-    (path,) = (tmp_path / "shared").glob("*.pickle")
+    table, made, path = _one_shared_file(tmp_path, monkeypatch)
     path.chmod(0o666)  # anyone may write it: what it holds is not to be trusted
     cache.clear()
     table("a")

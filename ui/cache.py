@@ -12,8 +12,8 @@ The key is every argument whose name does not start with "_" (as in st.cache_dat
 viewer's scope, the store's folder and version and the language are in it: nothing crosses a viewer's scope. A result
 is computed once at a time per key in a process (a room opening the same page at once waits for one computation).
 Exceptions are not cached. Memory is bounded per function (max_entries) and per process (KHI_CACHE_MB, default
-384: the least recently used results go first; results are held as live tables, not pickles). Files are written whole (a temporary file renamed into place), so a reader never sees half
-of one; an unreadable file is a miss. The folder is the server's own (0700, files 0600: pickles are code to whoever
+384: the least recently used results go first; results are held as live tables, not pickles). Files are written
+whole (a temporary file renamed into place), so a reader never sees half of one; an unreadable file is a miss. The folder is the server's own (0700, files 0600: pickles are code to whoever
 can write them); serve.sh empties it at each start, and it is kept under KHI_SHARED_CACHE_MB (oldest files go first).
 """
 
@@ -100,11 +100,16 @@ def _forget(cache: _Cache, key) -> None:
     cache.entries.pop(key, None)
 
 
-def _memory_limit() -> float:
+def _megabytes(env: str, default: float) -> float:
+    """A size limit from the environment, in MB (the default when unset or not a number)."""
     try:
-        return float(os.environ.get(ENV_MEMORY, DEFAULT_MEMORY_MB)) * 1024 * 1024
+        return float(os.environ.get(env, default))
     except ValueError:
-        return DEFAULT_MEMORY_MB * 1024 * 1024
+        return default
+
+
+def _memory_limit() -> float:
+    return _megabytes(ENV_MEMORY, DEFAULT_MEMORY_MB) * 1024 * 1024
 
 
 def _size(value) -> int:
@@ -257,10 +262,7 @@ def _to_disk(name: str, key: tuple, arguments: dict, value) -> None:
 def prune(base: Path, limit_mb: float | None = None) -> int:
     """Delete the oldest files until the folder is under its limit (KHI_SHARED_CACHE_MB); returns how many went."""
     if limit_mb is None:
-        try:
-            limit_mb = float(os.environ.get(ENV_LIMIT, DEFAULT_LIMIT_MB))
-        except ValueError:
-            limit_mb = DEFAULT_LIMIT_MB
+        limit_mb = _megabytes(ENV_LIMIT, DEFAULT_LIMIT_MB)
     files = []
     for path in base.glob("*.pickle"):
         with contextlib.suppress(OSError):

@@ -82,9 +82,15 @@ def audit_view(scope: Scope, metric, by=(), filters: Filters = Filters(), action
 
 def _record(folder, action: str, scope: Scope, metric, by, filters: Filters, fmt: str = "") -> None:
     """One audit record for the signed-in person, on the page being viewed."""
+    audit.record(folder, action=action, **audit_entry(scope, metric, by, filters, fmt))
+
+
+def audit_entry(scope: Scope, metric, by, filters: Filters, fmt: str = "") -> dict:
+    """What an audit record says besides its folder and action: who (the signed-in person), the page being viewed,
+    the KHIs, breakdown, filters, format and scope. Read in the page run, where the session is."""
     who = auth.identity()
-    audit.record(folder, who.label if who else "signed out", action, page=_page(), metric=metric, by=by,
-                 filters=filters, fmt=fmt, scope=scope)
+    return {"who": who.label if who else "signed out", "page": _page(), "metric": metric, "by": by,
+            "filters": filters, "fmt": fmt, "scope": scope}
 
 
 def _page() -> str:

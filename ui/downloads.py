@@ -20,8 +20,8 @@ from ui import auth, data
 
 
 def download_record(table: pd.DataFrame | None, fmt: str, filters: Filters = Filters(), *, metric=None) -> dict | None:
-    """What the audit log says about this download (who, the page, the KHIs, the breakdown read off the table's
-    columns, the filters, the format, the viewer's scope), or None when it needs no record."""
+    """What the audit log says about this download (`ui.data.audit_entry`, the breakdown read off the table's
+    columns, and its folder), or None when it needs no record."""
     if not auth.configured():
         return None
     by = () if table is None else export.breakdown(table)
@@ -31,14 +31,11 @@ def download_record(table: pd.DataFrame | None, fmt: str, filters: Filters = Fil
     folder = data.access_folder()
     if folder is None or not audit.needs_audit(scope, by, filters):
         return None
-    who = auth.identity()
-    return {"folder": folder, "who": who.label if who else "signed out", "page": data._page(), "metric": metric or "",
-            "by": by, "filters": filters, "fmt": fmt, "scope": scope}
+    return {"folder": folder, **data.audit_entry(scope, metric or "", by, filters, fmt)}
 
 
 def _write(record: dict) -> None:
-    audit.record(record["folder"], record["who"], "download", page=record["page"], metric=record["metric"],
-                 by=record["by"], filters=record["filters"], fmt=record["fmt"], scope=record["scope"])
+    audit.record(action="download", **record)
 
 
 def logged(make: Callable[[], bytes | str], table: pd.DataFrame | None, fmt: str, filters: Filters = Filters(), *,
