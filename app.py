@@ -8,9 +8,10 @@ import streamlit as st
 
 from kpi.data import paths
 from kpi.i18n import _
-from ui import data, lang, nav
+from ui import data, lang, nav, per_run
 
 lang.start()  # first: the page title and everything after it are in the viewer's language
+per_run.begin()  # from here to the end of the run, answers that cannot change are worked out once (ui.per_run)
 
 st.set_page_config(page_title=_("Key Human Indicators"), page_icon=nav.favicon(), layout="wide")
 
@@ -26,10 +27,13 @@ def no_data() -> None:
     )
 
 
-problem = data.store_problem()
-if problem:
-    # Still through st.navigation: without it Streamlit would fall back to running pages/ files directly.
-    page = st.navigation([st.Page(no_data, title=_("No data"), default=True)], position="hidden")
-else:
-    page = st.navigation(nav.pages(data.viewer_scope()))
-page.run()
+try:
+    problem = data.store_problem()
+    if problem:
+        # Still through st.navigation: without it Streamlit would fall back to running pages/ files directly.
+        page = st.navigation([st.Page(no_data, title=_("No data"), default=True)], position="hidden")
+    else:
+        page = st.navigation(nav.pages(data.viewer_scope()))
+    page.run()
+finally:
+    per_run.end()

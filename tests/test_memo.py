@@ -75,6 +75,24 @@ def test_text_of_slices_and_of_a_fresh_table_is_never_confused():
     assert _codes(fresh) == ("E12000001", "E12000002")  # equal values: remembered or built again, never another's
 
 
+@memo.remembered
+def _values(table: pd.DataFrame) -> tuple:
+    return tuple(None if pd.isna(v) else v for v in table["n"])
+
+
+def test_numbers_are_digested_by_their_own_values_masked_sliced_or_strided():
+    masked = pd.DataFrame({"n": pd.array([120, None, 98], dtype="Int64")})
+    zero = pd.DataFrame({"n": pd.array([120, 0, 98], dtype="Int64")})  # the value under the mask is no NA
+    assert _values(masked) == (120, None, 98)
+    assert _values(zero) == (120, 0, 98)
+    whole = pd.DataFrame({"n": [5.0, 120.0, 98.0, 7.0]})
+    assert _values(whole.iloc[1:3].reset_index(drop=True)) == (120.0, 98.0)  # a view at an offset
+    assert _values(whole.iloc[::2].reset_index(drop=True)) == (5.0, 98.0)   # a strided view
+    assert _values(whole.iloc[1::2].reset_index(drop=True)) == (120.0, 7.0)
+    objects = pd.DataFrame({"n": pd.Series([[1], [2]], dtype=object)})
+    assert _values(objects) == ([1], [2])
+
+
 def test_a_remembered_figure_makes_its_dict_once_and_a_copy_is_an_ordinary_figure():
     import plotly.graph_objects as go
     import plotly.tools

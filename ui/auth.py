@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import streamlit as st
 
 from kpi.i18n import N_, _
+from ui import per_run
 
 SIGN_IN = N_("Sign in")  # the English labels; the buttons show them in the viewer's language
 SIGN_OUT = N_("Sign out")
@@ -51,6 +52,7 @@ class Identity:
         return self.email or self.name or self.subject
 
 
+@per_run.once
 def configured() -> bool:
     """True when `.streamlit/secrets.toml` (or the files in `secrets.files`) has an `[auth]` section."""
     try:

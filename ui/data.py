@@ -31,13 +31,14 @@ from kpi.metrics import access, api
 from kpi.metrics.scope import Scope
 from kpi.render import text
 from kpi.render import growth as growth_render
-from ui import auth, cache
+from ui import auth, cache, per_run
 
 # Sign-in off and the store synthetic (the bundled sample, a demo): everyone may see every scheme's protected
 # figures, and the banner says the data is made up and that sign-in is off.
 _ALL_SCHEMES_PROTECTED = Scope.hub(*schema.AREAS)
 
 
+@per_run.once
 def viewer_scope(*, schemes: bool = False) -> Scope:
     """The scope this session reads with, decided here on the server, never by hiding a widget.
 
@@ -105,6 +106,7 @@ LATEST_ROLES = frozenset({"scheme_manager", "hub", "analyst", "admin"})  # may s
 _LATEST = "_khi_read_latest"  # this session reads the latest version (set by read_latest for those roles only)
 
 
+@per_run.once  # a run reads one version, even if a commit lands during it
 def versions() -> tuple[int, int | None]:
     """(the live version, the published version or None), re-read only when the manifest or the journal changes."""
     root = str(paths.data_dir())
@@ -129,6 +131,7 @@ def read_latest(scope: Scope, wanted: bool) -> bool:
     live, published = versions()
     latest = scope.role in LATEST_ROLES and (wanted or published is None)
     st.session_state[_LATEST] = latest
+    per_run.forget()  # the version this run reads may have changed
     return latest
 
 
@@ -332,12 +335,14 @@ def _store_info(root, version, stamps) -> dict:
     return api.store_info(root, version)
 
 
+@per_run.once
 def store_info() -> dict:
     """About the store, no figures: whether it is synthetic, its note, version and date (`kpi.metrics.api`)."""
     root, version = store_key()
     return _store_info(root, version, versions())
 
 
+@per_run.once
 def version_note() -> str:
     """Which version of the figures this is, for every footer, export and slide (`kpi.render.text.version_text`)."""
     return text.version_text(store_info())

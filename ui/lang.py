@@ -11,10 +11,12 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from kpi import i18n
+from ui import per_run
 
 _KEY = "_khi_lang"
 
 
+@per_run.once  # asked once per translated string
 def _session_language() -> str | None:
     ctx = get_script_run_ctx()
     if ctx is None:  # not in a viewer's script run (a server thread, a test outside AppTest)

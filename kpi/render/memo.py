@@ -57,27 +57,47 @@ def _digest(frame: pd.DataFrame) -> str:
     made (pickles differ with the memory layout; pd.util.hash_pandas_object is five times slower on text)."""
     h = hashlib.blake2b(digest_size=16)
     index = frame.index
-    h.update(repr((type(index).__name__, index.names, frame.shape)).encode())
+    h.update(repr((type(index).__name__, index.names, frame.shape, list(map(str, frame.columns)))).encode())
     if not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1:
         h.update(repr(index.tolist()).encode())
-    for name, column in frame.items():
-        h.update(repr((name, str(column.dtype))).encode())
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            h.update(column.to_numpy(dtype="float64", na_value=np.nan).tobytes())  # NaN stands for NA
-            h.update(column.isna().to_numpy().tobytes())  # and NA is told from a NaN value
-        elif not _arrow_buffers(h, column):
+    # The column arrays, not `frame.items()`: a Series per column cost 50-150 µs (pandas 3), most of the digest.
+    for array, dtype in zip(_column_arrays(frame), frame.dtypes):
+        h.update(repr(str(dtype)).encode())
+        if not _array_bytes(h, array):
             try:
-                h.update("\x1f".join(map(repr, column.tolist())).encode("utf-8", "surrogatepass"))
+                h.update("\x1f".join(map(repr, array.tolist())).encode("utf-8", "surrogatepass"))
             except Exception as exc:  # a cell whose repr fails
                 raise _Unkeyable from exc
     return h.hexdigest()
 
 
-def _arrow_buffers(h, column: pd.Series) -> bool:
-    """Digest an Arrow-backed column (pandas 3's text) by its Arrow buffers, without making a Python object per
-    cell (that was most of a warm view's fingerprinting). The type, offset and length of each chunk go in with its
-    buffers, so equal digests mean equal values; equal values laid out differently only miss. False if not Arrow."""
-    chunked = getattr(column.array, "_pa_array", None)
+def _column_arrays(frame: pd.DataFrame):
+    iterate = getattr(frame, "_iter_column_arrays", None)  # pandas' own fast path (private, so with a fallback)
+    return iterate() if iterate is not None else (column.array for _, column in frame.items())
+
+
+def _array_bytes(h, array) -> bool:
+    """Digest a column by its memory: a numpy array's bytes, a masked array's values and mask, an Arrow-backed
+    array's buffers (pandas 3's text). The type goes in first, so equal digests mean equal values; equal values laid
+    out differently (a NaN's payload, a chunking) only miss. False for anything else (object columns)."""
+    if isinstance(array, np.ndarray):
+        if array.dtype.kind in "biufcmM":
+            h.update(np.ascontiguousarray(array).tobytes())
+            return True
+        return False
+    data, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):  # Int64, Float64, boolean
+        h.update(np.ascontiguousarray(data).tobytes())
+        h.update(np.ascontiguousarray(mask).tobytes())
+        return True
+    return _arrow_buffers(h, array)
+
+
+def _arrow_buffers(h, array) -> bool:
+    """Digest an Arrow-backed array by its Arrow buffers, without making a Python object per cell (that was most
+    of a warm view's fingerprinting). The type, offset and length of each chunk go in with its buffers. False if
+    not Arrow."""
+    chunked = getattr(array, "_pa_array", None)
     if chunked is None or not hasattr(chunked, "chunks"):
         return False
     h.update(repr((str(chunked.type), chunked.num_chunks)).encode())
