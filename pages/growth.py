@@ -21,6 +21,7 @@ MAP_MEASURES = {  # labels come from the registry: it is the one place a KHI is 
 }
 MAP_PARAM = "map"  # the URL key that keeps the map choice in a shared link
 SPAN_PARAM = "span"  # the URL key that keeps the period compared
+SECTION_PARAM = "section"  # the URL key that keeps the open tab
 
 
 filters = nav.page_start(N_("Regional growth"))
@@ -76,69 +77,79 @@ blocks.table_block(summary["figures"], key="growth-totals", filename="people_sup
 st.caption(_("Start and end: people supported in the first and last year of the period. The change and the % "
              "change carry their 95% intervals; the growth status follows the rule below."))
 
-# -- The map -------------------------------------------------------------------------------------------------------
-st.header(_("Where people are supported"))
-measure = state.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, _("Colour the map by"),
-                           key="growth_map_measure", horizontal=True)
-if measure == "per_100k":
-    rate = by_region["people_per_100k"]
-    fig = maps.region_map(rate, title=growth_charts.rate_title(rate))
-    blocks.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period,
-                       shown=growth_charts.reader_table(rate))
+# -- The rest in tabs: only the open one is built (a lighter first view; the link keeps the tab, ?section=) ----------
+SECTIONS = {"status": _("Growing, flat or falling"), "map": _("Map"), "change": _("More or fewer people"),
+            "rate": _("For the population size"), "years": _("Each year, by arrangement")}
+section, tabs = state.section_tabs(SECTION_PARAM, SECTIONS, key="growth_section")
+
+if section == "status":
+    with tabs["status"]:
+        st.header(_("Which areas are growing, flat or falling"))
+        st.markdown(_("**The rule:** {rule}").format(rule=registry.growth_rule()))
+        st.markdown(
+            "- " + _("**Growing:** {areas}").format(areas=views.status_names(growth, "growing")) + "\n"
+            "- " + _("**Flat:** {areas}").format(areas=views.status_names(growth, "flat")) + "\n"
+            "- " + _("**Falling:** {areas}").format(areas=views.status_names(growth, "falling"))
+        )
+        blocks.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_title(growth)), growth,
+                           key="growth-status",
+                           filename="people_growth_pct_by_region.csv", period=period,
+                           shown=growth_charts.reader_table(growth))
+        glossary.explain("confidence interval")
+
+elif section == "map":
+    with tabs["map"]:
+        st.header(_("Where people are supported"))
+        measure = state.url_choice(MAP_PARAM, MAP_MEASURES, "per_100k", st.radio, _("Colour the map by"),
+                                   key="growth_map_measure", horizontal=True)
+        if measure == "per_100k":
+            rate = by_region["people_per_100k"]
+            fig = maps.region_map(rate, title=growth_charts.rate_title(rate))
+            blocks.chart_block(fig, rate, key="growth-map", filename="people_per_100k_by_region.csv", period=period,
+                               shown=growth_charts.reader_table(rate))
+        else:
+            fig = maps.region_map(growth, title=growth_charts.growth_pct_title(growth))
+            blocks.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv",
+                               period=period, shown=growth_charts.reader_table(growth))
+        st.caption(_("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read "
+                     "its figure, its 95% interval and how many people it rests on."))
+
+elif section == "change":
+    with tabs["change"]:
+        st.header(_("How many more (or fewer) people"))
+        net = by_region["people_net_change"]
+        # The status words on these bars come from the growth KHI.
+        net_shown = views.with_status(net, growth)
+        blocks.chart_block(growth_charts.growth_bars(net_shown, title=growth_charts.net_change_title(net)), net,
+                           key="growth-net",
+                           filename="people_net_change_by_region.csv", period=period,
+                           shown=growth_charts.reader_table(net))
+        share = by_region["people_growth_share"]
+        share_shown = views.with_status(share, growth)
+        blocks.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.share_title(share)), share,
+                           key="growth-share",
+                           filename="people_growth_share_by_region.csv", period=period,
+                           shown=growth_charts.reader_table(share))
+        st.caption(_("Share of growth: each growing area's increase as a part of all the increases added together. "
+                     "Areas that shrank count as 0%."))
+
+elif section == "rate":
+    with tabs["rate"]:
+        st.header(_("People supported for the size of the population"))
+        rate = by_region["people_per_100k"]
+        blocks.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate,
+                           key="growth-rate", filename="people_per_100k_by_region.csv", period=period,
+                           shown=growth_charts.reader_table(rate))
+        st.caption(_("Population: ONS mid-year estimates, all ages. Source: {source}.").format(
+            source=_(reference.ONS_SOURCE)))
+        glossary.explain("benchmark")
+
 else:
-    fig = maps.region_map(growth, title=growth_charts.growth_pct_title(growth))
-    blocks.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv", period=period,
-                       shown=growth_charts.reader_table(growth))
-st.caption(_("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read its "
-             "figure, its 95% interval and how many people it rests on."))
-
-# -- Growing, flat or falling --------------------------------------------------------------------------------------
-st.header(_("Which areas are growing, flat or falling"))
-st.markdown(_("**The rule:** {rule}").format(rule=registry.growth_rule()))
-st.markdown(
-    "- " + _("**Growing:** {areas}").format(areas=views.status_names(growth, "growing")) + "\n"
-    "- " + _("**Flat:** {areas}").format(areas=views.status_names(growth, "flat")) + "\n"
-    "- " + _("**Falling:** {areas}").format(areas=views.status_names(growth, "falling"))
-)
-blocks.chart_block(growth_charts.growth_bars(growth, title=growth_charts.status_title(growth)), growth,
-                   key="growth-status",
-                   filename="people_growth_pct_by_region.csv", period=period,
-                   shown=growth_charts.reader_table(growth))
-glossary.explain("confidence interval")
-
-# -- Net change and share of growth --------------------------------------------------------------------------------
-st.header(_("How many more (or fewer) people"))
-net = by_region["people_net_change"]
-# The status words on these bars come from the growth KHI.
-net_shown = views.with_status(net, growth)
-blocks.chart_block(growth_charts.growth_bars(net_shown, title=growth_charts.net_change_title(net)), net,
-                   key="growth-net",
-                   filename="people_net_change_by_region.csv", period=period,
-                   shown=growth_charts.reader_table(net))
-
-share = by_region["people_growth_share"]
-share_shown = views.with_status(share, growth)
-blocks.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.share_title(share)), share,
-                   key="growth-share",
-                   filename="people_growth_share_by_region.csv", period=period,
-                   shown=growth_charts.reader_table(share))
-st.caption(_("Share of growth: each growing area's increase as a part of all the increases added together. "
-             "Areas that shrank count as 0%."))
-
-# -- Per 100,000 population ----------------------------------------------------------------------------------------
-st.header(_("People supported for the size of the population"))
-rate = by_region["people_per_100k"]
-blocks.chart_block(comparison.comparison_chart(rate, title=growth_charts.rate_title(rate)), rate, key="growth-rate",
-                   filename="people_per_100k_by_region.csv", period=period,
-                   shown=growth_charts.reader_table(rate))
-st.caption(_("Population: ONS mid-year estimates, all ages. Source: {source}.").format(source=_(reference.ONS_SOURCE)))
-glossary.explain("benchmark")
-
-# -- People supported by year and arrangement ----------------------------------------------------------------------
-st.header(_("People supported each year, by arrangement"))
-people = data.khi("people_supported", ("region", "year", "arrangement"), filters, scope=scope)
-blocks.chart_block(
-    growth_charts.people_stacked(people, title=growth_charts.net_change_title(net)),
-    people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period,
-    shown=growth_charts.reader_table(people))
-glossary.explain("suppressed")
+    with tabs["years"]:
+        st.header(_("People supported each year, by arrangement"))
+        people = data.khi("people_supported", ("region", "year", "arrangement"), filters, scope=scope)
+        blocks.chart_block(
+            growth_charts.people_stacked(people, title=growth_charts.net_change_title(by_region["people_net_change"])),
+            people, key="growth-people", filename="people_supported_by_region_year_arrangement.csv", period=period,
+            shown=growth_charts.reader_table(people))
+        glossary.explain("suppressed")

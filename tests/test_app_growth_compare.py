@@ -205,19 +205,38 @@ def test_growth_page_opens_on_the_latest_year_with_the_story_and_the_totals(samp
     for word in ("Growing", "Flat", "Falling"):
         assert lists[word] == _names(expected["status"], word.lower())
     assert any(registry.GROWTH_RULE in m.value for m in at.markdown)
-    assert [h.value for h in at.header][:3] == ["England and the nations", "Where people are supported",
-                                                "Which areas are growing, flat or falling"]
-    assert _figures(at)[0]["data"][0]["type"] == "choroplethmap"
+    # Below the totals, tabs; only the open one is built (the first: growing, flat or falling).
+    assert [t.label for t in at.tabs] == ["Growing, flat or falling", "Map", "More or fewer people",
+                                          "For the population size", "Each year, by arrangement"]
+    assert [h.value for h in at.header][:2] == ["England and the nations", "Which areas are growing, flat or falling"]
+    assert "Where people are supported" not in [h.value for h in at.header]
+    assert len(_figures(at)) == 1 and _figures(at)[0]["layout"]["title"]["text"]
+    assert "section" not in at.query_params  # the first tab needs nothing in the link
     assert not any("do not apply" in i.value for i in at.info)
     # People counts name the schemes' yearly returns as their source, never the outcomes tool.
     footers = [c.value for c in at.caption if c.value.startswith("Source:")]
     assert footers and all(f.startswith(f"Source: {text.PEOPLE_SOURCE}") for f in footers)
 
+
+def test_growth_page_builds_the_tab_a_link_opens_and_keeps_its_choices_in_the_url(sample_env):
+    at = open_page("pages/growth.py", section="map")
+    assert [h.value for h in at.header][:2] == ["England and the nations", "Where people are supported"]
+    assert _figures(at)[0]["data"][0]["type"] == "choroplethmap" and len(_figures(at)) == 1
+    assert at.query_params["section"] in ("map", ["map"])
     # The map's measure is a choice kept in the URL.
     at.radio(key="growth_map_measure").set_value("growth").run()
     assert at.query_params["map"] in ("growth", ["growth"])
     title = _figures(at)[0]["layout"]["title"]["text"].replace("<br>", " ")
     assert "grew the fastest" in title and "The Northern Ireland" not in title
+    # Each other tab builds its own charts and nothing else; a tab the page does not know is said and ignored.
+    for section, header, charts in (("change", "How many more (or fewer) people", 2),
+                                    ("rate", "People supported for the size of the population", 1),
+                                    ("years", "People supported each year, by arrangement", 1)):
+        at = open_page("pages/growth.py", section=section)
+        assert [h.value for h in at.header][1] == header and len(_figures(at)) == charts, section
+    at = open_page("pages/growth.py", section="everything")
+    assert any("section=everything" in w.value for w in at.warning)
+    assert [h.value for h in at.header][1] == "Which areas are growing, flat or falling"
 
 
 def test_growth_page_keeps_a_longer_period_in_the_url(sample_env):
@@ -242,7 +261,8 @@ def test_growth_page_keeps_a_longer_period_in_the_url(sample_env):
 
 def test_growth_page_csvs_have_columns_a_reader_understands(sample_env, monkeypatch):
     got = record_downloads(monkeypatch)
-    open_page("pages/growth.py")
+    for section in ("status", "map", "change", "rate", "years"):  # every tab's downloads
+        open_page("pages/growth.py", section=section)
     # The table part of each CSV, after its metadata block (tests/test_app_exports.py checks the block).
     csvs = {name: csv_parts(resolve(data))[1] for label, name, data in got if name.endswith(".csv")}
     assert "people_supported_change_by_nation.csv" in csvs and "people_net_change_by_region.csv" in csvs

@@ -101,6 +101,33 @@ def url_choice(param: str, options: Mapping[str, str], default: str, widget, lab
     return value
 
 
+def section_tabs(param: str, options: Mapping[str, str], *, key: str) -> tuple[str, dict]:
+    """Tabs of which only the open one is built (st.tabs with a callback, so `.open` is known): a page's first view
+    stays light and a section's figures and charts are made when someone opens it. Returns (the open tab's code,
+    code -> tab container); the page builds only under the open one.
+
+    `options`: code -> label (the caller translates). The open tab lives in the URL (`?param=code`, none for the
+    first), so a copied link reopens it, in either language: the link holds the code, not the label.
+    """
+    memo = f"_{key}"
+    chosen, rejected = read_params(param, lambda raw: raw if raw in options else None, single=True)
+    warn_unrecognised(rejected)
+    first = next(iter(options))
+    code = chosen[0] if chosen else st.session_state.get(memo, first)
+    st.session_state[key] = options[code]  # the tab's own state is its label, in the language shown now
+    tabs = st.tabs(list(options.values()), key=key, on_change=_tab_opened,
+                   args=(param, key, {label: c for c, label in options.items()}, first))
+    st.session_state[memo] = code
+    write_params({param: [] if code == first else [code]})
+    return code, dict(zip(options, tabs))
+
+
+def _tab_opened(param: str, key: str, codes: Mapping[str, str], first: str) -> None:
+    code = codes.get(st.session_state.get(key), first)
+    st.session_state[f"_{key}"] = code
+    write_params({param: [] if code == first else [code]})
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Filters in the sidebar and the URL
 

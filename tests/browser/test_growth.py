@@ -86,3 +86,23 @@ def test_regional_growth_tells_the_latest_years_story(page, app_url, sample_stor
         assert any(w.endswith("falling") for w in beside), (name, beside)
     assert sum(w.endswith("falling") for w, _ in words) == len(falling)
     save_screenshot(page, "growth-latest-year-status")
+
+
+def test_a_tab_is_built_when_opened_and_its_link_reopens_it(page, app_url):
+    # Only the open tab is built (a lighter first view); clicking another builds it, and the link keeps it.
+    page.goto(f"{app_url}/growth")
+    wait_for_app(page, timeout_ms=FIRST_VIEW_MS)
+    main = page.get_by_test_id("stMain")
+    expect(main.locator(".st-key-growth-status .js-plotly-plot")).to_be_visible()
+    expect(main.locator(".st-key-growth-map")).to_have_count(0)
+    page.get_by_role("tab", name="Map").click()
+    expect(main.locator(".st-key-growth-map .js-plotly-plot")).to_be_visible(timeout=FIRST_VIEW_MS)
+    expect(page).to_have_url(re.compile(r"section=map"))
+    wait_for_app(page)
+    expect(main.locator(".st-key-growth-status")).to_have_count(0)
+    assert_no_exception(page)
+    page.reload()
+    wait_for_app(page, timeout_ms=FIRST_VIEW_MS)
+    expect(page.get_by_role("tab", name="Map")).to_have_attribute("aria-selected", "true")
+    expect(main.locator(".st-key-growth-map .js-plotly-plot")).to_be_visible()
+    save_screenshot(page, "growth-map-tab")
