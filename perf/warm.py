@@ -6,8 +6,9 @@ a time (the worker keeps serving meanwhile), as a visitor who has not signed in:
 room of visitors sees; a signed-in viewer's scope is computed on its first view, as before.
 
 What it opens, most used first, until --budget seconds are spent: every page as it first opens; every page for each
-nation and region; for each of the latest five years; for each programme; for each arrangement; every
-page in Welsh.
+nation and region; for each of the latest five years; for each programme; for each arrangement; each
+tab of the pages built a tab at a time (SECTIONS: ui.state.section_tabs builds only the open one); every page in
+Welsh.
 The workers are warmed one after another, so with the stack's shared folder (ui.cache) the second worker reads the
 figures the first computed and builds only its own charts.
 
@@ -27,10 +28,13 @@ from urllib.parse import urlencode
 from perf.stclient import Cookies, check_loopback, open_tab, step
 
 RECENT_YEARS = 5  # the years warmed one by one: the latest five (the recent-trend window), most looked at
+# page path -> its tabs after the first (each page's ?section= codes; tests/test_app_pages.py checks they match)
+SECTIONS = {"growth": ("map", "change", "rate", "years"),
+            "connectedness": ("friends", "helps", "lonely", "change", "ascof")}
 
 
-def views(root: Path | None) -> list[str]:
-    """The query strings to open on every page, most used first."""
+def views(root: Path | None) -> list[str | tuple[str, str]]:
+    """What to open, most used first: a query string for every page, or (page path, query) for one page."""
     from kpi.data import schema
     from ui.state import PARAM_KEYS
 
@@ -51,11 +55,12 @@ def views(root: Path | None) -> list[str]:
     out += [urlencode({PARAM_KEYS["period"]: schema.fy_label(y)}) for y in years]
     out += [urlencode({PARAM_KEYS["programme"]: p}) for p in schema.PROGRAMMES]
     out += [urlencode({PARAM_KEYS["arrangement"]: a}) for a in schema.ARRANGEMENTS]
+    out += [(path, urlencode({"section": code})) for path, codes in SECTIONS.items() for code in codes]
     # Last: the tab's session keeps the language a link chose, so every view after this one would be in Welsh.
     return out + ["lang=cy"]
 
 
-async def warm(url: str, queries: list[str], until: float, timeout: float) -> tuple[int, list[str]]:
+async def warm(url: str, queries: list, until: float, timeout: float) -> tuple[int, list[str]]:
     """Open every page with every query on one tab of `url` until `until`; returns (views opened, problems)."""
     pages: dict[str, str] = {}
     problems: list[str] = []
@@ -64,8 +69,9 @@ async def warm(url: str, queries: list[str], until: float, timeout: float) -> tu
         first = await step(ws, "", "", timeout, pages, "warm first page")
         problems += first.problems
         done += 1
-        for query in queries:
-            for path in sorted(pages):
+        for item in queries:
+            path_only, query = item if isinstance(item, tuple) else (None, item)
+            for path in sorted(pages) if path_only is None else [p for p in pages if p == path_only]:
                 if time.monotonic() >= until:
                     return done, problems
                 result = await step(ws, query, pages[path], timeout, pages, f"warm /{path}?{query}")

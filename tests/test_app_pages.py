@@ -99,14 +99,22 @@ def test_overview_shows_headline_sentences_titles_and_harm_beside_them(pages, sa
     assert "compared with" in page and "n = " in page and "95% interval" in page
 
 
-def test_connectedness_shows_its_khis_and_the_ascof_caveat(pages):
-    page = texts(pages["connectedness"])
+def test_connectedness_builds_only_the_open_tab_and_each_tab_shows_its_khis(pages, sample_env):
+    at = pages["connectedness"]
+    assert [t.label for t in at.tabs] == ["Connected and friendships", "Friends", "Support", "Loneliness",
+                                          "Change over time", "England's care survey"]
+    titles = [json.loads(el.proto.spec)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+    assert len(titles) == 2 and "Feeling connected" in " ".join(titles)  # the first tab only
+    assert "not the same measure" not in texts(at)
+    change = run_page("connectedness", {"section": "change"})
     for mid in ("distance_connected_change", "distance_friends_more", "distance_friends_change"):
-        assert registry.get(mid).title in page
-    assert "not the same measure" in page
-    titles = " ".join(json.loads(el.proto.spec)["layout"]["title"]["text"] for el in
-                      pages["connectedness"].get("plotly_chart"))
-    assert "lonely" in titles and "friends" in titles
+        assert registry.get(mid).title in texts(change)
+    assert "not the same measure" in texts(run_page("connectedness", {"section": "ascof"}))
+    for section, word in (("friends", "friends"), ("lonely", "lonely"), ("helps", "gets in the way")):
+        shown = run_page("connectedness", {"section": section})
+        titles = " ".join(json.loads(el.proto.spec)["layout"]["title"]["text"] for el in shown.get("plotly_chart"))
+        assert len(shown.get("plotly_chart")) == 1 and word in titles.replace("<br>", " ").lower(), section
+        assert shown.query_params["section"] in (section, [section])
 
 
 def test_health_shows_net_impact_and_a_breakdown(pages):
@@ -441,3 +449,18 @@ def test_funnel_title_never_claims_suppressed_schemes_are_within_the_limits(samp
                 needs=(params["need"],))
     title = comparison.funnel_title(api.funnel("connected_positive", f, scope=SCHEMES))
     assert "within" not in title and "no scheme has enough answers" in title
+
+
+@pytest.mark.parametrize("page", ["growth", "connectedness"])
+def test_the_warming_opens_every_tab_of_the_pages_built_a_tab_at_a_time(sample_env, page):
+    from perf import warm  # serve.sh's warming opens each tab after the first by its code
+
+    codes = warm.SECTIONS[page]
+    at = run_page(page)
+    assert len(at.tabs) == len(codes) + 1
+    headers = {tuple(h.value for h in at.header)}
+    for code in codes:
+        shown = run_page(page, {"section": code})
+        assert not any("section=" in w.value for w in shown.warning), code  # a code the page knows
+        headers.add(tuple(h.value for h in shown.header))
+    assert len(headers) == len(codes) + 1, "each code opens its own tab"
