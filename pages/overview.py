@@ -6,7 +6,7 @@ from kpi.render import charts
 from kpi.metrics import registry
 from kpi.data import schema
 from kpi.i18n import N_, _
-from ui import blocks, cards, data, glossary, nav, state, themes
+from ui import blocks, cards, data, glossary, nav, state, themes, views
 
 f = nav.page_start(N_("Key Human Indicators"))
 
@@ -14,7 +14,7 @@ ids = list(registry.HEADLINE_IDS)
 pairs = {mid: registry.harm_of(mid) for mid in ids}
 scope = data.viewer_scope()
 table = data.headline([*ids, *[n for n in pairs.values() if n]], f, scope=scope)
-rows = {r["metric_id"]: r for r in table.to_dict("records")}
+rows = {r["metric_id"]: r for r in views.records(table)}
 latest = int(table["year"].iloc[0])
 
 st.markdown(_(

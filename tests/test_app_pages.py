@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -464,3 +465,17 @@ def test_the_warming_opens_every_tab_of_the_pages_built_a_tab_at_a_time(sample_e
         assert not any("section=" in w.value for w in shown.warning), code  # a code the page knows
         headers.add(tuple(h.value for h in shown.header))
     assert len(headers) == len(codes) + 1, "each code opens its own tab"
+
+
+def test_records_are_exactly_what_pandas_to_dict_gives(sample_env):
+    from ui import views
+
+    tables = [api.khi_tables(list(registry.COMPARED_IDS)[:12], "region", scope=PUBLIC),
+              api.khi_tables(["distance_connected_change", "friends_median", "people_growth_pct"], scope=PUBLIC),
+              api.khi_tables(["connected_positive", "lonely_often"], ("scheme",), scope=SCHEMES),
+              pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "x": [0.5, float("nan")],
+                            "t": pd.Series(["a", None], dtype="str"), "b": pd.array([True, None], dtype="boolean")})]
+    for table in tables:
+        got, want = views.records(table), table.to_dict("records")
+        assert [list(r) for r in got] == [list(r) for r in want]
+        assert repr(got) == repr(want)  # the same values, types and missing markers (None, nan)

@@ -80,7 +80,7 @@ def figure_card(row: Mapping, programmes: tuple[str, ...] = ()) -> None:
 
 def figure_cards(table: pd.DataFrame, *, key: str, filename: str, programmes: tuple[str, ...] = ()) -> None:
     """A row of figure cards, one per KHI in `table`, with the show-as-table toggle and CSV download under them."""
-    for col, row in zip(st.columns(len(table)), table.to_dict("records")):
+    for col, row in zip(st.columns(len(table)), views.records(table)):
         with col:
             figure_card(row, programmes=programmes)
     table_block(table, key=key, filename=filename)
@@ -138,7 +138,7 @@ def where_to_look(table: pd.DataFrame, year: int) -> None:
     differ = differ.assign(_order=differ["comparison"].map(_ORDER), _khi=differ["metric_id"].map(ids.index))
     differ = differ.sort_values(["_order", "_khi", "value"])
     lines = []
-    for row in differ.head(WHERE_TO_LOOK_MAX).to_dict("records"):
+    for row in views.records(differ.head(WHERE_TO_LOOK_MAX)):
         k = registry.get(row["metric_id"])
         figures = ", ".join(p for p in (places.interval_words(k, row), places.n_text(k, row)) if p)
         link = state.view_link(COMPARE_URL, metric=row["metric_id"], level="region", area=row["area_code"],
