@@ -117,19 +117,15 @@ elif section == "map":
 elif section == "change":
     with tabs["change"]:
         st.header(_("How many more (or fewer) people"))
-        net = by_region["people_net_change"]
         # The status words on these bars come from the growth KHI.
-        net_shown = views.with_status(net, growth)
-        blocks.chart_block(growth_charts.growth_bars(net_shown, title=growth_charts.net_change_title(net)), net,
-                           key="growth-net",
-                           filename="people_net_change_by_region.csv", period=period,
-                           shown=growth_charts.reader_table(net))
-        share = by_region["people_growth_share"]
-        share_shown = views.with_status(share, growth)
-        blocks.chart_block(growth_charts.growth_bars(share_shown, title=growth_charts.share_title(share)), share,
-                           key="growth-share",
-                           filename="people_growth_share_by_region.csv", period=period,
-                           shown=growth_charts.reader_table(share))
+        for table, title_of, key, filename in (
+                (by_region["people_net_change"], growth_charts.net_change_title, "growth-net",
+                 "people_net_change_by_region.csv"),
+                (by_region["people_growth_share"], growth_charts.share_title, "growth-share",
+                 "people_growth_share_by_region.csv")):
+            blocks.chart_block(growth_charts.growth_bars(views.with_status(table, growth), title=title_of(table)),
+                               table, key=key, filename=filename, period=period,
+                               shown=growth_charts.reader_table(table))
         st.caption(_("Share of growth: each growing area's increase as a part of all the increases added together. "
                      "Areas that shrank count as 0%."))
 
