@@ -5,9 +5,13 @@ for the store the app runs on (the public's figures), so the test follows whatev
 
 from __future__ import annotations
 
+import io
 import re
+import time
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from kpi.data import schema
@@ -93,16 +97,33 @@ def test_a_tab_is_built_when_opened_and_its_link_reopens_it(page, app_url):
     page.goto(f"{app_url}/growth")
     wait_for_app(page, timeout_ms=FIRST_VIEW_MS)
     main = page.get_by_test_id("stMain")
-    expect(main.locator(".st-key-growth-status .js-plotly-plot")).to_be_visible()
+    expect(main.locator(".st-key-growth-status .js-plotly-plot")).to_be_visible(timeout=FIRST_VIEW_MS)
     expect(main.locator(".st-key-growth-map")).to_have_count(0)
     page.get_by_role("tab", name="Map").click()
     expect(main.locator(".st-key-growth-map .js-plotly-plot")).to_be_visible(timeout=FIRST_VIEW_MS)
-    expect(page).to_have_url(re.compile(r"section=map"))
+    expect(page).to_have_url(re.compile(r"section=map"), timeout=FIRST_VIEW_MS)  # a busy machine: slow reruns
     wait_for_app(page)
-    expect(main.locator(".st-key-growth-status")).to_have_count(0)
+    expect(main.locator(".st-key-growth-status")).to_have_count(0, timeout=FIRST_VIEW_MS)
     assert_no_exception(page)
     page.reload()
     wait_for_app(page, timeout_ms=FIRST_VIEW_MS)
-    expect(page.get_by_role("tab", name="Map")).to_have_attribute("aria-selected", "true")
-    expect(main.locator(".st-key-growth-map .js-plotly-plot")).to_be_visible()
+    expect(page.get_by_role("tab", name="Map")).to_have_attribute("aria-selected", "true", timeout=FIRST_VIEW_MS)
+    expect(main.locator(".st-key-growth-map .js-plotly-plot")).to_be_visible(timeout=FIRST_VIEW_MS)
+    # The regions are drawn (MapLibre paints its canvas after the script has finished): blue fills appear.
+    canvas = main.locator(".st-key-growth-map .maplibregl-canvas")
+    expect(canvas).to_be_visible(timeout=FIRST_VIEW_MS)
+    canvas.scroll_into_view_if_needed()
+    deadline = time.monotonic() + 60
+    while _blue_pixels(canvas.screenshot()) < 2_000 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _blue_pixels(canvas.screenshot()) >= 2_000, "the map's regions were not drawn"
     save_screenshot(page, "growth-map-tab")
+
+
+def _blue_pixels(png: bytes) -> int:
+    """Pixels of the map's blue scale (the regions' fills) in a screenshot of the map's canvas, its left four fifths:
+    the colour bar, drawn apart from the map, sits at the right."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+    rgb = rgb[:, : rgb.shape[1] * 4 // 5]
+    r, b = rgb[..., 0], rgb[..., 2]
+    return int(((b > r + 40) & (b > 120)).sum())
