@@ -12,6 +12,7 @@ from kpi.data import schema
 from kpi.i18n import N_, _
 from kpi.metrics import registry
 from kpi.render import places
+from kpi.render.memo import column_arrays
 from ui import state
 
 DIFFERS = ("better", "worse", "higher", "lower")  # comparison words for a figure that differs from its benchmark
@@ -33,11 +34,10 @@ def records(table: pd.DataFrame) -> list[dict]:
     """`table.to_dict("records")` (a missing whole number as None, like it), at about a fifth of its cost: pandas
     boxes every cell through its own machinery, and the cards and the overview ask for it on every view."""
     names = list(table.columns)
-    iterate = getattr(table, "_iter_column_arrays", None)  # pandas' fast path (private, so with a fallback)
-    if iterate is None or len(set(names)) != len(names):
+    if len(set(names)) != len(names):
         return table.to_dict("records")
     columns = [a.to_numpy(dtype=object, na_value=None).tolist() if hasattr(a, "_mask") else a.tolist()
-               for a in iterate()]
+               for a in column_arrays(table)]
     return [dict(zip(names, row)) for row in zip(*columns)]
 
 

@@ -60,8 +60,7 @@ def _digest(frame: pd.DataFrame) -> str:
     h.update(repr((type(index).__name__, index.names, frame.shape, list(map(str, frame.columns)))).encode())
     if not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1:
         h.update(repr(index.tolist()).encode())
-    # The column arrays, not `frame.items()`: a Series per column cost 50-150 µs (pandas 3), most of the digest.
-    for array, dtype in zip(_column_arrays(frame), frame.dtypes):
+    for array, dtype in zip(column_arrays(frame), frame.dtypes):
         h.update(repr(str(dtype)).encode())
         if not _array_bytes(h, array):
             try:
@@ -71,7 +70,8 @@ def _digest(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _column_arrays(frame: pd.DataFrame):
+def column_arrays(frame: pd.DataFrame):
+    """A table's column arrays in order, without making a Series per column (50-150 µs each in pandas 3)."""
     iterate = getattr(frame, "_iter_column_arrays", None)  # pandas' own fast path (private, so with a fallback)
     return iterate() if iterate is not None else (column.array for _, column in frame.items())
 
