@@ -130,8 +130,9 @@ def read_latest(scope: Scope, wanted: bool) -> bool:
     is published yet (they see it labelled as unpublished). Returns what was set."""
     live, published = versions()
     latest = scope.role in LATEST_ROLES and (wanted or published is None)
+    if st.session_state.get(_LATEST) != latest:
+        per_run.forget()  # the version this run reads changed: what the run worked out from it goes
     st.session_state[_LATEST] = latest
-    per_run.forget()  # the version this run reads may have changed
     return latest
 
 
