@@ -71,7 +71,7 @@ async def warm(url: str, queries: list, until: float, timeout: float) -> tuple[i
         done += 1
         for item in queries:
             path_only, query = item if isinstance(item, tuple) else (None, item)
-            for path in sorted(pages) if path_only is None else [p for p in pages if p == path_only]:
+            for path in sorted(pages) if path_only is None else [path_only] if path_only in pages else []:
                 if time.monotonic() >= until:
                     return done, problems
                 result = await step(ws, query, pages[path], timeout, pages, f"warm /{path}?{query}")
