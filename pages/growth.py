@@ -111,8 +111,8 @@ elif section == "map":
             fig = maps.region_map(growth, title=growth_charts.growth_pct_title(growth))
             blocks.chart_block(fig, growth, key="growth-map", filename="people_growth_pct_by_region.csv",
                                period=period, shown=growth_charts.reader_table(growth))
-        st.caption(_("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to read "
-                     "its figure, its 95% interval and how many people it rests on."))
+        st.caption(_("Grey areas have too few people to show. Hover over an area, or choose “Show as table”, to "
+                     "read its figure, its 95% interval and how many people it rests on."))
 
 elif section == "change":
     with tabs["change"]:

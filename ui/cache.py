@@ -13,8 +13,9 @@ viewer's scope, the store's folder and version and the language are in it: nothi
 is computed once at a time per key in a process (a room opening the same page at once waits for one computation).
 Exceptions are not cached. Memory is bounded per function (max_entries) and per process (KHI_CACHE_MB, default
 384: the least recently used results go first; results are held as live tables, not pickles). Files are written
-whole (a temporary file renamed into place), so a reader never sees half of one; an unreadable file is a miss. The folder is the server's own (0700, files 0600: pickles are code to whoever
-can write them); serve.sh empties it at each start, and it is kept under KHI_SHARED_CACHE_MB (oldest files go first).
+whole (a temporary file renamed into place), so a reader never sees half of one; an unreadable file is a miss. The
+folder is the server's own (0700, files 0600: pickles are code to whoever can write them); serve.sh empties it at
+each start, and it is kept under KHI_SHARED_CACHE_MB (oldest files go first).
 """
 
 from __future__ import annotations
