@@ -135,6 +135,14 @@ def test_cli_table_explains_a_missing_store(tmp_path, capsys):
     assert "no KHI data store here" in capsys.readouterr().err
 
 
+def test_a_view_with_no_answers_has_no_median_and_no_error(sample_store):
+    # a whole-view row is made even when nothing matches; its median is missing like every other KHI's value
+    table = api.khi_tables(["friends_median", "connected_positive"], (), api.Filters(years=(2001,)),
+                           data_dir=sample_store, scope=PUBLIC)
+    assert list(table["metric_id"]) == ["friends_median", "connected_positive"]
+    assert table["value"].isna().all() and table["lower"].isna().all()
+
+
 def test_unknown_breakdown_is_refused(sample_store):
     with pytest.raises(ValueError, match="cannot break down by 'postcode'"):
         api.khi_table("connected_positive", "postcode", data_dir=sample_store, scope=PUBLIC)

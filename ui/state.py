@@ -194,7 +194,26 @@ def _url_snapshot() -> dict[str, list[str]]:
 
 
 def _remember(name: str) -> None:
-    st.session_state[_STATE][name] = list(st.session_state[f"khi_filter_{name}"])
+    st.session_state[_STATE][name] = _as_options(name, st.session_state[f"khi_filter_{name}"])
+
+
+def _as_options(name: str, values) -> list:
+    """A multiselect's values as the options they name. Streamlit sends a choice back as the label it showed and
+    passes on a label it cannot match as the bare text (a label from before a language switch, or one formatted
+    outside the session, as AppTest does): such a label is matched by its name in either language, else dropped."""
+    options = _options(name)
+    shown = _shown(name, options)
+    out = []
+    for value in values:
+        if value not in options and isinstance(value, str):
+            by_label = {}
+            for language in i18n.LANGUAGES:
+                with i18n.using(language):
+                    by_label.update({str(shown(o)): o for o in options})
+            value = by_label[value] if value in by_label else _from_param(name, value, options)
+        if value in options and value not in out:
+            out.append(value)
+    return out
 
 
 def _clear_filters() -> None:

@@ -133,6 +133,10 @@ def _median_rows(hist: pd.DataFrame, group_cols: list[str], confidence: float, p
         key = key if isinstance(key, tuple) else (key,)
         part = part.sort_values("friends_count")
         n = float(part["n"].sum())
+        if n <= 0:  # a view with no answers (a whole-view row is made even then): no median, not an error
+            rows.append({**dict(zip(group_cols, key)), "numerator": np.nan, "denominator": 0.0,
+                         "value": np.nan, "lower": np.nan, "upper": np.nan})
+            continue
         if protect:
             n = float(perturb.perturb([n], [part["n__key"].sum()])[0])
         med, lo, hi = stats.median_interval(part["friends_count"].to_numpy(float), part["n"].to_numpy(float),
