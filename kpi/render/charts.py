@@ -21,7 +21,7 @@ from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import people
 from kpi.render.places import khi_of
 from kpi.render.style import (ANSWER_COLOURS, BAND_COLOUR, FONT_SIZE, LINE_COLOUR, MUTED_TEXT, NEUTRAL, OKABE_ITO,
-                              TEXT, add_annotations, comparison_colour, layout, unit_axis)
+                              TEXT, chart_layout, comparison_colour, figure, hline, unit_axis, vline)
 from kpi.render.text import area_name, capitalised, figure_text, interval_text, than, than_words, to, to_words, word
 from kpi.render.memo import remembered
 
@@ -115,8 +115,7 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
     comparison = t["comparison"].astype(str) if "comparison" in t else pd.Series("not compared", index=t.index)
     colours = [comparison_colour(c) for c in comparison]
 
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
+    traces = [go.Bar(
         y=labels, x=value.fillna(0), orientation="h", marker=dict(color=colours, line=dict(color=TEXT, width=0.5)),
         error_x=dict(type="data", symmetric=False, array=(upper - value).clip(lower=0).fillna(0),
                      arrayminus=(value - lower).clip(lower=0).fillna(0), color=TEXT, thickness=1.5, width=5),
@@ -125,26 +124,28 @@ def bar_with_intervals(table: pd.DataFrame, label_col: str, *, title: str, bench
         hovertemplate="%{y}<br>%{x:.1f}<br>" + _("95% interval: {interval}").format(interval="%{customdata[0]}")
                       + "<br>n = %{customdata[2]}<br>%{customdata[1]}<extra></extra>",
         name="",
-    ))
+    )]
     hi_end = float(np.nanmax([upper.max(), value.max(), benchmark or 0, 1])) if len(t) else 1
     pad = hi_end * 0.02
     text_x = [0 if s else (u if not pd.isna(u) else v) + pad for s, u, v in zip(suppressed, upper, value)]
     # The figure and its judgement on two lines, so the labels' margin leaves a phone a plot to read.
     text = [_(SUPPRESSED_TEXT) if s else f"{figure_text(mid, v)}<br>{word(c)}" if c != "not compared"
             else figure_text(mid, v) for s, v, c in zip(suppressed, value, comparison)]
-    fig.add_trace(go.Scatter(y=labels, x=text_x, mode="text", text=text, textposition="middle right",
+    traces.append(go.Scatter(y=labels, x=text_x, mode="text", text=text, textposition="middle right",
                              textfont=dict(size=FONT_SIZE, color=TEXT), hoverinfo="skip", cliponaxis=False))
+    marks = {}
     if benchmark is not None and not pd.isna(benchmark):
-        fig.add_vline(x=benchmark, line=dict(color=TEXT, dash="dash", width=2))
-        fig.add_annotation(x=benchmark, y=1, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"{_(benchmark_label)}: {figure_text(mid, benchmark)}", font=dict(size=FONT_SIZE - 1))
-    layout(fig, title, height=max(260, 46 * len(t) + 150))
-    fig.update_yaxes(autorange="reversed", automargin=True, ticks="", showgrid=False)
+        marks = {"shapes": [vline(benchmark, dict(color=TEXT, dash="dash", width=2))],
+                 "annotations": [dict(x=benchmark, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                                      text=f"{_(benchmark_label)}: {figure_text(mid, benchmark)}",
+                                      font=dict(size=FONT_SIZE - 1))]}
     top = 100.0 if unit == "%" else hi_end * 1.32  # a percentage axis ends at 100; labels go in the margin
-    fig.update_xaxes(title_text=unit_axis(unit), range=[min(0.0, float(lower.fillna(0).min()) * 1.1 if len(t) else 0.0), top],  # no rows: an empty axis
-                     showgrid=True, gridcolor="#E5E5E5", zeroline=True, zerolinecolor=TEXT)
-    fig.update_layout(margin=dict(r=90 if unit == "%" else 30))
-    return fig
+    left = min(0.0, float(lower.fillna(0).min()) * 1.1 if len(t) else 0.0)  # no rows: an empty axis
+    return figure(traces, marks, chart_layout(traces, title, height=max(260, 46 * len(t) + 150)), {
+        "yaxis": dict(autorange="reversed", automargin=True, ticks="", showgrid=False),
+        "xaxis": dict(title=dict(text=unit_axis(unit)), range=[left, top], showgrid=True, gridcolor="#E5E5E5",
+                      zeroline=True, zerolinecolor=TEXT),
+        "margin": dict(r=90 if unit == "%" else 30)})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -162,16 +163,16 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
     value = pd.to_numeric(t["value"], errors="coerce")
     lower = pd.to_numeric(t.get("lower", value), errors="coerce")
     upper = pd.to_numeric(t.get("upper", value), errors="coerce")
-    fig = go.Figure()
+    traces = []
     if lower.notna().any():
-        fig.add_trace(go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=x, y=lower, mode="lines", line=dict(width=0), fill="tonexty",
+        traces.append(go.Scatter(x=x, y=upper, mode="lines", line=dict(width=0), hoverinfo="skip"))
+        traces.append(go.Scatter(x=x, y=lower, mode="lines", line=dict(width=0), fill="tonexty",
                                  fillcolor=BAND_COLOUR, hoverinfo="skip", name=_("95% interval")))
     text = [(figure_text(mid, v) if mid else f"{v:.1f}") if not pd.isna(v) else "" for v in value]
     # Label the first and last points and every few between, so labels do not collide on long series.
     step = max(1, math.ceil(len(x) / 6))
     text = [s if (i % step == 0 or i == len(x) - 1) else "" for i, s in enumerate(text)]
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=x, y=value, mode="lines+markers+text", text=text, textposition="top center",
         line=dict(color=LINE_COLOUR, width=3), marker=dict(size=9, color=LINE_COLOUR),
         customdata=[interval_text(mid, lo, hi) if mid else "" for lo, hi in zip(lower, upper)],
@@ -179,20 +180,21 @@ def trend_chart(table: pd.DataFrame, *, title: str, x_col: str = "year_label", b
                       + "<extra></extra>", connectgaps=False,
         cliponaxis=False,
     ))
-    if "suppressed" in t:
-        add_annotations(fig, [dict(x=xi, y=0, yref="paper", yanchor="bottom", text=_("too few<br>answers"),
-                                   showarrow=False, font=dict(size=FONT_SIZE - 2, color=MUTED_TEXT))
-                              for xi, s in zip(x, t["suppressed"].astype(bool)) if s])
+    marks: dict = {}
+    gaps = [dict(x=xi, y=0, yref="paper", yanchor="bottom", text=_("too few<br>answers"), showarrow=False,
+                 font=dict(size=FONT_SIZE - 2, color=MUTED_TEXT))
+            for xi, s in zip(x, t["suppressed"].astype(bool)) if s] if "suppressed" in t else []
+    if gaps:
+        marks["annotations"] = gaps
     if benchmark is not None and not pd.isna(benchmark):
-        fig.add_hline(y=benchmark, line=dict(color=TEXT, dash="dash", width=1.5))
-    layout(fig, title, height=380)
+        marks["shapes"] = [hline(benchmark, dict(color=TEXT, dash="dash", width=1.5))]
     lo = float(np.nanmin(lower)) if lower.notna().any() else 0.0
     hi = float(np.nanmax(upper)) if upper.notna().any() else 1.0
     span = max(hi - lo, 1.0)
-    fig.update_yaxes(title_text=unit_axis(unit), range=[lo - span * 0.6, hi + span * 0.6], showgrid=True,
-                     gridcolor="#E5E5E5")
-    fig.update_xaxes(type="category", showgrid=False)
-    return fig
+    return figure(traces, marks, chart_layout(traces, title, height=380), {
+        "yaxis": dict(title=dict(text=unit_axis(unit)), range=[lo - span * 0.6, hi + span * 0.6], showgrid=True,
+                      gridcolor="#E5E5E5"),
+        "xaxis": dict(type="category", showgrid=False)})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -209,32 +211,31 @@ def answers_stacked(table: pd.DataFrame, pairs: Sequence[tuple[str, str, str]], 
     The middle share is what remains of the same answers (100 - positive - negative): both KHIs share a denominator.
     """
     rows = _split_rows(table, pairs)
-    fig = go.Figure()
+    traces = []
     for i, (part, name) in enumerate(zip(("positive", "middle", "negative"), map(_, answer_labels))):
         vals = rows[part]
         last = i == 2
         # Every segment carries its figure; the last one (often only a few %) is labelled just past the bar's end.
         text = ["" if pd.isna(v) else f"{v:.0f}%" if (v >= 4 or last) else "" for v in vals]
-        fig.add_trace(go.Bar(
+        traces.append(go.Bar(
             y=rows["label"], x=vals.fillna(0), orientation="h", name=name, text=text,
             textposition="outside" if last else "inside", insidetextanchor="middle", cliponaxis=False,
             textfont=dict(size=FONT_SIZE, color=TEXT if i == 1 or last else "white"),
             marker=dict(color=ANSWER_COLOURS[i], line=dict(color="white", width=1)),
             hovertemplate=f"%{{y}}<br>{name}: %{{x:.1f}}%<extra></extra>",
         ))
-    for label, s in zip(rows["label"], rows["suppressed"]):
-        if s:
-            fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False, text=_(SUPPRESSED_TEXT))
-    layout(fig, title, height=max(260, 56 * len(rows) + 210))
+    gaps = [dict(x=0, y=label, xanchor="left", showarrow=False, text=_(SUPPRESSED_TEXT))
+            for label, s in zip(rows["label"], rows["suppressed"]) if s]
+    base = chart_layout(traces, title, height=max(260, 56 * len(rows) + 210))
     # The legend sits at the foot of the chart, in rows of its own: above the bars it ran into a wrapped title, and
     # on a phone its three entries take two or three rows, which only the bottom margin can grow into.
-    fig.update_layout(barmode="stack", showlegend=True, uniformtext=dict(minsize=FONT_SIZE - 2, mode="show"),
-                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0,
-                                  traceorder="normal", font=dict(size=FONT_SIZE)))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(range=[0, 100], title_text=_("% of people who answered"), showgrid=False)
-    fig.update_layout(height=fig.layout.height + 90, margin=dict(b=140, r=60, l=20))
-    return fig
+    return figure(traces, {"annotations": gaps} if gaps else {}, base, {
+        "barmode": "stack", "showlegend": True, "uniformtext": dict(minsize=FONT_SIZE - 2, mode="show"),
+        "legend": dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0, traceorder="normal",
+                       font=dict(size=FONT_SIZE)),
+        "yaxis": dict(autorange="reversed", automargin=True),
+        "xaxis": dict(range=[0, 100], title=dict(text=_("% of people who answered")), showgrid=False),
+        "height": base["height"] + 90, "margin": dict(b=140, r=60, l=20)})
 
 
 def _split_rows(table: pd.DataFrame, pairs) -> pd.DataFrame:
@@ -276,22 +277,22 @@ def distribution_chart(bands: pd.DataFrame, *, title: str, median: float | None 
     lower = pd.to_numeric(bands["lower"], errors="coerce")
     upper = pd.to_numeric(bands["upper"], errors="coerce")
     colours = [OKABE_ITO["vermillion"], NEUTRAL, OKABE_ITO["blue"]][: len(bands)]
-    fig = go.Figure(go.Bar(
+    traces = [go.Bar(
         x=bands["band"], y=value.fillna(0), marker=dict(color=colours, line=dict(color=TEXT, width=0.5)),
         error_y=dict(type="data", symmetric=False, array=(upper - value).fillna(0),
                      arrayminus=(value - lower).fillna(0), color=TEXT, thickness=1.5, width=6),
         text=[_(SUPPRESSED_TEXT) if pd.isna(v) else f"{v:.0f}%" for v in value], textposition="outside",
         textfont=dict(size=FONT_SIZE + 2, color=TEXT), cliponaxis=False,
         hovertemplate="%{x}: %{y:.1f}%<extra></extra>",
-    ))
+    )]
+    marks = {}
     if median is not None and not pd.isna(median):
-        fig.add_annotation(x=1, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
-                           showarrow=False, text=_("Middle number: {median} friends").format(median=f"{median:.0f}"),
-                           font=dict(size=FONT_SIZE))
-    layout(fig, title, height=380)
+        marks["annotations"] = [dict(x=1, y=1.0, xref="paper", yref="paper", xanchor="right", yanchor="bottom",
+                                     showarrow=False, font=dict(size=FONT_SIZE),
+                                     text=_("Middle number: {median} friends").format(median=f"{median:.0f}"))]
     top = float(np.nanmax([upper.max(), value.max(), 1]))
-    fig.update_yaxes(title_text=_("% of people who answered"), range=[0, top * 1.25], gridcolor="#E5E5E5")
-    return fig
+    return figure(traces, marks, chart_layout(traces, title, height=380), {
+        "yaxis": dict(title=dict(text=_("% of people who answered")), range=[0, top * 1.25], gridcolor="#E5E5E5")})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -310,24 +311,24 @@ def _rounded_rect(box: people.Box, r: float, top: float) -> str:
 @remembered
 def people_pictogram(value_pct: float | None, *, title: str | None = None, colour: str = people.ON) -> go.Figure:
     """Ten person shapes, k highlighted ('9 in 10'); drawn as shapes, so nothing is fetched. Text alt in the title."""
-    fig = go.Figure()
+    shapes = []
     k = 0 if value_pct is None or pd.isna(value_pct) else people.count(float(value_pct))
     width = float(people.PEOPLE)
     top = people.height(width)
     for i, (head, body) in enumerate(people.boxes(0, 0, width)):
         fill, line = (colour, dict(width=0)) if i < k else (people.OFF, dict(color=people.OFF_EDGE, width=1))
-        fig.add_shape(type="circle", x0=head.x, x1=head.x + head.w, y0=top - head.y - head.h, y1=top - head.y,
-                      fillcolor=fill, line=line)
-        fig.add_shape(type="path", path=_rounded_rect(body, people.corner(width), top), fillcolor=fill, line=line)
+        shapes.append(dict(type="circle", x0=head.x, x1=head.x + head.w, y0=top - head.y - head.h, y1=top - head.y,
+                           fillcolor=fill, line=line))
+        shapes.append(dict(type="path", path=_rounded_rect(body, people.corner(width), top), fillcolor=fill,
+                           line=line))
     alt = (_(SUPPRESSED_TEXT) if value_pct is None or pd.isna(value_pct)
            else _("{k} in 10 people").format(k=k))
     # An invisible point per person gives hover text and keeps the axes honest.
-    fig.add_trace(go.Scatter(x=[i + 0.5 for i in range(10)], y=[1.0] * 10, mode="markers",
-                             marker=dict(opacity=0), hoverinfo="skip"))
-    layout(fig, title or alt, height=260)
-    fig.update_xaxes(visible=False, range=[0, width], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[0, top], fixedrange=True, scaleanchor="x", scaleratio=1)
-    return fig
+    traces = [go.Scatter(x=[i + 0.5 for i in range(10)], y=[1.0] * 10, mode="markers", marker=dict(opacity=0),
+                         hoverinfo="skip")]
+    return figure(traces, {"shapes": shapes}, chart_layout(traces, title or alt, height=260), {
+        "xaxis": dict(visible=False, range=[0, width], fixedrange=True),
+        "yaxis": dict(visible=False, range=[0, top], fixedrange=True, scaleanchor="x", scaleratio=1)})
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -15,9 +15,8 @@ import plotly.graph_objects as go
 
 from kpi.i18n import _, ngettext
 from kpi.metrics import stats
-from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
-from kpi.render.style import NEUTRAL, TEXT, add_annotations, base_layout, comparison_colour
+from kpi.render.style import NEUTRAL, TEXT, area_layout, comparison_colour, figure, vline
 from kpi.render.text import area_name, benchmark_names, figure_text, mid_sentence_name, with_, word
 from kpi.render.memo import remembered
 
@@ -55,42 +54,41 @@ def comparison_chart(table: pd.DataFrame, *, title: str, direction: str | None =
         hover = np.column_stack([hover, [_("Compared {with_benchmark}: {figure}").format(
                                              with_benchmark=with_(a), figure=figure_text(k, b)) if a else ""
                                          for a, b in zip(against, shown.get("benchmark", np.nan))]])
-    fig = go.Figure(go.Scatter(
+    traces = [go.Scatter(
         y=shown["_name"], x=shown["value"], mode="markers", error_x=places.error_bars(shown), name="",
         marker={"color": colours, "size": 13, "line": {"color": "#222222", "width": 1}},
         customdata=hover,
         hovertemplate="<b>%{y}</b>: %{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]}<br>%{customdata[3]}"
                       "<extra></extra>",
-    ))
+    )]
     bench = table["benchmark"].dropna() if "benchmark" in table else pd.Series(dtype=float)
+    marks, notes = {}, []
     if len(names) == 1:
         b = float(bench.iloc[0])
-        fig.add_vline(x=b, line_dash="dash", line_color="#222222", line_width=2)
-        fig.add_annotation(x=b, y=1, yref="paper", yanchor="bottom", showarrow=False, font={"size": 14},
-                           text=f"{area_name(names[0])}: {figure_text(k, b)}")
+        marks["shapes"] = [vline(b, {"color": "#222222", "dash": "dash", "width": 2})]
+        notes.append(dict(x=b, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                          font={"size": 14}, text=f"{area_name(names[0])}: {figure_text(k, b)}"))
     elif len(names) > 1:
-        fig.add_trace(go.Scatter(y=shown["_name"], x=shown["benchmark"], mode="markers", name=_("Benchmark"),
+        traces.append(go.Scatter(y=shown["_name"], x=shown["benchmark"], mode="markers", name=_("Benchmark"),
                                  marker={"symbol": "line-ns", "size": 22, "line": {"color": "#222222", "width": 3}},
                                  hoverinfo="skip"))
     # Several benchmarks: each row names its own on a second line (one line would not fit beside a phone's chart).
     suffix = ((lambda a: "<br>" + _("vs {benchmark}").format(benchmark=mid_sentence_name(area_name(a))) if a else "") if len(names) > 1
               else (lambda a: ""))
-    places.row_labels(fig, shown["_name"], [f"{figure_text(k, v)}  {word(w)}{suffix(a)}"
-                                            for v, w, a in zip(shown["value"], words, against)])
+    notes += places.row_labels(shown["_name"], [f"{figure_text(k, v)}  {word(w)}{suffix(a)}"
+                                                for v, w, a in zip(shown["value"], words, against)])
+    note = places.note_hidden(int(hidden.sum()), "schemes" if "scheme_name" in table else "areas")
+    if len(names) == 1 and note:
+        note[0].update(x=1, xanchor="right")  # the benchmark's name is at the top left
+    if notes + note:
+        marks["annotations"] = notes + note
     unit = k.unit if k else ""
-    fig.update_xaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "",
-                     showgrid=True, gridcolor="#e5e5e5")
-    fig.update_yaxes(showgrid=True, gridcolor="#f0f0f0")
-    fig.update_layout(showlegend=False)
-    places.note_hidden(fig, int(hidden.sum()), "schemes" if "scheme_name" in table else "areas")
-    if len(names) == 1 and _note_count(fig):
-        fig.layout.annotations[-1].update(x=1, xanchor="right")
-    # 44 px a row: names take two lines (style.wrap_categories); right: the row labels' column ("90%  similar")
-    return base_layout(fig, title, max(380, 44 * len(shown) + 160), right=100)
-
-
-def _note_count(fig) -> int:
-    return sum(1 for a in fig.layout.annotations if _(SUPPRESSED_TEXT) in (a.text or ""))
+    # 44 px a row: names take two lines (style.wrapped_categories); right: the row labels' column ("90%  similar")
+    return figure(traces, marks, area_layout(traces, title, max(380, 44 * len(shown) + 160), right=100), {
+        "xaxis": {"title": {"text": places.axis_title(k)}, "ticksuffix": "%" if unit == "%" else "", "showgrid": True,
+                  "gridcolor": "#e5e5e5"},
+        "yaxis": {"showgrid": True, "gridcolor": "#f0f0f0"},
+        "showlegend": False})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -108,7 +106,7 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
     direction = k.direction if k else "no_judgement"
     hidden = places.suppressed(table) | table["value"].isna() | table["denominator"].isna()
     shown = table[~hidden].copy()
-    fig = go.Figure()
+    traces, notes = [], []
     if len(shown):
         baseline = float(table["baseline"].dropna().iloc[0])
         n_max = float(shown["denominator"].max())
@@ -117,10 +115,10 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
         for level, dash, name in ((0.998, "dash", _("99.8% limits")), (0.95, "dot", _("95% limits"))):
             lo, hi = stats.funnel_limits(baseline / 100, grid, level)
             for i, y in enumerate((hi * 100, lo * 100)):
-                fig.add_trace(go.Scatter(x=grid, y=y, mode="lines", line={"color": "#555555", "dash": dash,
+                traces.append(go.Scatter(x=grid, y=y, mode="lines", line={"color": "#555555", "dash": dash,
                                                                           "width": 1.5},
                                          name=name, legendgroup=name, showlegend=i == 0, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=[grid[0], grid[-1]], y=[baseline, baseline], mode="lines",
+        traces.append(go.Scatter(x=[grid[0], grid[-1]], y=[baseline, baseline], mode="lines",
                                  line={"color": "#222222", "width": 2},
                                  name=f"{_baseline_name(table)} {figure_text(k, baseline)}",
                                  hoverinfo="skip"))
@@ -133,7 +131,7 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
             label = {"within": _("Within the 99.8% limits"), "above": _("Above the 99.8% limit"),
                      "below": _("Below the 99.8% limit")}[where]
             names = places.place_names(part)
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=part["denominator"].astype(float), y=part["value"].astype(float), mode="markers",
                 marker={"symbol": symbol, "size": 9 if where == "within" else 14, "color": colour,
                         "line": {"color": "#222222", "width": 1}},
@@ -143,15 +141,16 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
                     figure="%{customdata[1]}", n="%{x:,.0f}") + "<extra></extra>",
             ))
             if where != "within":
-                _name_outliers(fig, part, names, where, x_max=float(grid[-1]))
-    fig.update_xaxes(title_text=_("Number of answers (n)"), tickformat=",", rangemode="tozero")
+                notes += _name_outliers(part, names, where, x_max=float(grid[-1]))
+    note = places.note_hidden(int(hidden.sum()), "schemes")
+    for n in note:
+        n.update(y=1.0, yanchor="bottom", x=1, xanchor="right")
+    notes += note
     unit = k.unit if k else ""
-    fig.update_yaxes(title_text=places.axis_title(k), ticksuffix="%" if unit == "%" else "")
-    fig.update_layout(legend={"orientation": "h", "y": -0.18})
-    places.note_hidden(fig, int(hidden.sum()), "schemes")
-    if hidden.any():
-        fig.layout.annotations[-1].update(y=1.0, yanchor="bottom", x=1, xanchor="right")
-    return base_layout(fig, title, 620)
+    return figure(traces, {"annotations": notes} if notes else {}, area_layout(traces, title, 620), {
+        "xaxis": {"title": {"text": _("Number of answers (n)")}, "tickformat": ",", "rangemode": "tozero"},
+        "yaxis": {"title": {"text": places.axis_title(k)}, "ticksuffix": "%" if unit == "%" else ""},
+        "legend": {"orientation": "h", "y": -0.18}})
 
 
 def _baseline_name(table: pd.DataFrame) -> str:
@@ -159,8 +158,9 @@ def _baseline_name(table: pd.DataFrame) -> str:
     return area_name(names[0]) if len(names) == 1 else _("Benchmark")
 
 
-def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_max: float) -> None:
-    """Name each outlier with a short pointer; neighbours alternate distance so their names do not overlap."""
+def _name_outliers(part: pd.DataFrame, names, where: str, *, x_max: float) -> list[dict]:
+    """Name each outlier with a short pointer (the figure's annotations); neighbours alternate distance so their
+    names do not overlap."""
     # Names on short lines, pointing inwards from the nearer edge: a scheme's full name is wider than half a phone.
     part = part.assign(_name=["<br>".join(textwrap.wrap(str(n), 16)) for n in names]).sort_values("denominator")
     sign = -1 if where == "above" else 1  # screen pixels: negative is up
@@ -171,7 +171,7 @@ def _name_outliers(fig: go.Figure, part: pd.DataFrame, names, where: str, *, x_m
         items.append(dict(x=x, y=float(row["value"]), text=row["_name"], showarrow=True, arrowhead=0, arrowwidth=1,
                           arrowcolor="#444444", ax=0, ay=sign * (26 if i % 2 == 0 else 50), xanchor=anchor,
                           font={"size": 13, "color": TEXT}, bgcolor="rgba(255,255,255,0.85)"))
-    add_annotations(fig, items)
+    return items
 
 
 def _funnel_word(where: str, direction: str) -> str:

@@ -14,7 +14,7 @@ from kpi.data import reference, schema
 from kpi.i18n import _
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render import places
-from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS, TEXT, base_layout
+from kpi.render.style import COMPARISON_COLOURS, NO_JUDGEMENT_COLOURS, TEXT, area_layout, figure
 from kpi.render.text import area_name, figure_text
 from kpi.render.memo import remembered
 
@@ -64,8 +64,7 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
     else:
         scale = {"colorscale": SEQUENTIAL_SCALE}
     unit = k.unit if k is not None else ""
-    fig = go.Figure()
-    fig.add_trace(go.Choroplethmap(
+    traces = [go.Choroplethmap(
         geojson=reference.regions_geojson_for(shown["area_code"]), featureidkey="properties.areacd",
         locations=shown["area_code"], z=values,
         text=hover[~hidden], hovertemplate="%{text}<extra></extra>", name="",
@@ -73,11 +72,11 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
         colorbar={"title": {"text": _("per<br>100,000") if unit == "per 100,000 population" else unit},
                   "thickness": 18, "len": 0.8},
         **scale,
-    ))
+    )]
     absent = [c for c in schema.AREAS if c not in set(table["area_code"])]
     if absent:
         # Areas outside the filter stay as outlines, so a single region is still seen in its place in the UK.
-        fig.add_trace(go.Choroplethmap(
+        traces.append(go.Choroplethmap(
             geojson=reference.regions_geojson_for(absent), featureidkey="properties.areacd", locations=absent,
             z=np.zeros(len(absent)),
             colorscale=[[0, "#ffffff"], [1, "#ffffff"]], showscale=False, name=_("not in this view"),
@@ -86,7 +85,7 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
             marker={"line": {"color": "#9a9a9a", "width": 0.8}},
         ))
     if hidden.any():
-        fig.add_trace(go.Choroplethmap(
+        traces.append(go.Choroplethmap(
             geojson=reference.regions_geojson_for(table.loc[hidden, "area_code"]), featureidkey="properties.areacd",
             locations=table.loc[hidden, "area_code"],
             z=np.zeros(int(hidden.sum())), colorscale=[[0, SUPPRESSED_FILL], [1, SUPPRESSED_FILL]], showscale=False,
@@ -94,8 +93,7 @@ def region_map(table: pd.DataFrame, value_col: str = "value", *, title: str, div
             hovertemplate="%{text}<extra></extra>", name=_(SUPPRESSED_TEXT),
             marker={"line": {"color": BORDER, "width": 1}},
         ))
-    base_layout(fig, title, height, headroom=0)
     # No tiles, no glyphs: "white-bg" is a style plotly.js builds in, so nothing is fetched from the internet.
-    fig.update_layout(map={"style": "white-bg", "center": MAP_CENTRE, "zoom": MAP_ZOOM},
-                      margin={"l": 0, "r": 0, "b": 0})
-    return fig
+    return figure(traces, area_layout(traces, title, height, headroom=0),
+                  {"map": {"style": "white-bg", "center": MAP_CENTRE, "zoom": MAP_ZOOM},
+                   "margin": {"l": 0, "r": 0, "b": 0}})

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from kpi import i18n
 from kpi.data import schema
 from kpi.i18n import N_, _, ngettext
 from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
-from kpi.render.style import add_annotations
 from kpi.render.text import area_name, english_place, figure_text, interval_text, joined, mid_sentence_name
 
 __all__ = ["khi_of", "suppressed", "place_names", "area_name", "with_the", "in_place", "listed", "axis_title",
@@ -111,12 +109,13 @@ def hover_data(k: registry.KHI | None, shown: pd.DataFrame):
                      [n_text(k, r) for _i, r in shown.iterrows()]], axis=-1)
 
 
-def row_labels(fig: go.Figure, names, labels) -> None:
-    """Each row's figure and its word (better / growing...) in a column right of the plot: never colour alone."""
+def row_labels(names, labels) -> list[dict]:
+    """Each row's figure and its word (better / growing...) in a column right of the plot: never colour alone (the
+    figure's annotations)."""
     # A fixed 4 px gap (not a share of the plot's width) and 14 px type: the column fits a narrow right margin, so a
     # phone keeps a plot to read.
-    add_annotations(fig, [dict(x=1, xref="paper", xanchor="left", xshift=4, y=name, yref="y", text=label,
-                               showarrow=False, font={"size": 14}) for name, label in zip(names, labels)])
+    return [dict(x=1, xref="paper", xanchor="left", xshift=4, y=name, yref="y", text=label, showarrow=False,
+                 font={"size": 14}) for name, label in zip(names, labels)]
 
 
 def error_bars(shown: pd.DataFrame) -> dict:
@@ -127,9 +126,9 @@ def error_bars(shown: pd.DataFrame) -> dict:
             "width": 5}
 
 
-def note_hidden(fig: go.Figure, count: int, what: str) -> None:
+def note_hidden(count: int, what: str) -> list[dict]:
     """'2 areas not shown: too few answers to show' above the plot, when any row is suppressed (`what`: "areas" or
-    "schemes")."""
+    "schemes"): the figure's annotation, or none."""
     if count:
         if what == "schemes":
             note = ngettext("{n} scheme not shown: {reason}", "{n} schemes not shown: {reason}", count)
@@ -137,6 +136,6 @@ def note_hidden(fig: go.Figure, count: int, what: str) -> None:
             note = ngettext("{n} area not shown: {reason}", "{n} areas not shown: {reason}", count)
         else:
             note = f"{{n}} {what if count != 1 else what.rstrip('s')} not shown: {{reason}}"
-        fig.add_annotation(text=note.format(n=count, reason=_(SUPPRESSED_TEXT)),
-                           xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
-                           font={"size": 14, "color": "#444444"})
+        return [dict(text=note.format(n=count, reason=_(SUPPRESSED_TEXT)), xref="paper", yref="paper", x=0, y=1.0,
+                     yanchor="bottom", showarrow=False, font={"size": 14, "color": "#444444"})]
+    return []

@@ -22,7 +22,7 @@ from kpi.metrics import registry
 from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render.memo import remembered
 from kpi.render.places import n_text
-from kpi.render.style import TEXT, base_layout
+from kpi.render.style import TEXT, area_layout, figure, vline
 from kpi.render.text import area_name, figure_text, interval_text, judged, word
 
 __all__ = ["CELL_STYLES", "TREND_TAGS", "cell_words", "trend_tag", "place_columns", "profile_html", "spine_frame",
@@ -201,7 +201,6 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
     figures, n and intervals."""
     rows = frame.iloc[::-1].reset_index(drop=True)  # plotly draws the first category at the bottom
     labels = [registry.get(m).title for m in rows["metric_id"]]  # the KHI's title in the reader's language
-    fig = go.Figure()
     xs = {"lowest": [], "p25": [], "p75": [], "highest": [], "value": []}
     for _i, r in rows.iterrows():
         k = registry.get(r["metric_id"])
@@ -214,11 +213,10 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
     lo = np.fmin(xs["lowest"], xs["highest"])
     hi = np.fmax(xs["lowest"], xs["highest"])
     q_lo, q_hi = np.fmin(xs["p25"], xs["p75"]), np.fmax(xs["p25"], xs["p75"])
-    fig.add_trace(go.Bar(y=labels, x=hi - lo, base=lo, orientation="h", marker={"color": "#D9D9D9"},
-                         name=_("All places: lowest to highest"), hoverinfo="skip"))
-    fig.add_trace(go.Bar(y=labels, x=q_hi - q_lo, base=q_lo, orientation="h", marker={"color": "#8C8C8C"},
-                         name=_("Middle half of places"), hoverinfo="skip"))
-    fig.add_vline(x=0.5, line={"color": "#000000", "width": 2})
+    traces = [go.Bar(y=labels, x=hi - lo, base=lo, orientation="h", marker={"color": "#D9D9D9"},
+                     name=_("All places: lowest to highest"), hoverinfo="skip"),
+              go.Bar(y=labels, x=q_hi - q_lo, base=q_lo, orientation="h", marker={"color": "#8C8C8C"},
+                     name=_("Middle half of places"), hoverinfo="skip")]
     hover, colours, symbols = [], [], []
     for _i, r in rows.iterrows():
         k = registry.get(r["metric_id"])
@@ -227,14 +225,15 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
         symbols.append({"better": "triangle-up", "worse": "triangle-down", "higher": "triangle-up-open",
                         "lower": "triangle-down-open", "similar": "circle"}.get(word, "diamond"))
         hover.append(_spine_hover(k, r))
-    fig.add_trace(go.Scatter(y=labels, x=xs["value"], mode="markers", name=_("This place"),
+    traces.append(go.Scatter(y=labels, x=xs["value"], mode="markers", name=_("This place"),
                              marker={"color": colours, "symbol": symbols, "size": 14,
                                      "line": {"color": "#000000", "width": 1.5}},
                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    fig.update_layout(barmode="overlay", legend={"orientation": "h", "y": -0.08, "x": 0})
-    fig.update_xaxes(range=[0, 1], showticklabels=False, showgrid=False, zeroline=False,
-                     title_text=_("← worse   better →"))
-    return base_layout(fig, title, max(360, 28 * len(rows) + 120))
+    return figure(traces, {"shapes": [vline(0.5, {"color": "#000000", "width": 2})]},
+                  {"barmode": "overlay", "legend": {"orientation": "h", "y": -0.08, "x": 0}},
+                  area_layout(traces, title, max(360, 28 * len(rows) + 120)),
+                  {"xaxis": {"range": [0, 1], "showticklabels": False, "showgrid": False, "zeroline": False,
+                             "title": {"text": _("← worse   better →")}}})
 
 
 def _spine_hover(k: registry.KHI, r) -> str:

@@ -88,65 +88,93 @@ def title_top(title: str | None, headroom: int = 0) -> tuple[str | None, int]:
     return "<br>".join(lines), 24 + TITLE_LINE * len(lines) + headroom
 
 
-def wrap_categories(fig: go.Figure, width: int = CATEGORY_WRAP) -> None:
-    """Break long category names on the y axis into short lines (the categories themselves are unchanged, so
-    annotations placed at a category still find it)."""
+# Figures are made in one go, `go.Figure(data=traces, layout=...)` with the whole layout as one dict: each
+# update_layout / update_xaxes / add_shape afterwards re-runs Plotly's validated property machinery (about 16 ms of
+# a 20 ms layout on a three-trace chart, against 1.5 ms for the same layout given at construction).
+
+
+def merged(*layouts: dict) -> dict:
+    """Layout dicts merged as update_layout merges them: later values win, nested dicts are merged key by key."""
+    out: dict = {}
+    for part in layouts:
+        for key, value in part.items():
+            out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
+                else value
+    return out
+
+
+def figure(traces: list, *layouts: dict) -> go.Figure:
+    """A figure from its traces and its layout parts (merged in order, see `merged`)."""
+    return go.Figure(data=traces, layout=merged(*layouts))
+
+
+def vline(x: float, line: dict) -> dict:
+    """A vertical line across the plot at `x` (what fig.add_vline draws), as a layout shape."""
+    return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": line}
+
+
+def hline(y: float, line: dict) -> dict:
+    """A horizontal line across the plot at `y` (what fig.add_hline draws), as a layout shape."""
+    return {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y", "line": line}
+
+
+def wrapped_categories(traces: list, width: int = CATEGORY_WRAP) -> dict:
+    """The y axis with long category names broken into short lines (the categories themselves are unchanged, so
+    annotations placed at a category still find it); {} when no trace has text categories on the first y axis."""
     names = []
-    for trace in fig.data:
+    for trace in traces:
         ys = getattr(trace, "y", None)
         if ys is not None and getattr(trace, "yaxis", None) in (None, "y"):
             names += [y for y in ys if isinstance(y, str)]
     names = list(dict.fromkeys(names))
-    if names:
-        fig.update_layout(yaxis={"tickmode": "array", "tickvals": names,
-                                 "ticktext": ["<br>".join(textwrap.wrap(n, width)) or n for n in names]})
+    if not names:
+        return {}
+    return {"yaxis": {"tickmode": "array", "tickvals": names,
+                      "ticktext": ["<br>".join(textwrap.wrap(n, width)) or n for n in names]}}
 
 
-def layout(fig: go.Figure, title: str | None, *, height: int) -> go.Figure:
+# Explicit tick fonts (a host theme, Streamlit's, would otherwise set small grey ticks over layout.font); automargin:
+# 16px tick labels and axis titles need room, or they are cut off at the edge.
+AXIS_STYLE = {"tickfont": {"size": FONT["size"], "color": TEXT},
+              "title": {"font": {"size": FONT["size"], "color": TEXT}}, "automargin": True}
+
+
+def chart_layout(traces: list, title: str | None, *, height: int) -> dict:
     """The dashboard charts' layout: wrapped title, 16px type, white background, no legend. `height` is for the plot:
     the title's lines are added on top."""
     text, top = title_top(title, 12)
-    fig.update_layout(
-        title=dict(text=text, font=dict(size=TITLE_SIZE, weight=600), x=0, xanchor="left", y=1, yanchor="top",
-                   yref="container", pad=dict(t=16)),
-        font=FONT,
-        height=height + top - 80,
-        margin=dict(l=10, r=30, t=top, b=50),
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hoverlabel=dict(font_size=FONT_SIZE),
-        showlegend=False,
-    )
-    # automargin: 16px tick labels and axis titles need room, or they are cut off at the edge.
-    fig.update_xaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
-                     automargin=True)
-    fig.update_yaxes(tickfont=dict(size=FONT_SIZE, color=TEXT), title_font=dict(size=FONT_SIZE, color=TEXT),
-                     automargin=True)
-    wrap_categories(fig)
-    return fig
+    return merged({
+        "title": {"text": text, "font": {"size": TITLE_SIZE, "weight": 600}, "x": 0, "xanchor": "left", "y": 1,
+                  "yanchor": "top", "yref": "container", "pad": {"t": 16}},
+        "font": FONT,
+        "height": height + top - 80,
+        "margin": {"l": 10, "r": 30, "t": top, "b": 50},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "hoverlabel": {"font": {"size": FONT_SIZE}},
+        "showlegend": False,
+        "xaxis": AXIS_STYLE,
+        "yaxis": AXIS_STYLE,
+    }, wrapped_categories(traces))
 
 
-def base_layout(fig: go.Figure, title: str, height: int, *, right: int = 20, headroom: int = 28) -> go.Figure:
+def area_layout(traces: list, title: str, height: int, *, right: int = 20, headroom: int = 28) -> dict:
     """The area and scheme figures' layout. `height` is for the plot itself: the title's lines (and `headroom` for
     notes above the plot) are added on top, so a long finding never overlaps the chart."""
     text, top = title_top(title, headroom)
-    fig.update_layout(
-        title={"text": text or "", "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
-               "pad": {"t": 16}, "font": {"size": TITLE_SIZE}},
-        font=FONT,
-        hoverlabel={"font_size": FONT["size"]},
-        height=height + top - 80,
-        margin={"l": 10, "r": right, "t": top, "b": 50},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-    )
-    # Explicit tick fonts: a host theme (Streamlit's) would otherwise set small grey ticks over layout.font.
-    tick = {"size": FONT["size"], "color": TEXT}
-    fig.update_xaxes(tickfont=tick, title_font=tick, automargin=True)
-    fig.update_yaxes(tickfont=tick, title_font=tick, automargin=True)
-    fig.update_layout(legend_font_size=FONT["size"] - 2)
-    wrap_categories(fig)
-    return fig
+    return merged({
+        "title": {"text": text or "", "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
+                  "pad": {"t": 16}, "font": {"size": TITLE_SIZE}},
+        "font": FONT,
+        "hoverlabel": {"font": {"size": FONT["size"]}},
+        "height": height + top - 80,
+        "margin": {"l": 10, "r": right, "t": top, "b": 50},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {"font": {"size": FONT["size"] - 2}},
+        "xaxis": AXIS_STYLE,
+        "yaxis": AXIS_STYLE,
+    }, wrapped_categories(traces))
 
 
 def unit_axis(unit: str) -> str:
@@ -154,12 +182,6 @@ def unit_axis(unit: str) -> str:
     if unit == "%":
         return _("% of people who answered")
     return _("percentage points") if unit == "percentage points" else unit
-
-
-def add_annotations(fig: go.Figure, items: list[dict]) -> None:
-    """Add many annotations in one layout update: plotly re-validates the whole list on every add_annotation."""
-    if items:
-        fig.update_layout(annotations=[*fig.layout.annotations, *items])
 
 
 FOOTER_SIZE = 14
