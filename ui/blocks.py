@@ -175,8 +175,8 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
     if not toggle or st.toggle(_("Show as table"), key=f"{key}-table"):
         st.dataframe(plain_table(table) if shown is None else shown, hide_index=True, width="stretch",
                      column_config=None if shown is None else _thousands(shown))
-    # One horizontal container, not three columns: a block is a message each, and per-element messages are most of
-    # a warm view's cost under load (docs/performance.md, fifth round). It wraps on a phone as columns stacked.
+    # One horizontal container, not three columns: each block is a message, and per-element messages are most of a
+    # warm view's cost under load (docs/performance.md, fifth round). What does not fit wraps onto the next line.
     row = st.container(horizontal=True, vertical_alignment="center")
     filters = state.current_filters()
     # Made now, not in the click: a download's callable runs outside the page, without the session's state.
@@ -184,14 +184,14 @@ def table_block(table: pd.DataFrame, *, key: str, filename: str, period: str | N
     # data as a function: the file is built when someone clicks, not on every view of the page, and the download
     # is logged then when it is of scheme-level or exact figures (ui.downloads; no rerun on click).
     row.download_button(_("Download CSV"), file_name=filename, mime="text/csv", on_click="ignore",
-                         data=downloads.logged(functools.partial(download_data, table, info, shown), table, "csv",
-                                               filters),
-                         key=f"{key}-csv", icon=":material/download:")
+                        data=downloads.logged(functools.partial(download_data, table, info, shown), table, "csv",
+                                              filters),
+                        key=f"{key}-csv", icon=":material/download:")
     row.download_button(_("Download XLSX"), file_name=filename.removesuffix(".csv") + ".xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
-                           data=downloads.logged(functools.partial(download_xlsx, table, info, shown), table, "xlsx",
-                                                 filters),
-                           key=f"{key}-xlsx", icon=":material/table_view:")
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
+                        data=downloads.logged(functools.partial(download_xlsx, table, info, shown), table, "xlsx",
+                                              filters),
+                        key=f"{key}-xlsx", icon=":material/table_view:")
     row.caption(footer_text(table, period))
 
 

@@ -203,13 +203,14 @@ def _as_options(name: str, values) -> list:
     outside the session, as AppTest does): such a label is matched by its name in either language, else dropped."""
     options = _options(name)
     shown = _shown(name, options)
+    by_label: dict = {}
     out = []
     for value in values:
         if value not in options and isinstance(value, str):
-            by_label = {}
-            for language in i18n.LANGUAGES:
-                with i18n.using(language):
-                    by_label.update({str(shown(o)): o for o in options})
+            if not by_label:  # only for a label, and once
+                for language in i18n.LANGUAGES:
+                    with i18n.using(language):
+                        by_label.update({str(shown(o)): o for o in options})
             value = by_label[value] if value in by_label else _from_param(name, value, options)
         if value in options and value not in out:
             out.append(value)

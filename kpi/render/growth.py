@@ -6,7 +6,6 @@ signal: every bar also carries its figure and status in words (growing / flat / 
 
 from __future__ import annotations
 
-import copy
 import functools
 
 import numpy as np
@@ -67,8 +66,8 @@ def people_stacked(table: pd.DataFrame, *, title: str, columns: int = 3) -> go.F
     rows = -(-len(areas) // columns) if len(areas) > 1 else 1
     cols = min(columns, len(areas))
     # Panel names on short lines: a panel is about 100 px wide on a phone.
-    grid = copy.deepcopy(_grid(rows, cols, tuple(wrap(area_name(a) if a in schema.AREAS else _("All areas"),
-                                                      CATEGORY_WRAP) for a in areas)))
+    grid = _grid(rows, cols, tuple(wrap(area_name(a) if a in schema.AREAS else _("All areas"), CATEGORY_WRAP)
+                                   for a in areas))  # shared (cached): read, never changed
     arrangements = [a for a in schema.ARRANGEMENTS if a in {arr for _a, arr in bars}]
     colours, arrangement_names = ARRANGEMENT_COLOURS, schema.LABELS["arrangement"]
     traces = []
@@ -93,8 +92,9 @@ def people_stacked(table: pd.DataFrame, *, title: str, columns: int = 3) -> go.F
             first_column = (int(key[5:] or 1) - 1) % cols == 0
             axes[key] = merged(AXIS_STYLE, {"tickformat": ","},
                                {"title": {"text": _("People supported")}} if first_column else {})
-    grid["annotations"] = [merged(a, {"font": {"size": 15}}) for a in grid.get("annotations", [])]
-    return figure(traces, grid, {"barmode": "stack", "legend": {"orientation": "h", "y": -0.06 if rows > 1 else -0.15}},
+    titles = {"annotations": [merged(a, {"font": {"size": 15}}) for a in grid.get("annotations", [])]}
+    return figure(traces, grid, titles,
+                  {"barmode": "stack", "legend": {"orientation": "h", "y": -0.06 if rows > 1 else -0.15}},
                   area_layout(traces, title, 260 * rows + 140), axes)
 
 
