@@ -50,50 +50,60 @@ if k.direction == "no_judgement":
     st.caption(_("This measure has no better or worse direction, so areas are shown as **higher**, **similar** or "
                  "**lower** than their benchmark, in colours that do not mean good or bad."))
 
-# -- Against the benchmark -------------------------------------------------------------------------------------------
-st.header(_("{places} against their benchmark").format(places=LEVELS[level]))
-table = data.khi(metric_id, (level,), filters, confidence=confidence, scope=scope)
-label_col = "scheme_name" if level == "scheme" else "area_name"
-title = charts.comparison_title(table, label_col)
-shown = table
-if level == "scheme" and len(table) > MANY_SCHEMES:
-    differ = views.differing(table)
-    everyone = st.toggle(_("Show all {n} schemes (otherwise only the {differ} that differ)").format(
-                             n=len(table), differ=len(differ)),
-                         key="compare-all-schemes")
-    shown = table if everyone or differ.empty else differ
-blocks.chart_block(comparison.comparison_chart(shown, title=title), table, key="compare-chart",
-                   filename=f"{metric_id}_by_{level}.csv")
-glossary.explain("benchmark")
+# The three analyses are tabs, of which only the open one is built (its queries and charts; the link keeps it,
+# ?section=): the first view is one chart.
+SECTIONS = {"benchmark": _("Against the benchmark"), "funnel": _("Funnel plot of schemes"),
+            "similar": _("Schemes like it")}
+section, tabs = state.section_tabs("section", SECTIONS, key="compare_section")
 
-# -- Funnel plot -----------------------------------------------------------------------------------------------------
-st.header(_("Schemes in a funnel plot"))
-if not scope.sees_schemes:
-    st.info(_(nav.NOT_AVAILABLE), icon=":material/lock:")
-elif not k.share_of_people:
-    st.info(_("A funnel plot needs a percentage of people who answered; “{measure}” is a {statistic}. Choose a "
-              "percentage measure to see one.").format(measure=k.title, statistic=k.statistic),
-            icon=":material/info:")
-else:
-    funnel = data.funnel(metric_id, filters, scope=scope)
-    blocks.chart_block(comparison.funnel_plot(funnel, title=comparison.funnel_title(funnel)), funnel,
-                       key="compare-funnel",
-                       filename=f"{metric_id}_funnel_by_scheme.csv")
-    glossary.explain("funnel plot")
-    # When no scheme can be shown, chart_block has said why: "every scheme is inside the limits" would be untrue.
-    if not views.nothing_shown(funnel):
-        st.subheader(_("Schemes outside the 99.8% limits"))
-        outliers = views.funnel_outliers(funnel, k)
-        if outliers.empty:
-            st.markdown(_("Every scheme shown is inside the 99.8% limits: none differs from the benchmark by "
-                          "more than chance would explain."))
+if section == "benchmark":
+    with tabs["benchmark"]:
+        st.header(_("{places} against their benchmark").format(places=LEVELS[level]))
+        table = data.khi(metric_id, (level,), filters, confidence=confidence, scope=scope)
+        label_col = "scheme_name" if level == "scheme" else "area_name"
+        title = charts.comparison_title(table, label_col)
+        shown = table
+        if level == "scheme" and len(table) > MANY_SCHEMES:
+            differ = views.differing(table)
+            everyone = st.toggle(_("Show all {n} schemes (otherwise only the {differ} that differ)").format(
+                                     n=len(table), differ=len(differ)),
+                                 key="compare-all-schemes")
+            shown = table if everyone or differ.empty else differ
+        blocks.chart_block(comparison.comparison_chart(shown, title=title), table, key="compare-chart",
+                           filename=f"{metric_id}_by_{level}.csv")
+        glossary.explain("benchmark")
+
+elif section == "funnel":
+    with tabs["funnel"]:
+        st.header(_("Schemes in a funnel plot"))
+        if not scope.sees_schemes:
+            st.info(_(nav.NOT_AVAILABLE), icon=":material/lock:")
+        elif not k.share_of_people:
+            st.info(_("A funnel plot needs a percentage of people who answered; “{measure}” is a {statistic}. Choose "
+                      "a percentage measure to see one.").format(measure=k.title, statistic=k.statistic),
+                    icon=":material/info:")
         else:
-            st.dataframe(outliers, hide_index=True, width="stretch", key="compare-outliers")
-            st.caption(views.funnel_side(k))
+            funnel = data.funnel(metric_id, filters, scope=scope)
+            blocks.chart_block(comparison.funnel_plot(funnel, title=comparison.funnel_title(funnel)), funnel,
+                               key="compare-funnel",
+                               filename=f"{metric_id}_funnel_by_scheme.csv")
+            glossary.explain("funnel plot")
+            # When no scheme can be shown, chart_block has said why: "every scheme is inside the limits" would be
+            # untrue.
+            if not views.nothing_shown(funnel):
+                st.subheader(_("Schemes outside the 99.8% limits"))
+                outliers = views.funnel_outliers(funnel, k)
+                if outliers.empty:
+                    st.markdown(_("Every scheme shown is inside the 99.8% limits: none differs from the benchmark by "
+                                  "more than chance would explain."))
+                else:
+                    st.dataframe(outliers, hide_index=True, width="stretch", key="compare-outliers")
+                    st.caption(views.funnel_side(k))
 
-# -- Similar schemes -------------------------------------------------------------------------------------------------
-st.header(_("A scheme against schemes like it"))
-if not scope.sees_schemes:
-    st.info(_(nav.NOT_AVAILABLE), icon=":material/lock:")
 else:
-    similar_schemes.section(metric_id, filters, scope=scope, confidence=confidence)
+    with tabs["similar"]:
+        st.header(_("A scheme against schemes like it"))
+        if not scope.sees_schemes:
+            st.info(_(nav.NOT_AVAILABLE), icon=":material/lock:")
+        else:
+            similar_schemes.section(metric_id, filters, scope=scope, confidence=confidence)

@@ -60,7 +60,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-derive", dest="derive", action="store_false", help="skip timing the aggregate build")
     p.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True,
                    help="also time fully rendered pages in chromium (default on)")
-    p.add_argument("--browser-repeat", type=int, default=3, help="warm reloads per page in the browser")
+    p.add_argument("--browser-repeat", type=int, default=3,
+                   help="warm reloads per page in the browser, and rounds of moving to each page by its sidebar link")
     p.add_argument("--json", dest="json_path", help="write the results here as JSON")
 
 
@@ -119,7 +120,7 @@ def summary(result: dict) -> str:
                      + f"; total {d['total_seconds']} s")
     lines.append(f"connect (queries.connect): p50 {result['connect']['p50']} ms")
     head = (f"{'page':<26}{'calls':>6}{'warm p50':>10}{'p95':>8}{'-cov p50':>10}{'cold p50':>10}{'p95':>8}"
-            f"{'pandas':>10}{'duckdb':>9}{'pd/ours':>9}{'ours/dk':>9}{'browser cold':>14}{'warm':>10}")
+            f"{'pandas':>10}{'duckdb':>9}{'pd/ours':>9}{'ours/dk':>9}{'browser cold':>14}{'warm':>10}{'in-app':>8}{'new, warm':>11}")
     lines.append(head)
     browser = result.get("browser", {}).get("pages", {})
     for path, p in result["pages"].items():
@@ -129,7 +130,8 @@ def summary(result: dict) -> str:
             f"{p['ours']['warm_without_coverage']['p50']:>10}{p['ours']['cold']['p50']:>10}"
             f"{p['ours']['cold']['p95']:>8}{p['pandas']['p50']:>10}"
             f"{p['duckdb']['warm']['p50']:>9}{p['pandas_over_ours']:>9}{p['ours_over_duckdb']:>9}"
-            f"{b.get('cold_ms', '-'):>14}{b.get('warm', {}).get('p50', '-'):>10}")
+            f"{b.get('cold_ms', '-'):>14}{b.get('warm', {}).get('p50', '-'):>10}"
+            f"{b.get('navigate', {}).get('p50', '-'):>8}{b.get('first_view_warm_server_ms', '-'):>11}")
     lines.append(f"bench process RSS high-water: after recording {result['rss_after_recording_mb']} MB, after "
                  f"ours {result['rss_after_ours_mb']} MB, after bare DuckDB {result['rss_after_duckdb_mb']} MB, "
                  f"after pandas {result['rss_after_pandas_mb']} MB")

@@ -1,5 +1,11 @@
 """The browser measure: `streamlit run app.py` on a free loopback port, headless chromium through Playwright, time
-from navigation until the script has finished and every chart is drawn."""
+from navigation until the script has finished and every chart is drawn.
+
+The first view of each page is a new browser on a server that has not yet computed that page (its caches cold). Then,
+on a server whose caches are filled: a reload (a new tab or a typed link: the app shell, a new session and plotly.js
+load again); a move within the app (a click on the page's link in the sidebar, as a user goes from page to page: the
+same session, the front end already loaded); and a first view in a new browser (as someone opening the link meets a
+stack that scripts/serve.sh has warmed)."""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 PENDING = '[data-testid="stApp"] [data-testid="stSkeleton"], [data-testid="stApp"] [data-stale="true"]'
+
 
 
 def _free_port() -> int:
@@ -72,6 +79,57 @@ def wait_rendered(page, timeout_ms: int = 120_000) -> None:
     page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
                               .every(c => c.querySelector('.main-svg') !== null)""", timeout=timeout_ms)
 
+class RunsSeen:
+    """Counts the script runs a tab's server has finished, from the websocket's ForwardMsgs: after a click, a run
+    finished later than the click is the new page's (the DOM's script state can change too fast to observe)."""
+
+    def __init__(self, page):
+        self.finished = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, (bytes, bytearray)):
+            msg = ForwardMsg()
+            msg.ParseFromString(bytes(payload))
+            if msg.WhichOneof("type") == "script_finished":
+                self.finished += 1
+
+
+def navigate(page, runs: RunsSeen, href: str, timeout_ms: int = 120_000) -> None:
+    """Click the sidebar link to href and wait until the server has finished a run since the click and the page is
+    rendered."""
+    left, before = page.url, runs.finished
+    page.locator(f'[data-testid="stSidebarNavLink"][href="{href}"]').click()
+    deadline = time.monotonic() + timeout_ms / 1000
+    while runs.finished == before:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"moving from {left} to {href} by its sidebar link: no script run finished within "
+                               f"{timeout_ms / 1000:.0f} s (now at {page.url})")
+        page.wait_for_timeout(5)  # lets Playwright deliver the websocket's frames
+    wait_rendered(page, max(1, int((deadline - time.monotonic()) * 1000)))
+
+
+def navigation_times(browser, url: str, pages: list[Page], repeat: int) -> dict[str, list[float]]:
+    """Seconds per page to arrive by its sidebar link from the page before it in the list (the last before the
+    first), `repeat` rounds in one tab, after one round untimed (the tab's first chart loads plotly.js)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
+    try:
+        page = ctx.new_page()
+        runs = RunsSeen(page)
+        page.goto(f"{url}/{pages[-1].url_path}")
+        wait_rendered(page)
+        out: dict[str, list[float]] = {pg.path: [] for pg in pages}
+        for round_ in range(repeat + 1):
+            for pg in pages:
+                seconds, _ = timed(lambda: navigate(page, runs, f"{url}/{pg.url_path}"))
+                if round_:
+                    out[pg.path].append(seconds)
+        return out
+    finally:
+        ctx.close()
+
 
 def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> dict:
     from playwright.sync_api import sync_playwright
@@ -96,6 +154,17 @@ def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> 
                     errors += page.locator('[data-testid="stException"]').all_inner_texts()
                     out["pages"][pg.path] = {"cold_ms": round(cold * 1000, 1), "warm": percentiles_ms(warm),
                                              "charts": charts, "exceptions": [e[:800] for e in errors]}
+                    ctx.close()
+                # After every page's reloads, so every page's server caches are filled, as for the warm reloads.
+                for path, times in navigation_times(browser, url, pages, repeat).items():
+                    out["pages"][path]["navigate"] = percentiles_ms(times)
+                # A new browser (empty cache, nothing compiled) on a server whose caches are filled: what someone
+                # opening the link meets once scripts/serve.sh has warmed the stack.
+                for pg in pages:
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
+                    page = ctx.new_page()
+                    seconds, _ = timed(lambda: (page.goto(f"{url}/{pg.url_path}"), wait_rendered(page)))
+                    out["pages"][pg.path]["first_view_warm_server_ms"] = round(seconds * 1000, 1)
                     ctx.close()
             finally:
                 browser.close()

@@ -30,7 +30,8 @@ from perf.stclient import Cookies, check_loopback, open_tab, step
 RECENT_YEARS = 5  # the years warmed one by one: the latest five (the recent-trend window), most looked at
 # page path -> its tabs after the first (each page's ?section= codes; tests/test_app_pages.py checks they match)
 SECTIONS = {"growth": ("map", "change", "rate", "years"),
-            "connectedness": ("friends", "helps", "lonely", "change", "ascof")}
+            "connectedness": ("friends", "helps", "lonely", "change", "ascof"),
+            "compare": ("funnel", "similar"), "profile": ("spine",)}
 
 
 def views(root: Path | None) -> list[str | tuple[str, str]]:

@@ -34,17 +34,23 @@ def _scheme_names(root) -> dict[str, str]:
 def _everything_shown(at: AppTest) -> str:
     """Every text, table cell and chart of a page, as one string."""
     parts = [m.value for m in at.markdown] + [i.value for i in at.info] + [w.value for w in at.warning]
-    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [h.value for h in at.html] + [df.value.to_csv() for df in at.dataframe]
     parts += [el.proto.spec for el in at.get("plotly_chart")]
     return "\n".join(parts)
 
 
+def _compare_tabs(**params) -> list[AppTest]:
+    """The Compare page with each of its tabs open (only the open one is built)."""
+    return [open_page("pages/compare.py", **params, **section) for section in ({}, {"section": "funnel"},
+                                                                               {"section": "similar"})]
+
+
 def test_a_real_store_without_sign_in_serves_the_public_view_only(real_store):
-    at = open_page("pages/compare.py", level="scheme")
-    assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
-    assert at.radio(key="compare_level").options == ["Nations and regions"]
-    shown = _everything_shown(at)
-    assert not [name for name in _scheme_names(real_store) if name in shown]
+    for at in _compare_tabs(level="scheme"):
+        assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
+        assert at.radio(key="compare_level").options == ["Nations and regions"]
+        shown = _everything_shown(at)
+        assert not [name for name in _scheme_names(real_store) if name in shown]
 
 
 def test_a_real_store_without_sign_in_offers_no_scheme_in_presentation_mode(real_store):
@@ -56,11 +62,12 @@ def test_a_real_store_without_sign_in_offers_no_scheme_in_presentation_mode(real
 def test_signed_in_hub_sees_its_region_schemes_only_and_the_view_is_audited(real_store, monkeypatch, tmp_path):
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
     sign_in_as(monkeypatch, "hub@example.org")
-    at = open_page("pages/compare.py", level="scheme")
-    shown = _everything_shown(at)
     names = _scheme_names(real_store)
+    for at in _compare_tabs(level="scheme"):
+        shown = _everything_shown(at)
+        assert not [n for n, area in names.items() if area != NORTH_WEST and n in shown]
+    shown = _everything_shown(open_page("pages/compare.py", level="scheme"))
     assert [n for n, area in names.items() if area == NORTH_WEST and n in shown]
-    assert not [n for n, area in names.items() if area != NORTH_WEST and n in shown]
     log = audit.read(tmp_path / "access", who="hub@example.org")
     assert any(r["action"] == "view" and "scheme" in r["by"] for r in log)
 
@@ -68,21 +75,26 @@ def test_signed_in_hub_sees_its_region_schemes_only_and_the_view_is_audited(real
 def test_signed_in_hub_profiles_its_own_regions_schemes_only(real_store, monkeypatch, tmp_path):
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
     sign_in_as(monkeypatch, "hub@example.org")
-    at = open_page("pages/profile.py", level="scheme")
-    assert at.radio(key="profile_level").value == "scheme"
-    assert at.selectbox(key="profile_region").options == ["North West"]
-    shown = _everything_shown(at)
     names = _scheme_names(real_store)
-    assert [n for n, area in names.items() if area == NORTH_WEST and n in shown]
-    assert not [n for n, area in names.items() if area != NORTH_WEST and n in shown]
-    assert "than England" in shown or "to England" in shown  # schemes in England against England
+    for section in ({}, {"section": "spine"}):  # the table, and one place's spine chart
+        at = open_page("pages/profile.py", level="scheme", **section)
+        assert at.radio(key="profile_level").value == "scheme"
+        assert at.selectbox(key="profile_region").options == ["North West"]
+        shown = _everything_shown(at)
+        assert not [n for n, area in names.items() if area != NORTH_WEST and n in shown]
+        if section:  # the spine chart's places to choose from: the hub's own schemes
+            offered = at.selectbox(key="profile_place").options
+            assert offered and all(names.get(n) == NORTH_WEST for n in offered), offered
+        else:
+            assert [n for n, area in names.items() if area == NORTH_WEST and n in shown]
+            assert "than England" in shown or "to England" in shown  # schemes in England against England
 
 
 def test_signed_in_person_not_in_the_roles_table_is_the_public(real_store, monkeypatch):
     sign_in_as(monkeypatch, "stranger@example.org")
-    at = open_page("pages/compare.py", level="scheme")
-    assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
-    assert not [name for name in _scheme_names(real_store) if name in _everything_shown(at)]
+    for at in _compare_tabs(level="scheme"):
+        assert any(nav.NOT_AVAILABLE == i.value for i in at.info)
+        assert not [name for name in _scheme_names(real_store) if name in _everything_shown(at)]
 
 
 def test_removing_someone_from_the_roles_table_takes_effect_at_once(real_store, monkeypatch, tmp_path):
@@ -336,7 +348,7 @@ def test_a_hub_sets_its_scheme_against_similar_schemes_and_learns_no_other_name(
     outside its region named by their area only, in the page and in the CSV."""
     users.add(tmp_path / "access", "hub@example.org", "hub", regions=[NORTH_WEST], by="test")
     sign_in_as(monkeypatch, "hub@example.org")
-    at = open_page("pages/compare.py", metric="dignity_always_mostly")
+    at = open_page("pages/compare.py", metric="dignity_always_mostly", section="similar")
     schemes = store.read_table(real_store, "schemes").to_pandas()
     own = set(schemes.loc[schemes["area_code"] == NORTH_WEST, "scheme_id"])
     assert set(at.selectbox(key="compare_similar_scheme").options) == {

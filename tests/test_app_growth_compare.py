@@ -281,21 +281,23 @@ def test_growth_page_says_age_and_need_filters_do_not_apply(sample_env):
 
 def test_compare_page_with_a_narrow_subgroup_says_so_instead_of_failing(sample_env):
     # Found by the load smoke through the stack: the similar-schemes section indexed an empty table.
-    at = open_page("pages/compare.py", age="18-24", need="learning_disability")
+    at = open_page("pages/compare.py", age="18-24", need="learning_disability", section="similar")
     assert not at.exception
     assert any(i.value in (similar_schemes.NO_FIGURES, similar_schemes.NOT_ENOUGH) for i in at.info) or at.dataframe
 
 
 def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_env):
-    at = open_page("pages/compare.py")
+    at = open_page("pages/compare.py", section="funnel")
     assert at.selectbox(key="compare_metric").value == "connected_positive"
     outliers = next(d.value for d in at.dataframe if "Where it sits" in d.value.columns)
     where = set(outliers["Where it sits"])
     assert where == {"above the 99.8% limit", "below the 99.8% limit"}
-    funnel = _figures(at)[1]
+    [funnel] = _figures(at)  # the funnel tab builds the funnel only
     named = {a["text"].replace("<br>", " ") for a in funnel["layout"]["annotations"]}  # names on short lines
     assert set(outliers["Scheme"]) <= named
-    comparison = _figures(at)[0]
+    at = open_page("pages/compare.py")
+    [comparison] = _figures(at)  # the first tab: the comparison chart only, no funnel or similar schemes built
+    assert not any("Where it sits" in d.value.columns for d in at.dataframe)
     labels = [a["text"].split("  ")[-1] for a in comparison["layout"]["annotations"] if a.get("yref") == "y"]
     words = {label.split("<br>vs ")[0] for label in labels}  # the benchmark on its own line
     assert words <= {"better", "similar", "worse"} and "similar" in words
@@ -316,18 +318,20 @@ def test_compare_page_restores_its_choices_from_the_url_and_ignores_bad_ones(sam
 
 
 def test_compare_page_explains_when_a_measure_has_no_funnel(sample_env):
-    at = open_page("pages/compare.py", metric="people_per_100k")
-    assert any("funnel plot needs a percentage" in i.value for i in at.info)
+    assert len(_figures(open_page("pages/compare.py", metric="people_per_100k"))) == 1
+    at = open_page("pages/compare.py", metric="people_per_100k", section="funnel")
+    assert any("funnel plot needs a percentage" in i.value for i in at.info) and not _figures(at)
+    at = open_page("pages/compare.py", metric="people_per_100k", section="similar")
     assert any("measures from people's answers" in i.value for i in at.info)  # nor a group of similar schemes
-    assert len(_figures(at)) == 1
+    assert not _figures(at)
 
 
 def test_compare_page_sets_a_scheme_against_its_similar_schemes(sample_env):
     scheme = sorted(api.scheme_list(scope=SCHEMES)["scheme_id"])[3]
-    at = open_page("pages/compare.py", metric="dignity_always_mostly", scheme=scheme)
+    at = open_page("pages/compare.py", metric="dignity_always_mostly", scheme=scheme, section="similar")
     assert at.selectbox(key="compare_similar_scheme").value == scheme
     both = api.compare_with_similar("dignity_always_mostly", scheme, scope=SCHEMES)
-    similar_chart = _figures(at)[2]
+    [similar_chart] = _figures(at)
     assert similar_chart["layout"]["title"]["text"].replace("<br>", " ").startswith(
         f"Dignity: always or mostly: {both.iloc[0]['scheme_name']} was ")
     assert {str(y) for y in similar_chart["data"][0]["y"]} == set(both["scheme_name"])

@@ -45,7 +45,7 @@ def run_page(page: str, params: dict | None = None) -> AppTest:
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [m.label for m in at.metric] + [str(m.value) for m in at.metric]
     parts += [e.label for e in at.expander] + [h.value for h in at.header] + [h.value for h in at.subheader]
-    parts += [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [c.value for c in at.caption] + [i.value for i in at.info] + [h.value for h in at.html]
     return "\n".join(parts)
 
 
@@ -452,7 +452,7 @@ def test_funnel_title_never_claims_suppressed_schemes_are_within_the_limits(samp
     assert "within" not in title and "no scheme has enough answers" in title
 
 
-@pytest.mark.parametrize("page", ["growth", "connectedness"])
+@pytest.mark.parametrize("page", ["growth", "connectedness", "compare", "profile"])
 def test_the_warming_opens_every_tab_of_the_pages_built_a_tab_at_a_time(sample_env, page):
     from perf import warm  # serve.sh's warming opens each tab after the first by its code
 

@@ -186,7 +186,7 @@ def test_spine_frame_gives_the_range_of_places_and_the_benchmark(region_profile)
 
 def test_profile_page_renders_every_khi_for_every_area_with_links(sample_env):
     at = open_page("pages/profile.py")
-    html = next(m.value for m in at.markdown if "khi-profile" in m.value)
+    html = next(h.value for h in at.html if "khi-profile" in h.value)
     for name in schema.AREAS.values():
         assert f'<th scope="col">{name}</th>' in html
     for mid in registry.COMPARED_IDS:
@@ -199,6 +199,8 @@ def test_profile_page_renders_every_khi_for_every_area_with_links(sample_env):
     assert "England (benchmark)" in html and "UK (benchmark)" in html
     assert re.search(r"(better|similar|worse) than England|similar to England", html)
     assert at.radio(key="profile_bench").value == "auto"
+    assert not at.get("plotly_chart")  # the first tab is the table: the spine chart is built when its tab opens
+    at = open_page("pages/profile.py", section="spine")
     assert at.selectbox(key="profile_place").value == "E12000001"
     assert len(at.get("plotly_chart")) == 1  # the spine chart
     spine = next(d.value for d in at.dataframe if "Lowest" in d.value.columns)
@@ -210,7 +212,9 @@ def test_profile_page_renders_every_khi_for_every_area_with_links(sample_env):
 
 def test_profile_page_restores_the_uk_benchmark_and_a_place_from_the_url(sample_env):
     at = open_page("pages/profile.py", bench="uk", place="W92000004")
-    html = next(m.value for m in at.markdown if "khi-profile" in m.value)
+    html = next(h.value for h in at.html if "khi-profile" in h.value)
     assert "England (benchmark)" not in html and "UK (benchmark)" in html
-    assert at.selectbox(key="profile_place").value == "W92000004"
     assert "bench=uk" in html
+    at = open_page("pages/profile.py", bench="uk", place="W92000004", section="spine")
+    assert at.selectbox(key="profile_place").value == "W92000004"
+    assert "UK" in at.get("plotly_chart")[0].proto.spec

@@ -46,10 +46,15 @@ def test_profile_shows_every_khi_for_every_area_with_labels_and_trends(page, str
     judged = table.locator(".khi-judgement").all_inner_texts()
     assert judged and all(shapes[t.split()[-1]] == t.split()[0] for t in judged)
     save_screenshot(page, "profile-regions")
+    expect(page.locator(".st-key-profile-spine")).to_have_count(0)  # the spine's tab is built when opened
 
     # the spine chart of the first place, with its table: n and intervals
+    page.get_by_role("tab", name="One place against the others").click()
+    expect(page).to_have_url(re.compile(r"section=spine"), timeout=120_000)
+    wait_for_app(page, timeout_ms=120_000)
+    assert_no_exception(page)
     spine = page.locator(".st-key-profile-spine")
-    expect(spine).to_be_visible()
+    expect(spine).to_be_visible(timeout=120_000)
     expect(spine.locator(".main-svg").first).to_be_visible()
     expect(spine).to_contain_text("England")  # the title names the benchmark
     # every KHI's marker on the drawn chart carries its n and interval for hover (the table is a canvas grid)
@@ -59,6 +64,7 @@ def test_profile_shows_every_khi_for_every_area_with_labels_and_trends(page, str
     assert shown and all("95% interval" in h and ("n = " in h or "people supported" in h) for h in shown)
     expect(page.get_by_test_id("stMain").get_by_test_id("stDataFrame")).to_have_count(1)  # the spine's table
     expect(page.get_by_test_id("stMain").get_by_test_id("stDataFrame")).to_be_visible()
+    save_screenshot(page, "profile-spine")
 
 
 def test_a_cell_opens_its_area_and_khi_and_names_england_as_the_benchmark(page, streamlit_server, sample_store):

@@ -168,13 +168,15 @@ def test_each_role_sees_the_schemes_its_scope_allows(page, signin_app, oidc_prov
     oidc_provider.put_user(sub, {"email": email, "email_verified": True})
     open_app(page, signin_app.url, wait_for_app)
     sign_in(page, signin_app.url, sub)
-    page.goto(f"{signin_app.url}/compare?level=scheme&metric=connected_positive")
-    wait_for_app(page, charts=sees != "none")
-    assert_no_exception(page)
-    expect(page.locator(SIDEBAR)).not_to_contain_text("Access and audit")  # the admin page is for admins only
-    html = page.content()
-    # "North West 1" must not match inside "North West 10"
-    shown = {name for name in schemes["scheme_name"] if re.search(re.escape(name) + r"(?!\d)", html)}
+    shown = set()
+    for section in ("", "&section=funnel", "&section=similar"):  # each tab of the page (only the open one is built)
+        page.goto(f"{signin_app.url}/compare?level=scheme&metric=connected_positive{section}")
+        wait_for_app(page, charts=sees != "none")
+        assert_no_exception(page)
+        expect(page.locator(SIDEBAR)).not_to_contain_text("Access and audit")  # the admin page is for admins only
+        html = page.content()
+        # "North West 1" must not match inside "North West 10"
+        shown |= {name for name in schemes["scheme_name"] if re.search(re.escape(name) + r"(?!\d)", html)}
     if sees == "none":
         expect(page.get_by_text(NOT_AVAILABLE).first).to_be_visible()
         assert not shown
