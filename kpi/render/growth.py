@@ -39,6 +39,7 @@ ARRANGEMENT_COLOURS = {
     "day_support": OKABE_ITO["bluish_green"],
     "homeshare": OKABE_ITO["reddish_purple"],
 }
+LEGEND_ROOM = 40  # px under the bottom panels' slanted year labels for the arrangements' legend
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -93,9 +94,13 @@ def people_stacked(table: pd.DataFrame, *, title: str, columns: int = 3) -> go.F
             axes[key] = merged(AXIS_STYLE, {"tickformat": ","},
                                {"title": {"text": _("People supported")}} if first_column else {})
     titles = {"annotations": [merged(a, {"font": {"size": 15}}) for a in grid.get("annotations", [])]}
+    # The legend at the foot of the figure, under the bottom panels' slanted year labels (placed as a share of the
+    # plot's height it sat on top of them); the bottom margin and the height make room for both.
     return figure(traces, grid, titles,
-                  {"barmode": "stack", "legend": {"orientation": "h", "y": -0.06 if rows > 1 else -0.15}},
-                  area_layout(traces, title, 260 * rows + 140), axes)
+                  {"barmode": "stack",
+                   "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"}},
+                  area_layout(traces, title, 260 * rows + 140 + LEGEND_ROOM), axes,
+                  {"margin": {"b": 50 + LEGEND_ROOM}})
 
 
 @functools.lru_cache(maxsize=64)

@@ -127,3 +127,21 @@ def _blue_pixels(png: bytes) -> int:
     rgb = rgb[:, : rgb.shape[1] * 4 // 5]
     r, b = rgb[..., 0], rgb[..., 2]
     return int(((b > r + 40) & (b > 120)).sum())
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_arrangements_legend_sits_under_the_year_labels(page, app_url, width):
+    # It sat on top of the bottom panels' slanted year labels ("3-24" showing): placed as a share of the plot's height.
+    page.set_viewport_size({"width": width, "height": 2400})
+    page.goto(f"{app_url}/growth?section=years")
+    wait_for_app(page, timeout_ms=FIRST_VIEW_MS)
+    assert_no_exception(page)
+    chart = page.locator(".st-key-growth-people .js-plotly-plot")
+    expect(chart).to_be_visible(timeout=FIRST_VIEW_MS)
+    labels = [b for b in (t.bounding_box() for t in chart.locator(".xaxislayer-above text").all()) if b]
+    legend = chart.locator(".legend").bounding_box()
+    assert labels and legend
+    lowest = max(b["y"] + b["height"] for b in labels)
+    assert legend["y"] >= lowest, f"the legend's top {legend['y']:.0f} is above the labels' foot {lowest:.0f}"
+    figure = chart.bounding_box()
+    assert legend["y"] + legend["height"] <= figure["y"] + figure["height"] + 1, "and inside the figure"
