@@ -120,7 +120,8 @@ def summary(result: dict) -> str:
                      + f"; total {d['total_seconds']} s")
     lines.append(f"connect (queries.connect): p50 {result['connect']['p50']} ms")
     head = (f"{'page':<26}{'calls':>6}{'warm p50':>10}{'p95':>8}{'-cov p50':>10}{'cold p50':>10}{'p95':>8}"
-            f"{'pandas':>10}{'duckdb':>9}{'pd/ours':>9}{'ours/dk':>9}{'browser cold':>14}{'warm':>10}{'in-app':>8}{'new, warm':>11}")
+            f"{'pandas':>10}{'duckdb':>9}{'pd/ours':>9}{'ours/dk':>9}{'browser cold':>14}{'warm':>10}{'in-app':>8}"
+            f"{'new, warm':>11}")
     lines.append(head)
     browser = result.get("browser", {}).get("pages", {})
     for path, p in result["pages"].items():

@@ -27,7 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 PENDING = '[data-testid="stApp"] [data-testid="stSkeleton"], [data-testid="stApp"] [data-stale="true"]'
-
+VIEWPORT = {"width": 1400, "height": 2400}  # wide enough that the sidebar is open, tall enough for most charts
 
 
 def _free_port() -> int:
@@ -79,19 +79,20 @@ def wait_rendered(page, timeout_ms: int = 120_000) -> None:
     page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
                               .every(c => c.querySelector('.main-svg') !== null)""", timeout=timeout_ms)
 
+
 class RunsSeen:
     """Counts the script runs a tab's server has finished, from the websocket's ForwardMsgs: after a click, a run
     finished later than the click is the new page's (the DOM's script state can change too fast to observe)."""
 
     def __init__(self, page):
-        self.finished = 0
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self._message, self.finished = ForwardMsg, 0
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
         if isinstance(payload, (bytes, bytearray)):
-            msg = ForwardMsg()
+            msg = self._message()
             msg.ParseFromString(bytes(payload))
             if msg.WhichOneof("type") == "script_finished":
                 self.finished += 1
@@ -114,7 +115,7 @@ def navigate(page, runs: RunsSeen, href: str, timeout_ms: int = 120_000) -> None
 def navigation_times(browser, url: str, pages: list[Page], repeat: int) -> dict[str, list[float]]:
     """Seconds per page to arrive by its sidebar link from the page before it in the list (the last before the
     first), `repeat` rounds in one tab, after one round untimed (the tab's first chart loads plotly.js)."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
+    ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
         runs = RunsSeen(page)
@@ -141,7 +142,7 @@ def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> 
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
                 for pg in pages:
-                    ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
+                    ctx = browser.new_context(viewport=VIEWPORT)
                     page = ctx.new_page()
                     target = f"{url}/{pg.url_path}"
                     cold, _ = timed(lambda: (page.goto(target), wait_rendered(page)))
@@ -161,7 +162,7 @@ def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> 
                 # A new browser (empty cache, nothing compiled) on a server whose caches are filled: what someone
                 # opening the link meets once scripts/serve.sh has warmed the stack.
                 for pg in pages:
-                    ctx = browser.new_context(viewport={"width": 1400, "height": 2400})
+                    ctx = browser.new_context(viewport=VIEWPORT)
                     page = ctx.new_page()
                     seconds, _ = timed(lambda: (page.goto(f"{url}/{pg.url_path}"), wait_rendered(page)))
                     out["pages"][pg.path]["first_view_warm_server_ms"] = round(seconds * 1000, 1)
