@@ -56,6 +56,8 @@ def requests_for(call: Call, years: list[int], con=None) -> list[Req]:
     if call.name == "khi_tables":
         by, f = arg(1, "by", ()), arg(2, "filters", Filters())
         return [r for m in arg(0, "metric_ids", ()) for r in khi(m, by, f)]
+    if call.name == "khi_tables_many":
+        return [r for ids, by, f in arg(0, "requests", ()) for m in ids for r in khi(m, by, f)]
     if call.name == "headline":
         f = arg(1, "filters", Filters())
         latest = max(f.years or years)

@@ -17,8 +17,8 @@ from pathlib import Path
 from perf import REPO
 
 # The api functions pages call. growth_table is not one of them: the growth page asks khi_table(s) for growth KHIs.
-RECORDED = ("khi_table", "khi_tables", "headline", "trend", "profile", "funnel", "coverage", "years", "scheme_list",
-            "similar_schemes", "compare_with_similar")
+RECORDED = ("khi_table", "khi_tables", "khi_tables_many", "headline", "trend", "profile", "funnel", "coverage", "years",
+            "scheme_list", "similar_schemes", "compare_with_similar")
 
 
 @dataclass(frozen=True)

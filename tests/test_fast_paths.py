@@ -116,8 +116,50 @@ def test_other_filters_or_breakdowns_are_queried_not_summed(cur):
     assert len(counts._done) == 7
     counts.cube(CUBE_COLUMNS, ("region",), Filters(years=(2019, 2020)))  # more years than any: queried
     counts.cube(CUBE_COLUMNS, ("region",), Filters(years=(2018,)))  # no finer one by year covers it: queried
-    counts.cube(CUBE_COLUMNS, ("region",), Filters(years=(2020,), areas=("E12000002",)))  # other filters
-    assert len(counts._done) == 10
+    counts.cube(CUBE_COLUMNS, ("region",), Filters(years=(2020,), arrangements=("live_in",)))  # other filters
+    counts.cube(CUBE_COLUMNS, (), Filters(years=(2020,), programmes=("homeshare",)))  # no programme column to keep
+    assert len(counts._done) == 11
+    counts.cube(CUBE_COLUMNS, ("nation",), Filters(years=(2019,), areas=("E12000002",)))  # an area by region: summed
+    assert len(counts._done) == 11
+
+
+def test_a_breakdown_by_nation_keeps_no_area(cur):
+    """Its area_code is a nation's (England as one): an English region cannot be picked from it."""
+    counts = compute.Counts(cur)
+    counts.cube(CUBE_COLUMNS, ("nation", "programme", "year"), Filters())
+    counts.cube(CUBE_COLUMNS, (), Filters(areas=("E12000002",)))
+    counts.cube(CUBE_COLUMNS, (), Filters(areas=("W92000004",)))
+    assert len(counts._done) == 3
+    counts.cube(CUBE_COLUMNS, ("nation",), Filters(programmes=("homeshare",), years=(2020,)))
+    assert len(counts._done) == 3
+
+
+# (finer breakdown, its filters) -> (coarser breakdown, some of its areas, programmes or years): summed from its rows.
+NARROWER = [
+    ((("region", "programme", "year"), Filters(years=(2019, 2020))),
+     ((), Filters(years=(2020,), areas=("E12000001", "E12000002"), programmes=("shared_lives",)))),
+    ((("region", "programme", "year"), Filters(years=(2019, 2020))),
+     (("region",), Filters(years=(2019, 2020), areas=("W92000004", "S92000003", "E12000007")))),
+    ((("region", "programme", "year"), Filters()), (("nation",), Filters(years=(2019,), programmes=("homeshare",)))),
+    ((("scheme",), Filters(programmes=("shared_lives",))), (("region",), Filters(areas=("E12000007",),
+                                                                                  programmes=("shared_lives",)))),
+    ((("programme", "year"), Filters(areas=("E12000001", "E12000002"))),
+     (("year",), Filters(areas=("E12000001", "E12000002"), programmes=("homeshare",)))),
+]
+NARROWER_CASES = [(kind, fine, coarse) for kind in ("cube", "change", "hist", "people") for fine, coarse in NARROWER]
+
+
+@pytest.mark.parametrize("keys", [False, True])
+@pytest.mark.parametrize("kind, fine, coarse", NARROWER_CASES)
+def test_some_areas_programmes_or_years_summed_from_a_finer_request_equal_their_query(cur, kind, keys, fine, coarse):
+    (fine_by, fine_f), (by, f) = fine, coarse
+    counts = compute.Counts(cur)
+    _fetch(counts, kind, fine_by, fine_f, keys)
+    summed = _fetch(counts, kind, by, f, keys)
+    assert len(counts._done) == 1, "the request should have been summed from the finer one, not queried"
+    queried = _fetch(compute.Counts(cur), kind, by, f, keys)
+    assert len(queried) and queried.select_dtypes("number").to_numpy().sum() > 0  # not an empty agreement
+    pd.testing.assert_frame_equal(summed.reset_index(drop=True), queried, check_exact=True)
 
 
 BY = [("region",), ("scheme",), ("region", "year"), ("nation",), ("year",), ("programme",), ()]
@@ -210,3 +252,35 @@ def test_trend_labels_equal_trend_test_row_by_row():
     assert list(label) == [r.label for r in expected]
     assert list(assessment) == [r.assessment for r in expected]
     assert {"increasing", "decreasing", "no significant change", "cannot be calculated"} <= set(label)
+
+
+GROWTH_VIEWS = [Filters(years=(2023, 2024)), Filters(years=tuple(range(2019, 2025)), areas=("E12000001", "E12000007",
+                                                                                          "W92000004")),
+                Filters(years=(2024,), programmes=("homeshare",), arrangements=("homeshare",))]
+
+
+@pytest.mark.parametrize("scope", [PUBLIC, SCHEMES, EXACT], ids=["public", "hub", "analyst"])
+@pytest.mark.parametrize("view", GROWTH_VIEWS, ids=["latest", "five-years-three-places", "homeshare"])
+def test_khi_tables_many_equals_khi_tables_per_request_from_one_people_query(sample_store, monkeypatch, scope, view):
+    """The Regional growth page's totals (per programme: the whole view, England, its regions, the nations), as
+    ui.data asks them: the same tables as a khi_tables call each (and as the straightforward path), from one query of
+    the yearly returns, not one or more per request."""
+    from ui.data import _growth_requests
+
+    requests = [(ids, by, f) for _programme, parts in _growth_requests(view) for _part, ids, by, f in parts]
+    assert len(requests) >= 3
+    con = api.connect(sample_store)
+    people_queries = []
+    original = queries.people_supported
+    monkeypatch.setattr(queries, "people_supported", lambda *a: people_queries.append(a) or original(*a))
+    many = api.khi_tables_many(requests, scope=scope, con=con)
+    assert len(people_queries) == 1
+    one_by_one = [api.khi_tables(list(ids), by, f, scope=scope, con=con) for ids, by, f in requests]
+    assert len(people_queries) > len(requests)
+    with monkeypatch.context() as m:
+        _slow_paths(m)
+        slow = [api.khi_tables(list(ids), by, f, scope=scope, con=con) for ids, by, f in requests]
+    for got, each, straightforward in zip(many, one_by_one, slow):
+        assert len(got) and got["value"].notna().any()
+        pd.testing.assert_frame_equal(got, each, check_exact=True)
+        pd.testing.assert_frame_equal(got, straightforward, check_exact=True)

@@ -325,9 +325,9 @@ def friends_histogram(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
 
 
 def people_supported(cur, by: Sequence[str], f: Filters) -> pd.DataFrame:
-    """People (and carers) supported, summed per breakdown group (typically region x year x arrangement)."""
+    """People supported, summed per breakdown group (typically region x year x arrangement), with their key sum."""
     select, group = _group_sql(by)
-    sql = (f"SELECT {select}sum(c.people)::BIGINT AS people, sum(c.carers)::BIGINT AS carers, "
+    sql = (f"SELECT {select}sum(c.people)::BIGINT AS people, "
            "sum(c.row_key)::BIGINT AS people__key "
            "FROM (SELECT p.*, p.year AS fy, s.scheme_name, s.area_code, s.programme FROM people_supported p "
            "JOIN schemes s ON s.scheme_id = p.scheme_id) c "

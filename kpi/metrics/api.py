@@ -29,8 +29,8 @@ from kpi.metrics import compute, disclosure, registry, similar, stats, tables
 from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
-__all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "split_by_metric",
-           "headline", "trend", "profile", "funnel", "coverage", "years", "people_years", "scheme_list", "connect",
+__all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "khi_tables_many",
+           "split_by_metric", "headline", "trend", "profile", "funnel", "coverage", "years", "people_years", "scheme_list", "connect",
            "similar_schemes", "compare_with_similar"]
 
 
@@ -86,6 +86,33 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     """
     ks, by, figures, exact = _figures(metric_ids, by, filters, con, data_dir, confidence, compare_breakdowns, scope)
     return tables.finish(ks, figures, by, confidence, not exact)
+
+
+def khi_tables_many(requests: Iterable[tuple[Iterable[str], Sequence[str] | str, Filters]], *, scope: Scope,
+                    con=None, data_dir=None, confidence: float = 0.95) -> list[pd.DataFrame]:
+    """`khi_tables(metric_ids, by, filters)` for each request, from one set of queries: parts of one view (some of its
+    areas, programmes or years, as the Regional growth page's totals per programme, England and nation) are summed
+    from the view's counts by region, programme and year, queried once (compute.Counts), not queried again."""
+    requests = [(list(ids), (by,) if isinstance(by, str) else tuple(by), f) for ids, by, f in requests]
+    counts = compute.Counts(_cursor(con, data_dir))
+    try:
+        ks = [registry.get(m) for ids, _, _ in requests for m in ids]
+        if requests and all(set(by) <= {"region", "nation", "year", "programme"} for _, by, _f in requests):
+            # The requests' years, and the year before each one's first (growth compares it with the one before).
+            growth = any(k.table == "people_supported" for k in ks)
+            years = {y for _, _by, f in requests for y in (*f.years, *([min(f.years) - 1] if growth else []))}
+            view = replace(requests[0][2], areas=(), programmes=()).with_years(
+                years if all(f.years for _, _, f in requests) else ())
+            if all(replace(f, areas=(), programmes=(), years=view.years) == view for _, _by, f in requests):
+                view, exact = _scoped(counts.cur, scope, ("region", "programme", "year"), view)  # as each request's
+                compute.prefetch(counts, ks, ("region", "programme", "year"), view, keys=not exact)
+        out = []
+        for ids, by, f in requests:
+            ks, by, figures, exact = _figures(ids, by, f, con, data_dir, confidence, True, scope, counts)
+            out.append(tables.finish(ks, figures, by, confidence, not exact))
+        return out
+    finally:
+        counts.cur.close()
 
 
 def _shown_and_counts(metric_ids, by, filters, *, scope: Scope, con=None, data_dir=None, confidence=0.95,
@@ -224,38 +251,7 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, scope: 
     pair = filters.with_years([latest - 1, latest])
     public_all, published_all = _shown_and_counts(metric_ids, "year", pair, scope=scope, con=con,
                                                   confidence=confidence, compare_breakdowns=False)
-    # Rows by (KHI, year) in one pass each: per-KHI pandas filtering cost more than the queries.
-    shown = {(r["metric_id"], int(r["year"])): r for r in public_all.to_dict("records")}
-    counts = {(r["metric_id"], int(r["year"])): r
-              for r in published_all[["metric_id", "year", "numerator", "denominator"]].to_dict("records")}
-    rows = []
-    for mid in metric_ids:
-        k = registry.get(mid)
-        if (mid, latest) not in shown:  # no answers at all in the latest year
-            continue
-        now, before = shown[mid, latest], shown.get((mid, latest - 1))
-        row = {key: value for key, value in now.items() if key != "year"}
-        before_hidden = before is None or bool(before["suppressed"])
-        row.update(year=latest, year_label=schema.fy_label(latest),
-                   previous_value=np.nan if before_hidden else before["value"],
-                   change=np.nan, change_lower=np.nan, change_upper=np.nan, change_significance="not tested")
-        if not (now["suppressed"] or before_hidden):
-            if k.share_of_people:
-                a, b = counts[mid, latest], counts[mid, latest - 1]
-                d, lo, hi = stats.difference_interval(
-                    float(a["numerator"]), float(a["denominator"]), float(b["numerator"]), float(b["denominator"]),
-                    confidence=confidence,
-                )
-                # Shown to one decimal place, as on screen; the significance uses the unrounded interval.
-                row.update(change=round(d * 100, 1), change_lower=round(lo * 100, 1), change_upper=round(hi * 100, 1),
-                           change_significance=tables.change_words(lo, hi, k.direction))
-            else:
-                row["change"] = row["value"] - row["previous_value"]
-        row["sentence"] = registry.sentence(k, None if row["suppressed"] else row["value"],
-                                            programmes=filters.programmes)
-        row["metric_id"] = mid
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return tables.headline_rows(metric_ids, latest, public_all, published_all, confidence, filters.programmes)
 
 
 def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None,

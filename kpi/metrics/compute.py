@@ -175,12 +175,15 @@ def _table_columns(table: str, part: Sequence[KHI]) -> list[str]:
 
 
 def prefetch(counts: Counts, ks: Sequence[KHI], by: Sequence[str], f: Filters, keys: bool) -> None:
-    """Query every count the KHIs read from the cube and the change table by `by` over `f`, one query per table,
-    so that later requests of `counts` for fewer columns, coarser breakdowns or fewer years are sums of it."""
+    """Query every count the KHIs read from the cube, the change table and the yearly returns by `by` over `f`, one
+    query per table, so that later requests of `counts` for fewer columns, coarser breakdowns or parts of `f` (some of
+    its years, areas, programmes) are sums of it."""
     for table in ("cube", "change"):
         part = [k for k in ks if k.table == table]
         if part:
             counts.cube(_table_columns(table, part), by, f, table=table, keys=keys)
+    if any(k.table == "people_supported" for k in ks) and not {"age_band", "primary_need"} & set(by):
+        counts.people(by, f)
 
 
 def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confidence: float,
@@ -263,7 +266,7 @@ def _growth_frame(source: Counts, by: Sequence[str], filters: Filters, protect: 
         a = _people(source, plain_by, filters.with_years([start]), protect).rename(columns={"people": "people_start"})
         b = _people(source, plain_by, filters.with_years([end]), protect).rename(columns={"people": "people_end"})
         frame = b.merge(a[[*keys, "people_start"]], on=keys, how="outer") if keys else pd.concat(
-            [b[["people_end", "carers"]], a[["people_start"]]], axis=1)
+            [b[["people_end"]], a[["people_start"]]], axis=1)
         frame["year"] = end
     frame = frame.fillna({"people_start": 0, "people_end": 0}).reset_index(drop=True)
     return frame, start, end
@@ -280,7 +283,7 @@ def _same_groups(source: Counts, plain_by, keys, start: int, end: int, filters: 
     def published(counts):
         people = perturb.perturb(counts["people"], counts["people__key"]) if protect else counts["people"].to_numpy()
         return np.where(pd.isna(people), 0, people)  # as the fillna of `_growth_frame`
-    return pd.DataFrame({**{k: b[k].array for k in keys}, "people_end": published(b), "carers": b["carers"].array,
+    return pd.DataFrame({**{k: b[k].array for k in keys}, "people_end": published(b),
                          "people_start": published(a), "year": np.full(len(b), end, dtype=np.int64)})
 
 

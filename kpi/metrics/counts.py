@@ -3,8 +3,8 @@ again (`Counts`, used by kpi.metrics.compute).
 
 Counts and record-key sums are sums over records, so the sum of the finer groups is the coarser query's sum to the
 unit (perturbation comes after, in `compute._counter`). A request is summed from an earlier one when it asks for the
-same filters, or for fewer years of the same filters (the earlier one broken down by year), and its breakdowns are a
-coarsening of the earlier one's: the benchmark of a table of places (the UK, the nations) or of subgroups (everyone in
+same filters, or for some of their years, areas or programmes (the earlier one broken down by year, by place, by
+programme), and its breakdowns are a coarsening of the earlier one's: the benchmark of a table of places (the UK, the nations) or of subgroups (everyone in
 the view), and the profile's latest year by place from its series by place and year (one scan of the cube for both).
 """
 
@@ -24,10 +24,30 @@ def _same_query(a: Filters, b: Filters) -> bool:
     return a == b or replace(a, benchmark="auto") == replace(b, benchmark="auto")
 
 
-def _fewer_years(fine_f: Filters, f: Filters) -> bool:
-    """Whether `f` is `fine_f` narrowed to some of its years (and to at least one)."""
-    return bool(f.years) and _same_query(replace(fine_f, years=()), replace(f, years=())) and (
-        not fine_f.years or set(f.years) <= set(fine_f.years))
+# Filter -> (the column of a result it keeps rows by, the breakdowns that give that column).
+_NARROWED_BY_ROWS = {"years": ("year", {"year"}), "areas": ("area_code", {"region", "scheme"}),
+                     "programmes": ("programme", {"programme"})}
+
+
+def _narrowing(fine_by, fine_f: Filters, f: Filters) -> dict[str, tuple] | None:
+    """The rows of a result by `fine_by` over `fine_f` that the query over `f` sums, as {column: values kept}: {}
+    when both make the same query, None when `f` is not `fine_f` narrowed to some of its years, areas or programmes
+    (each to at least one) that `fine_by` breaks down by. A nation breakdown's area_code is a nation's, not an area's:
+    no area is kept by it."""
+    if _same_query(fine_f, f):
+        return {}
+    cleared = {name: () for name in _NARROWED_BY_ROWS}
+    if not _same_query(replace(fine_f, **cleared), replace(f, **cleared)):
+        return None
+    kept = {}
+    for name, (column, breakdowns) in _NARROWED_BY_ROWS.items():
+        fine_values, values = set(getattr(fine_f, name)), set(getattr(f, name))
+        if fine_values == values:
+            continue
+        if not values or not breakdowns & set(fine_by) or (fine_values and not values <= fine_values):
+            return None
+        kept[column] = tuple(values)
+    return kept
 
 
 class Counts:
@@ -36,7 +56,8 @@ class Counts:
 
     def __init__(self, cur):
         self.cur, self._done, self._population = cur, [], {}
-        self._arrays: dict[int, tuple] = {}  # id of a frame in _done -> its columns, as below
+        self._arrays: dict = {}  # id of a frame in _done (and a column's name) -> its columns, as below
+        self._rolled: dict[tuple, pd.DataFrame] = {}  # the sums made, by request: a page asks some several times
 
     def _columns_of(self, fine: pd.DataFrame) -> tuple[set, dict, np.ndarray]:
         """(its column names, {count column: position}, its whole-number counts as one int64 matrix), made once per
@@ -57,7 +78,7 @@ class Counts:
                          within=("friends_count",))
 
     def people(self, by, f: Filters) -> pd.DataFrame:
-        return self._get(("people",), ["people", "carers", "people__key"], by, f, True,
+        return self._get(("people",), ["people", "people__key"], by, f, True,
                          lambda: queries.people_supported(self.cur, by, f))
 
     def population(self, year: int) -> pd.DataFrame:
@@ -67,24 +88,37 @@ class Counts:
 
     def _get(self, kind, columns, by, f, keys, query, within=()):
         by = tuple(by)
+        asked = (kind, tuple(columns), by, replace(f, benchmark="auto"), tuple(within))
+        if asked in self._rolled:
+            return self._rolled[asked].copy()
         for fine_kind, fine_by, fine_f, fine_keys, fine in self._done:
             if fine_kind != kind or not (fine_keys or not keys) or not set(columns) <= self._columns_of(fine)[0]:
                 continue
-            if fine_by == by and _same_query(fine_f, f):
+            kept = _narrowing(fine_by, fine_f, f)
+            if kept is None:
+                continue
+            if fine_by == by and not kept:
                 return fine.copy()
-            if _same_query(fine_f, f) or ("year" in fine_by and _fewer_years(fine_f, f)):
-                rolled = self._roll_up(fine, fine_by, fine_f, by, f, columns, within)
-                if rolled is not None:
-                    return rolled
+            rolled = self._roll_up(fine, fine_by, kept, by, columns, within)
+            if rolled is not None:
+                self._rolled[asked] = rolled
+                return rolled.copy()
         got = query()
         self._done.append((kind, by, f, keys, got))
         return got.copy()  # callers may publish (perturb) a copy in place; the raw counts stay for summing
 
-    def _roll_up(self, fine: pd.DataFrame, fine_by, fine_f: Filters, by, f: Filters, columns,
-                 within) -> pd.DataFrame | None:
-        """`fine` (the counts of `fine_by` over `fine_f`) summed to `by` over `f`; None when `by` is not a coarsening
-        of `fine_by` (its breakdowns, bar the nation made from the area, all in `fine_by`). `f` is `fine_f` or some of
-        its years: the rows of those years are the rows the query would sum."""
+    def _column(self, fine: pd.DataFrame, name: str):
+        """One column of a query result as an array, taken once (a pandas column look-up cost more than the sums)."""
+        key = (id(fine), name)
+        if key not in self._arrays:
+            column = fine[name]
+            self._arrays[key] = column.to_numpy() if column.dtype.kind in "iufb" else column.array
+        return self._arrays[key]
+
+    def _roll_up(self, fine: pd.DataFrame, fine_by, kept: dict, by, columns, within) -> pd.DataFrame | None:
+        """`fine` (the counts of `fine_by`) summed to `by` over its rows `kept` ({column: values}, `_narrowing`: the
+        rows the query would sum); None when `by` is not a coarsening of `fine_by` (its breakdowns, bar the nation
+        made from the area, all in `fine_by`)."""
         rest = tuple(b for b in by if b != "nation")
         have = set(queries.group_columns(fine_by))
         if "nation" in fine_by and {"region", "scheme"} & set(by):  # fine's area_code is a nation's
@@ -92,7 +126,12 @@ class Counts:
         if (not set(queries.group_columns(rest)) <= have or not set(columns) <= self._columns_of(fine)[0]
                 or ("nation" in by and "nation" not in fine_by and "area_code" not in have)):
             return None
-        rows = None if _same_query(fine_f, f) else fine["year"].isin(f.years).to_numpy()  # fewer years: theirs
+        rows = None
+        for column, values in kept.items():
+            array = self._column(fine, column)
+            keep = np.isin(array, list(values)) if isinstance(array, np.ndarray) else np.asarray(
+                array.isin(list(values)), dtype=bool)
+            rows = keep if rows is None else rows & keep
         if fine.empty or (rows is not None and not rows.any()):
             return None
         keys = [*queries.group_columns(by), *within]
@@ -108,9 +147,9 @@ class Counts:
             # ORDER BY ALL's order: by the group columns, missing last.
             return fine.groupby(keys, sort=True, dropna=False)[columns].sum().reset_index()
         values = matrix[:, [at[c] for c in columns]]
-        key_values = {k: fine[k] for k in keys}
+        key_values = {k: self._column(fine, k) for k in keys}
         if "nation" in by and "nation" not in fine_by:
-            key_values["area_code"] = _nation(key_values["area_code"])
+            key_values["area_code"] = _nation(pd.Series(key_values["area_code"], copy=False)).array
         if rows is not None:
             values = values[rows]
             key_values = {k: v[rows] for k, v in key_values.items()}
@@ -134,7 +173,7 @@ def group_sum(keys: dict[str, pd.Series], values: np.ndarray, columns: list[str]
         code, unique = pd.factorize(key, sort=True)  # missing: -1, made the last code (sorted last)
         size = len(unique) + 1
         combined = combined * size + np.where(code < 0, size - 1, code)
-        uniques.append(unique.array)
+        uniques.append(getattr(unique, "array", unique))  # an Index's values; an array's own uniques
         sizes.append(size)
     groups, which = np.unique(combined, return_inverse=True)
     sums = np.zeros((len(groups), len(columns)), dtype=np.int64)
