@@ -25,13 +25,13 @@ import pandas as pd
 
 from kpi.data import paths, queries, schema, store
 from kpi.data.queries import Filters
-from kpi.metrics import compute, disclosure, registry, similar, stats, tables
+from kpi.metrics import compute, disclosure, headlines, registry, similar, stats, tables
 from kpi.metrics.scope import Scope, ScopeError
 from kpi.metrics.tables import PLACE_BREAKDOWNS, split_by_metric
 
 __all__ = ["Filters", "PLACE_BREAKDOWNS", "Scope", "ScopeError", "khi_table", "khi_tables", "khi_tables_many",
-           "split_by_metric", "headline", "trend", "profile", "funnel", "coverage", "years", "people_years", "scheme_list", "connect",
-           "similar_schemes", "compare_with_similar"]
+           "split_by_metric", "headline", "trend", "profile", "funnel", "coverage", "years", "people_years",
+           "scheme_list", "connect", "similar_schemes", "compare_with_similar"]
 
 
 @functools.lru_cache(maxsize=4)
@@ -251,7 +251,7 @@ def headline(metric_ids: Sequence[str], filters: Filters = Filters(), *, scope: 
     pair = filters.with_years([latest - 1, latest])
     public_all, published_all = _shown_and_counts(metric_ids, "year", pair, scope=scope, con=con,
                                                   confidence=confidence, compare_breakdowns=False)
-    return tables.headline_rows(metric_ids, latest, public_all, published_all, confidence, filters.programmes)
+    return headlines.headline_rows(metric_ids, latest, public_all, published_all, confidence, filters.programmes)
 
 
 def trend(metric_id: str, filters: Filters = Filters(), *, scope: Scope, con=None, data_dir=None,

@@ -4,8 +4,9 @@ again (`Counts`, used by kpi.metrics.compute).
 Counts and record-key sums are sums over records, so the sum of the finer groups is the coarser query's sum to the
 unit (perturbation comes after, in `compute._counter`). A request is summed from an earlier one when it asks for the
 same filters, or for some of their years, areas or programmes (the earlier one broken down by year, by place, by
-programme), and its breakdowns are a coarsening of the earlier one's: the benchmark of a table of places (the UK, the nations) or of subgroups (everyone in
-the view), and the profile's latest year by place from its series by place and year (one scan of the cube for both).
+programme), and its breakdowns are a coarsening of the earlier one's: the benchmark of a table of places (the UK, the
+nations) or of subgroups (everyone in the view), the profile's latest year by place from its series by place and year
+(one scan of the cube for both), the growth page's totals per programme, England and nation from the view's counts.
 """
 
 from __future__ import annotations

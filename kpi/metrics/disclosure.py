@@ -79,17 +79,27 @@ def apply(
     """
     if denominator not in table.columns:
         raise ValueError(f"the table has no denominator column {denominator!r}.")
-    limit = MIN_DENOMINATOR if threshold is None else np.asarray(threshold, dtype=float)
     out = table.copy()
-    denominators = pd.to_numeric(out[denominator], errors="coerce").to_numpy(dtype=float)
-    hidden = ~(denominators >= limit)  # NaN denominators are hidden: their size cannot be vouched for
+    hidden = hidden_rows(out[denominator], MIN_DENOMINATOR if threshold is None else threshold)
     for column in dict.fromkeys([*count_columns, *value_columns]):
-        if column not in out.columns:
-            continue
-        if pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_extension_array_dtype(out[column]):
-            out[column] = np.where(hidden, np.nan, out[column].to_numpy(dtype=float))
-        else:
-            out[column] = out[column].mask(pd.Series(hidden, index=out.index))
+        if column in out.columns:
+            values = out[column]
+            out[column] = suppressed(values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array, hidden)
     out["suppressed"] = hidden
     out["suppression"] = np.where(hidden, "primary", "")
     return out
+
+
+def hidden_rows(denominators, threshold) -> np.ndarray:
+    """The rows `apply` suppresses: a denominator below the threshold (one, or one per row), or missing (its size
+    cannot be vouched for)."""
+    values = pd.to_numeric(pd.Series(denominators, copy=False), errors="coerce").to_numpy(dtype=float)
+    return ~(values >= np.asarray(threshold, dtype=float))
+
+
+def suppressed(column, hidden: np.ndarray):
+    """A count or value column (an array) with the hidden rows missing: NaN in a plain numeric column (made float),
+    missing in any other."""
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_extension_array_dtype(column.dtype):
+        return np.where(hidden, np.nan, np.asarray(column, dtype=float))
+    return pd.Series(column, copy=False).mask(hidden).array

@@ -30,6 +30,7 @@ BENCHMARK_RULE = N_(
 AREA_NAMES = {**schema.AREAS, **schema.NATIONS}
 # Label columns stay English (tables are data); outputs translate them where shown: _(NOT_RECORDED), _(label).
 NOT_RECORDED = N_("Not recorded")
+LABELLED = ("arrangement", "age_band", "primary_need", "programme")  # code columns with a label beside them
 
 
 def add_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -38,14 +39,9 @@ def add_labels(df: pd.DataFrame) -> pd.DataFrame:
         df["area_name"] = df["area_code"].map(AREA_NAMES)
     if "year" in df:
         df["year_label"] = df["year"].map(lambda y: schema.fy_label(int(y)) if pd.notna(y) else "")
-    for col, labels in (
-        ("arrangement", "arrangement"),
-        ("age_band", "age_band"),
-        ("primary_need", "primary_need"),
-        ("programme", "programme"),
-    ):
+    for col in LABELLED:
         if col in df:
-            df[f"{col}_label"] = df[col].map(lambda v, m=schema.LABELS[labels]: m.get(v, NOT_RECORDED))
+            df[f"{col}_label"] = df[col].map(lambda v, m=schema.LABELS[col]: m.get(v, NOT_RECORDED))
     return df
 
 
@@ -67,37 +63,76 @@ EXTRA_ORDER = ["status", "population_year", "period_start", "period_end", "peopl
 def finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float, public: bool) -> pd.DataFrame:
     """Stack the KHIs' exact figures, then label, describe and (for public output) apply disclosure control once.
 
-    Done on the stacked table, not per KHI: pandas costs per operation, and a page asks for dozens of KHIs.
+    Done on the stacked table, not per KHI, and column by column as arrays, the frame built once at the end: pandas
+    costs per operation (an insert, a copy), and a page asks for dozens of KHIs.
     """
     parts = [exact[k.id] for k in ks]
-    table = stack(parts)
+    stacked = stack(parts)
+    table = {c: (v.to_numpy() if isinstance(v.dtype, np.dtype) else v.array) for c, v in stacked.items()}
     for name in WORD_COLUMNS:
         if name in table and table[name].dtype != "str":
             table[name] = table[name].astype("str")
     sizes = [row_count(p) for p in parts]
     for name, values in (("metric_id", [k.id for k in ks]), ("metric_title", [k.title for k in ks]),
                          ("unit", [k.unit for k in ks]), ("statistic", [k.statistic for k in ks]),
-                         ("method", [k.facts.method_name for k in ks]), ("min_n", [k.min_n for k in ks])):
-        table[name] = np.repeat(np.asarray(values, dtype=object), sizes)
-    table = add_labels(table)
-    table["confidence"] = stats.confidence_label(confidence)
+                         ("method", [k.facts.method_name for k in ks])):
+        table[name] = pd.array(np.repeat(np.asarray(values, dtype=object), sizes), dtype="str")
+    min_n = np.repeat(np.asarray([k.min_n for k in ks], dtype=float), sizes)
+    table.update(_labels(table))
+    table["confidence"] = pd.array(np.full(len(min_n), stats.confidence_label(confidence), dtype=object), dtype="str")
     cols = ["metric_id", "metric_title", *label_columns(by), "numerator", "denominator", "value", "lower",
             "upper", "unit", "benchmark", "benchmark_name", "comparison", "confidence", "statistic", "method"]
     # Extra columns in one fixed order, so a KHI's columns read the same alone or split from a stack.
-    extra = sorted((c for c in table.columns if c not in cols and c != "min_n"),
+    extra = sorted((c for c in table if c not in cols),
                    key=lambda c: (EXTRA_ORDER.index(c) if c in EXTRA_ORDER else len(EXTRA_ORDER), c))
-    table = table[[*cols, *extra, "min_n"]]
+    table = {c: table[c] for c in (*cols, *extra)}
     if public:
-        table = public_view(table, by)
+        table = _protected(table, min_n, ks, sizes)
     else:
-        table = table.assign(suppressed=False, suppression="")
+        table["suppressed"], table["suppression"] = np.zeros(len(min_n), dtype=bool), pd.array(
+            np.full(len(min_n), "", dtype=object), dtype="str")
     for col in ("numerator", "denominator", *extra):
-        if not pd.api.types.is_numeric_dtype(table[col]) or pd.api.types.is_bool_dtype(table[col]):
-            continue
-        values = table[col].dropna()
-        if len(values) and (values % 1 == 0).all():  # counts and years print as whole numbers
-            table[col] = table[col].astype("Int64")
-    return table.drop(columns="min_n").reset_index(drop=True)
+        table[col] = _whole_numbers(table[col])
+    return pd.DataFrame(table)
+
+
+def _whole_numbers(array):
+    """A numeric column (not bool) as Int64 when every value present is a whole number (counts and years print as
+    whole numbers); any other column as it is."""
+    if not pd.api.types.is_numeric_dtype(array.dtype) or pd.api.types.is_bool_dtype(array.dtype):
+        return array
+    values = array.astype(float) if isinstance(array, np.ndarray) else array.to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(values)
+    if not present.any() or not (values[present] % 1 == 0).all():
+        return array
+    return pd.array(array, dtype="Int64")
+
+
+def _labels(table: dict) -> dict:
+    """`add_labels`' columns for a table held as arrays."""
+    codes = {c: table[c] for c in ("area_code", "year", *LABELLED) if c in table}
+    labelled = add_labels(pd.DataFrame(codes))
+    return {c: labelled[c].array for c in labelled.columns if c not in codes}
+
+
+def _protected(table: dict, min_n: np.ndarray, ks: Sequence[KHI], sizes: list[int]) -> dict:
+    """`public_view` for a table held as arrays (one KHI per run of `sizes` rows, `min_n` per row)."""
+    if not len(min_n):
+        table["suppressed"], table["suppression"] = np.zeros(0, dtype=bool), pd.array([], dtype="str")
+        return table
+    value_cols = [c for c in ("value", "lower", "upper", "benchmark") if c in table]
+    count_cols = [c for c in ("numerator", "denominator", "people_start", "people_end") if c in table]
+    hidden = disclosure.hidden_rows(table["denominator"], np.maximum(min_n, disclosure.MIN_DENOMINATOR))
+    for column in dict.fromkeys([*count_cols, *value_cols]):
+        table[column] = disclosure.suppressed(table[column], hidden)
+    table["suppressed"], table["suppression"] = hidden, pd.array(np.where(hidden, "primary", "").astype(object),
+                                                                   dtype="str")
+    table["comparison"] = pd.array(np.where(hidden, "not compared", np.asarray(table["comparison"], dtype=object)),
+                                   dtype="str")
+    rows = [k for k, size in zip(ks, sizes) for _ in range(size)]
+    for column in value_cols:
+        table[column] = registry.round_shown(rows, np.asarray(table[column], dtype=float))
+    return table
 
 
 def row_count(part) -> int:
@@ -330,41 +365,3 @@ def trend_words_many(series: dict[str, pd.DataFrame], place: str) -> dict[tuple[
     directions = [registry.get(m).direction for m in row.get_level_values(0)]
     label, assessment = stats.trend_labels(x, n, directions)
     return dict(zip(row, zip(label, assessment)))
-
-
-def headline_rows(metric_ids: Sequence[str], latest: int, public_all: pd.DataFrame, published_all: pd.DataFrame,
-                  confidence: float, programmes: tuple[str, ...]) -> pd.DataFrame:
-    """`api.headline`'s rows from the KHIs' table by year as shown (`public_all`) and the figures its change tests
-    use (`published_all`: published counts outside the exact scopes)."""
-    # Rows by (KHI, year) in one pass each: per-KHI pandas filtering cost more than the queries.
-    shown = {(r["metric_id"], int(r["year"])): r for r in public_all.to_dict("records")}
-    counts = {(r["metric_id"], int(r["year"])): r
-              for r in published_all[["metric_id", "year", "numerator", "denominator"]].to_dict("records")}
-    rows = []
-    for mid in metric_ids:
-        k = registry.get(mid)
-        if (mid, latest) not in shown:  # no answers at all in the latest year
-            continue
-        now, before = shown[mid, latest], shown.get((mid, latest - 1))
-        row = {key: value for key, value in now.items() if key != "year"}
-        before_hidden = before is None or bool(before["suppressed"])
-        row.update(year=latest, year_label=schema.fy_label(latest),
-                   previous_value=np.nan if before_hidden else before["value"],
-                   change=np.nan, change_lower=np.nan, change_upper=np.nan, change_significance="not tested")
-        if not (now["suppressed"] or before_hidden):
-            if k.share_of_people:
-                a, b = counts[mid, latest], counts[mid, latest - 1]
-                d, lo, hi = stats.difference_interval(
-                    float(a["numerator"]), float(a["denominator"]), float(b["numerator"]), float(b["denominator"]),
-                    confidence=confidence,
-                )
-                # Shown to one decimal place, as on screen; the significance uses the unrounded interval.
-                row.update(change=round(d * 100, 1), change_lower=round(lo * 100, 1), change_upper=round(hi * 100, 1),
-                           change_significance=change_words(lo, hi, k.direction))
-            else:
-                row["change"] = row["value"] - row["previous_value"]
-        row["sentence"] = registry.sentence(k, None if row["suppressed"] else row["value"],
-                                            programmes=programmes)
-        row["metric_id"] = mid
-        rows.append(row)
-    return pd.DataFrame(rows)
