@@ -87,7 +87,7 @@ def finish(ks: Sequence[KHI], exact: dict, by: Sequence[str], confidence: float,
                    key=lambda c: (EXTRA_ORDER.index(c) if c in EXTRA_ORDER else len(EXTRA_ORDER), c))
     table = {c: table[c] for c in (*cols, *extra)}
     if public:
-        table = _protected(table, min_n, ks, sizes)
+        table = public_view(table, min_n, ks, sizes)
     else:
         table["suppressed"], table["suppression"] = np.zeros(len(min_n), dtype=bool), pd.array(
             np.full(len(min_n), "", dtype=object), dtype="str")
@@ -115,8 +115,10 @@ def _labels(table: dict) -> dict:
     return {c: labelled[c].array for c in labelled.columns if c not in codes}
 
 
-def _protected(table: dict, min_n: np.ndarray, ks: Sequence[KHI], sizes: list[int]) -> dict:
-    """`public_view` for a table held as arrays (one KHI per run of `sizes` rows, `min_n` per row)."""
+def public_view(table: dict, min_n: np.ndarray, ks: Sequence[KHI], sizes: list[int]) -> dict:
+    """Disclosure control for a stacked table of published figures (its columns as arrays; one KHI per run of `sizes`
+    rows, `min_n` per row); every public output goes through here. Small rows are suppressed (the rule of
+    `disclosure.apply`) and figures are rounded to the precision shown on screen."""
     if not len(min_n):
         table["suppressed"], table["suppression"] = np.zeros(0, dtype=bool), pd.array([], dtype="str")
         return table
@@ -180,24 +182,6 @@ def split_by_metric(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
         empty = [c for c in part.columns if c not in core and part[c].isna().all()]
         parts[metric_id] = part.drop(columns=empty)
     return parts
-
-
-def public_view(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """Disclosure control for a (stacked) table of published figures; every public output goes through here.
-
-    Small rows are suppressed (`disclosure.apply`) and figures are rounded to the precision shown on screen.
-    """
-    if table.empty:
-        return table.assign(suppressed=pd.Series(dtype=bool), suppression=pd.Series(dtype=str))
-    value_cols = tuple(c for c in ("value", "lower", "upper", "benchmark") if c in table.columns)
-    count_cols = tuple(c for c in ("numerator", "denominator", "people_start", "people_end") if c in table.columns)
-    threshold = np.maximum(table["min_n"].to_numpy(dtype=float), disclosure.MIN_DENOMINATOR)
-    out = disclosure.apply(table, count_columns=count_cols, value_columns=value_cols, threshold=threshold)
-    out["comparison"] = np.where(out["suppressed"], "not compared", out["comparison"].to_numpy(dtype=object))
-    ks = [registry.get(m) for m in out["metric_id"]]
-    for col in value_cols:
-        out[col] = registry.round_shown(ks, out[col].to_numpy(float))
-    return out
 
 
 def with_benchmarks(cur, ks, exact: dict, by, f: Filters, confidence, compare_breakdowns: bool,
