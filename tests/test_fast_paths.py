@@ -256,11 +256,11 @@ def test_trend_labels_equal_trend_test_row_by_row():
 
 GROWTH_VIEWS = [Filters(years=(2023, 2024)), Filters(years=tuple(range(2019, 2025)), areas=("E12000001", "E12000007",
                                                                                           "W92000004")),
-                Filters(years=(2024,), programmes=("homeshare",), arrangements=("homeshare",))]
+                Filters(years=(2024,), programmes=("homeshare",), arrangements=("homeshare",)), Filters()]
 
 
 @pytest.mark.parametrize("scope", [PUBLIC, SCHEMES, EXACT], ids=["public", "hub", "analyst"])
-@pytest.mark.parametrize("view", GROWTH_VIEWS, ids=["latest", "five-years-three-places", "homeshare"])
+@pytest.mark.parametrize("view", GROWTH_VIEWS, ids=["latest", "five-years-three-places", "homeshare", "every-year"])
 def test_khi_tables_many_equals_khi_tables_per_request_from_one_people_query(sample_store, monkeypatch, scope, view):
     """The Regional growth page's totals (per programme: the whole view, England, its regions, the nations), as
     ui.data asks them: the same tables as a khi_tables call each (and as the straightforward path), from one query of

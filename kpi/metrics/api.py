@@ -99,8 +99,8 @@ def khi_tables_many(requests: Iterable[tuple[Iterable[str], Sequence[str] | str,
         ks = [registry.get(m) for ids, _, _ in requests for m in ids]
         if requests and all(set(by) <= {"region", "nation", "year", "programme"} for _, by, _f in requests):
             # The requests' years, and the year before each one's first (growth compares it with the one before).
-            growth = any(k.table == "people_supported" for k in ks)
-            years = {y for _, _by, f in requests for y in (*f.years, *([min(f.years) - 1] if growth else []))}
+            before = any(k.table == "people_supported" for k in ks)
+            years = {y for _, _by, f in requests if f.years for y in (*f.years, *[min(f.years) - 1] * before)}
             view = replace(requests[0][2], areas=(), programmes=()).with_years(
                 years if all(f.years for _, _, f in requests) else ())
             if all(replace(f, areas=(), programmes=(), years=view.years) == view for _, _by, f in requests):
