@@ -220,7 +220,7 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
         frame = _growth_frame(counts, by, f, protect)  # shared: the growth KHIs differ only in what they make of it
         for k in growth:
             figures = _growth_figures(k, frame, by, f, counts, confidence)
-            out[k.id] = figures if frames else _plain(figures)
+            out[k.id] = pd.DataFrame(figures) if frames else figures
     return out
 
 
@@ -288,8 +288,8 @@ def _same_groups(source: Counts, plain_by, keys, start: int, end: int, filters: 
 
 
 def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, source: Counts,
-                    confidence) -> pd.DataFrame:
-    """One growth KHI's exact figures from the start and end counts."""
+                    confidence) -> dict:
+    """One growth KHI's exact figures from the start and end counts, as columns (arrays)."""
     frame, start, end = growth_frame
     group_cols = queries.group_columns(by)
     n0, n1 = frame["people_start"].to_numpy(float), frame["people_end"].to_numpy(float)
@@ -331,10 +331,10 @@ def _growth_figures(k: KHI, growth_frame, by: Sequence[str], filters: Filters, s
     else:
         raise ValueError(f"KHI {k.id!r} is not a growth KHI")
     year = frame["year"].to_numpy()
-    out["period_start"], out["period_end"] = (start if "year" not in by else year - 1), (
-        end if "year" not in by else year)
+    out["period_start"], out["period_end"] = (np.full(len(year), start) if "year" not in by else year - 1), (
+        np.full(len(year), end) if "year" not in by else year)
     out["people_start"], out["people_end"] = n0, n1
-    return pd.DataFrame(out)
+    return out
 
 
 def _with_population(frame: pd.DataFrame, pop: pd.DataFrame):
