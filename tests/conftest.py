@@ -32,6 +32,18 @@ def sample_store(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def cur(sample_store):
+    """A cursor on the fixture store (kpi.data.queries.connect), one per test module."""
+    from kpi.data import queries
+
+    con = queries.connect(sample_store)
+    c = con.cursor()
+    yield c
+    c.close()
+    con.close()
+
+
 @pytest.fixture()
 def sample_env(sample_store, monkeypatch) -> Path:
     """Point KHI_DATA_DIR at the fixture store for code that resolves the data directory itself (the app)."""

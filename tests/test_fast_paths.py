@@ -21,15 +21,6 @@ from tests.scopes import EXACT, PUBLIC, SCHEMES
 CUBE_COLUMNS = [queries.cube_column("impact_connected", a) for a in ("positive", "negative", "unanswered")]
 
 
-@pytest.fixture(scope="module")
-def cur(sample_store):
-    con = queries.connect(sample_store)
-    c = con.cursor()
-    yield c
-    c.close()
-    con.close()
-
-
 def _fetch(counts: compute.Counts, kind: str, by, f: Filters, keys: bool) -> pd.DataFrame:
     if kind == "cube":
         return counts.cube(CUBE_COLUMNS, by, f, keys=keys)

@@ -33,15 +33,6 @@ NOT_ANSWERED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def cur(sample_store):
-    con = queries.connect(sample_store)
-    c = con.cursor()
-    yield c
-    c.close()
-    con.close()
-
-
 def _requests(cur, by, f: Filters) -> dict[str, pd.DataFrame]:
     return {"cube": queries.cube_counts(cur, CUBE, by, f, keys=True),
             "change": queries.cube_counts(cur, CHANGE, by, f, table="change", keys=True),
