@@ -8,6 +8,7 @@ never the only signal. Colours are Fingertips' (better / similar / worse; blues 
 from __future__ import annotations
 
 import html
+import textwrap
 from typing import Callable
 from urllib.parse import quote
 
@@ -192,6 +193,10 @@ def spine_frame(table: pd.DataFrame, place_code: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+SPINE_WRAP = 28  # characters per line of a KHI's title beside its row
+LABEL_LINE_PX = 21  # a 16px tick label's line, as Plotly spaces the lines of a wrapped one
+
+
 @remembered
 def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
     """Fingertips' spine chart: each KHI's benchmark at the centre, the range of places as a light bar (lowest to
@@ -229,9 +234,13 @@ def spine_chart(frame: pd.DataFrame, *, title: str) -> go.Figure:
                              marker={"color": colours, "symbol": symbols, "size": 14,
                                      "line": {"color": "#000000", "width": 1.5}},
                              customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    # Each row as tall as the longest title's lines, so no two titles overlap (a KHI's title is longer than a region's
+    # name: wrapped wider than area charts' rows, on at most two or three lines).
+    lines = max((len(textwrap.wrap(label, SPINE_WRAP)) for label in labels), default=1)
     return figure(traces, {"shapes": [vline(0.5, {"color": "#000000", "width": 2})]},
                   {"barmode": "overlay", "legend": {"orientation": "h", "y": -0.08, "x": 0}},
-                  area_layout(traces, title, max(360, 28 * len(rows) + 120)),
+                  area_layout(traces, title, max(360, max(28, LABEL_LINE_PX * lines + 6) * len(rows) + 120),
+                              wrap=SPINE_WRAP),
                   {"xaxis": {"range": [0, 1], "showticklabels": False, "showgrid": False, "zeroline": False,
                              "title": {"text": _("← worse   better →")}}})
 

@@ -158,9 +158,11 @@ def chart_layout(traces: list, title: str | None, *, height: int) -> dict:
     }, wrapped_categories(traces))
 
 
-def area_layout(traces: list, title: str, height: int, *, right: int = 20, headroom: int = 28) -> dict:
+def area_layout(traces: list, title: str, height: int, *, right: int = 20, headroom: int = 28,
+                wrap: int = CATEGORY_WRAP) -> dict:
     """The area and scheme figures' layout. `height` is for the plot itself: the title's lines (and `headroom` for
-    notes above the plot) are added on top, so a long finding never overlaps the chart."""
+    notes above the plot) are added on top, so a long finding never overlaps the chart. `wrap`: the characters per
+    line of the y axis's category names."""
     text, top = title_top(title, headroom)
     return merged({
         "title": {"text": text or "", "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
@@ -174,7 +176,7 @@ def area_layout(traces: list, title: str, height: int, *, right: int = 20, headr
         "legend": {"font": {"size": FONT["size"] - 2}},
         "xaxis": AXIS_STYLE,
         "yaxis": AXIS_STYLE,
-    }, wrapped_categories(traces))
+    }, wrapped_categories(traces, wrap))
 
 
 def unit_axis(unit: str) -> str:

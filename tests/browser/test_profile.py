@@ -64,6 +64,12 @@ def test_profile_shows_every_khi_for_every_area_with_labels_and_trends(page, str
     assert shown and all("95% interval" in h and ("n = " in h or "people supported" in h) for h in shown)
     expect(page.get_by_test_id("stMain").get_by_test_id("stDataFrame")).to_have_count(1)  # the spine's table
     expect(page.get_by_test_id("stMain").get_by_test_id("stDataFrame")).to_be_visible()
+    # every KHI's title beside its row, none overlapping the next (they did, wrapped on 3-5 lines in 28px rows)
+    boxes = spine.locator(".yaxislayer-above .ytick text").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; })")
+    assert len(boxes) == len(registry.COMPARED_IDS)
+    boxes.sort()
+    assert all(upper[1] <= lower[0] + 1 for upper, lower in zip(boxes, boxes[1:])), boxes
     save_screenshot(page, "profile-spine")
 
 
