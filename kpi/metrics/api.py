@@ -88,6 +88,10 @@ def khi_tables(metric_ids: Iterable[str], by: Sequence[str] | str = (), filters:
     return tables.finish(ks, figures, by, confidence, not exact)
 
 
+# The breakdown khi_tables_many queries a view's counts by: requests by these (or by nation) are sums of it.
+_VIEW_BY = ("region", "programme", "year")
+
+
 def khi_tables_many(requests: Iterable[tuple[Iterable[str], Sequence[str] | str, Filters]], *, scope: Scope,
                     con=None, data_dir=None, confidence: float = 0.95) -> list[pd.DataFrame]:
     """`khi_tables(metric_ids, by, filters)` for each request, from one set of queries: parts of one view (some of its
@@ -96,16 +100,16 @@ def khi_tables_many(requests: Iterable[tuple[Iterable[str], Sequence[str] | str,
     requests = [(list(ids), (by,) if isinstance(by, str) else tuple(by), f) for ids, by, f in requests]
     counts = compute.Counts(_cursor(con, data_dir))
     try:
-        ks = [registry.get(m) for ids, _, _ in requests for m in ids]
-        if requests and all(set(by) <= {"region", "nation", "year", "programme"} for _, by, _f in requests):
+        every_khi = [registry.get(m) for ids, _, _ in requests for m in ids]
+        if requests and all(set(by) <= {*_VIEW_BY, "nation"} for _, by, _f in requests):
             # The requests' years, and the year before each one's first (growth compares it with the one before).
-            before = any(k.table == "people_supported" for k in ks)
+            before = any(k.table == "people_supported" for k in every_khi)
             years = {y for _, _by, f in requests if f.years for y in (*f.years, *[min(f.years) - 1] * before)}
             view = replace(requests[0][2], areas=(), programmes=()).with_years(
                 years if all(f.years for _, _, f in requests) else ())
             if all(replace(f, areas=(), programmes=(), years=view.years) == view for _, _by, f in requests):
-                view, exact = _scoped(counts.cur, scope, ("region", "programme", "year"), view)  # as each request's
-                compute.prefetch(counts, ks, ("region", "programme", "year"), view, keys=not exact)
+                view, exact = _scoped(counts.cur, scope, _VIEW_BY, view)  # as each request's
+                compute.prefetch(counts, every_khi, _VIEW_BY, view, keys=not exact)
         out = []
         for ids, by, f in requests:
             ks, by, figures, exact = _figures(ids, by, f, con, data_dir, confidence, True, scope, counts)

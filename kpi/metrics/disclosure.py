@@ -83,8 +83,7 @@ def apply(
     hidden = hidden_rows(out[denominator], MIN_DENOMINATOR if threshold is None else threshold)
     for column in dict.fromkeys([*count_columns, *value_columns]):
         if column in out.columns:
-            values = out[column]
-            out[column] = suppressed(values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array, hidden)
+            out[column] = suppressed(out[column], hidden)
     out["suppressed"] = hidden
     out["suppression"] = np.where(hidden, "primary", "")
     return out
@@ -98,8 +97,8 @@ def hidden_rows(denominators, threshold) -> np.ndarray:
 
 
 def suppressed(column, hidden: np.ndarray):
-    """A count or value column (an array) with the hidden rows missing: NaN in a plain numeric column (made float),
-    missing in any other."""
+    """A count or value column (a Series or an array) as an array with the hidden rows missing: NaN in a plain numeric
+    column (made float), missing in any other."""
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_extension_array_dtype(column.dtype):
         return np.where(hidden, np.nan, np.asarray(column, dtype=float))
     return pd.Series(column, copy=False).mask(hidden).array
