@@ -104,7 +104,7 @@ def _run_table(args) -> int:
                               confidence=args.confidence)
     except ScopeError:
         return _error(_("scheme-level figures are not public; the national team can use --exact on the server"))
-    except store.StoreError as exc:
+    except (store.StoreError, ValueError) as exc:  # ValueError: a breakdown the KHI's data does not have
         return _error(str(exc))
     if args.format == "json":
         sys.stdout.write(table.to_json(orient="records", indent=2) + "\n")

@@ -130,6 +130,14 @@ def test_cli_table_rejects_unknown_metric_and_area(sample_store, capsys):
     assert "unknown area code(s) E99" in capsys.readouterr().err
 
 
+def test_people_supported_by_age_band_or_need_is_a_clear_error_not_a_query_failure(sample_store, capsys):
+    for by in ("age_band", "primary_need"):
+        with pytest.raises(ValueError, match="counts? them by arrangement only"):
+            api.khi_table("people_growth_pct", (by,), scope=PUBLIC, data_dir=sample_store)
+        assert main(["table", "people_net_change", "--by", by, "--data", str(sample_store)]) == 2
+        assert "cannot be broken down by age band or primary need" in capsys.readouterr().err
+
+
 def test_cli_table_explains_a_missing_store(tmp_path, capsys):
     assert main(["table", "connected_positive", "--data", str(tmp_path)]) == 2
     assert "no KHI data store here" in capsys.readouterr().err

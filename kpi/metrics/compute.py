@@ -174,6 +174,9 @@ def _table_columns(table: str, part: Sequence[KHI]) -> list[str]:
     return sorted({c for k in part for c in (*k.numerator, *k.denominator, *_PAIRED_EXTRA.get(k.kind, ()))})
 
 
+NOT_IN_RETURNS = frozenset({"age_band", "primary_need"})  # breakdowns the yearly returns (people supported) lack
+
+
 def prefetch(counts: Counts, ks: Sequence[KHI], by: Sequence[str], f: Filters, keys: bool) -> None:
     """Query every count the KHIs read from the cube, the change table and the yearly returns by `by` over `f`, one
     query per table, so that later requests of `counts` for fewer columns, coarser breakdowns or parts of `f` (some of
@@ -182,7 +185,7 @@ def prefetch(counts: Counts, ks: Sequence[KHI], by: Sequence[str], f: Filters, k
         part = [k for k in ks if k.table == table]
         if part:
             counts.cube(_table_columns(table, part), by, f, table=table, keys=keys)
-    if any(k.table == "people_supported" for k in ks) and not {"age_band", "primary_need"} & set(by):
+    if any(k.table == "people_supported" for k in ks) and not NOT_IN_RETURNS & set(by):
         counts.people(by, f)
 
 
@@ -197,6 +200,9 @@ def compute_many(cur, ks: Sequence[KHI], by: Sequence[str], f: Filters, confiden
     """
     if "nation" in by and {"region", "scheme"} & set(by):  # both would name their column area_code
         raise ValueError("cannot break down by nation and by region or scheme at once: choose one place level")
+    if NOT_IN_RETURNS & set(by) and any(k.table == "people_supported" for k in ks):
+        raise ValueError("people supported cannot be broken down by age band or primary need: schemes' yearly "
+                         "returns count them by arrangement only")
     counts = counts if counts is not None else Counts(cur)
     group_cols = queries.group_columns(by)
     out: dict[str, pd.DataFrame] = {}
