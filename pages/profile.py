@@ -12,7 +12,7 @@ from kpi.data import schema
 from kpi.i18n import N_, _
 from kpi.metrics import registry
 from kpi.render import profile
-from ui import blocks, data, glossary, nav, state
+from ui import blocks, charts, data, glossary, nav, state
 
 # Counts of people cannot be better or worse than a benchmark (kpi.metrics.api leaves them "not compared").
 METRICS = registry.COMPARED_IDS
@@ -95,10 +95,9 @@ else:
                          "lower."))
             chart, beside = st.columns([3, 2])
             with chart:
-                st.plotly_chart(fig, key="profile-spine", width="stretch", theme=None,
-                                config={"displaylogo": False},
-                                alt=_("Spine chart of {place}: each measure against its benchmark and the other "
-                                      "places").format(place=names[chosen]))
+                charts.plotly_chart(fig, key="profile-spine", config={"displaylogo": False},
+                                    alt=_("Spine chart of {place}: each measure against its benchmark and the "
+                                          "other places").format(place=names[chosen]))
             with beside:
                 st.dataframe(profile.spine_table(spine), hide_index=True, width="stretch",
                              key="profile-spine-table")

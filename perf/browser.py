@@ -27,6 +27,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
 PENDING = '[data-testid="stApp"] [data-testid="stSkeleton"], [data-testid="stApp"] [data-stale="true"]'
+# Streamlit's own Plotly element (the map) and ui/charts.py's basic-bundle charts (every other chart).
+CHARTS = '[data-testid="stPlotlyChart"], .stBidiComponent'
+CHART_FAILED = '.khi-chart[data-drawn="failed"]'
 VIEWPORT = {"width": 1400, "height": 2400}  # wide enough that the sidebar is open, tall enough for most charts
 
 
@@ -76,8 +79,11 @@ def wait_rendered(page, timeout_ms: int = 120_000) -> None:
     """Script finished, no skeleton or stale element left, every Plotly chart drawn (as tests/browser waits)."""
     page.wait_for_selector(APP_IDLE, state="attached", timeout=timeout_ms)
     page.wait_for_function(f"() => document.querySelector('{PENDING}') === null", timeout=timeout_ms)
-    page.wait_for_function("""() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
-                              .every(c => c.querySelector('.main-svg') !== null)""", timeout=timeout_ms)
+    page.wait_for_function(f"""() => Array.from(document.querySelectorAll('{CHARTS}'))
+                               .every(c => c.querySelector('.main-svg, {CHART_FAILED}') !== null)""",
+                           timeout=timeout_ms)
+    if page.locator(CHART_FAILED).count():  # a page whose chart did not draw has not rendered: no time for it
+        raise RuntimeError(f"a chart was not drawn at {page.url}: {page.locator(CHART_FAILED).first.inner_text()}")
 
 
 class RunsSeen:
@@ -151,7 +157,7 @@ def browser_times(root: Path, pages: list[Page], repeat: int, log_dir: Path) -> 
                     for _ in range(repeat):
                         seconds, _ = timed(lambda: (page.goto(target), wait_rendered(page)))
                         warm.append(seconds)
-                    charts = page.locator('[data-testid="stPlotlyChart"]').count()
+                    charts = page.locator(CHARTS).count()
                     errors += page.locator('[data-testid="stException"]').all_inner_texts()
                     out["pages"][pg.path] = {"cold_ms": round(cold * 1000, 1), "warm": percentiles_ms(warm),
                                              "charts": charts, "exceptions": [e[:800] for e in errors]}

@@ -20,6 +20,23 @@ def open_page(path: str, **params) -> AppTest:
     return at
 
 
+def chart_specs(at: AppTest) -> list[str]:
+    """Every chart's figure as the browser receives it (Plotly JSON), in page order: ui.charts' basic-bundle charts
+    (a Streamlit component whose data carries the figure) and st.plotly_chart (the map)."""
+    import json
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if getattr(node, "type", None) == "plotly_chart":
+            yield proto.spec
+        elif proto is not None and type(proto).__name__ == "BidiComponent" and proto.component_name == "khi_chart":
+            yield json.loads(proto.json)["figure"]
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    return list(walk(at._tree))
+
+
 def record_downloads(monkeypatch) -> list[tuple[str, str, object]]:
     """Every download button pages offer from now on: (label, file name, data). `data` is what a click downloads,
     or the function that makes it (pages build CSVs, slides and images only when clicked): see `resolve`."""

@@ -16,7 +16,7 @@ import pypdf
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import open_page, record_downloads, resolve, sign_in_as
+from app_pages import chart_specs, open_page, record_downloads, resolve, sign_in_as
 
 from kpi.data import audit, store, users
 from ui import auth, nav
@@ -35,7 +35,7 @@ def _everything_shown(at: AppTest) -> str:
     """Every text, table cell and chart of a page, as one string."""
     parts = [m.value for m in at.markdown] + [i.value for i in at.info] + [w.value for w in at.warning]
     parts += [h.value for h in at.html] + [df.value.to_csv() for df in at.dataframe]
-    parts += [el.proto.spec for el in at.get("plotly_chart")]
+    parts += chart_specs(at)
     return "\n".join(parts)
 
 
@@ -334,12 +334,12 @@ def test_a_real_store_with_nothing_published_shows_the_public_nothing(real_store
     for page in ("overview", "compare", "presentation", "definitions"):
         at = open_page(f"pages/{page}.py")
         assert [i.value for i in at.info] == [nav.NOTHING_PUBLISHED]
-        assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+        assert not at.metric and not chart_specs(at) and not at.dataframe
     users.add(tmp_path / "access", "ana@example.org", "analyst", by="test")
     sign_in_as(monkeypatch, "ana@example.org")
     at = open_page("pages/overview.py")  # the national team sees the latest, labelled as not published
     assert [w.value for w in at.warning if "Nothing is published yet" in w.value]
-    assert at.get("plotly_chart")
+    assert chart_specs(at)
 
 
 def test_a_hub_sets_its_scheme_against_similar_schemes_and_learns_no_other_name(real_store, monkeypatch, tmp_path,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import open_page, record_downloads, resolve
+from app_pages import chart_specs, open_page, record_downloads, resolve
 
 from kpi.metrics import api, registry, stats
 from kpi.render import comparison, growth, maps, text
@@ -145,7 +145,7 @@ def test_people_stacked_has_a_panel_per_area_and_a_trace_per_arrangement(store):
 
 
 def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    return [json.loads(spec) for spec in chart_specs(at)]
 
 
 def _growth_expected(store, years: tuple[int, ...]) -> dict:

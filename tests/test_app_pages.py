@@ -19,7 +19,7 @@ from kpi.metrics import api, registry
 from kpi.render import charts, export, people, tables
 from kpi.data import schema
 from kpi.data.queries import Filters
-from tests.app_pages import record_downloads, resolve
+from tests.app_pages import chart_specs, record_downloads, resolve
 from tests.exports import csv_parts
 from tests.scopes import PUBLIC, SCHEMES
 
@@ -51,7 +51,7 @@ def texts(at: AppTest) -> str:
 
 def figures(at: AppTest) -> list[str]:
     """Every number on the page: metrics and the chart specs (a plotly chart is readable as JSON in AppTest)."""
-    specs = [json.dumps(json.loads(el.proto.spec)["data"]) for el in at.get("plotly_chart")]
+    specs = [json.dumps(json.loads(spec)["data"]) for spec in chart_specs(at)]
     return [str(m.value) for m in at.metric] + specs
 
 
@@ -104,7 +104,7 @@ def test_connectedness_builds_only_the_open_tab_and_each_tab_shows_its_khis(page
     at = pages["connectedness"]
     assert [t.label for t in at.tabs] == ["Connected and friendships", "Friends", "Support", "Loneliness",
                                           "Change over time", "England's care survey"]
-    titles = [json.loads(el.proto.spec)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+    titles = [json.loads(spec)["layout"]["title"]["text"] for spec in chart_specs(at)]
     assert len(titles) == 2 and "Feeling connected" in " ".join(titles)  # the first tab only
     assert "not the same measure" not in texts(at)
     change = run_page("connectedness", {"section": "change"})
@@ -113,8 +113,8 @@ def test_connectedness_builds_only_the_open_tab_and_each_tab_shows_its_khis(page
     assert "not the same measure" in texts(run_page("connectedness", {"section": "ascof"}))
     for section, word in (("friends", "friends"), ("lonely", "lonely"), ("helps", "gets in the way")):
         shown = run_page("connectedness", {"section": section})
-        titles = " ".join(json.loads(el.proto.spec)["layout"]["title"]["text"] for el in shown.get("plotly_chart"))
-        assert len(shown.get("plotly_chart")) == 1 and word in titles.replace("<br>", " ").lower(), section
+        titles = " ".join(json.loads(spec)["layout"]["title"]["text"] for spec in chart_specs(shown))
+        assert len(chart_specs(shown)) == 1 and word in titles.replace("<br>", " ").lower(), section
         assert shown.query_params["section"] in (section, [section])
 
 
@@ -125,7 +125,7 @@ def test_health_shows_net_impact_and_a_breakdown(pages):
         assert registry.get(mid).title in page
     at.segmented_control(key="health-by").set_value("primary_need").run()
     assert not at.exception
-    spec = json.dumps(json.loads(at.get("plotly_chart")[1].proto.spec)["data"])
+    spec = json.dumps(json.loads(chart_specs(at)[1])["data"])
     assert "Learning disability" in spec
 
 
@@ -145,7 +145,7 @@ def test_living_well_shows_each_khi_with_n_and_its_interval(pages, sample_env):
         assert k.title in page
         assert f"n = {row['denominator']:,.0f} · 95% interval {lo} to {hi}" in page, k.id
     # Positive and negative impact beside each other in one chart, and its table gives each its n and interval.
-    split = json.dumps(json.loads(at.get("plotly_chart")[0].proto.spec)["data"])
+    split = json.dumps(json.loads(chart_specs(at)[0])["data"])
     for topic in ("Control over my life", "Feeling safe", "Doing things I enjoy", "Being part of the community"):
         assert topic in split
     at.toggle(key="living-split-table").set_value(True).run()
@@ -160,10 +160,10 @@ def test_living_well_breaks_down_and_trends_the_chosen_measure(pages):
     at.selectbox(key="living-metric").set_value("dignity_always_mostly").run()
     at.segmented_control(key="living-by").set_value("age_band").run()
     assert not at.exception
-    charts_shown = at.get("plotly_chart")
-    breakdown = json.loads(charts_shown[1].proto.spec)
+    charts_shown = chart_specs(at)
+    breakdown = json.loads(charts_shown[1])
     assert "18-24" in json.dumps(breakdown["data"])
-    assert "Dignity" in json.loads(charts_shown[2].proto.spec)["layout"]["title"]["text"]
+    assert "Dignity" in json.loads(charts_shown[2])["layout"]["title"]["text"]
 
 
 def test_definitions_lists_every_khi_and_the_coverage(pages):
@@ -406,7 +406,7 @@ def test_overview_where_to_look_says_so_when_no_area_differs(sample_env):
 
 
 def test_overview_impact_chart_says_which_period_it_covers(pages):
-    impact = json.loads(pages["overview"].get("plotly_chart")[-1].proto.spec)["layout"]["title"]["text"]
+    impact = json.loads(chart_specs(pages["overview"])[-1])["layout"]["title"]["text"]
     first, last = min(api.years()), max(api.years())
     assert f"({schema.fy_label(first)} to {schema.fy_label(last)})" in impact.replace("<br>", " ")
 
@@ -433,12 +433,10 @@ def test_a_view_where_every_scheme_is_too_small_says_so_instead_of_empty_axes(sa
     at = open_page("pages/compare.py", metric="connected_positive", level="region", **params)
     said = " ".join(i.value for i in at.info)
     assert blocks.NOTHING_SHOWN in said
-    everything = texts(at) + " ".join(json.dumps(json.loads(el.proto.spec)["layout"]) for el in
-                                      at.get("plotly_chart"))
+    everything = texts(at) + " ".join(json.dumps(json.loads(spec)["layout"]) for spec in chart_specs(at))
     assert "within the" not in everything and "inside the 99.8% limits" not in everything
     # Each chart drawn has a figure in it; the funnel, with nothing to show, is not drawn at all.
-    for el in at.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
+    for spec in map(json.loads, chart_specs(at)):
         assert any(trace.get("x") or trace.get("y") for trace in spec["data"])
 
 

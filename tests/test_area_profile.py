@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app_pages import open_page
+from app_pages import chart_specs, open_page
 
 from kpi.cli import main
 from kpi.data import schema
@@ -199,10 +199,10 @@ def test_profile_page_renders_every_khi_for_every_area_with_links(sample_env):
     assert "England (benchmark)" in html and "UK (benchmark)" in html
     assert re.search(r"(better|similar|worse) than England|similar to England", html)
     assert at.radio(key="profile_bench").value == "auto"
-    assert not at.get("plotly_chart")  # the first tab is the table: the spine chart is built when its tab opens
+    assert not chart_specs(at)  # the first tab is the table: the spine chart is built when its tab opens
     at = open_page("pages/profile.py", section="spine")
     assert at.selectbox(key="profile_place").value == "E12000001"
-    assert len(at.get("plotly_chart")) == 1  # the spine chart
+    assert len(chart_specs(at)) == 1  # the spine chart
     spine = next(d.value for d in at.dataframe if "Lowest" in d.value.columns)
     assert len(spine) == len(registry.COMPARED_IDS)
     assert {"Number of answers (n)", "95% interval", "Benchmark", "Recent trend"} <= set(spine.columns)
@@ -217,4 +217,4 @@ def test_profile_page_restores_the_uk_benchmark_and_a_place_from_the_url(sample_
     assert "bench=uk" in html
     at = open_page("pages/profile.py", bench="uk", place="W92000004", section="spine")
     assert at.selectbox(key="profile_place").value == "W92000004"
-    assert "UK" in at.get("plotly_chart")[0].proto.spec
+    assert "UK" in chart_specs(at)[0]

@@ -10,7 +10,8 @@ What is checked, on the wire as a browser tab behaves (perf.stclient keeps the c
   per-worker counters say where), and serve.sh restarts the killed one, which HAProxy marks UP and serves again;
 - warming: serve.sh opens the pages on each worker once it is up (perf/warm.py, a short budget here), and again on a
   restarted worker; the workers share one private cache folder (ui/cache.py);
-- SIGTERM to serve.sh stops HAProxy and every worker (no orphans).
+- SIGTERM to serve.sh stops HAProxy and every worker (no orphans);
+- the charts' plotly.js bundle (ui/charts.py, static/) comes through the balancer as a script.
 
 Under CI=true a missing haproxy fails (scripts/test.sh installs it), never skips, as for chromium in tests/browser.
 """
@@ -119,6 +120,20 @@ def test_every_worker_is_warmed_before_the_stack_says_so_and_they_share_a_privat
     assert files, "the workers wrote no shared results"
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert all(f.stat().st_mode & 0o077 == 0 for f in files)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_charts_bundle_is_served_through_the_balancer(stack):
+    import urllib.request
+
+    from ui import charts
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{stack.url}/app/static/{charts.BUNDLE}", timeout=TIMEOUT) as r:
+        assert r.status == 200 and r.headers["Content-Type"].split(";")[0] in ("text/javascript",
+                                                                               "application/javascript")
+        assert r.read() == (REPO / "static" / charts.BUNDLE).read_bytes()
 
 
 @pytest.mark.slow

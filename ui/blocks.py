@@ -18,7 +18,7 @@ from kpi.metrics.disclosure import MIN_DENOMINATOR, PROTECTION_NOTE, SUPPRESSED_
 from kpi.render import export, text
 from kpi.render.memo import remembered
 from kpi.render.text import number
-from ui import data, downloads, state, views
+from ui import charts, data, downloads, state, views
 
 _LABEL_COLUMNS = {"metric_title": N_("Measure"), "scheme_name": N_("Scheme"), "area_name": N_("Area"),
                   "year_label": N_("Year"), "programme_label": N_("Programme"),
@@ -161,10 +161,8 @@ def chart_block(fig, table: pd.DataFrame, *, key: str, filename: str, title: str
                 icon=":material/visibility_off:")
         return
     alt = title or (fig.layout.title.text or "").replace("<br>", " ") or None
-    # theme=None: the figure keeps its own fonts and colours, the same as in image exports and slides.
-    st.plotly_chart(fig, key=key, width="stretch", alt=alt, theme=None,
-                    config={"displaylogo": False,
-                            "toImageButtonOptions": {"filename": filename.removesuffix(".csv")}})
+    charts.plotly_chart(fig, key=key, alt=alt, config={
+        "displaylogo": False, "toImageButtonOptions": {"filename": filename.removesuffix(".csv")}})
     table_block(table, key=key, filename=filename, period=period, shown=shown, title=alt)
 
 

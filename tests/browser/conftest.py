@@ -60,7 +60,9 @@ CHART_TIMEOUT_MS = 30_000
 DOWNLOAD_TIMEOUT_MS = 90_000
 
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-PLOTLY_CHART = '[data-testid="stPlotlyChart"]'
+# Streamlit's own Plotly element (the map) and ui/charts.py's basic-bundle charts (every other chart).
+PLOTLY_CHART = '[data-testid="stPlotlyChart"], .stBidiComponent'
+CHART_FAILED = '.khi-chart[data-drawn="failed"]'
 EXCEPTION = '[data-testid="stException"]'
 SKELETON = '[data-testid="stApp"] [data-testid="stSkeleton"]'
 STALE = '[data-testid="stApp"] [data-stale="true"]'
@@ -296,17 +298,15 @@ def wait_for_app(page, charts: bool | int | None = None, timeout_ms: int = APP_T
     )
     if charts is False:
         return
+    drawn = (f"Array.from(document.querySelectorAll('{PLOTLY_CHART}'))"
+             f".filter(c => c.querySelector('.main-svg, {CHART_FAILED}'))")
     if isinstance(charts, int) and not isinstance(charts, bool) and charts > 0:
-        page.wait_for_function(
-            f"n => document.querySelectorAll('{PLOTLY_CHART} .main-svg').length >= n",
-            arg=charts, timeout=max(timeout_ms, CHART_TIMEOUT_MS),
-        )
-        return
-    page.wait_for_function(
-        f"""() => Array.from(document.querySelectorAll('{PLOTLY_CHART}'))
-                 .every(chart => chart.querySelector('.main-svg') !== null)""",
-        timeout=max(timeout_ms, CHART_TIMEOUT_MS),
-    )
+        page.wait_for_function(f"n => {drawn}.length >= n", arg=charts, timeout=max(timeout_ms, CHART_TIMEOUT_MS))
+    else:
+        page.wait_for_function(f"() => {drawn}.length === document.querySelectorAll('{PLOTLY_CHART}').length",
+                               timeout=max(timeout_ms, CHART_TIMEOUT_MS))
+    # A chart whose library did not load says so in place of the chart: a failure, never a page that "rendered".
+    assert page.locator(CHART_FAILED).count() == 0, page.locator(CHART_FAILED).first.inner_text()
 
 
 def assert_no_exception(page) -> None:

@@ -23,7 +23,8 @@ from .conftest import DOWNLOAD_TIMEOUT_MS, REPO, assert_no_exception, save_scree
 
 PAGES = app_pages()
 # What counts as a figure on screen: metrics, charts, tables, maps, and presentation mode's pictures (inline SVG).
-FIGURES = '[data-testid="stMetricValue"], [data-testid="stPlotlyChart"], [data-testid="stDataFrame"], svg, img'
+FIGURES = ('[data-testid="stMetricValue"], [data-testid="stPlotlyChart"], .khi-chart, [data-testid="stDataFrame"], '
+           'svg, img')
 NORTH_WEST = ("North West", "E12000002")
 PERIOD = ("2019-20", 2019)
 

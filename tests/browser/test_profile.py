@@ -88,8 +88,8 @@ def test_a_cell_opens_its_area_and_khi_and_names_england_as_the_benchmark(page, 
     assert "area=E12000002" in page.url and "year=" in page.url  # the cell's year: the detail shows its figure
     expect(page.get_by_test_id("stSidebar")).to_contain_text("North West")
     main = page.get_by_test_id("stMain")
-    expect(main.locator("[data-testid='stPlotlyChart']").first).to_contain_text("North West")
-    expect(main.locator("[data-testid='stPlotlyChart']").first).to_contain_text("England")
+    expect(main.locator(".khi-chart").first).to_contain_text("North West")
+    expect(main.locator(".khi-chart").first).to_contain_text("England")
     labels = main.locator(".js-plotly-plot").first.evaluate("el => el.layout.annotations.map(a => a.text)")
     assert any(t.startswith(f"{figure}  ") for t in labels), (figure, labels)  # the cell's figure, on its row
     save_screenshot(page, "profile-cell-opens-compare")
