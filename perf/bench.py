@@ -61,7 +61,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--browser", action=argparse.BooleanOptionalAction, default=True,
                    help="also time fully rendered pages in chromium (default on)")
     p.add_argument("--browser-repeat", type=int, default=3,
-                   help="warm reloads per page in the browser, and rounds of moving to each page by its sidebar link")
+                   help="warm reloads per page in the browser, rounds of moving to each page by its sidebar link, and "
+                        "rounds of first views in a new browser")
     p.add_argument("--json", dest="json_path", help="write the results here as JSON")
 
 
