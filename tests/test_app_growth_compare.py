@@ -87,11 +87,43 @@ def test_funnel_plot_names_outliers_and_counts_hidden_schemes(store):
     table.loc[inside, ["suppressed", "value"]] = [True, np.nan]  # two more hidden, as disclosure control would
     hidden = int(table["suppressed"].sum())
     fig = comparison.funnel_plot(table, title="Funnel")
-    named = {a.text.replace("<br>", " ") for a in fig.layout.annotations}  # names are drawn on short lines
+    notes = {a.text.replace("<br>", " ") for a in fig.layout.annotations}  # names are drawn on short lines
     outliers = table.loc[table["funnel_position_998"].isin(["above", "below"]), "scheme_name"]
-    assert len(outliers) and set(outliers) <= named
-    assert f"{hidden} schemes not shown: {SUPPRESSED_TEXT}" in named
+    named = notes & set(outliers)
+    assert len(outliers) and named and len(named) + _unnamed(notes) == len(outliers)
+    assert f"{hidden} schemes not shown: {SUPPRESSED_TEXT}" in notes
     assert sum(len(t.x) for t in fig.data if t.mode == "markers") == len(table) - hidden
+
+
+def _unnamed(notes: set[str]) -> int:
+    """The count in the funnel's "N more schemes outside the limits are not named here" note (0 when none)."""
+    found = [int(m.group(1)) for m in map(re.compile(r"^(\d+) more schemes? outside the limits").match, notes) if m]
+    assert len(found) <= 1, notes
+    return found[0] if found else 0
+
+
+def test_a_crowded_funnel_names_the_furthest_outliers_without_overlap_and_counts_the_rest(store):
+    """A national store has dozens of outliers (42 at 1M responses): their names drawn together overlap."""
+    table = api.funnel("connected_positive", data_dir=store, scope=SCHEMES)
+    within = table.index[table["funnel_position_998"] == "within"][:30]
+    table.loc[within, "funnel_position_998"] = "above"
+    table.loc[within, "value"] = table["baseline"].iloc[0] + 5 + np.arange(len(within)) * 0.1
+    fig = comparison.funnel_plot.uncached(table, title="Funnel")
+    shown = ~table["suppressed"].astype(bool) & table["value"].notna()  # hidden schemes are not drawn at all
+    outliers = table.loc[shown & (table["funnel_position_998"] != "within")]
+    names = dict(zip(outliers["scheme_name"], outliers["denominator"].astype(float)))
+    named = [a for a in fig.layout.annotations if a.text.replace("<br>", " ") in names]
+    notes = {a.text for a in fig.layout.annotations}
+    assert len(named) + _unnamed(notes) == len(outliers) and _unnamed(notes) >= 30
+    x_max = max(max(t.x) for t in fig.data if t.mode == "lines")
+    for side in (-1, 1):  # names above the points, names below
+        spans = sorted(comparison._label_span(a.x, x_max) for a in named if (a.ay > 0) == (side > 0))
+        assert 0 < len(spans) <= comparison.NAMED_PER_SIDE
+        assert all(a[1] < b[0] for a, b in zip(spans, spans[1:])), spans  # no name over another
+    # the furthest out (in standard errors) above the benchmark is always named
+    above = outliers[outliers["funnel_position_998"] == "above"]
+    z = (above["value"] - table["baseline"].iloc[0]).abs() * np.sqrt(above["denominator"])
+    assert above.loc[z.idxmax(), "scheme_name"] in {a.text.replace("<br>", " ") for a in named}
 
 
 def test_comparison_chart_writes_the_judgement_beside_every_row(store):
@@ -293,8 +325,9 @@ def test_compare_page_shows_outlier_schemes_above_and_below_the_funnel(sample_en
     where = set(outliers["Where it sits"])
     assert where == {"above the 99.8% limit", "below the 99.8% limit"}
     [funnel] = _figures(at)  # the funnel tab builds the funnel only
-    named = {a["text"].replace("<br>", " ") for a in funnel["layout"]["annotations"]}  # names on short lines
-    assert set(outliers["Scheme"]) <= named
+    notes = {a["text"].replace("<br>", " ") for a in funnel["layout"]["annotations"]}  # names on short lines
+    named = notes & set(outliers["Scheme"])
+    assert named and len(named) + _unnamed(notes) == len(outliers)  # the table lists every one; the plot names some
     at = open_page("pages/compare.py")
     [comparison] = _figures(at)  # the first tab: the comparison chart only, no funnel or similar schemes built
     assert not any("Where it sits" in d.value.columns for d in at.dataframe)

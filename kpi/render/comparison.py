@@ -2,7 +2,7 @@
 its title.
 
 Colour is never the only signal: every point carries its judgement in words (better / similar / worse, or
-higher / similar / lower), and funnel outliers are named on the plot.
+higher / similar / lower), and funnel outliers are named on the plot (the furthest out, as many as fit).
 """
 
 from __future__ import annotations
@@ -100,13 +100,14 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
     """Schemes as points (x = answers, y = %) inside 95% and 99.8% funnel limits around the benchmark.
 
     Limits are drawn as smooth curves from `stats.funnel_limits` over a grid of denominators spanning the schemes
-    shown. Schemes outside the 99.8% limits are named on the plot; suppressed schemes are left out, with a note.
+    shown. Schemes outside the 99.8% limits are named on the plot, the furthest out first, as many above and below as
+    fit without overlapping (`_furthest`; a note counts the rest); suppressed schemes are left out, with a note.
     """
     k = places.khi_of(table)
     direction = k.direction if k else "no_judgement"
     hidden = places.suppressed(table) | table["value"].isna() | table["denominator"].isna()
     shown = table[~hidden].copy()
-    traces, notes = [], []
+    traces, notes, unnamed = [], [], 0
     if len(shown):
         baseline = float(table["baseline"].dropna().iloc[0])
         n_max = float(shown["denominator"].max())
@@ -141,11 +142,19 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
                     figure="%{customdata[1]}", n="%{x:,.0f}") + "<extra></extra>",
             ))
             if where != "within":
-                notes += _name_outliers(part, names, where, x_max=float(grid[-1]))
+                furthest = _furthest(part, baseline, float(grid[-1]))
+                notes += _name_outliers(furthest, places.place_names(furthest), where, x_max=float(grid[-1]))
+                unnamed += len(part) - len(furthest)
     note = places.note_hidden(int(hidden.sum()), "schemes")
     for n in note:
         n.update(y=1.0, yanchor="bottom", x=1, xanchor="right")
     notes += note
+    if unnamed:
+        notes.append(dict(text=ngettext("{n} more scheme outside the limits is not named here: see the table",
+                                        "{n} more schemes outside the limits are not named here: see the table",
+                                        unnamed).format(n=unnamed),
+                          xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom", showarrow=False,
+                          font={"size": 14, "color": "#444444"}))
     unit = k.unit if k else ""
     return figure(traces, {"annotations": notes} if notes else {}, area_layout(traces, title, 620), {
         "xaxis": {"title": {"text": _("Number of answers (n)")}, "tickformat": ",", "rangemode": "tozero"},
@@ -158,6 +167,33 @@ def _baseline_name(table: pd.DataFrame) -> str:
     return area_name(names[0]) if len(names) == 1 else _("Benchmark")
 
 
+# Names on one side of the funnel: at most this many, none over another (_label_span). A national store has dozens
+# of outliers; the page's table lists every one, and a note counts those not named.
+NAMED_PER_SIDE = 5
+LABEL_GAP = 0.16  # a name's 16-character lines at 13 px are about this share of the plot's width
+
+
+def _furthest(part: pd.DataFrame, baseline: float, x_max: float) -> pd.DataFrame:
+    """The schemes to name: furthest outside first, in standard errors (|p - p0| x sqrt(n) orders them as the
+    funnel's z does: p0 is the same for all), skipping any whose name would sit on one already chosen."""
+    distance = (part["value"].astype(float) - baseline).abs() * np.sqrt(part["denominator"].astype(float))
+    chosen, spans = [], []
+    for i in distance.sort_values(ascending=False, kind="stable").index:
+        lo, hi = _label_span(float(part.at[i, "denominator"]), x_max)
+        if all(hi < a or lo > b for a, b in spans):
+            chosen.append(i)
+            spans.append((lo, hi))
+            if len(chosen) == NAMED_PER_SIDE:
+                break
+    return part.loc[chosen]
+
+
+def _label_span(x: float, x_max: float) -> tuple[float, float]:
+    """Where a name sits on the x axis: it points inwards from the nearer edge (right of its point on the left half,
+    left of it on the right half)."""
+    return (x, x + LABEL_GAP * x_max) if x <= 0.5 * x_max else (x - LABEL_GAP * x_max, x)
+
+
 def _name_outliers(part: pd.DataFrame, names, where: str, *, x_max: float) -> list[dict]:
     """Name each outlier with a short pointer (the figure's annotations); neighbours alternate distance so their
     names do not overlap."""
@@ -167,7 +203,7 @@ def _name_outliers(part: pd.DataFrame, names, where: str, *, x_max: float) -> li
     items = []
     for i, (_i, row) in enumerate(part.iterrows()):
         x = float(row["denominator"])
-        anchor = "right" if x > 0.5 * x_max else "left"
+        anchor = "left" if _label_span(x, x_max)[0] == x else "right"
         items.append(dict(x=x, y=float(row["value"]), text=row["_name"], showarrow=True, arrowhead=0, arrowwidth=1,
                           arrowcolor="#444444", ax=0, ay=sign * (26 if i % 2 == 0 else 50), xanchor=anchor,
                           font={"size": 13, "color": TEXT}, bgcolor="rgba(255,255,255,0.85)"))
