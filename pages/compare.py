@@ -32,14 +32,8 @@ metric_id = state.url_choice("metric", METRICS, "connected_positive", st.selectb
 scope = data.viewer_scope(schemes=True)  # who may see schemes is decided on the server (kpi.metrics.scope)
 if not scope.sees_schemes and st.query_params.get("level") == "scheme":
     st.info(_(nav.NOT_AVAILABLE), icon=":material/lock:")  # a link to scheme figures, opened by someone who may not
-left, right = st.columns(2)
-with left:
-    levels = LEVELS if scope.sees_schemes else {"region": LEVELS["region"]}
-    level = state.url_choice("level", levels, "region", st.radio, _("Compare"), key="compare_level",
-                             horizontal=True)
-with right:
-    ci = state.url_choice("ci", CONFIDENCE, "95", st.radio, _("How sure before we call a difference"),
-                          key="compare_ci", help=glossary.glossary("significance"))
+ci = state.url_choice("ci", CONFIDENCE, "95", st.radio, _("How sure before we call a difference"),
+                      key="compare_ci", help=glossary.glossary("significance"), horizontal=True)
 bench_choice = state.url_choice("bench", state.benchmark_labels(), "auto", st.radio, _("Compare with"),
                                 key="compare_bench", horizontal=True, help=glossary.glossary("benchmark"))
 filters = replace(filters, benchmark=bench_choice)
@@ -58,6 +52,10 @@ section, tabs = state.section_tabs("section", SECTIONS, key="compare_section")
 
 if section == "benchmark":
     with tabs["benchmark"]:
+        # Here, not above the tabs: the funnel and the similar schemes are always of schemes.
+        levels = LEVELS if scope.sees_schemes else {"region": LEVELS["region"]}
+        level = state.url_choice("level", levels, "region", st.radio, _("Compare"), key="compare_level",
+                                 horizontal=True)
         st.header(_("{places} against their benchmark").format(places=LEVELS[level]))
         table = data.khi(metric_id, (level,), filters, confidence=confidence, scope=scope)
         label_col = "scheme_name" if level == "scheme" else "area_name"
