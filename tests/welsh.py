@@ -27,7 +27,8 @@ _CODE = re.compile(r"`[^`]*`|\]\([^)]*\)|<(style|script)\b.*?</\1>|<[^>]+>", re.
 # Keys of element protos that hold no words a person reads (ids, CSS, icons, formats, urls).
 _SKIP_KEYS = {"id", "formId", "key", "icon", "type", "format", "url", "src", "href", "css", "bodyUrl", "pageScriptHash",
               "scriptHash", "urlPathname", "deltaPath", "theme", "colors", "color", "font", "fontFamily", "style",
-              "hovertemplate_format", "config", "name_cache", "selector", "useContainerWidth", "data", "arrowData"}
+              "hovertemplate_format", "config", "name_cache", "selector", "useContainerWidth", "data", "arrowData",
+              "componentName", "jsContent"}
 # Keys inside a Plotly figure's JSON that hold words.
 _PLOTLY_WORDS = {"text", "title", "hovertext", "customdata", "name", "ticktext", "hovertemplate", "texttemplate",
                  "legendgrouptitle"}
@@ -41,6 +42,9 @@ def _strings(value, key: str = "") -> list[str]:
                 continue
             if k == "spec" and isinstance(v, str):  # a Plotly figure, as JSON
                 out += _plotly_strings(json.loads(v))
+            elif k == "json" and value.get("componentName") == "khi_chart":  # ui.charts: the figure and its words
+                sent = json.loads(v)
+                out += _plotly_strings(json.loads(sent["figure"])) + [sent["alt"], sent["failed"]]
             else:
                 out += _strings(v, k)
     elif isinstance(value, list):
