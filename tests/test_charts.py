@@ -72,8 +72,10 @@ def test_a_chart_sends_the_figure_st_plotly_chart_would_and_the_map_still_goes_t
     sent = json.loads(component.proto.json)
     fig = go.Figure(go.Bar(x=["North East", "Wales"], y=[81.5, 79.25], name="Made things better"))
     assert json.loads(sent["figure"]) == json.loads(pio.to_json(fig, validate=False))
-    assert sent["config"] == {"displaylogo": False, "responsive": True}
+    assert sent["config"] == {"displaylogo": False, "responsive": True, "showSendToCloud": False,
+                              "plotlyServerURL": ""}
     assert sent["alt"] == "Two regions" and sent["src"] == "/app/static/" + charts.BUNDLE
     assert sent["failed"]  # what the reader sees if the bundle does not load
     [map_chart] = at.get("plotly_chart")
     assert json.loads(map_chart.proto.spec)["data"][0]["type"] == "choroplethmap"
+    assert json.loads(map_chart.proto.config)["showSendToCloud"] is False  # no upload button on the map either

@@ -32,9 +32,15 @@ def is_basic(fig) -> bool:
     return all((trace.type or "scatter") in BASIC_TRACES for trace in fig.data)
 
 
+# plotly.js 4 (in the basic bundle and in st.plotly_chart's) shows a "Share chart..." button that uploads the figure
+# to Plotly's cloud: off, with no address to send to. A figure leaves the dashboard only through its own exports.
+NO_UPLOAD = {"showSendToCloud": False, "plotlyServerURL": ""}
+
+
 def plotly_chart(fig, *, key: str, alt: str | None, config: dict) -> None:
     """st.plotly_chart(fig, width="stretch", theme=None, ...) in the basic bundle when the figure's traces allow.
     theme=None: the figure keeps its own fonts and colours, the same as in image exports and slides."""
+    config = {**config, **NO_UPLOAD}
     if not is_basic(fig):
         st.plotly_chart(fig, key=key, width="stretch", alt=alt, theme=None, config=config)
         return

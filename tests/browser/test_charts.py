@@ -1,6 +1,6 @@
 """Charts drawn by ui.charts in a real browser: plotly.js's basic bundle, fetched once from the app's static folder
 (never Streamlit's 4.7 MB full plotly.js on a page without a map), with hover labels, a width that follows the
-sidebar, and a sentence instead of a blank box when the bundle cannot be fetched."""
+sidebar, no button that uploads the figure, and a sentence instead of a blank box when the bundle cannot be fetched."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ def test_a_chart_page_draws_with_the_basic_bundle_and_never_loads_the_full_plotl
     page.mouse.move(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
     expect(page.locator(".khi-chart .hoverlayer .hovertext").first).to_be_visible()
 
+    # The mode bar downloads a PNG, and has no button that uploads the figure to Plotly's cloud (plotly.js 4's default).
+    titles = drawn.first.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.getAttribute('data-title'))")
+    assert "Download plot as a PNG" in titles and not [t for t in titles if "Share" in (t or "")], titles
+
     # Closing the sidebar widens the page without a window resize: the chart follows its container.
     before = drawn.first.locator(".main-svg").first.bounding_box()["width"]
     page.get_by_test_id("stSidebar").hover()
@@ -62,3 +66,14 @@ def test_a_chart_whose_bundle_cannot_be_fetched_says_so_and_its_table_still_open
     page.get_by_text("Show as table").first.click()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=CHART_TIMEOUT_MS)
     assert_no_exception(page)
+
+
+def test_the_map_drawn_by_streamlits_plotly_has_no_upload_button_either(page, app_url):
+    page.goto(f"{app_url}/growth?section=map")
+    wait_for_app(page)
+    assert_no_exception(page)
+    chart = page.locator(".st-key-growth-map [data-testid='stPlotlyChart']")
+    expect(chart.locator(".main-svg").first).to_be_visible()
+    chart.hover()
+    titles = chart.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.getAttribute('data-title'))")
+    assert "Download plot as a PNG" in titles and not [t for t in titles if "Share" in (t or "")], titles
