@@ -150,11 +150,10 @@ def funnel_plot(table: pd.DataFrame, *, title: str, points: int = 200) -> go.Fig
         n.update(y=1.0, yanchor="bottom", x=1, xanchor="right")
     notes += note
     if unnamed:
-        notes.append(dict(text=ngettext("{n} more scheme outside the limits is not named here: see the table",
-                                        "{n} more schemes outside the limits are not named here: see the table",
-                                        unnamed).format(n=unnamed),
-                          xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom", showarrow=False,
-                          font={"size": 14, "color": "#444444"}))
+        notes.append(places.note_above(ngettext(
+            "{n} more scheme outside the limits is not named here: see the table",
+            "{n} more schemes outside the limits are not named here: see the table", unnamed).format(n=unnamed),
+            xanchor="left"))
     unit = k.unit if k else ""
     return figure(traces, {"annotations": notes} if notes else {}, area_layout(traces, title, 620), {
         "xaxis": {"title": {"text": _("Number of answers (n)")}, "tickformat": ",", "rangemode": "tozero"},
@@ -195,8 +194,8 @@ def _label_span(x: float, x_max: float) -> tuple[float, float]:
 
 
 def _name_outliers(part: pd.DataFrame, names, where: str, *, x_max: float) -> list[dict]:
-    """Name each outlier with a short pointer (the figure's annotations); neighbours alternate distance so their
-    names do not overlap."""
+    """Name each outlier given (`_furthest`: none over another) with a short pointer (the figure's annotations);
+    neighbours alternate distance, so pointers side by side stay apart."""
     # Names on short lines, pointing inwards from the nearer edge: a scheme's full name is wider than half a phone.
     part = part.assign(_name=["<br>".join(textwrap.wrap(str(n), 16)) for n in names]).sort_values("denominator")
     sign = -1 if where == "above" else 1  # screen pixels: negative is up

@@ -17,7 +17,8 @@ from kpi.metrics.disclosure import SUPPRESSED_TEXT
 from kpi.render.text import area_name, english_place, figure_text, interval_text, joined, mid_sentence_name
 
 __all__ = ["khi_of", "suppressed", "place_names", "area_name", "with_the", "in_place", "listed", "axis_title",
-           "interval_words", "n_text", "hover_data", "row_labels", "error_bars", "note_hidden"]
+           "interval_words", "n_text", "hover_data", "row_labels", "error_bars", "note_hidden",
+           "note_above"]
 
 # "in" and a place: Welsh mutates the name after "yn" ("yng Ngogledd-orllewin Lloegr", "yng Nghymru").
 _IN = {
@@ -136,6 +137,11 @@ def note_hidden(count: int, what: str) -> list[dict]:
             note = ngettext("{n} area not shown: {reason}", "{n} areas not shown: {reason}", count)
         else:
             note = f"{{n}} {what if count != 1 else what.rstrip('s')} not shown: {{reason}}"
-        return [dict(text=note.format(n=count, reason=_(SUPPRESSED_TEXT)), xref="paper", yref="paper", x=0, y=1.0,
-                     yanchor="bottom", showarrow=False, font={"size": 14, "color": "#444444"})]
+        return [note_above(note.format(n=count, reason=_(SUPPRESSED_TEXT)))]
     return []
+
+
+def note_above(text: str, **where) -> dict:
+    """A note in small grey type just above the plot, at its left unless `where` moves it (the figure's annotation)."""
+    return dict(text=text, xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
+                font={"size": 14, "color": "#444444"}, **where)

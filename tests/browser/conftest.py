@@ -60,7 +60,8 @@ CHART_TIMEOUT_MS = 30_000
 DOWNLOAD_TIMEOUT_MS = 90_000
 
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-# Streamlit's own Plotly element (the map) and ui/charts.py's basic-bundle charts (every other chart).
+# Streamlit's own Plotly element (the map) and ui/charts.py's basic-bundle charts (every other chart). The same as
+# perf.browser's CHARTS and CHART_FAILED, written here again: tests/test_browser_policy.py runs this file on its own.
 PLOTLY_CHART = '[data-testid="stPlotlyChart"], .stBidiComponent'
 CHART_FAILED = '.khi-chart[data-drawn="failed"]'
 EXCEPTION = '[data-testid="stException"]'
